@@ -1,0 +1,77 @@
+# pyfrontend: common tasks. On a fresh Debian machine, `make demo` and
+# `make test` install what they need (root, apt) and start an engine if none answers.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# Python tools run from this virtualenv (made by hack/venv.sh).
+VENV ?= .work/venv
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+PY := $(VENV)/bin/python
+
+# Debian's docker 20.10 client, with BuildKit.
+export DOCKER ?= /usr/bin/docker
+export DOCKER_BUILDKIT := 1
+
+DEMO_IMAGE ?= pyfrontend/hello
+PYTEST_ARGS ?=
+
+# run_pytest(ARGS): pytest, where "no tests collected" (exit code 5) is a failure.
+define run_pytest
+	rc=0; $(PY) -m pytest $(1) $(PYTEST_ARGS) || rc=$$?; \
+	if [[ $$rc == 5 ]]; then echo "error: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$rc
+endef
+
+.PHONY: help deps engine images image demo test unit e2e lint proto-check bench
+
+help:
+	@echo "make demo         engine + images + frontend image, then build and run examples/hello"
+	@echo "make test         proto-check, lint, unit and end-to-end tests (installs what it needs)"
+	@echo "make engine       start (or reuse) the Docker engine: hack/engine.sh up"
+	@echo "make images       offline stand-in base images: hack/base-images.sh"
+	@echo "make image        the frontend image myorg/pyfrontend: hack/image.sh"
+	@echo "make unit | e2e | lint | proto-check | bench"
+
+deps: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml hack/venv.sh
+	hack/venv.sh $(VENV)
+	touch $@
+
+engine:
+	hack/engine.sh up
+
+images: engine
+	hack/base-images.sh
+
+image: images
+	hack/image.sh
+
+demo: image
+	$(DOCKER) build -t $(DEMO_IMAGE) examples/hello || { \
+		echo "the frontend's own stderr goes to the engine's log (hack/engine.sh status)" >&2; \
+		exit 1; }
+	@echo "--- docker run --rm $(DEMO_IMAGE)"
+	@$(DOCKER) run --rm $(DEMO_IMAGE)
+
+test: proto-check lint unit e2e
+
+unit: deps
+	$(call run_pytest,-m "not e2e")
+
+# The e2e session fixtures start the engine and build the images themselves.
+e2e: deps
+	$(call run_pytest,-m e2e tests/e2e)
+
+lint: deps
+	ruff check .
+	ruff format --check .
+	mypy
+
+proto-check: deps
+	hack/gen-proto.sh --check
+
+bench: deps image
+	$(PY) hack/bench_e2e.py

@@ -1,0 +1,7 @@
+"""``python -m frontend``: the gateway frontend entry point."""
+
+import sys
+
+from frontend.cli import main
+
+sys.exit(main())

@@ -1,0 +1,37 @@
+"""The ``pyfrontend`` command.
+
+With no arguments it runs as a BuildKit gateway frontend (how the engine
+starts our image); ``pyfrontend parse FILE...`` prints parsed Dockerfiles.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        return gateway_main()
+    if args[0] == "parse":
+        from frontend.syntax.dump import main as parse_main
+
+        return parse_main(args[1:])
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+def gateway_main() -> int:
+    """Serve one build over stdio; the process exits as soon as Return has gone out."""
+    from frontend.gateway.relay import StdioRelay, exit_now
+
+    relay = StdioRelay.from_stdio()  # first thing: nothing may reach stdout but gRPC
+
+    from frontend import logs
+    from frontend.gateway.bridge import Bridge
+    from frontend.gateway.build import run
+
+    logs.configure()
+    with relay.channel() as channel:
+        run(Bridge(channel))
+    exit_now(0)

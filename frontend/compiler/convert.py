@@ -1,0 +1,302 @@
+"""Dockerfile AST → LLB Definition + image config: the compiler's entry point.
+
+Phases: plan the stages (semantics), resolve base image configs for the
+reachable stages (in parallel, through the injected resolver), lower each
+reachable stage in dependency order, then bind the build context and marshal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from frontend.compiler import reference
+from frontend.compiler.image import Image, empty_image, env_key, image_from_json
+from frontend.compiler.lower import (
+    StageContext,
+    StageState,
+    counts_as_step,
+    lower,
+    step_name,
+)
+from frontend.compiler.options import BuildOptions
+from frontend.errors import DockerfileError
+from frontend.llb import state as llb
+from frontend.llb.graph import Deferred, OpMeta, Output, Vertex
+from frontend.llb.marshal import SourceFile, marshal
+from frontend.llb.platform import Platform, default_path
+from frontend.pb import ops_pb2 as pb
+from frontend.semantics import stages as sem
+from frontend.syntax import ast, parse
+
+
+class ImageResolver(Protocol):
+    """Fetches a base image's config: returns ``(manifest digest, config JSON)``."""
+
+    def __call__(
+        self, ref: str, *, platform: Platform, resolve_mode: str, log_name: str
+    ) -> tuple[str, bytes]: ...
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    definition: pb.Definition
+    image: Image
+    plan: sem.BuildPlan
+
+    @property
+    def config_json(self) -> bytes:
+        return self.image.to_json()
+
+
+@dataclass(frozen=True)
+class _Base:
+    """Where a stage starts: filesystem, config and platform."""
+
+    state: llb.State
+    image: Image
+    platform: Platform
+
+
+def compile_dockerfile(
+    dockerfile: ast.Dockerfile,
+    options: BuildOptions,
+    resolve: ImageResolver,
+    *,
+    source: SourceFile | None = None,
+) -> CompileResult:
+    """Lower the stages ``options.target`` needs into one Definition."""
+    plan = sem.plan(
+        dockerfile,
+        target=options.target,
+        build_args=options.build_args,
+        build_platform=options.build_platform,
+        target_platform=options.target_platform,
+    )
+    bases = _resolve_bases(plan, options, resolve)
+    context = Deferred()
+    context_state = llb.State(output=Output(context))
+    meta_args = plan.meta_arg_map()
+    single = len(plan.stages) == 1
+
+    done: dict[int, StageState] = {}
+    for index in _dependency_order(plan):
+        stage = plan.stages[index]
+        if stage.base is not None:
+            parent = done[stage.base]
+            base = _Base(parent.llb, parent.image, parent.llb.platform or options.target_platform)
+        else:
+            base = bases[index]
+        ctx = StageContext(
+            display_name="" if single else stage.display_name,
+            total_steps=_total_steps(stage),
+            platform=base.platform,
+            options=options,
+            escape=dockerfile.escape,
+            context=context_state,
+            meta_args=meta_args,
+            sources=_copy_sources(plan, stage, done, options),
+            ignore_cache=_ignores_cache(stage, options),
+        )
+        st = _start(ctx, base, stage, single)
+        for i, node in enumerate(stage.commands):
+            st = lower(ctx, node, i, st)
+        done[index] = st
+
+    target = done[plan.target]
+    context.bind(_context_source(options, done.values()))
+    image = _finalize_image(target.image, options)
+    definition = marshal(target.llb.output, source=source)
+    return CompileResult(definition=definition, image=image, plan=plan)
+
+
+def _dependency_order(plan: sem.BuildPlan) -> list[int]:
+    """Reachable stages, each after the stages it reads (ties by index)."""
+    deps: dict[int, set[int]] = {i: set() for i in plan.reachable}
+    for i in plan.reachable:
+        if plan.stages[i].base is not None:
+            deps[i].add(plan.stages[i].base)  # type: ignore[arg-type]
+    for (stage, _), src in plan.sources.items():
+        if stage in plan.reachable and isinstance(src, int):
+            deps[stage].add(src)
+    order: list[int] = []
+    placed: set[int] = set()
+    while len(order) < len(deps):
+        ready = min(i for i in deps if i not in placed and deps[i] <= placed)
+        order.append(ready)
+        placed.add(ready)
+    return order
+
+
+def _total_steps(stage: sem.Stage) -> int:
+    total = 1 if stage.base_name != sem.SCRATCH and stage.base is None else 0
+    return total + sum(counts_as_step(n, True) for n in stage.commands)
+
+
+def _ignores_cache(stage: sem.Stage, options: BuildOptions) -> bool:
+    if options.no_cache is None:
+        return False
+    return not options.no_cache or (stage.name is not None and stage.name in options.no_cache)
+
+
+def _normalize(ref: str, node: ast.Instruction) -> str:
+    try:
+        return reference.normalize(ref)
+    except reference.ReferenceError as exc:
+        raise DockerfileError(
+            f"failed to parse stage name {ref!r}: {exc}",
+            line=node.location.start_line,
+            end_line=node.location.end_line,
+        ) from None
+
+
+def _resolve_bases(
+    plan: sem.BuildPlan, options: BuildOptions, resolve: ImageResolver
+) -> dict[int, _Base]:
+    """Start points of reachable stages that begin from scratch or an image."""
+    bases: dict[int, _Base] = {}
+    wanted = []
+    for i in sorted(plan.reachable):
+        stage = plan.stages[i]
+        if stage.base is not None:
+            continue
+        platform = stage.platform or options.target_platform
+        if stage.base_name == sem.SCRATCH:
+            bases[i] = _Base(llb.scratch(platform), empty_image(options.target_platform), platform)
+        else:
+            wanted.append((i, _normalize(stage.base_name, stage.from_), platform))
+
+    def fetch(item: tuple[int, str, Platform]) -> tuple[str, bytes]:
+        _, ref, platform = item
+        return resolve(
+            ref,
+            platform=platform,
+            resolve_mode=options.image_resolve_mode,
+            log_name=f"[internal] load metadata for {ref}",
+        )
+
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(wanted)))) as pool:
+        answers = list(pool.map(fetch, wanted))
+    for (i, ref, platform), (digest, config) in zip(wanted, answers, strict=True):
+        stage = plan.stages[i]
+        try:
+            image = image_from_json(config)
+        except ValueError as exc:
+            raise DockerfileError(
+                f"invalid image config for {ref}: {exc}", line=stage.from_.location.start_line
+            ) from None
+        if stage.platform is None and options.implicit_target:
+            platform = _detect_platform(image, platform, options.build_platform)
+        pinned = reference.with_digest(ref, digest)
+        if image.is_scratch:
+            state = llb.scratch(platform)
+        else:
+            display = stage.display_name if len(plan.stages) > 1 else ""
+            meta = OpMeta(
+                name=step_name(display, 1, _total_steps(stage), f"FROM {pinned}"),
+                description=(("com.docker.dockerfile.v1.command", stage.from_.original.strip()),),
+                ranges=((stage.from_.location.start_line, stage.from_.location.end_line),),
+            )
+            mode = options.image_resolve_mode
+            state = llb.image(pinned, platform=platform, resolve_mode=mode, meta=meta)
+        bases[i] = _Base(state, image, platform)
+    return bases
+
+
+def _detect_platform(image: Image, target: Platform, build: Platform) -> Platform:
+    for candidate in (target, build):
+        if (image.os, image.architecture) == (candidate.os, candidate.architecture):
+            return candidate
+    return target
+
+
+def _copy_sources(
+    plan: sem.BuildPlan,
+    stage: sem.Stage,
+    done: Mapping[int, StageState],
+    options: BuildOptions,
+) -> dict[int, llb.State]:
+    sources: dict[int, llb.State] = {}
+    for (index, i), src in plan.sources.items():
+        if index != stage.index:
+            continue
+        if isinstance(src, int):
+            sources[i] = done[src].llb
+        else:
+            ref = _normalize(src.ref, stage.commands[i])
+            sources[i] = llb.image(
+                ref,
+                platform=options.target_platform,
+                resolve_mode=options.image_resolve_mode,
+                meta=OpMeta(name=f"FROM {ref}"),
+            )
+    return sources
+
+
+def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> StageState:
+    """Apply the base config to the state: env (PATH ensured), dir, user, network."""
+    image = base.image
+    if not any(env_key(e) == "PATH" for e in image.config.env):
+        image = image.with_config(env=(*image.config.env, f"PATH={default_path(base.platform.os)}"))
+    state = replace(base.state, platform=base.platform, network=ctx.options.force_network)
+    for entry in image.config.env:
+        key, _, value = entry.partition("=")
+        state = state.with_env(key, value)
+    if ctx.options.hostname:
+        state = replace(state, hostname=ctx.options.hostname)
+    state = replace(state, extra_hosts=ctx.options.extra_hosts)
+    if image.config.working_dir:
+        state = state.with_dir(image.config.working_dir)
+    if image.config.user:
+        state = state.with_user(image.config.user)
+    first_step = 1 if (stage.base is None and stage.base_name != sem.SCRATCH) else 0
+    st = StageState(llb=state, image=image, step=first_step)
+    for trigger in image.config.on_build or ():
+        st = _run_trigger(ctx, stage, trigger, st)
+    return replace(st, image=st.image.with_config(on_build=None))
+
+
+def _run_trigger(ctx: StageContext, stage: sem.Stage, trigger: str, st: StageState) -> StageState:
+    where = stage.from_.location
+    try:
+        parsed = parse(trigger)
+    except DockerfileError as exc:
+        raise DockerfileError(f"ONBUILD trigger: {exc.message}", line=where.start_line) from None
+    if len(parsed.instructions) != 1:
+        raise DockerfileError(
+            "onbuild trigger should be a single expression", line=where.start_line
+        )
+    node = parsed.instructions[0]
+    if isinstance(node, ast.Copy) and node.from_:
+        raise DockerfileError("ONBUILD COPY --from is not supported yet", line=where.start_line)
+    node = replace(node, location=where)
+    return lower(ctx, node, -1, st)
+
+
+def _context_source(options: BuildOptions, stages: Iterable[StageState]) -> Vertex:
+    """The ``local://context`` source, syncing only the paths COPY/ADD read."""
+    paths: set[str] = set()
+    for st in stages:
+        paths |= st.context_paths
+    follow = None if "/" in paths else sorted(p.lstrip("/") for p in paths)
+    state = llb.local(
+        options.context_name,
+        session_id=options.session_id,
+        shared_key_hint=options.context_name,
+        follow_paths=follow,
+        exclude_patterns=options.excludes,
+        meta=OpMeta(name="[internal] load build context"),
+    )
+    assert state.output is not None
+    return state.output.vertex
+
+
+def _finalize_image(image: Image, options: BuildOptions) -> Image:
+    if options.labels:
+        image = image.with_config(labels={**(image.config.labels or {}), **options.labels})
+    if not options.implicit_target:
+        p = options.target_platform
+        image = replace(image, os=p.os, architecture=p.architecture, variant=p.variant)
+    return image

@@ -1,0 +1,214 @@
+"""The OCI image config a stage builds up, and its JSON form for the exporter.
+
+The exporter passes unknown keys through, so the JSON keys and emptiness rules
+here are the ones Docker's own frontend writes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from frontend.llb.platform import Platform, default_path
+
+HISTORY_COMMENT = "buildkit.dockerfile.v0"
+
+
+@dataclass(frozen=True)
+class Healthcheck:
+    test: tuple[str, ...] = ()
+    interval: int = 0
+    timeout: int = 0
+    start_period: int = 0
+    start_interval: int = 0
+    retries: int = 0
+
+
+@dataclass(frozen=True)
+class Config:
+    """The ``config`` object of an image (container defaults)."""
+
+    user: str = ""
+    exposed_ports: tuple[str, ...] = ()
+    env: tuple[str, ...] = ()
+    entrypoint: tuple[str, ...] | None = None
+    cmd: tuple[str, ...] | None = None
+    volumes: tuple[str, ...] = ()
+    working_dir: str = ""
+    labels: Mapping[str, str] | None = None
+    stop_signal: str = ""
+    healthcheck: Healthcheck | None = None
+    args_escaped: bool = False
+    on_build: tuple[str, ...] | None = None
+    stop_timeout: int | None = None
+    shell: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class History:
+    created_by: str
+    empty_layer: bool
+    comment: str = HISTORY_COMMENT
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image config: platform, container config, rootfs and history."""
+
+    os: str
+    architecture: str
+    variant: str = ""
+    author: str = ""
+    config: Config = field(default_factory=Config)
+    diff_ids: tuple[str, ...] = ()
+    history: tuple[History | Mapping[str, Any], ...] = ()
+
+    def with_config(self, **changes: Any) -> Image:
+        return replace(self, config=replace(self.config, **changes))
+
+    def commit(self, created_by: str, *, layer: bool) -> Image:
+        """Record one instruction in the history."""
+        return replace(self, history=(*self.history, History(created_by, not layer)))
+
+    @property
+    def is_scratch(self) -> bool:
+        """No layers at all (config-only images are treated like scratch)."""
+        if self.diff_ids:
+            return False
+        return all(
+            h.empty_layer if isinstance(h, History) else bool(h.get("empty_layer"))
+            for h in self.history
+        )
+
+    def to_json(self) -> bytes:
+        return json.dumps(_image_to_go(self), separators=(",", ":")).encode()
+
+
+def empty_image(platform: Platform) -> Image:
+    """What ``FROM scratch`` starts from."""
+    return Image(
+        os=platform.os,
+        architecture=platform.architecture,
+        variant=platform.variant,
+        config=Config(env=(f"PATH={default_path(platform.os)}",), working_dir="/"),
+    )
+
+
+def env_key(entry: str) -> str:
+    return entry.split("=", 1)[0]
+
+
+def set_env(env: tuple[str, ...], key: str, value: str) -> tuple[str, ...]:
+    """Replace ``key`` in place, or append it."""
+    entry = f"{key}={value}"
+    for i, old in enumerate(env):
+        if env_key(old) == key:
+            return (*env[:i], entry, *env[i + 1 :])
+    return (*env, entry)
+
+
+def image_from_json(data: bytes) -> Image:
+    """Read a base image's config; fields Docker's frontend ignores are dropped."""
+    raw = json.loads(data or b"{}")
+    if not isinstance(raw, dict):
+        raise ValueError("image config is not a JSON object")
+    c = raw.get("config") or {}
+    hc = c.get("Healthcheck")
+    return Image(
+        os=raw.get("os") or "",
+        architecture=raw.get("architecture") or "",
+        variant=raw.get("variant") or "",
+        author=raw.get("author") or "",
+        config=Config(
+            user=c.get("User") or "",
+            exposed_ports=tuple(sorted(c.get("ExposedPorts") or {})),
+            env=tuple(c.get("Env") or ()),
+            entrypoint=tuple(c["Entrypoint"]) if c.get("Entrypoint") else None,
+            cmd=tuple(c["Cmd"]) if c.get("Cmd") else None,
+            volumes=tuple(sorted(c.get("Volumes") or {})),
+            working_dir=c.get("WorkingDir") or "",
+            labels=dict(c["Labels"]) if c.get("Labels") else None,
+            stop_signal=c.get("StopSignal") or "",
+            healthcheck=Healthcheck(
+                test=tuple(hc.get("Test") or ()),
+                interval=hc.get("Interval") or 0,
+                timeout=hc.get("Timeout") or 0,
+                start_period=hc.get("StartPeriod") or 0,
+                start_interval=hc.get("StartInterval") or 0,
+                retries=hc.get("Retries") or 0,
+            )
+            if hc
+            else None,
+            args_escaped=bool(c.get("ArgsEscaped")),
+            on_build=tuple(c["OnBuild"]) if c.get("OnBuild") else None,
+            stop_timeout=c.get("StopTimeout"),
+            shell=tuple(c.get("Shell") or ()),
+        ),
+        diff_ids=tuple((raw.get("rootfs") or {}).get("diff_ids") or ()),
+        history=tuple(raw.get("history") or ()),
+    )
+
+
+def _omit_empty(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {k: v for k, v in pairs if v not in (None, "", 0, False, [], {})}
+
+
+def _image_to_go(img: Image) -> dict[str, Any]:
+    c = img.config
+    hc = c.healthcheck
+    config = _omit_empty(
+        [
+            ("User", c.user),
+            ("ExposedPorts", {p: {} for p in c.exposed_ports}),
+            ("Env", list(c.env)),
+            ("Entrypoint", list(c.entrypoint) if c.entrypoint else None),
+            ("Cmd", list(c.cmd) if c.cmd else None),
+            ("Volumes", {v: {} for v in c.volumes}),
+            ("WorkingDir", c.working_dir),
+            ("Labels", dict(sorted(c.labels.items())) if c.labels else None),
+            ("StopSignal", c.stop_signal),
+            (
+                "Healthcheck",
+                _omit_empty(
+                    [
+                        ("Test", list(hc.test)),
+                        ("Interval", hc.interval),
+                        ("Timeout", hc.timeout),
+                        ("StartPeriod", hc.start_period),
+                        ("StartInterval", hc.start_interval),
+                        ("Retries", hc.retries),
+                    ]
+                )
+                if hc
+                else None,
+            ),
+            ("ArgsEscaped", c.args_escaped),
+        ]
+    )
+    config["OnBuild"] = list(c.on_build) if c.on_build else None
+    if c.stop_timeout is not None:
+        config["StopTimeout"] = c.stop_timeout
+    if c.shell:
+        config["Shell"] = list(c.shell)
+    out: dict[str, Any] = {}
+    if img.author:
+        out["author"] = img.author
+    out["architecture"] = img.architecture
+    out["os"] = img.os
+    out["rootfs"] = {"type": "layers", "diff_ids": list(img.diff_ids)}
+    history = [
+        _omit_empty(
+            [("created_by", h.created_by), ("comment", h.comment), ("empty_layer", h.empty_layer)]
+        )
+        if isinstance(h, History)
+        else dict(h)
+        for h in img.history
+    ]
+    if history:
+        out["history"] = history
+    out["config"] = config
+    if img.variant:
+        out["variant"] = img.variant
+    return out

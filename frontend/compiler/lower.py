@@ -1,0 +1,422 @@
+"""Lowering table: one function per instruction, each ``(ctx, node, st) -> st``.
+
+A stage is lowered by folding its instructions over a ``StageState`` (the LLB
+state plus the image config being built). Functions are pure; the context
+``StageContext`` holds what is fixed for the stage.
+"""
+
+from __future__ import annotations
+
+import math
+import posixpath
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from frontend.compiler.history import plain_list, port_map, quoted_list, run_command
+from frontend.compiler.image import Image, set_env
+from frontend.compiler.options import BuildOptions
+from frontend.errors import DockerfileError
+from frontend.llb import state as llb
+from frontend.llb.graph import Chown, Copy, Mkdir, NetMode, OpMeta, SecurityMode
+from frontend.llb.platform import Platform
+from frontend.llb.state import clean_path
+from frontend.semantics.words import WordError, expand_word, expand_words
+from frontend.syntax import ast
+
+DEFAULT_SHELL = ("/bin/sh", "-c")
+WINDOWS_SHELL = ("cmd", "/S", "/C")
+_PROXY_ARGS = ("http_proxy", "https_proxy", "ftp_proxy", "no_proxy")
+
+
+@dataclass(frozen=True)
+class StageState:
+    """What a stage has built so far."""
+
+    llb: llb.State
+    image: Image
+    build_args: tuple[tuple[str, str | None], ...] = ()
+    cmd_set: bool = False
+    step: int = 0
+    context_paths: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class StageContext:
+    """What stays fixed while one stage is lowered."""
+
+    display_name: str
+    total_steps: int
+    platform: Platform
+    options: BuildOptions
+    escape: str
+    context: llb.State
+    meta_args: Mapping[str, str]
+    sources: Mapping[int, llb.State] = field(default_factory=dict)
+    """``COPY --from`` states, by instruction index within the stage."""
+    ignore_cache: bool = False
+    file_op: bool = True
+
+    def expand(self, word: str, st: StageState) -> str:
+        try:
+            return expand_word(word, st.llb.env_map(), self.escape)
+        except WordError as exc:
+            raise DockerfileError(str(exc)) from None
+
+    def progress_name(self, text: str, st: StageState) -> tuple[str, StageState]:
+        """``[name k/N] TEXT``, advancing the step counter."""
+        if self.total_steps == 0:
+            return text, st
+        step = st.step + 1
+        return step_name(self.display_name, step, self.total_steps, text), replace(st, step=step)
+
+    def op_meta(self, node: ast.Instruction, st: StageState) -> tuple[OpMeta, StageState]:
+        keyword, _, rest = node.original.strip().partition(" ")
+        name, st = self.progress_name(f"{keyword.upper()} {rest}".rstrip(), st)
+        meta = OpMeta(
+            name=name,
+            description=(("com.docker.dockerfile.v1.command", node.original.strip()),),
+            ignore_cache=self.ignore_cache,
+            ranges=((node.location.start_line, node.location.end_line),),
+        )
+        return meta, st
+
+
+def step_name(display_name: str, step: int, total: int, text: str) -> str:
+    """The progress label of step ``step`` of ``total`` in a stage."""
+    if total == 0:
+        return text
+    width = 1 + int(math.log10(total))
+    prefix = f"{display_name} " if display_name else ""
+    return f"[{prefix}{step:>{width}}/{total}] {text}"
+
+
+Lowering = Callable[[StageContext, Any, int, StageState], StageState]
+
+
+def with_shell(image: Image, args: tuple[str, ...]) -> tuple[str, ...]:
+    shell = image.config.shell or (WINDOWS_SHELL if image.os == "windows" else DEFAULT_SHELL)
+    return (*shell, " ".join(args))
+
+
+def _command_args(image: Image, command: ast.Command) -> tuple[str, ...]:
+    if isinstance(command, ast.ExecCommand):
+        return command.args
+    return with_shell(image, (command.text,))
+
+
+def lower_env(ctx: StageContext, node: ast.Env, index: int, st: StageState) -> StageState:
+    pairs = [(ctx.expand(p.key, st), ctx.expand(p.value, st)) for p in node.pairs]
+    state, env = st.llb, st.image.config.env
+    for key, value in pairs:
+        state = state.with_env(key, value)
+        env = set_env(env, key, value)
+    image = st.image.with_config(env=env).commit(
+        "ENV " + " ".join(f"{k}={v}" for k, v in pairs), layer=False
+    )
+    return replace(st, llb=state, image=image)
+
+
+def lower_arg(ctx: StageContext, node: ast.Arg, index: int, st: StageState) -> StageState:
+    state, declared, shown = st.llb, list(st.build_args), []
+    for decl in node.args:
+        name = ctx.expand(decl.name, st)
+        default = ctx.expand(decl.default, st) if decl.default is not None else None
+        shown.append(name if default is None else f"{name}={default}")
+        value = ctx.options.build_args.get(name, default)
+        if value is None and name in ctx.meta_args:
+            value = ctx.meta_args[name]
+        if value is not None:
+            state = state.with_env(name, value)
+        declared.append((name, value))
+    image = st.image.commit("ARG " + " ".join(shown), layer=False)
+    return replace(st, llb=state, image=image, build_args=tuple(declared))
+
+
+def _proxy_env(options: BuildOptions) -> dict[str, str]:
+    out = {}
+    for key, value in options.build_args.items():
+        if key.lower() in _PROXY_ARGS:
+            out[key.lower()] = value
+    return out
+
+
+_NETWORKS = {"default": None, "none": NetMode.NONE, "host": NetMode.HOST}
+_SECURITY = {"sandbox": SecurityMode.SANDBOX, "insecure": SecurityMode.INSECURE}
+
+
+def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> StageState:
+    if node.mounts:
+        raise DockerfileError("RUN --mount is not supported yet")
+    if isinstance(node.command, ast.ShellCommand) and node.command.heredocs:
+        raise DockerfileError("heredocs in RUN are not supported yet")
+    args = _command_args(st.image, node.command)
+    network = None
+    if node.network is not None:
+        if node.network not in _NETWORKS:
+            raise DockerfileError(f"unsupported network mode {node.network!r}")
+        network = _NETWORKS[node.network]
+    security = SecurityMode.SANDBOX
+    if node.security is not None:
+        if node.security not in _SECURITY:
+            raise DockerfileError(f"unsupported security mode {node.security!r}")
+        security = _SECURITY[node.security]
+    meta, st = ctx.op_meta(node, st)
+    state, _ = st.llb.run(
+        args, network=network, security=security, proxy_env=_proxy_env(ctx.options), meta=meta
+    )
+    created_by = "RUN " + run_command(args, st.build_args, st.llb.env_map())
+    image = st.image.commit(created_by + " # buildkit", layer=True)
+    return replace(st, llb=state, image=image)
+
+
+def lower_workdir(ctx: StageContext, node: ast.Workdir, index: int, st: StageState) -> StageState:
+    path = ctx.expand(node.path, st)
+    state = st.llb.with_dir(path)
+    wd = path if posixpath.isabs(path) else clean_path(f"/{st.image.config.working_dir}/{path}")
+    image = st.image.with_config(working_dir=wd)
+    layer = False
+    if wd != "/" and ctx.file_op:
+        meta, st = ctx.op_meta(node, st)
+        user = st.image.config.user
+        owner = Chown.parse(user) if user else None
+        state = state.file(Mkdir(wd, 0o755, make_parents=True, owner=owner), meta=meta)
+        layer = True
+    return replace(st, llb=state, image=image.commit(f"WORKDIR {wd}", layer=layer))
+
+
+def lower_user(ctx: StageContext, node: ast.User, index: int, st: StageState) -> StageState:
+    user = ctx.expand(node.user, st)
+    image = st.image.with_config(user=user).commit(f"USER {user}", layer=False)
+    return replace(st, llb=st.llb.with_user(user), image=image)
+
+
+def _dest_path(cwd: str, dest: str) -> str:
+    path = clean_path("/" + (dest if posixpath.isabs(dest) else f"{cwd}/{dest}"))
+    if dest in ("", ".") or dest.endswith("/"):
+        path = path.rstrip("/") + "/"
+    return path
+
+
+def _is_url(src: str) -> bool:
+    return src.startswith(("http://", "https://"))
+
+
+def _lower_copy(
+    ctx: StageContext,
+    node: ast.Copy | ast.Add,
+    st: StageState,
+    source: llb.State,
+    from_context: bool,
+) -> StageState:
+    is_add = isinstance(node, ast.Add)
+    if node.heredocs:
+        raise DockerfileError(f"heredocs in {node.keyword} are not supported yet")
+    if node.link or node.excludes or getattr(node, "parents", False):
+        raise DockerfileError(f"{node.keyword} --link/--exclude/--parents are not supported yet")
+    sources = [ctx.expand(s, st) for s in node.sources]
+    dest_word = ctx.expand(node.dest, st)
+    chown = ctx.expand(node.chown, st) if node.chown else ""
+    mode = -1
+    if node.chmod:
+        try:
+            mode = int(node.chmod, 8)
+        except ValueError:
+            mode = -1
+    dest = _dest_path(st.llb.cwd, dest_word)
+    owner = Chown.parse(chown) if chown else None
+    actions = []
+    paths = set(st.context_paths)
+    for src in sources:
+        if _is_url(src):
+            if not is_add:
+                raise DockerfileError("source can't be a URL for COPY")
+            name = posixpath.basename(src.split("?", 1)[0].split("#", 1)[0].rstrip("/"))
+            filename = name if name not in ("", ".", "/") and "://" not in name else "__unnamed__"
+            http = llb.http(src, filename=filename)
+            actions.append(Copy(http.output, filename, dest, owner=owner, create_dest_path=True))
+            continue
+        abs_src = clean_path("/" + src)
+        if from_context:
+            paths.add(abs_src)
+        actions.append(
+            Copy(
+                source.output,
+                abs_src,
+                dest,
+                mode=mode,
+                owner=owner,
+                follow_symlink=True,
+                dir_copy_contents=True,
+                attempt_unpack=is_add,
+                create_dest_path=True,
+                allow_wildcard=True,
+                allow_empty_wildcard=True,
+            )
+        )
+    meta, st = ctx.op_meta(node, st)
+    state = st.llb.file(*actions, meta=meta)
+    created_by = f"{node.keyword} {' '.join(sources)} {dest_word} # buildkit"
+    image = st.image.commit(created_by, layer=True)
+    return replace(st, llb=state, image=image, context_paths=frozenset(paths))
+
+
+def lower_copy(ctx: StageContext, node: ast.Copy, index: int, st: StageState) -> StageState:
+    if index in ctx.sources:
+        return _lower_copy(ctx, node, st, ctx.sources[index], from_context=False)
+    return _lower_copy(ctx, node, st, ctx.context, from_context=True)
+
+
+def lower_add(ctx: StageContext, node: ast.Add, index: int, st: StageState) -> StageState:
+    if node.checksum or node.keep_git_dir:
+        raise DockerfileError("ADD --checksum/--keep-git-dir are not supported yet")
+    return _lower_copy(ctx, node, st, ctx.context, from_context=True)
+
+
+def lower_label(ctx: StageContext, node: ast.Label, index: int, st: StageState) -> StageState:
+    labels = dict(st.image.config.labels or {})
+    shown = []
+    for pair in node.pairs:
+        key, value = ctx.expand(pair.key, st), ctx.expand(pair.value, st)
+        labels[key] = value
+        shown.append(f"{key}={value}")
+    image = st.image.with_config(labels=labels).commit("LABEL " + " ".join(shown), layer=False)
+    return replace(st, image=image)
+
+
+def lower_maintainer(
+    ctx: StageContext, node: ast.Maintainer, index: int, st: StageState
+) -> StageState:
+    image = replace(st.image, author=node.name).commit(f"MAINTAINER {node.name}", layer=False)
+    return replace(st, image=image)
+
+
+def lower_cmd(ctx: StageContext, node: ast.Cmd, index: int, st: StageState) -> StageState:
+    args = _command_args(st.image, node.command)
+    image = st.image.with_config(cmd=args, args_escaped=True)
+    return replace(st, image=image.commit(f"CMD {quoted_list(args)}", layer=False), cmd_set=True)
+
+
+def lower_entrypoint(
+    ctx: StageContext, node: ast.Entrypoint, index: int, st: StageState
+) -> StageState:
+    args = _command_args(st.image, node.command)
+    image = st.image.with_config(entrypoint=args)
+    if not st.cmd_set:
+        image = image.with_config(cmd=None)
+    return replace(st, image=image.commit(f"ENTRYPOINT {quoted_list(args)}", layer=False))
+
+
+_PORT = re.compile(r"^(\d+)(?:-(\d+))?$")
+
+
+def parse_ports(spec: str) -> list[str]:
+    """``80``, ``80/udp``, ``8000-8002/tcp`` or ``ip:host:container`` → ``port/proto`` keys."""
+    raw, _, proto = spec.partition("/")
+    proto = proto.lower() or "tcp"
+    if proto not in ("tcp", "udp", "sctp"):
+        raise DockerfileError(f"invalid proto: {proto}")
+    container = raw.rsplit(":", 1)[-1]
+    match = _PORT.match(container)
+    if not match:
+        raise DockerfileError(f"invalid containerPort: {container}")
+    start = int(match.group(1))
+    end = int(match.group(2) or start)
+    if end < start or end > 65535:
+        raise DockerfileError(f"invalid containerPort: {container}")
+    return [f"{p}/{proto}" for p in range(start, end + 1)]
+
+
+def lower_expose(ctx: StageContext, node: ast.Expose, index: int, st: StageState) -> StageState:
+    ports: set[str] = set()
+    for word in node.ports:
+        try:
+            specs = expand_words(word, st.llb.env_map(), ctx.escape)
+        except WordError as exc:
+            raise DockerfileError(str(exc)) from None
+        for spec in specs:
+            ports.update(parse_ports(spec))
+    exposed = tuple(sorted(set(st.image.config.exposed_ports) | ports))
+    image = st.image.with_config(exposed_ports=exposed).commit(
+        f"EXPOSE {port_map(ports)}", layer=False
+    )
+    return replace(st, image=image)
+
+
+def lower_volume(ctx: StageContext, node: ast.Volume, index: int, st: StageState) -> StageState:
+    paths = [ctx.expand(p, st) for p in node.paths]
+    if any(p == "" for p in paths):
+        raise DockerfileError("VOLUME specified can not be an empty string")
+    volumes = tuple(sorted(set(st.image.config.volumes) | set(paths)))
+    image = st.image.with_config(volumes=volumes).commit(f"VOLUME {plain_list(paths)}", layer=False)
+    return replace(st, image=image)
+
+
+def lower_stopsignal(
+    ctx: StageContext, node: ast.StopSignal, index: int, st: StageState
+) -> StageState:
+    signal = ctx.expand(node.signal, st)
+    image = st.image.with_config(stop_signal=signal).commit(f"STOPSIGNAL {signal}", layer=False)
+    return replace(st, image=image)
+
+
+def lower_shell(ctx: StageContext, node: ast.Shell, index: int, st: StageState) -> StageState:
+    image = st.image.with_config(shell=node.args).commit(
+        f"SHELL {plain_list(node.args)}", layer=False
+    )
+    return replace(st, image=image)
+
+
+def lower_onbuild(ctx: StageContext, node: ast.Onbuild, index: int, st: StageState) -> StageState:
+    triggers = (*(st.image.config.on_build or ()), node.expression)
+    return replace(st, image=st.image.with_config(on_build=triggers))
+
+
+def lower_unsupported(
+    ctx: StageContext, node: ast.Instruction, index: int, st: StageState
+) -> StageState:
+    raise DockerfileError(f"{node.keyword} is not supported yet")
+
+
+LOWERINGS: dict[type[ast.Instruction], Lowering] = {
+    ast.Env: lower_env,
+    ast.Arg: lower_arg,
+    ast.Run: lower_run,
+    ast.Workdir: lower_workdir,
+    ast.User: lower_user,
+    ast.Copy: lower_copy,
+    ast.Add: lower_add,
+    ast.Label: lower_label,
+    ast.Maintainer: lower_maintainer,
+    ast.Cmd: lower_cmd,
+    ast.Entrypoint: lower_entrypoint,
+    ast.Expose: lower_expose,
+    ast.Volume: lower_volume,
+    ast.StopSignal: lower_stopsignal,
+    ast.Shell: lower_shell,
+    ast.Onbuild: lower_onbuild,
+    ast.Healthcheck: lower_unsupported,
+}
+
+
+def counts_as_step(node: ast.Instruction, file_op: bool) -> bool:
+    """Whether an instruction gets a ``[k/N]`` progress step."""
+    return isinstance(node, ast.Run | ast.Copy | ast.Add) or (
+        file_op and isinstance(node, ast.Workdir)
+    )
+
+
+def lower(ctx: StageContext, node: ast.Instruction, index: int, st: StageState) -> StageState:
+    """Lower one instruction; errors are pinned to its lines."""
+    try:
+        return LOWERINGS.get(type(node), lower_unsupported)(ctx, node, index, st)
+    except DockerfileError as exc:
+        if exc.line:
+            raise
+        raise DockerfileError(
+            exc.message,
+            line=node.location.start_line,
+            end_line=node.location.end_line,
+            column=node.location.column,
+        ) from None

@@ -1,0 +1,199 @@
+"""One frontend run: load the Dockerfile, compile it, solve, and return exactly once.
+
+``run`` is the whole imperative shell around the pure compiler. Every path
+ends in a single ``Return`` sent from the ``finally``: the result, or an error
+whose message (and ``Source`` detail) names the Dockerfile line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import structlog
+
+from frontend.compiler.convert import compile_dockerfile
+from frontend.compiler.dockerignore import parse_dockerignore
+from frontend.compiler.options import BuildOptions
+from frontend.errors import DockerfileError
+from frontend.gateway.bridge import Bridge, BridgeError
+from frontend.gateway.errors import (
+    dockerfile_error_status,
+    error_status,
+    unsupported_subrequest_status,
+)
+from frontend.gateway.options import GatewayEnv, cache_imports_from_opts, read_gateway_env
+from frontend.llb import state as llb
+from frontend.llb.graph import OpMeta
+from frontend.llb.marshal import SourceFile, marshal
+from frontend.llb.platform import Platform
+from frontend.pb import ops_pb2 as pb
+from frontend.pb import status_pb2
+from frontend.syntax import parse
+
+log = structlog.get_logger()
+
+DEFAULT_FILENAME = "Dockerfile"
+DESCRIBE = "frontend.subrequests.describe"
+_HOST_PLATFORM = Platform("linux", "amd64")
+
+
+@dataclass(frozen=True)
+class LoadedDockerfile:
+    filename: str
+    data: bytes
+    definition: pb.Definition
+    excludes: tuple[str, ...]
+
+
+def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
+    """Build what the options ask for and report it through ``bridge`` exactly once.
+
+    ``environ`` is the process environment the engine set (``os.environ`` if None).
+    """
+    loaded: LoadedDockerfile | None = None
+    status: status_pb2.Status | None = None
+    try:
+        env = read_gateway_env(environ)
+        bridge.ping()
+        request = env.opts.get("requestid", "")
+        if request:
+            _subrequest(bridge, request)
+            return
+        loaded = load_dockerfile(bridge, env)
+        ref, config = build(bridge, env, loaded)
+        bridge.return_result(ref, {"containerimage.config": config})
+    except DockerfileError as exc:
+        log.info("dockerfile_error", error=str(exc))
+        data = loaded.data if loaded else None
+        definition = loaded.definition if loaded else None
+        status = dockerfile_error_status(exc, data, definition=definition)
+    except BridgeError as exc:
+        log.warning("bridge_error", method=exc.method, code=exc.code.name, details=exc.details)
+        status = error_status(exc.details or str(exc))
+    except Exception as exc:
+        log.exception("internal_error")
+        status = error_status(f"pyfrontend internal error: {type(exc).__name__}: {exc}")
+    finally:
+        if not bridge.returned:
+            bridge.return_status(status or error_status("pyfrontend: build ended without a result"))
+
+
+def load_dockerfile(bridge: Bridge, env: GatewayEnv) -> LoadedDockerfile:
+    """Read the Dockerfile (and ``.dockerignore``) from the client, in parallel."""
+    opts = env.opts
+    filename = opts.get("filename", "") or DEFAULT_FILENAME
+    local_name = opts.get("dockerfilekey", "") or "dockerfile"
+    context_name = opts.get("contextkey", "") or "context"
+    follow = [filename, filename + ".dockerignore"]
+    lowercase = _lowercase_name(filename)
+    if lowercase:
+        follow.append(lowercase)
+    source = llb.local(
+        local_name,
+        session_id=env.session_id,
+        shared_key_hint=local_name,
+        follow_paths=follow,
+        meta=OpMeta(name=f"[internal] load build definition from {filename}"),
+    )
+    definition = marshal(source.output)
+    ignore_source = llb.local(
+        context_name,
+        session_id=env.session_id,
+        shared_key_hint=f"{context_name}-.dockerignore",
+        follow_paths=[".dockerignore"],
+        meta=OpMeta(name="[internal] load .dockerignore"),
+    )
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        ignored = pool.submit(
+            _read_optional, bridge, marshal(ignore_source.output), ".dockerignore"
+        )
+        ref = bridge.solve(definition)
+        try:
+            data = bridge.read_file(ref, filename)
+        except BridgeError as exc:
+            if not (lowercase and exc.is_not_found):
+                raise DockerfileError(f"failed to read dockerfile: {exc.details}") from None
+            data = bridge.read_file(ref, lowercase)
+        own_ignore = _read_ref_optional(bridge, ref, filename + ".dockerignore")
+        default_ignore = ignored.result()
+    ignore = own_ignore if own_ignore is not None else default_ignore
+    excludes = parse_dockerignore(ignore) if ignore else ()
+    return LoadedDockerfile(filename, data, definition, excludes)
+
+
+def build(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> tuple[str, bytes]:
+    """Compile and solve; returns the result ref and the image config JSON."""
+    dockerfile = parse(loaded.data, filename=loaded.filename)
+    options = BuildOptions.from_opts(
+        env.opts,
+        build_platform=env.build_platform or _HOST_PLATFORM,
+        session_id=env.session_id,
+        excludes=loaded.excludes,
+    )
+
+    def resolve(
+        ref: str, *, platform: Platform, resolve_mode: str, log_name: str
+    ) -> tuple[str, bytes]:
+        try:
+            return bridge.resolve_image_config(
+                ref, platform, resolve_mode=resolve_mode, log_name=log_name
+            )
+        except BridgeError as exc:
+            raise DockerfileError(f"failed to resolve image {ref}: {exc.details}") from None
+
+    result = compile_dockerfile(
+        dockerfile, options, resolve, source=SourceFile(loaded.filename, loaded.data)
+    )
+    log.info(
+        "compiled",
+        stages=len(result.plan.stages),
+        reachable=sorted(result.plan.reachable),
+        ops=len(getattr(result.definition, "def")),
+    )
+    ref = bridge.solve(result.definition, cache_imports=cache_imports_from_opts(env.opts))
+    return ref, result.config_json
+
+
+def _lowercase_name(filename: str) -> str:
+    head, _, base = filename.rpartition("/")
+    if base != DEFAULT_FILENAME:
+        return ""
+    return f"{head}/{base.lower()}" if head else base.lower()
+
+
+def _read_optional(bridge: Bridge, definition: pb.Definition, path: str) -> bytes | None:
+    return _read_ref_optional(bridge, bridge.solve(definition), path)
+
+
+def _read_ref_optional(bridge: Bridge, ref: str, path: str) -> bytes | None:
+    try:
+        return bridge.read_file(ref, path)
+    except BridgeError:
+        return None
+
+
+def _subrequest(bridge: Bridge, request: str) -> None:
+    if request != DESCRIBE:
+        bridge.return_status(unsupported_subrequest_status(request))
+        return
+    described = [
+        {
+            "name": DESCRIBE,
+            "version": "1.0.0",
+            "type": "rpc",
+            "description": "List available subrequest types",
+            "metadata": [{"name": "result.json"}, {"name": "result.txt"}],
+        }
+    ]
+    text = "".join(f"{d['name']} - {d['description']}\n" for d in described)
+    bridge.return_result(
+        None,
+        {
+            "result.json": json.dumps(described).encode(),
+            "result.txt": text.encode(),
+            "version": b"1.0.0",
+        },
+    )

@@ -1,0 +1,406 @@
+"""Immutable LLB vertices: sources, execs and file-op chains.
+
+A vertex knows its inputs (``Output`` edges) and how to build its protobuf
+body once the marshaller has numbered those inputs. Vertices compare by
+identity; the marshaller dedupes identical ops by the digest of their bytes.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, cast
+
+from frontend.llb.platform import Platform
+from frontend.pb import ops_pb2 as pb
+
+InputRef = Callable[["Output | None"], int]
+"""Maps an edge to its index in the op's input list (-1 for scratch)."""
+
+
+@dataclass(frozen=True)
+class OpMeta:
+    """Progress name, description, cache policy and source lines of one op."""
+
+    name: str = ""
+    description: tuple[tuple[str, str], ...] = ()
+    ignore_cache: bool = False
+    ranges: tuple[tuple[int, int], ...] = ()
+
+    def to_pb(self) -> pb.OpMetadata:
+        md = pb.OpMetadata(ignore_cache=self.ignore_cache)
+        md.description.update(self.description)
+        if self.name:
+            md.description["llb.customname"] = self.name
+        return md
+
+
+@dataclass(frozen=True, eq=False)
+class Output:
+    """Output number ``index`` of ``vertex``: the edge type of the graph."""
+
+    vertex: Vertex
+    index: int = 0
+
+
+class Vertex(Protocol):
+    """What the marshaller needs of an op; the ops below are frozen dataclasses."""
+
+    @property
+    def meta(self) -> OpMeta: ...
+
+    @property
+    def platform(self) -> Platform | None: ...
+
+    def inputs(self) -> Sequence[Output | None]:
+        """Edges this op reads, in the order the wire lists them."""
+        ...
+
+    def body(self, ref: InputRef, n_inputs: int) -> tuple[str, pb.ExecOp | pb.SourceOp | pb.FileOp]:
+        """The oneof field name and message; ``ref`` numbers edges, of ``n_inputs`` in all."""
+        ...
+
+
+@dataclass(frozen=True, eq=False)
+class SourceOp:
+    """A leaf: an image, a local directory, an HTTP file or a git repository."""
+
+    identifier: str
+    attrs: tuple[tuple[str, str], ...] = ()
+    platform: Platform | None = None
+    meta: OpMeta = field(default_factory=OpMeta)
+
+    def inputs(self) -> Sequence[Output | None]:
+        return ()
+
+    def body(self, ref: InputRef, n_inputs: int) -> tuple[str, pb.SourceOp]:
+        op = pb.SourceOp(identifier=self.identifier)
+        op.attrs.update(self.attrs)
+        return "source", op
+
+
+class MountType(enum.IntEnum):
+    BIND = pb.BIND
+    SECRET = pb.SECRET
+    SSH = pb.SSH
+    CACHE = pb.CACHE
+    TMPFS = pb.TMPFS
+
+
+class NetMode(enum.IntEnum):
+    SANDBOX = pb.UNSET
+    HOST = pb.HOST
+    NONE = pb.NONE
+
+
+class SecurityMode(enum.IntEnum):
+    SANDBOX = pb.SANDBOX
+    INSECURE = pb.INSECURE
+
+
+class CacheSharing(enum.IntEnum):
+    SHARED = pb.SHARED
+    PRIVATE = pb.PRIVATE
+    LOCKED = pb.LOCKED
+
+
+@dataclass(frozen=True)
+class Mount:
+    """One mount of an exec; ``source`` None means scratch."""
+
+    dest: str
+    source: Output | None = None
+    selector: str = ""
+    readonly: bool = False
+    has_output: bool = False
+    type: MountType = MountType.BIND
+    cache_id: str = ""
+    cache_sharing: CacheSharing = CacheSharing.SHARED
+    secret_id: str = ""
+    uid: int = 0
+    gid: int = 0
+    mode: int = 0
+    optional: bool = False
+    tmpfs_size: int = 0
+
+
+@dataclass(frozen=True)
+class HostIP:
+    host: str
+    ip: str
+
+
+@dataclass(frozen=True)
+class ExecMeta:
+    """What a process runs with: argv, env, cwd, user and friends."""
+
+    args: tuple[str, ...]
+    env: tuple[str, ...] = ()
+    cwd: str = "/"
+    user: str = ""
+    hostname: str = ""
+    extra_hosts: tuple[HostIP, ...] = ()
+    proxy_env: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class ExecOp:
+    """Run a process over mounts; mounts with an output become op outputs."""
+
+    exec_meta: ExecMeta
+    mounts: tuple[Mount, ...]
+    network: NetMode = NetMode.SANDBOX
+    security: SecurityMode = SecurityMode.SANDBOX
+    platform: Platform | None = None
+    meta: OpMeta = field(default_factory=OpMeta)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mounts", tuple(sorted(self.mounts, key=lambda m: m.dest)))
+
+    def inputs(self) -> Sequence[Output | None]:
+        return [m.source for m in self.mounts if m.source is not None]
+
+    def output_of(self, dest: str) -> Output:
+        """The output a mount at ``dest`` produces."""
+        index = 0
+        for m in self.mounts:
+            if m.has_output:
+                if m.dest == dest:
+                    return Output(self, index)
+                index += 1
+        raise KeyError(f"mount {dest} has no output")
+
+    def body(self, ref: InputRef, n_inputs: int) -> tuple[str, pb.ExecOp]:
+        em = self.exec_meta
+        meta = pb.Meta(args=em.args, env=em.env, cwd=em.cwd, user=em.user, hostname=em.hostname)
+        for h in em.extra_hosts:
+            meta.extraHosts.add(Host=h.host, IP=h.ip)
+        if em.proxy_env:
+            meta.proxy_env.CopyFrom(pb.ProxyEnv(**dict(em.proxy_env)))
+        op = pb.ExecOp(
+            meta=meta,
+            network=cast(pb.NetMode.ValueType, int(self.network)),
+            security=cast(pb.SecurityMode.ValueType, int(self.security)),
+        )
+        output = 0
+        for m in self.mounts:
+            pm = op.mounts.add(
+                input=ref(m.source),
+                selector=m.selector,
+                dest=m.dest,
+                output=output if m.has_output else -1,
+                readonly=m.readonly,
+                mountType=cast(pb.MountType.ValueType, int(m.type)),
+            )
+            output += m.has_output
+            if m.type == MountType.CACHE:
+                pm.cacheOpt.CopyFrom(
+                    pb.CacheOpt(
+                        ID=m.cache_id,
+                        sharing=cast(pb.CacheSharingOpt.ValueType, int(m.cache_sharing)),
+                    )
+                )
+            elif m.type == MountType.SECRET:
+                pm.secretOpt.CopyFrom(
+                    pb.SecretOpt(
+                        ID=m.secret_id, uid=m.uid, gid=m.gid, mode=m.mode, optional=m.optional
+                    )
+                )
+            elif m.type == MountType.SSH:
+                pm.SSHOpt.CopyFrom(
+                    pb.SSHOpt(
+                        ID=m.secret_id, uid=m.uid, gid=m.gid, mode=m.mode, optional=m.optional
+                    )
+                )
+            elif m.type == MountType.TMPFS and m.tmpfs_size:
+                pm.TmpfsOpt.CopyFrom(pb.TmpfsOpt(size=m.tmpfs_size))
+        return "exec", op
+
+
+@dataclass(frozen=True)
+class UserRef:
+    """A chown target: a numeric id, or a name looked up in the dest's passwd/group."""
+
+    id: int | None = None
+    name: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> UserRef:
+        if text == "root":
+            return cls(id=0)
+        if text.isdigit():
+            return cls(id=int(text))
+        return cls(name=text)
+
+
+@dataclass(frozen=True)
+class Chown:
+    user: UserRef | None = None
+    group: UserRef | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Chown:
+        """``user[:group]`` with numeric ids or names, as COPY --chown takes it."""
+        user, sep, group = text.partition(":")
+        return cls(UserRef.parse(user), UserRef.parse(group) if sep else None)
+
+    def to_pb(self, base: int) -> pb.ChownOpt:
+        def one(u: UserRef | None) -> pb.UserOpt | None:
+            if u is None:
+                return None
+            if u.id is not None:
+                return pb.UserOpt(byID=u.id)
+            return pb.UserOpt(byName=pb.NamedUserOpt(name=u.name, input=base))
+
+        return pb.ChownOpt(user=one(self.user), group=one(self.group))
+
+
+@dataclass(frozen=True)
+class Copy:
+    """Copy ``src`` out of ``source`` (None = scratch) to ``dest``."""
+
+    source: Output | None
+    src: str
+    dest: str
+    mode: int = -1
+    owner: Chown | None = None
+    follow_symlink: bool = False
+    dir_copy_contents: bool = False
+    attempt_unpack: bool = False
+    create_dest_path: bool = False
+    allow_wildcard: bool = False
+    allow_empty_wildcard: bool = False
+    timestamp: int = -1
+
+
+@dataclass(frozen=True)
+class Mkdir:
+    path: str
+    mode: int = 0o755
+    make_parents: bool = False
+    owner: Chown | None = None
+    timestamp: int = -1
+
+
+@dataclass(frozen=True)
+class Mkfile:
+    path: str
+    data: bytes
+    mode: int = 0o644
+    owner: Chown | None = None
+    timestamp: int = -1
+
+
+@dataclass(frozen=True)
+class Rm:
+    path: str
+    allow_not_found: bool = False
+    allow_wildcard: bool = False
+
+
+FileAction = Copy | Mkdir | Mkfile | Rm
+
+
+@dataclass(frozen=True, eq=False)
+class FileOp:
+    """A chain of file actions: the first applies to ``base``, each next to the last result."""
+
+    base: Output | None
+    actions: tuple[FileAction, ...]
+    platform: Platform | None = None
+    meta: OpMeta = field(default_factory=OpMeta)
+
+    def inputs(self) -> Sequence[Output | None]:
+        edges: list[Output | None] = [self.base]
+        edges += [a.source for a in self.actions if isinstance(a, Copy)]
+        return [e for e in edges if e is not None]
+
+    def body(self, ref: InputRef, n_inputs: int) -> tuple[str, pb.FileOp]:
+        op = pb.FileOp()
+        last = len(self.actions) - 1
+        for i, action in enumerate(self.actions):
+            # Action k > 0 reads the result of action k-1, numbered after the inputs.
+            base = ref(self.base) if i == 0 else n_inputs + i - 1
+            fa = op.actions.add(input=base, secondaryInput=-1, output=0 if i == last else -1)
+            match action:
+                case Copy():
+                    fa.secondaryInput = ref(action.source)
+                    fa.copy.CopyFrom(
+                        pb.FileActionCopy(
+                            src=action.src,
+                            dest=action.dest,
+                            owner=action.owner.to_pb(base) if action.owner else None,
+                            mode=action.mode,
+                            followSymlink=action.follow_symlink,
+                            dirCopyContents=action.dir_copy_contents,
+                            attemptUnpackDockerCompatibility=action.attempt_unpack,
+                            createDestPath=action.create_dest_path,
+                            allowWildcard=action.allow_wildcard,
+                            allowEmptyWildcard=action.allow_empty_wildcard,
+                            timestamp=action.timestamp,
+                        )
+                    )
+                case Mkdir():
+                    fa.mkdir.CopyFrom(
+                        pb.FileActionMkDir(
+                            path=action.path,
+                            mode=action.mode,
+                            makeParents=action.make_parents,
+                            owner=action.owner.to_pb(base) if action.owner else None,
+                            timestamp=action.timestamp,
+                        )
+                    )
+                case Mkfile():
+                    fa.mkfile.CopyFrom(
+                        pb.FileActionMkFile(
+                            path=action.path,
+                            mode=action.mode,
+                            data=action.data,
+                            owner=action.owner.to_pb(base) if action.owner else None,
+                            timestamp=action.timestamp,
+                        )
+                    )
+                case Rm():
+                    fa.rm.CopyFrom(
+                        pb.FileActionRm(
+                            path=action.path,
+                            allowNotFound=action.allow_not_found,
+                            allowWildcard=action.allow_wildcard,
+                        )
+                    )
+        return "file", op
+
+
+class Deferred:
+    """A vertex chosen after the ops that read it exist.
+
+    The build context is one: which paths it must sync is known only once
+    every COPY has been lowered. ``bind`` it before marshalling.
+    """
+
+    def __init__(self) -> None:
+        self._target: Vertex | None = None
+
+    def bind(self, vertex: Vertex) -> None:
+        self._target = vertex
+
+    @property
+    def target(self) -> Vertex:
+        if self._target is None:
+            raise RuntimeError("deferred vertex marshalled before it was bound")
+        return self._target
+
+    @property
+    def meta(self) -> OpMeta:
+        return self.target.meta
+
+    @property
+    def platform(self) -> Platform | None:
+        return self.target.platform
+
+    def inputs(self) -> Sequence[Output | None]:
+        return self.target.inputs()
+
+    def body(self, ref: InputRef, n_inputs: int) -> tuple[str, pb.ExecOp | pb.SourceOp | pb.FileOp]:
+        return self.target.body(ref, n_inputs)

@@ -1,0 +1,152 @@
+"""``State``: an immutable filesystem snapshot plus the process defaults of a stage.
+
+``run`` and ``file`` return new states; nothing is mutated, so a state shared
+by several stages is safe by construction.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from frontend.llb.graph import (
+    ExecMeta,
+    ExecOp,
+    FileAction,
+    FileOp,
+    HostIP,
+    Mount,
+    NetMode,
+    OpMeta,
+    Output,
+    SecurityMode,
+    SourceOp,
+)
+from frontend.llb.platform import Platform
+
+NO_META = OpMeta()
+
+
+@dataclass(frozen=True)
+class State:
+    """A filesystem (``output``; None is scratch) and the defaults execs inherit."""
+
+    output: Output | None = None
+    env: tuple[tuple[str, str], ...] = ()
+    cwd: str = "/"
+    user: str = ""
+    platform: Platform | None = None
+    network: NetMode = NetMode.SANDBOX
+    hostname: str = ""
+    extra_hosts: tuple[HostIP, ...] = field(default=())
+
+    def with_env(self, key: str, value: str) -> State:
+        """Set ``key``; an existing entry is dropped and the new one appended."""
+        env = tuple(kv for kv in self.env if kv[0] != key)
+        return replace(self, env=(*env, (key, value)))
+
+    def get_env(self, key: str) -> str | None:
+        return dict(self.env).get(key)
+
+    def env_map(self) -> dict[str, str]:
+        return dict(self.env)
+
+    def with_dir(self, path: str) -> State:
+        """Change directory; a relative path joins the current one."""
+        if not posixpath.isabs(path):
+            path = clean_path(f"{self.cwd or '/'}/{path}")
+        return replace(self, cwd=path)
+
+    def with_user(self, user: str) -> State:
+        return replace(self, user=user)
+
+    def with_output(self, output: Output | None) -> State:
+        return replace(self, output=output)
+
+    def run(
+        self,
+        args: Iterable[str],
+        *,
+        mounts: Iterable[Mount] = (),
+        network: NetMode | None = None,
+        security: SecurityMode = SecurityMode.SANDBOX,
+        proxy_env: Mapping[str, str] | None = None,
+        meta: OpMeta = NO_META,
+    ) -> tuple[State, ExecOp]:
+        """Run ``args`` with this state as the root filesystem; returns the new root."""
+        exec_meta = ExecMeta(
+            args=tuple(args),
+            env=tuple(f"{k}={v}" for k, v in self.env),
+            cwd=self.cwd or "/",
+            user=self.user,
+            hostname=self.hostname,
+            extra_hosts=self.extra_hosts,
+            proxy_env=tuple(sorted((proxy_env or {}).items())),
+        )
+        root = Mount(dest="/", source=self.output, has_output=True)
+        op = ExecOp(
+            exec_meta=exec_meta,
+            mounts=(root, *mounts),
+            network=self.network if network is None else network,
+            security=security,
+            platform=self.platform,
+            meta=meta,
+        )
+        return self.with_output(op.output_of("/")), op
+
+    def file(self, *actions: FileAction, meta: OpMeta = NO_META) -> State:
+        """Apply a chain of file actions to this filesystem."""
+        op = FileOp(base=self.output, actions=actions, platform=self.platform, meta=meta)
+        return self.with_output(Output(op, 0))
+
+
+def clean_path(path: str) -> str:
+    """Lexically clean a slash path like Go's ``path.Clean`` (no leading ``//``)."""
+    cleaned = posixpath.normpath(path)
+    return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
+
+
+def scratch(platform: Platform | None = None) -> State:
+    return State(platform=platform)
+
+
+def image(ref: str, *, platform: Platform, resolve_mode: str = "", meta: OpMeta = NO_META) -> State:
+    """A ``docker-image://`` source; ``ref`` is already normalised (and pinned)."""
+    attrs = (("image.resolvemode", resolve_mode),) if resolve_mode not in ("", "default") else ()
+    op = SourceOp(f"docker-image://{ref}", attrs=attrs, platform=platform, meta=meta)
+    return State(output=Output(op), platform=platform)
+
+
+def local(
+    name: str,
+    *,
+    session_id: str = "",
+    shared_key_hint: str = "",
+    follow_paths: Iterable[str] | None = None,
+    exclude_patterns: Iterable[str] | None = None,
+    include_patterns: Iterable[str] | None = None,
+    meta: OpMeta = NO_META,
+) -> State:
+    """A ``local://`` source synced from the client session."""
+    attrs: dict[str, str] = {}
+    if session_id:
+        attrs["local.session"] = session_id
+    if shared_key_hint:
+        attrs["local.sharedkeyhint"] = shared_key_hint
+    for key, values in (
+        ("local.followpaths", follow_paths),
+        ("local.excludepatterns", exclude_patterns),
+        ("local.includepattern", include_patterns),
+    ):
+        if values:
+            attrs[key] = json.dumps(list(values), separators=(",", ":"))
+    op = SourceOp(f"local://{name}", attrs=tuple(sorted(attrs.items())), meta=meta)
+    return State(output=Output(op))
+
+
+def http(url: str, *, filename: str = "", meta: OpMeta = NO_META) -> State:
+    """An HTTP(S) file source."""
+    attrs = (("http.filename", filename),) if filename else ()
+    return State(output=Output(SourceOp(url, attrs=attrs, meta=meta)))

@@ -1,0 +1,284 @@
+"""Stages and their dependency graph: which stages a build target needs.
+
+Phases, each a small pure function: split the file into global ARGs and
+stages, evaluate global ARGs, bind each FROM and ``COPY --from``, pick the
+target, refuse cycles, and keep only the stages the target reaches.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from frontend.errors import DockerfileError
+from frontend.llb.platform import Platform
+from frontend.semantics.words import WordError, expand_word
+from frontend.syntax import ast
+
+SCRATCH = "scratch"
+_STAGE_NAME = re.compile(r"^[a-z][a-z0-9-_.]*$")
+
+
+@dataclass(frozen=True)
+class ImageSource:
+    """``COPY --from`` naming an image rather than a stage."""
+
+    ref: str
+    location: ast.Location
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One FROM and the instructions under it."""
+
+    index: int
+    name: str | None
+    base_name: str
+    platform: Platform | None
+    from_: ast.From
+    commands: tuple[ast.Instruction, ...]
+    base: int | None = None
+    """Index of the earlier stage this one starts from, if any."""
+
+    @property
+    def display_name(self) -> str:
+        return self.name or f"stage-{self.index}"
+
+
+Source = int | ImageSource
+"""A ``COPY --from`` target: a stage index or an image."""
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """The stages, their edges, and the subset the target needs."""
+
+    stages: tuple[Stage, ...]
+    meta_args: tuple[tuple[str, str | None], ...]
+    sources: Mapping[tuple[int, int], Source]
+    """``(stage, command index)`` → what that ``COPY --from`` reads."""
+    target: int
+    reachable: frozenset[int]
+    images: tuple[ImageSource, ...]
+    """External images read by ``COPY --from`` in reachable stages."""
+
+    def meta_arg_map(self) -> dict[str, str]:
+        return {k: v or "" for k, v in self.meta_args}
+
+
+def platform_args(build: Platform, target: Platform) -> list[tuple[str, str | None]]:
+    """The ARGs every build predefines."""
+    return [
+        ("TARGETPLATFORM", str(target)),
+        ("TARGETOS", target.os),
+        ("TARGETARCH", target.architecture),
+        ("TARGETVARIANT", target.variant),
+        ("BUILDPLATFORM", str(build)),
+        ("BUILDOS", build.os),
+        ("BUILDARCH", build.architecture),
+        ("BUILDVARIANT", build.variant),
+    ]
+
+
+def _error(message: str, node: ast.Instruction) -> DockerfileError:
+    return DockerfileError(
+        message,
+        line=node.location.start_line,
+        end_line=node.location.end_line,
+        column=node.location.column,
+    )
+
+
+def split_stages(
+    dockerfile: ast.Dockerfile,
+) -> tuple[list[ast.Arg], list[tuple[ast.From, list[ast.Instruction]]]]:
+    """Global ARGs (before the first FROM) and each FROM with its instructions."""
+    meta: list[ast.Arg] = []
+    stages: list[tuple[ast.From, list[ast.Instruction]]] = []
+    for node in dockerfile.instructions:
+        if isinstance(node, ast.From):
+            stages.append((node, []))
+        elif stages:
+            stages[-1][1].append(node)
+        elif isinstance(node, ast.Arg):
+            meta.append(node)
+        else:
+            raise _error("no build stage in current context", node)
+    if not stages:
+        raise DockerfileError("the Dockerfile has no FROM instruction")
+    return meta, stages
+
+
+def evaluate_meta_args(
+    meta: list[ast.Arg],
+    build_args: Mapping[str, str],
+    predefined: list[tuple[str, str | None]],
+    escape: str,
+) -> list[tuple[str, str | None]]:
+    """Global ARG values: defaults expanded in order; build args override."""
+    values = [(k, build_args.get(k, v)) for k, v in predefined]
+    for node in meta:
+        for decl in node.args:
+            value = decl.default
+            if value is not None:
+                env = {k: v or "" for k, v in values}
+                try:
+                    value = expand_word(value, env, escape)
+                except WordError as exc:
+                    raise _error(str(exc), node) from None
+            values.append((decl.name, build_args.get(decl.name, value)))
+    return values
+
+
+def plan(
+    dockerfile: ast.Dockerfile,
+    *,
+    target: str,
+    build_args: Mapping[str, str],
+    build_platform: Platform,
+    target_platform: Platform,
+) -> BuildPlan:
+    """Bind stages and ``--from`` references, then find what ``target`` needs."""
+    meta_nodes, raw_stages = split_stages(dockerfile)
+    meta_args = evaluate_meta_args(
+        meta_nodes,
+        build_args,
+        platform_args(build_platform, target_platform),
+        dockerfile.escape,
+    )
+    arg_env = {k: v or "" for k, v in meta_args}
+
+    stages: list[Stage] = []
+    by_name: dict[str, int] = {}
+    for index, (node, commands) in enumerate(raw_stages):
+        try:
+            base_name = expand_word(node.image, arg_env, dockerfile.escape)
+        except WordError as exc:
+            raise _error(str(exc), node) from None
+        if not base_name:
+            raise _error(f"base name ({node.image}) should not be blank", node)
+        platform = None
+        if node.platform:
+            try:
+                text = expand_word(node.platform, arg_env, dockerfile.escape)
+                platform = Platform.parse(text)
+            except (WordError, ValueError) as exc:
+                raise _error(f"failed to parse platform {node.platform}: {exc}", node) from None
+        name = None
+        if node.name is not None:
+            name = node.name.lower()
+            if not _STAGE_NAME.match(name):
+                raise _error(
+                    f"invalid name for build stage: {node.name!r}, "
+                    "name can't start with a number or contain symbols",
+                    node,
+                )
+        stages.append(
+            Stage(
+                index=index,
+                name=name,
+                base_name=base_name,
+                platform=platform,
+                from_=node,
+                commands=tuple(commands),
+                base=by_name.get(base_name),
+            )
+        )
+        if name is not None:
+            by_name[name] = index
+
+    sources = _bind_sources(stages, by_name)
+    target_index = _find_target(target, stages, by_name)
+    deps = _dependencies(stages, sources)
+    _check_cycles(stages, deps)
+    reachable = _reachable(target_index, deps)
+    images = tuple(
+        src
+        for (stage, _), src in sorted(sources.items())
+        if stage in reachable and isinstance(src, ImageSource)
+    )
+    return BuildPlan(
+        stages=tuple(stages),
+        meta_args=tuple(meta_args),
+        sources=sources,
+        target=target_index,
+        reachable=frozenset(reachable),
+        images=images,
+    )
+
+
+def _bind_sources(stages: list[Stage], by_name: dict[str, int]) -> dict[tuple[int, int], Source]:
+    sources: dict[tuple[int, int], Source] = {}
+    for stage in stages:
+        for i, node in enumerate(stage.commands):
+            if not isinstance(node, ast.Copy) or not node.from_:
+                continue
+            ref = node.from_
+            if ref.isdigit() or (ref.startswith("-") and ref[1:].isdigit()):
+                index = int(ref)
+                if not 0 <= index < len(stages):
+                    raise _error(f"invalid stage index {index}", node)
+                sources[stage.index, i] = index
+            elif ref.lower() in by_name:
+                sources[stage.index, i] = by_name[ref.lower()]
+            else:
+                sources[stage.index, i] = ImageSource(ref, node.location)
+    return sources
+
+
+def _find_target(target: str, stages: list[Stage], by_name: dict[str, int]) -> int:
+    if not target:
+        return len(stages) - 1
+    if target.lower() not in by_name:
+        raise DockerfileError(f"target stage {target} could not be found")
+    return by_name[target.lower()]
+
+
+def _dependencies(
+    stages: list[Stage], sources: Mapping[tuple[int, int], Source]
+) -> dict[int, set[int]]:
+    deps: dict[int, set[int]] = {s.index: set() for s in stages}
+    for s in stages:
+        if s.base is not None:
+            deps[s.index].add(s.base)
+    for (stage, _), src in sources.items():
+        if isinstance(src, int):
+            deps[stage].add(src)
+    return deps
+
+
+def _check_cycles(stages: list[Stage], deps: dict[int, set[int]]) -> None:
+    """Refuse a stage that (transitively) copies from itself."""
+    done: set[int] = set()
+    for start in range(len(stages)):
+        if start in done:
+            continue
+        on_path = {start}
+        stack: list[tuple[int, list[int]]] = [(start, sorted(deps[start]))]
+        while stack:
+            node, todo = stack[-1]
+            if not todo:
+                stack.pop()
+                on_path.discard(node)
+                done.add(node)
+                continue
+            nxt = todo.pop()
+            if nxt in on_path:
+                raise DockerfileError(
+                    f"circular dependency detected on stage: {stages[start].display_name}"
+                )
+            if nxt not in done:
+                stack.append((nxt, sorted(deps[nxt])))
+                on_path.add(nxt)
+
+
+def _reachable(target: int, deps: dict[int, set[int]]) -> set[int]:
+    seen = {target}
+    todo = [target]
+    while todo:
+        for dep in deps[todo.pop()]:
+            if dep not in seen:
+                seen.add(dep)
+                todo.append(dep)
+    return seen

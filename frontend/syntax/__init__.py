@@ -1,0 +1,48 @@
+"""Dockerfile syntax: pre-lexer, Lark grammar, raw nodes and the typed AST.
+
+``parse`` is the entry point; only ``DockerfileError`` ever escapes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from frontend.errors import DockerfileError
+from frontend.syntax import ast
+from frontend.syntax.instructions import to_instruction
+from frontend.syntax.nodes import Node
+from frontend.syntax.parser import parse_nodes as _parse_nodes
+
+__all__ = ["parse", "parse_nodes"]
+
+T = TypeVar("T")
+
+
+def parse_nodes(source: str | bytes, filename: str = "Dockerfile") -> list[Node]:
+    """The raw, upstream-shaped node of each instruction."""
+    return _with_filename(lambda: _parse_nodes(source)[2], filename)
+
+
+def parse(source: str | bytes, filename: str = "Dockerfile") -> ast.Dockerfile:
+    """Parse a Dockerfile into typed instructions."""
+
+    def run() -> ast.Dockerfile:
+        directives, escape, nodes = _parse_nodes(source)
+        return ast.Dockerfile(
+            directives=tuple(directives.items()),
+            instructions=tuple(to_instruction(n) for n in nodes),
+            escape=escape,
+        )
+
+    return _with_filename(run, filename)
+
+
+def _with_filename(fn: Callable[[], T], filename: str) -> T:
+    try:
+        return fn()
+    except DockerfileError as exc:
+        exc.filename = filename
+        raise
+    except RecursionError:
+        raise DockerfileError("Dockerfile is nested too deeply", filename=filename) from None

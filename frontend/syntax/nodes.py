@@ -1,0 +1,59 @@
+"""The raw node model: one node per instruction, as the official parser splits it.
+
+This layer mirrors upstream's parser output field by field (``cmd``,
+``flags``, ``value``, ``json``, lines, heredocs) so the two can be diffed;
+``instructions.py`` turns nodes into the typed AST.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from frontend.syntax.ast import Heredoc
+
+
+@dataclass(frozen=True)
+class Node:
+    """One instruction: keyword, leading flags and its argument list."""
+
+    cmd: str
+    flags: tuple[str, ...]
+    value: tuple[str, ...]
+    json: bool
+    start_line: int
+    end_line: int
+    original: str
+    heredocs: tuple[Heredoc, ...] = ()
+    sub: Node | None = None
+    """ONBUILD's nested instruction."""
+    column: int = 1
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def sub_cmd(self) -> str | None:
+        return self.sub.cmd if self.sub else None
+
+    def to_json(self) -> dict[str, Any]:
+        """The dump format of ``pyfrontend parse --format json``."""
+        shown = self.sub or self
+        return {
+            "cmd": self.cmd,
+            "sub_cmd": self.sub_cmd,
+            "flags": list(self.flags),
+            "value": list(shown.value),
+            "json": shown.json,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "original": self.original,
+            "heredocs": [
+                {
+                    "name": h.name,
+                    "content": h.content,
+                    "expand": h.expand,
+                    "chomp": h.chomp,
+                    "file_descriptor": h.file_descriptor,
+                }
+                for h in self.heredocs
+            ],
+        }

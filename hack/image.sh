@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Build the frontend image (Dockerfile.frontend) into the engine as myorg/pyfrontend.
+# Env: PYTHON_IMAGE  base Python image (default: the offline stand-in
+#                    pyfrontend/python-standin:3.11, made if missing; pass
+#                    python:3.11-slim on an engine that can pull)
+#      FRONTEND_IMAGE  tag (default myorg/pyfrontend)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+PYTHON_IMAGE=${PYTHON_IMAGE:-$PYTHON_STANDIN_IMAGE}
+
+docker_ok || die "no engine answers: run hack/engine.sh up first"
+if [[ $PYTHON_IMAGE == "$PYTHON_STANDIN_IMAGE" ]]; then
+    "$ROOT/hack/base-images.sh" python
+fi
+"$ROOT/hack/wheels.sh"
+
+start=$SECONDS
+"$DOCKER" build -f "$ROOT/Dockerfile.frontend" --build-arg "PYTHON_IMAGE=$PYTHON_IMAGE" \
+    -t "$FRONTEND_IMAGE" "$ROOT" </dev/null
+size=$("$DOCKER" image inspect -f '{{.Size}}' "$FRONTEND_IMAGE")
+log "built $FRONTEND_IMAGE on $PYTHON_IMAGE in $((SECONDS - start))s:" \
+    "$((size / 1000000)) MB ($size bytes)"

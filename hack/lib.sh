@@ -1,0 +1,42 @@
+# Shared helpers for the hack/ scripts. Source it; do not run it.
+# shellcheck shell=bash
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+STATE_DIR=${PYFRONTEND_STATE_DIR:-$ROOT/.work}
+
+# Debian's 20.10 client: it runs BuildKit builds with DOCKER_BUILDKIT=1. A newer
+# client earlier on PATH may lack the buildx plugin and cannot.
+DOCKER=${DOCKER:-/usr/bin/docker}
+export DOCKER_BUILDKIT=1
+
+# Image names shared by the scripts, the Makefile and tests/e2e.
+BUSYBOX_IMAGE=${BUSYBOX_IMAGE:-busybox:latest}
+PYTHON_STANDIN_IMAGE=${PYTHON_STANDIN_IMAGE:-pyfrontend/python-standin:3.11}
+TESTDATA_IMAGE=${TESTDATA_IMAGE:-pyfrontend/testdata:latest}
+FRONTEND_IMAGE=${FRONTEND_IMAGE:-myorg/pyfrontend}
+
+log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# apt_install PKG...: install the Debian packages that are missing.
+apt_install() {
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+            || missing+=("$p")
+    done
+    ((${#missing[@]})) || return 0
+    [[ $(id -u) == 0 ]] || die "need root to install: ${missing[*]}"
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq </dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >/dev/null
+}
+
+# docker_ok: does the engine at DOCKER_HOST (or the default socket) answer?
+docker_ok() {
+    [[ -x $DOCKER ]] && timeout 10 "$DOCKER" version --format '{{.Server.Version}}' \
+        >/dev/null 2>&1 </dev/null
+}
+
+image_exists() { "$DOCKER" image inspect "$1" >/dev/null 2>&1 </dev/null; }

@@ -1,0 +1,79 @@
+"""Session set-up for the end-to-end tests.
+
+Once per session: an engine (hack/engine.sh up), the offline stand-in base
+images (hack/base-images.sh) and the frontend image (hack/image.sh). Outside CI,
+PYFRONTEND_E2E_REUSE_IMAGE=1 keeps an existing frontend image instead of
+rebuilding it, and the tests skip when no engine can be started. In CI (CI=true)
+nothing skips: a missing engine is an error, and so is any skipped test.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from .harness import FRONTEND_IMAGE, REPO, docker, remove_built_images
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+_skipped: list[str] = []
+
+
+def _hack(script: str, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(REPO / "hack" / script), *args],
+        cwd=REPO,
+        env={**os.environ, "PYTHON": sys.executable},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _require(proc: subprocess.CompletedProcess[str], what: str) -> None:
+    if proc.returncode != 0:
+        pytest.fail(f"{what} failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
+
+
+def _image_exists(image: str) -> bool:
+    try:
+        docker("image", "inspect", image)
+    except RuntimeError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session", autouse=True)
+def e2e_environment() -> Iterator[None]:
+    engine = _hack("engine.sh", "up", timeout=600)
+    if engine.returncode != 0:
+        message = f"no engine: hack/engine.sh up failed:\n{engine.stderr}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    _require(_hack("base-images.sh", timeout=900), "hack/base-images.sh")
+    reuse = os.environ.get("PYFRONTEND_E2E_REUSE_IMAGE") == "1" and not IN_CI
+    if not (reuse and _image_exists(FRONTEND_IMAGE)):
+        _require(_hack("image.sh", timeout=900), "hack/image.sh")
+    yield
+    remove_built_images()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if IN_CI and _skipped:
+        sys.stderr.write(
+            "\nerror: end-to-end tests must not skip in CI; skipped:\n  "
+            + "\n  ".join(_skipped)
+            + "\n"
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

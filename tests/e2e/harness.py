@@ -1,0 +1,417 @@
+"""Build Dockerfiles on the real engine with either frontend and compare the images.
+
+The engine's built-in Dockerfile frontend is the oracle: the same Dockerfile is
+built once without a ``# syntax=`` line (built-in) and once headed by
+``# syntax=myorg/pyfrontend`` (ours), and the two images must agree in their
+file trees and in their configs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import hashlib
+import json
+import os
+import re
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Literal, NamedTuple
+
+REPO = Path(__file__).resolve().parents[2]
+DOCKER = os.environ.get("DOCKER", "/usr/bin/docker")
+FRONTEND_IMAGE = os.environ.get("FRONTEND_IMAGE", "myorg/pyfrontend")
+TESTDATA_IMAGE = "pyfrontend/testdata:latest"
+DEFAULT_HOST = "unix:///var/run/docker.sock"
+
+Frontend = Literal["builtin", "ours"]
+# path -> (type, mode, uid, gid, sha256 of the content | link target | device)
+Tree = dict[str, tuple[str, int, int, int, str]]
+
+BUILD_TIMEOUT = 600
+# Context files get this mtime, so that both builds see identical contexts.
+CONTEXT_MTIME = 1_577_836_800  # 2020-01-01T00:00:00Z
+_SYNTAX_LINE = re.compile(r"\A#\s*syntax\s*=.*\n", re.IGNORECASE)
+
+
+def docker_env() -> dict[str, str]:
+    return {**os.environ, "DOCKER_BUILDKIT": "1"}
+
+
+def docker(*args: str, timeout: float = 120) -> str:
+    """Run the docker client; return stdout, raise with stderr on failure."""
+    proc = subprocess.run(
+        [DOCKER, *args],
+        capture_output=True,
+        text=True,
+        env=docker_env(),
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"docker {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
+    return proc.stdout
+
+
+# --------------------------------------------------------------------------- builds
+
+
+@dataclass(frozen=True)
+class Build:
+    """One `docker build`: its exit code, image id (when it succeeded), and log."""
+
+    returncode: int
+    image: str | None
+    log: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+_built: set[str] = set()
+
+
+def remove_built_images() -> None:
+    """Remove the untagged images this session built (their build cache stays)."""
+    images = sorted(_built)
+    _built.clear()
+    if images:
+        subprocess.run(
+            [DOCKER, "image", "rm", *images],
+            capture_output=True,
+            env=docker_env(),
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+
+
+def _under_test() -> Frontend:
+    """The frontend that `frontend="ours"` builds with.
+
+    PYFRONTEND_E2E_SELFCHECK=1 swaps in the built-in frontend, to check the
+    harness itself (every differential test must then pass). Never in CI.
+    """
+    if os.environ.get("PYFRONTEND_E2E_SELFCHECK") == "1":
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            raise RuntimeError("PYFRONTEND_E2E_SELFCHECK must not be set in CI")
+        return "builtin"
+    return "ours"
+
+
+def dockerfile_for(text: str, frontend: Frontend) -> str:
+    """The Dockerfile as each frontend gets it: any syntax line is replaced."""
+    body = _SYNTAX_LINE.sub("", text, count=1)
+    if frontend == "ours" and _under_test() == "ours":
+        return f"# syntax={FRONTEND_IMAGE}\n{body}"
+    return body
+
+
+@functools.cache
+def engine_log() -> Path | None:
+    """The file a local dockerd writes its stderr to, if there is one.
+
+    A gateway frontend's stderr goes to the daemon's log and nowhere else.
+    PYFRONTEND_ENGINE_LOG names it; else it is found through the daemon's pid
+    (as hack/engine.sh starts it: stderr to .work/engine/dockerd.log).
+    """
+    if path := os.environ.get("PYFRONTEND_ENGINE_LOG"):
+        return Path(path)
+    if os.environ.get("DOCKER_HOST", DEFAULT_HOST) != DEFAULT_HOST:
+        return None
+    try:
+        pid = Path("/var/run/docker.pid").read_text().strip()
+        target = Path(os.readlink(f"/proc/{pid}/fd/2"))
+    except OSError:
+        return None
+    return target if target.is_file() else None
+
+
+def _engine_log_size() -> int:
+    path = engine_log()
+    try:
+        return path.stat().st_size if path is not None else -1
+    except OSError:
+        return -1
+
+
+def _engine_log_since(offset: int, lines: int = 40) -> str:
+    """The engine log's lines since `offset`, less dockerd's own records."""
+    path = engine_log()
+    if path is None or offset < 0:
+        return ""
+    with path.open("rb") as f:
+        f.seek(offset)
+        text = f.read().decode(errors="replace")
+    kept = [line for line in text.splitlines() if not line.startswith("time=")]
+    if not kept:
+        return ""
+    return f"\n--- frontend stderr (from {path}):\n" + "\n".join(kept[-lines:])
+
+
+def _write_context(root: Path, dockerfile: str, files: Mapping[str, bytes | str]) -> None:
+    entries = {"Dockerfile": dockerfile, **files}
+    for name, content in entries.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.encode() if isinstance(content, str) else content)
+        path.chmod(0o644)
+    for path in [*root.rglob("*"), root]:
+        os.utime(path, (CONTEXT_MTIME, CONTEXT_MTIME), follow_symlinks=False)
+
+
+def run_build(
+    dockerfile: str,
+    context_files: Mapping[str, bytes | str] | None = None,
+    *,
+    frontend: Frontend,
+    target: str | None = None,
+    build_args: Mapping[str, str] | None = None,
+    no_cache: bool = False,
+) -> Build:
+    """Build in a fresh temporary context; never raises for a failing build."""
+    with tempfile.TemporaryDirectory(prefix="pyfrontend-e2e-") as tmp:
+        root = Path(tmp, "context")
+        root.mkdir()
+        _write_context(root, dockerfile_for(dockerfile, frontend), context_files or {})
+        iidfile = Path(tmp, "iid")
+        cmd = [DOCKER, "build", "--progress=plain", "--iidfile", str(iidfile)]
+        if target is not None:
+            cmd += ["--target", target]
+        for key, value in (build_args or {}).items():
+            cmd += ["--build-arg", f"{key}={value}"]
+        if no_cache:
+            cmd.append("--no-cache")
+        log_offset = _engine_log_size()
+        proc = subprocess.run(
+            [*cmd, str(root)],
+            capture_output=True,
+            text=True,
+            env=docker_env(),
+            stdin=subprocess.DEVNULL,
+            timeout=BUILD_TIMEOUT,
+            check=False,
+        )
+        if proc.returncode == 0:
+            image = iidfile.read_text().strip()
+            _built.add(image)
+            return Build(0, image, proc.stdout + proc.stderr)
+        extra = _engine_log_since(log_offset) if frontend == "ours" else ""
+        return Build(proc.returncode, None, proc.stdout + proc.stderr + extra)
+
+
+def build(
+    dockerfile: str,
+    context_files: Mapping[str, bytes | str] | None = None,
+    *,
+    frontend: Frontend,
+    target: str | None = None,
+    build_args: Mapping[str, str] | None = None,
+    no_cache: bool = False,
+) -> str:
+    """Build and return the image id; fail the test with the build log otherwise."""
+    result = run_build(
+        dockerfile,
+        context_files,
+        frontend=frontend,
+        target=target,
+        build_args=build_args,
+        no_cache=no_cache,
+    )
+    if not result.ok or result.image is None:
+        raise AssertionError(
+            f"build with the {frontend} frontend failed ({result.returncode}):\n{_tail(result.log)}"
+        )
+    return result.image
+
+
+def build_fails(
+    dockerfile: str,
+    context_files: Mapping[str, bytes | str] | None = None,
+    *,
+    frontend: Frontend,
+    target: str | None = None,
+    build_args: Mapping[str, str] | None = None,
+) -> str:
+    """Build, expect failure, and return the build's output (stderr)."""
+    result = run_build(
+        dockerfile, context_files, frontend=frontend, target=target, build_args=build_args
+    )
+    if result.ok:
+        raise AssertionError(
+            f"build with the {frontend} frontend succeeded but should fail:\n{_tail(result.log)}"
+        )
+    return result.log
+
+
+def _tail(text: str, lines: int = 60) -> str:
+    return "\n".join(text.splitlines()[-lines:])
+
+
+# --------------------------------------------------------------------------- snapshots
+
+
+class Snapshot(NamedTuple):
+    tree: Tree
+    config: dict[str, Any]
+
+
+_TAR_TYPES = {
+    tarfile.REGTYPE: "file",
+    tarfile.AREGTYPE: "file",
+    tarfile.DIRTYPE: "dir",
+    tarfile.SYMTYPE: "symlink",
+    tarfile.LNKTYPE: "hardlink",
+    tarfile.CHRTYPE: "char",
+    tarfile.BLKTYPE: "block",
+    tarfile.FIFOTYPE: "fifo",
+}
+
+# `docker image inspect` fields that differ between two builds of the same image.
+_VOLATILE = ("Id", "RepoTags", "RepoDigests", "Created", "Metadata", "GraphDriver")
+
+
+def _read_tree(stream: IO[bytes]) -> Tree:
+    tree: Tree = {}
+    with tarfile.open(fileobj=stream, mode="r|") as tar:
+        for info in tar:
+            kind = _TAR_TYPES.get(info.type, f"type-{info.type!r}")
+            if info.isreg():
+                digest = hashlib.sha256()
+                member = tar.extractfile(info)
+                assert member is not None
+                while chunk := member.read(1 << 20):
+                    digest.update(chunk)
+                what = digest.hexdigest()
+            elif info.issym():
+                what = info.linkname
+            elif info.islnk():
+                what = "/" + info.linkname.strip("/")
+            elif info.ischr() or info.isblk():
+                what = f"{info.devmajor}:{info.devminor}"
+            else:
+                what = ""
+            path = "/" + info.name.strip("/")
+            tree[path] = (kind, info.mode & 0o7777, info.uid, info.gid, what)
+    return tree
+
+
+def _history(image: str) -> list[dict[str, str]]:
+    out = docker("history", "--no-trunc", "--format", "{{json .}}", image)
+    keep = ("CreatedBy", "Comment", "Size")
+    return [{k: json.loads(line).get(k, "") for k in keep} for line in out.splitlines()]
+
+
+@functools.lru_cache(maxsize=128)
+def snapshot(image: str) -> Snapshot:
+    """File tree (docker create + export) and config (inspect + history) of an image.
+
+    The tree includes what `docker create` adds to every container (/.dockerenv,
+    /etc/hosts, /dev, ...), identically for any two images. The config leaves
+    out ids, tags, timestamps and layer digests (only their count is kept).
+    """
+    container = docker("create", image, "snapshot").strip()
+    try:
+        with subprocess.Popen(
+            [DOCKER, "export", container],
+            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=docker_env(),
+        ) as proc:
+            assert proc.stdout is not None
+            tree = _read_tree(proc.stdout)
+        if proc.returncode != 0:
+            raise RuntimeError(f"docker export {container} failed ({proc.returncode})")
+    finally:
+        docker("rm", "-f", container)
+
+    (config,) = json.loads(docker("image", "inspect", image))
+    for key in _VOLATILE:
+        config.pop(key, None)
+    rootfs = config.get("RootFS") or {}
+    rootfs["Layers"] = len(rootfs.get("Layers") or [])
+    config["History"] = _history(image)
+    return Snapshot(tree, config)
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(value, dict):
+        if not value:
+            yield prefix, "{}"
+        for key in sorted(value):
+            yield from _flatten(value[key], f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, list):
+        if not value:
+            yield prefix, "[]"
+        for i, item in enumerate(value):
+            yield from _flatten(item, f"{prefix}[{i}]")
+    else:
+        yield prefix, json.dumps(value)
+
+
+def _fmt_entry(entry: tuple[str, int, int, int, str]) -> str:
+    kind, mode, uid, gid, what = entry
+    return f"{kind} {mode:04o} {uid}:{gid} {what[:16] if kind == 'file' else what}"
+
+
+def diff_snapshots(a: Snapshot, b: Snapshot, names: tuple[str, str] = ("a", "b")) -> list[str]:
+    """Readable differences, one line each; empty when the images agree."""
+    lines: list[str] = []
+    for path in sorted(a.tree.keys() | b.tree.keys()):
+        ea, eb = a.tree.get(path), b.tree.get(path)
+        if ea == eb:
+            continue
+        if ea is not None and eb is not None:
+            lines.append(f"file {path}: {_fmt_entry(ea)} != {_fmt_entry(eb)}")
+        elif ea is not None:
+            lines.append(f"file {path}: only in {names[0]} ({_fmt_entry(ea)})")
+        elif eb is not None:
+            lines.append(f"file {path}: only in {names[1]} ({_fmt_entry(eb)})")
+    ca = [f"{k} = {v}" for k, v in _flatten(a.config)]
+    cb = [f"{k} = {v}" for k, v in _flatten(b.config)]
+    for line in difflib.unified_diff(ca, cb, names[0], names[1], n=0, lineterm=""):
+        if not line.startswith(("---", "+++", "@@")):
+            lines.append(f"config {line}")
+    return lines
+
+
+def assert_same_image(a: str, b: str, names: tuple[str, str] = ("builtin", "ours")) -> None:
+    """Fail with a readable diff unless images `a` and `b` agree."""
+    if a == b:
+        return
+    lines = diff_snapshots(snapshot(a), snapshot(b), names)
+    if lines:
+        shown = "\n  ".join(lines[:80])
+        more = f"\n  ... and {len(lines) - 80} more" if len(lines) > 80 else ""
+        raise AssertionError(
+            f"images differ ({names[0]} {a[:19]} vs {names[1]} {b[:19]}):\n  {shown}{more}"
+        )
+
+
+def assert_same_build(
+    dockerfile: str,
+    context_files: Mapping[str, bytes | str] | None = None,
+    *,
+    target: str | None = None,
+    build_args: Mapping[str, str] | None = None,
+) -> str:
+    """Build with both frontends, assert the images agree, return ours."""
+    expected = build(
+        dockerfile, context_files, frontend="builtin", target=target, build_args=build_args
+    )
+    actual = build(dockerfile, context_files, frontend="ours", target=target, build_args=build_args)
+    assert_same_image(expected, actual)
+    return actual
+
+
+def run_image(image: str, *args: str) -> str:
+    """`docker run --rm` the image; return its stdout."""
+    return docker("run", "--rm", "--network", "none", image, *args)
