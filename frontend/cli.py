@@ -16,7 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     if args[0] == "parse":
         from frontend.syntax.dump import main as parse_main
 
-        return parse_main(args[1:])
+        return int(parse_main(args[1:]))
     print(__doc__, file=sys.stderr)
     return 2
 
@@ -32,6 +32,5 @@ def gateway_main() -> int:
     from frontend.gateway.build import run
 
     logs.configure()
-    with relay.channel() as channel:
-        run(Bridge(channel))
-    exit_now(0)
+    run(Bridge(relay.channel()))
+    exit_now(0)  # the engine reads the result once we exit: skip teardown

@@ -4,7 +4,10 @@
 (a) Wall time of a fully cached rebuild of one Dockerfile with our frontend
     (`# syntax=myorg/pyfrontend`) and with the engine's built-in frontend:
     median of N runs each, alternating, after one warm-up build of each.
-(b) Size of the frontend image.
+(b) The same for a do-nothing gateway frontend (busybox ``/bin/true``: the
+    build fails at once): the engine's fixed cost of running any frontend
+    container, which no frontend can go below.
+(c) Size of the frontend image.
 
 Needs an engine and the images: `make bench` (or `make image` first).
 """
@@ -41,10 +44,30 @@ def docker(*args: str) -> str:
     return proc.stdout
 
 
-def timed_build(dockerfile: Path, context: Path) -> float:
+NOOP_IMAGE = "pyfrontend/bench-noop"
+
+
+def timed_build(dockerfile: Path, context: Path, *, may_fail: bool = False) -> float:
     start = time.perf_counter()
-    docker("build", "-q", "-f", str(dockerfile), str(context))
+    if may_fail:
+        subprocess.run(
+            [DOCKER, "build", "-q", "-f", str(dockerfile), str(context)],
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "DOCKER_BUILDKIT": "1"},
+            check=False,
+        )
+    else:
+        docker("build", "-q", "-f", str(dockerfile), str(context))
     return time.perf_counter() - start
+
+
+def make_noop_image(tmp: str) -> None:
+    """A frontend image that exits at once: busybox with ``/bin/true``."""
+    ctx = Path(tmp, "noop")
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text('FROM busybox\nENTRYPOINT ["/bin/true"]\n')
+    docker("build", "-q", "-t", NOOP_IMAGE, str(ctx))
 
 
 def main() -> None:
@@ -68,19 +91,26 @@ def main() -> None:
         }
         files["ours"].write_text(f"# syntax={FRONTEND_IMAGE}\n{body}")
         files["builtin"].write_text(body)
+        files["noop"] = Path(tmp, "Dockerfile.noop")
+        files["noop"].write_text(f"# syntax={NOOP_IMAGE}\n{body}")
+        make_noop_image(tmp)
         times: dict[str, list[float]] = {name: [] for name in files}
-        for path in files.values():
-            timed_build(path, args.context)  # warm-up: fill the cache
+        for name, path in files.items():
+            timed_build(path, args.context, may_fail=name == "noop")  # warm-up: fill the cache
         for _ in range(args.runs):
             for name, path in files.items():
-                times[name].append(timed_build(path, args.context))
+                times[name].append(timed_build(path, args.context, may_fail=name == "noop"))
 
     ours = statistics.median(times["ours"])
     builtin = statistics.median(times["builtin"])
+    noop = statistics.median(times["noop"])
     print(f"cached rebuild of {args.context.relative_to(REPO)}, median of {args.runs} runs:")
     print(f"  pyfrontend        {ours * 1000:8.0f} ms")
     print(f"  built-in frontend {builtin * 1000:8.0f} ms")
     print(f"  difference        {(ours - builtin) * 1000:+8.0f} ms   ratio {ours / builtin:.2f}x")
+    print(f"  do-nothing gateway frontend {noop * 1000:8.0f} ms (the engine's floor for any")
+    print(f"    frontend image: {(noop - builtin) * 1000:+.0f} ms over the built-in one)")
+    print(f"  pyfrontend over that floor  {(ours - noop) * 1000:+8.0f} ms")
     print(f"frontend image {FRONTEND_IMAGE}: {size / 1e6:.1f} MB ({size} bytes)")
 
 

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 import structlog
 
-from frontend.compiler.convert import compile_dockerfile
+from frontend import elapsed_ms
 from frontend.compiler.dockerignore import parse_dockerignore
-from frontend.compiler.options import BuildOptions
 from frontend.errors import DockerfileError
 from frontend.gateway.bridge import Bridge, BridgeError
 from frontend.gateway.errors import (
@@ -31,7 +30,6 @@ from frontend.llb.marshal import SourceFile, marshal
 from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
 from frontend.pb import status_pb2
-from frontend.syntax import parse
 
 log = structlog.get_logger()
 
@@ -57,14 +55,18 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
     status: status_pb2.Status | None = None
     try:
         env = read_gateway_env(environ)
-        bridge.ping()
-        request = env.opts.get("requestid", "")
-        if request:
-            _subrequest(bridge, request)
+        log.info("started", ms=elapsed_ms())
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # The engine syncs the Dockerfile while this thread loads the compiler.
+            fetched = pool.submit(_ping_and_load, bridge, env)
+            _import_compiler()
+            loaded = fetched.result()
+        if loaded is None:
             return
-        loaded = load_dockerfile(bridge, env)
+        log.info("dockerfile_loaded", ms=elapsed_ms())
         ref, config = build(bridge, env, loaded)
         bridge.return_result(ref, {"containerimage.config": config})
+        log.info("returned", ms=elapsed_ms())
     except DockerfileError as exc:
         log.info("dockerfile_error", error=str(exc))
         data = loaded.data if loaded else None
@@ -79,6 +81,24 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
     finally:
         if not bridge.returned:
             bridge.return_status(status or error_status("pyfrontend: build ended without a result"))
+
+
+def _ping_and_load(bridge: Bridge, env: GatewayEnv) -> LoadedDockerfile | None:
+    """Ping, then read the Dockerfile; a subrequest is answered here (None)."""
+    bridge.ping()
+    request = env.opts.get("requestid", "")
+    if request:
+        _subrequest(bridge, request)
+        return None
+    return load_dockerfile(bridge, env)
+
+
+def _import_compiler() -> None:
+    """Load the parser and compiler modules (the slowest part of a cold start)."""
+    import frontend.compiler.convert
+    import frontend.syntax.parser
+
+    frontend.syntax.parser.load_grammar()
 
 
 def load_dockerfile(bridge: Bridge, env: GatewayEnv) -> LoadedDockerfile:
@@ -126,6 +146,10 @@ def load_dockerfile(bridge: Bridge, env: GatewayEnv) -> LoadedDockerfile:
 
 def build(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> tuple[str, bytes]:
     """Compile and solve; returns the result ref and the image config JSON."""
+    from frontend.compiler.convert import compile_dockerfile
+    from frontend.compiler.options import BuildOptions
+    from frontend.syntax import parse
+
     dockerfile = parse(loaded.data, filename=loaded.filename)
     options = BuildOptions.from_opts(
         env.opts,
@@ -149,6 +173,7 @@ def build(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> tuple[st
     )
     log.info(
         "compiled",
+        ms=elapsed_ms(),
         stages=len(result.plan.stages),
         reachable=sorted(result.plan.reachable),
         ops=len(getattr(result.definition, "def")),

@@ -50,8 +50,6 @@ FLAGS: dict[str, dict[str, FlagSpec]] = {
     },
 }
 
-KEYWORDS = ["ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"]
-
 
 def _error(message: str, node: Node, column: int | None = None) -> DockerfileError:
     return DockerfileError(
@@ -389,7 +387,7 @@ def to_instruction(node: Node) -> ast.Instruction:
     """The typed instruction for ``node``; errors name its line and column."""
     builder = BUILDERS.get(node.cmd)
     if builder is None:
-        raise _error(f"unknown instruction: {node.cmd}{_suggest(node.cmd, KEYWORDS)}", node)
+        raise _error(f"unknown instruction: {node.cmd}{_suggest(node.cmd, sorted(BUILDERS))}", node)
     flags, values = parse_flags(node, node.cmd)
     loc = ast.Location(node.start_line, node.end_line, node.column)
     return builder(node, loc, flags, values)

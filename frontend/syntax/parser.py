@@ -12,8 +12,9 @@ import json
 import re
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 
-from lark import Lark, Transformer
+from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError
 
 from frontend.errors import DockerfileError
@@ -28,11 +29,11 @@ class _NotStrings(Exception):
     pass
 
 
-class _ToPython(Transformer[object, object]):
+class _ToPython(Transformer[Token, object]):
     def array(self, items: list[object]) -> list[object]:
         return [i for i in items if i is not None] if items != [None] else []
 
-    def object(self, items: list[object]) -> dict[str, object]:
+    def obj(self, items: list[object]) -> dict[str, object]:
         return {}
 
     def string(self, items: list[str]) -> str:
@@ -54,10 +55,19 @@ class _ToPython(Transformer[object, object]):
         return items[0]
 
 
+GRAMMAR_CACHE = Path(__file__).with_name("grammar.lark.cache")
+"""The compiled parser tables; the frontend image ships them (see Dockerfile.frontend)."""
+
+
 @cache
-def _json_parser() -> Lark:
+def load_grammar() -> Lark:
+    """The compiled exec-form parser, from the cache file when it is current."""
     return Lark.open_from_package(
-        "frontend.syntax", "grammar.lark", parser="lalr", maybe_placeholders=True
+        "frontend.syntax",
+        "grammar.lark",
+        parser="lalr",
+        maybe_placeholders=True,
+        cache=str(GRAMMAR_CACHE),
     )
 
 
@@ -67,7 +77,7 @@ def parse_json_array(text: str) -> list[str] | None:
     if not text.startswith("["):
         return None
     try:
-        tree = _json_parser().parse(text)
+        tree = load_grammar().parse(text)
     except LarkError:
         return None
     raw = _ToPython().transform(tree)
