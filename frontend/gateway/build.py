@@ -131,12 +131,11 @@ def load_dockerfile(bridge: Bridge, env: GatewayEnv) -> LoadedDockerfile:
             _read_optional, bridge, marshal(ignore_source.output), ".dockerignore"
         )
         ref = bridge.solve(definition)
-        try:
-            data = bridge.read_file(ref, filename)
-        except BridgeError as exc:
-            if not (lowercase and exc.is_not_found):
-                raise DockerfileError(f"failed to read dockerfile: {exc.details}") from None
-            data = bridge.read_file(ref, lowercase)
+        data = _read_ref_optional(bridge, ref, filename)
+        if data is None and lowercase:
+            data = _read_ref_optional(bridge, ref, lowercase)
+        if data is None:
+            raise DockerfileError(f"failed to read dockerfile: open {filename}: no such file")
         own_ignore = _read_ref_optional(bridge, ref, filename + ".dockerignore")
         default_ignore = ignored.result()
     ignore = own_ignore if own_ignore is not None else default_ignore

@@ -1,0 +1,179 @@
+"""Compiling whole Dockerfiles: stages, reachability, dedupe, image config."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from frontend.errors import DockerfileError
+from frontend.llb.marshal import ops_of
+from frontend.pb import ops_pb2 as pb
+from tests.unit.compiler.conftest import Compile, Resolver, image_config
+
+SEED_SKIP = """\
+FROM busybox AS base
+RUN echo base
+FROM base AS stage1
+RUN exit 1
+FROM base AS stage2
+RUN echo stage2
+"""
+
+
+def exec_args(result_def: pb.Definition) -> list[list[str]]:
+    return [list(op.exec.meta.args) for _, op in ops_of(result_def) if op.HasField("exec")]
+
+
+def sources(result_def: pb.Definition) -> list[str]:
+    return [op.source.identifier for _, op in ops_of(result_def) if op.HasField("source")]
+
+
+def test_target_builds_only_the_stages_it_needs(compile_text: Compile) -> None:
+    result = compile_text(SEED_SKIP, target="stage2")
+    runs = [args[-1] for args in exec_args(result.definition)]
+    assert runs == ["echo base", "echo stage2"]
+    assert sorted(result.plan.reachable) == [0, 2]
+
+
+def test_default_target_is_the_last_stage(compile_text: Compile) -> None:
+    result = compile_text(SEED_SKIP)
+    assert result.plan.target == 2
+
+
+def test_unreachable_base_images_are_not_resolved(
+    compile_text: Compile, resolver: Resolver
+) -> None:
+    compile_text("FROM alpine AS unused\nFROM busybox\nRUN true\n")
+    assert resolver.calls == ["docker.io/library/busybox:latest"]
+
+
+def test_shared_base_appears_once(compile_text: Compile) -> None:
+    text = (
+        "FROM busybox AS a\nRUN echo a\nFROM busybox AS b\nRUN echo b\n"
+        "FROM scratch\nCOPY --from=a /x /a\nCOPY --from=b /x /b\n"
+    )
+    result = compile_text(text)
+    assert len(sources(result.definition)) == 1 + 0  # one image, no context
+    digests = [d for d, _ in ops_of(result.definition)]
+    assert len(digests) == len(set(digests))
+
+
+def test_output_is_byte_identical(compile_text: Compile) -> None:
+    text = (
+        "ARG V=1\nFROM busybox AS b\nENV X=$V\nWORKDIR /src\nCOPY . .\nRUN make\n"
+        'FROM scratch\nCOPY --from=b /src/out /out\nCMD ["/out"]\n'
+    )
+    one = compile_text(text).definition.SerializeToString(deterministic=True)
+    two = compile_text(text).definition.SerializeToString(deterministic=True)
+    assert one == two
+
+
+def test_copy_from_index_name_and_image(compile_text: Compile) -> None:
+    text = (
+        "FROM busybox AS build\nRUN touch /a\nFROM scratch\nCOPY --from=0 /a /a\n"
+        "COPY --from=build /a /b\nCOPY --from=pyfrontend/testdata:latest /data /data\n"
+    )
+    result = compile_text(text)
+    assert "docker-image://docker.io/pyfrontend/testdata:latest" in sources(result.definition)
+    assert result.plan.sources[1, 0] == 0
+    assert result.plan.sources[1, 1] == 0
+
+
+def test_stage_names_match_case_insensitively(compile_text: Compile) -> None:
+    result = compile_text("FROM busybox AS Build\nFROM scratch\nCOPY --from=BUILD /a /a\n")
+    assert result.plan.sources[1, 0] == 0
+
+
+def test_previous_stage_as_base_inherits_state(compile_text: Compile) -> None:
+    text = "FROM busybox AS builder\nENV A=1\nWORKDIR /w\nFROM builder AS b1\nRUN pwd\n"
+    result = compile_text(text)
+    run = next(op.exec for _, op in ops_of(result.definition) if op.HasField("exec"))
+    assert run.meta.cwd == "/w"
+    assert "A=1" in run.meta.env
+    config = json.loads(result.config_json)["config"]
+    assert config["WorkingDir"] == "/w"
+
+
+def test_image_config_inherits_and_overrides(compile_text: Compile, resolver: Resolver) -> None:
+    resolver.configs["docker.io/library/base:latest"] = image_config(
+        Env=["PATH=/bin", "LANG=C"],
+        Cmd=["sh"],
+        Labels={"a": "1"},
+        ExposedPorts={"22/tcp": {}},
+        User="nobody",
+        WorkingDir="/home",
+    )
+    text = (
+        'FROM base\nENV LANG=en_US A="x y"\nLABEL b=2\nEXPOSE 80 53/udp\n'
+        'ENTRYPOINT ["/entry"]\nUSER app\n'
+    )
+    config = json.loads(compile_text(text, labels={"c": "3"}).config_json)["config"]
+    assert config["Env"] == ["PATH=/bin", "LANG=en_US", "A=x y"]
+    assert config["Labels"] == {"a": "1", "b": "2", "c": "3"}
+    assert config["ExposedPorts"] == {"22/tcp": {}, "53/udp": {}, "80/tcp": {}}
+    assert config["Entrypoint"] == ["/entry"]
+    assert "Cmd" not in config  # ENTRYPOINT clears an inherited CMD
+    assert config["User"] == "app"
+    assert config["WorkingDir"] == "/home"
+
+
+def test_scratch_config_and_shell_form(compile_text: Compile) -> None:
+    config = json.loads(compile_text("FROM scratch\nCMD echo hi\n").config_json)
+    assert config["config"]["Cmd"] == ["/bin/sh", "-c", "echo hi"]
+    assert config["config"]["Env"] == [
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    ]
+    assert config["os"] == "linux" and config["architecture"] == "amd64"
+
+
+def test_global_args_expand_in_from(compile_text: Compile, resolver: Resolver) -> None:
+    compile_text("ARG BASE=busybox\nARG TAG\nFROM ${BASE}:${TAG:-1.36}\n")
+    assert resolver.calls == ["docker.io/library/busybox:1.36"]
+
+
+def test_build_args_override_defaults(compile_text: Compile, resolver: Resolver) -> None:
+    result = compile_text(
+        "ARG BASE=busybox\nFROM $BASE\nARG V=1\nRUN echo $V\n", build_args={"V": "2"}
+    )
+    run = next(op.exec for _, op in ops_of(result.definition) if op.HasField("exec"))
+    assert "V=2" in run.meta.env
+    history = json.loads(result.config_json)["history"]
+    assert history[-1]["created_by"] == "RUN |1 V=2 /bin/sh -c echo $V # buildkit"
+
+
+def test_context_follow_paths(compile_text: Compile) -> None:
+    result = compile_text("FROM scratch\nCOPY b a /\nADD c /\n")
+    local = next(
+        op.source
+        for _, op in ops_of(result.definition)
+        if op.source.identifier == "local://context"
+    )
+    assert json.loads(local.attrs["local.followpaths"]) == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "message", "line"),
+    [
+        ("FROM a\nFROM b\n", "nope", "target stage nope could not be found", 0),
+        (
+            "FROM busybox AS a\nCOPY --from=1 /x /x\nFROM busybox\nCOPY --from=0 /x /x\n",
+            "",
+            "circular dependency detected",
+            0,
+        ),
+        ("FROM busybox\nCOPY --from=5 /x /x\n", "", "invalid stage index 5", 2),
+        ("FROM busybox\nENV A=${B:?needs_B}\n", "", "needs_B", 2),
+        ("RUN true\n", "", "no build stage in current context", 1),
+        ("FROM Busybox\n", "", "failed to parse stage name", 1),
+        ("FROM busybox AS 1x\n", "", "invalid name for build stage", 1),
+        ("FROM busybox\nEXPOSE 80/xyz\n", "", "invalid proto: xyz", 2),
+    ],
+)
+def test_errors_name_the_line(
+    compile_text: Compile, text: str, target: str, message: str, line: int
+) -> None:
+    with pytest.raises(DockerfileError) as info:
+        compile_text(text, target=target)
+    assert message in info.value.message
+    assert info.value.line == line

@@ -1,0 +1,102 @@
+"""The whole frontend run against an in-process fake engine."""
+
+from __future__ import annotations
+
+import json
+
+from frontend.gateway.bridge import Bridge
+from frontend.gateway.build import run
+from frontend.gateway.errors import decode_json_detail
+from frontend.gateway.testing import FakeBridge, gateway_env, serve
+from frontend.llb.marshal import ops_of
+
+HELLO = b"""\
+FROM busybox AS build
+RUN echo hi > /hello
+FROM busybox AS unused
+RUN exit 1
+FROM scratch
+COPY --from=build /hello /hello
+CMD ["/hello"]
+"""
+
+
+def build(dockerfile: bytes, opts: dict[str, str] | None = None, **files: bytes) -> FakeBridge:
+    fake = FakeBridge(
+        locals={"dockerfile": {"Dockerfile": dockerfile}, "context": dict(files)},
+    )
+    with serve(fake) as server:
+        run(Bridge(server.channel()), gateway_env(opts or {}))
+        fake.wait_returned()
+    return fake
+
+
+def test_build_returns_ref_and_image_config() -> None:
+    fake = build(HELLO)
+    assert fake.violations == []
+    ret = fake.return_request
+    assert ret is not None and ret.HasField("result")
+    config = json.loads(ret.result.metadata["containerimage.config"])
+    assert config["config"]["Cmd"] == ["/hello"]
+    final = list(fake.solved.values())[-1]
+    runs = [op.exec.meta.args[-1] for _, op in ops_of(final) if op.HasField("exec")]
+    assert runs == ["echo hi > /hello"]  # the unused stage never reaches the engine
+
+
+def test_no_solve_names_a_frontend() -> None:
+    fake = build(HELLO)
+    assert all(not req.Frontend for req in fake.requests("Solve"))  # type: ignore[attr-defined]
+
+
+def test_target_and_build_args() -> None:
+    fake = build(
+        b"FROM busybox AS a\nARG MSG=x\nRUN echo $MSG\nFROM scratch AS b\n",
+        {"target": "a", "build-arg:MSG": "hello"},
+    )
+    final = list(fake.solved.values())[-1]
+    run_op = next(op.exec for _, op in ops_of(final) if op.HasField("exec"))
+    assert "MSG=hello" in run_op.meta.env
+
+
+def test_parse_error_returns_status_with_line() -> None:
+    fake = build(b"FROM busybox\nCOPY --frmo=x a b\n")
+    ret = fake.return_request
+    assert ret is not None and ret.HasField("error")
+    assert "Dockerfile:2" in ret.error.message
+    assert "did you mean --from?" in ret.error.message
+    type_url, detail = decode_json_detail(ret.error.details[0])
+    assert type_url.endswith("errdefs.Source+json")
+    assert detail["ranges"][0]["start"]["line"] == 2
+
+
+def test_missing_dockerfile_is_an_error_not_a_crash() -> None:
+    fake = FakeBridge(locals={"dockerfile": {}})
+    with serve(fake) as server:
+        run(Bridge(server.channel()), gateway_env({}))
+    ret = fake.wait_returned()
+    assert ret.HasField("error")
+    assert "failed to read dockerfile" in ret.error.message
+
+
+def test_dockerignore_becomes_exclude_patterns() -> None:
+    fake = build(b"FROM scratch\nCOPY . /\n", **{".dockerignore": b"# c\n*.log\n!keep.log\n"})
+    final = list(fake.solved.values())[-1]
+    context = next(
+        op.source for _, op in ops_of(final) if op.source.identifier == "local://context"
+    )
+    assert json.loads(context.attrs["local.excludepatterns"]) == ["*.log", "!keep.log"]
+    assert "local.followpaths" not in context.attrs  # COPY . needs the whole context
+
+
+def test_describe_subrequest() -> None:
+    fake = build(b"", {"requestid": "frontend.subrequests.describe"})
+    ret = fake.return_request
+    assert ret is not None
+    names = [d["name"] for d in json.loads(ret.result.metadata["result.json"])]
+    assert names == ["frontend.subrequests.describe"]
+
+
+def test_unknown_subrequest_is_unimplemented() -> None:
+    fake = build(b"", {"requestid": "frontend.outline"})
+    ret = fake.return_request
+    assert ret is not None and ret.error.code == 12
