@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, cast
+from typing import ClassVar, Protocol, cast
 
 from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
@@ -273,6 +273,23 @@ class Copy:
     allow_empty_wildcard: bool = False
     timestamp: int = -1
 
+    FIELD: ClassVar[str] = "copy"
+
+    def to_pb(self, base: int) -> pb.FileActionCopy:
+        return pb.FileActionCopy(
+            src=self.src,
+            dest=self.dest,
+            owner=_owner(self.owner, base),
+            mode=self.mode,
+            followSymlink=self.follow_symlink,
+            dirCopyContents=self.dir_copy_contents,
+            attemptUnpackDockerCompatibility=self.attempt_unpack,
+            createDestPath=self.create_dest_path,
+            allowWildcard=self.allow_wildcard,
+            allowEmptyWildcard=self.allow_empty_wildcard,
+            timestamp=self.timestamp,
+        )
+
 
 @dataclass(frozen=True)
 class Mkdir:
@@ -281,6 +298,17 @@ class Mkdir:
     make_parents: bool = False
     owner: Chown | None = None
     timestamp: int = -1
+
+    FIELD: ClassVar[str] = "mkdir"
+
+    def to_pb(self, base: int) -> pb.FileActionMkDir:
+        return pb.FileActionMkDir(
+            path=self.path,
+            mode=self.mode,
+            makeParents=self.make_parents,
+            owner=_owner(self.owner, base),
+            timestamp=self.timestamp,
+        )
 
 
 @dataclass(frozen=True)
@@ -291,12 +319,34 @@ class Mkfile:
     owner: Chown | None = None
     timestamp: int = -1
 
+    FIELD: ClassVar[str] = "mkfile"
+
+    def to_pb(self, base: int) -> pb.FileActionMkFile:
+        return pb.FileActionMkFile(
+            path=self.path,
+            mode=self.mode,
+            data=self.data,
+            owner=_owner(self.owner, base),
+            timestamp=self.timestamp,
+        )
+
 
 @dataclass(frozen=True)
 class Rm:
     path: str
     allow_not_found: bool = False
     allow_wildcard: bool = False
+
+    FIELD: ClassVar[str] = "rm"
+
+    def to_pb(self, base: int) -> pb.FileActionRm:
+        return pb.FileActionRm(
+            path=self.path, allowNotFound=self.allow_not_found, allowWildcard=self.allow_wildcard
+        )
+
+
+def _owner(chown: Chown | None, base: int) -> pb.ChownOpt | None:
+    return chown.to_pb(base) if chown else None
 
 
 FileAction = Copy | Mkdir | Mkfile | Rm
@@ -323,52 +373,9 @@ class FileOp:
             # Action k > 0 reads the result of action k-1, numbered after the inputs.
             base = ref(self.base) if i == 0 else n_inputs + i - 1
             fa = op.actions.add(input=base, secondaryInput=-1, output=0 if i == last else -1)
-            match action:
-                case Copy():
-                    fa.secondaryInput = ref(action.source)
-                    fa.copy.CopyFrom(
-                        pb.FileActionCopy(
-                            src=action.src,
-                            dest=action.dest,
-                            owner=action.owner.to_pb(base) if action.owner else None,
-                            mode=action.mode,
-                            followSymlink=action.follow_symlink,
-                            dirCopyContents=action.dir_copy_contents,
-                            attemptUnpackDockerCompatibility=action.attempt_unpack,
-                            createDestPath=action.create_dest_path,
-                            allowWildcard=action.allow_wildcard,
-                            allowEmptyWildcard=action.allow_empty_wildcard,
-                            timestamp=action.timestamp,
-                        )
-                    )
-                case Mkdir():
-                    fa.mkdir.CopyFrom(
-                        pb.FileActionMkDir(
-                            path=action.path,
-                            mode=action.mode,
-                            makeParents=action.make_parents,
-                            owner=action.owner.to_pb(base) if action.owner else None,
-                            timestamp=action.timestamp,
-                        )
-                    )
-                case Mkfile():
-                    fa.mkfile.CopyFrom(
-                        pb.FileActionMkFile(
-                            path=action.path,
-                            mode=action.mode,
-                            data=action.data,
-                            owner=action.owner.to_pb(base) if action.owner else None,
-                            timestamp=action.timestamp,
-                        )
-                    )
-                case Rm():
-                    fa.rm.CopyFrom(
-                        pb.FileActionRm(
-                            path=action.path,
-                            allowNotFound=action.allow_not_found,
-                            allowWildcard=action.allow_wildcard,
-                        )
-                    )
+            if isinstance(action, Copy):
+                fa.secondaryInput = ref(action.source)
+            getattr(fa, action.FIELD).CopyFrom(action.to_pb(base))
         return "file", op
 
 
