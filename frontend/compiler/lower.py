@@ -14,12 +14,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from frontend.compiler import heredoc
 from frontend.compiler.history import plain_list, port_map, quoted_list, run_command
 from frontend.compiler.image import Image, set_env
 from frontend.compiler.options import BuildOptions
 from frontend.errors import DockerfileError
 from frontend.llb import state as llb
-from frontend.llb.graph import Chown, Copy, Mkdir, NetMode, OpMeta, SecurityMode
+from frontend.llb.graph import Chown, Copy, Mkdir, Mkfile, Mount, NetMode, OpMeta, SecurityMode
 from frontend.llb.platform import Platform
 from frontend.llb.state import clean_path
 from frontend.semantics.words import WordError, expand_word, expand_words
@@ -149,9 +150,11 @@ _SECURITY = {"sandbox": SecurityMode.SANDBOX, "insecure": SecurityMode.INSECURE}
 def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> StageState:
     if node.mounts:
         raise DockerfileError("RUN --mount is not supported yet")
+    mounts: list[Mount] = []
     if isinstance(node.command, ast.ShellCommand) and node.command.heredocs:
-        raise DockerfileError("heredocs in RUN are not supported yet")
-    args = _command_args(st.image, node.command)
+        args, mounts = _heredoc_program(ctx, node.command, st)
+    else:
+        args = _command_args(st.image, node.command)
     network = None
     if node.network is not None:
         if node.network not in _NETWORKS:
@@ -164,11 +167,36 @@ def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> S
         security = _SECURITY[node.security]
     meta, st = ctx.op_meta(node, st)
     state, _ = st.llb.run(
-        args, network=network, security=security, proxy_env=_proxy_env(ctx.options), meta=meta
+        args,
+        mounts=mounts,
+        network=network,
+        security=security,
+        proxy_env=_proxy_env(ctx.options),
+        meta=meta,
     )
     created_by = "RUN " + run_command(args, st.build_args, st.llb.env_map())
     image = st.image.commit(created_by + " # buildkit", layer=True)
     return replace(st, llb=state, image=image)
+
+
+def _heredoc_program(
+    ctx: StageContext, command: ast.ShellCommand, st: StageState
+) -> tuple[tuple[str, ...], list[Mount]]:
+    """RUN with heredocs: a lone ``<<EOF`` runs its body (a ``#!`` script from a file)."""
+    first = command.heredocs[0]
+    if heredoc.marker_name(command.text.strip()) != first.name:
+        # Anything else goes to the shell as written, heredoc bodies included.
+        text = command.text + "".join(f"\n{h.content}{h.name}" for h in command.heredocs)
+        return with_shell(st.image, (text,)), []
+    data = heredoc.body(first)
+    if st.image.os == "windows" or not data.startswith("#!"):
+        return with_shell(st.image, (data,)), []
+    script = llb.scratch(ctx.platform).file(
+        Mkfile(f"/{first.name}", data.encode(), mode=0o755),
+        meta=OpMeta(name="[internal] preparing inline document"),
+    )
+    pipe = Mount(dest="/dev/pipes/", source=script.output, selector="/", readonly=True)
+    return with_shell(st.image, (f"/dev/pipes/{first.name}",)), [pipe]
 
 
 def lower_workdir(ctx: StageContext, node: ast.Workdir, index: int, st: StageState) -> StageState:
@@ -211,11 +239,10 @@ def _lower_copy(
     from_context: bool,
 ) -> StageState:
     is_add = isinstance(node, ast.Add)
-    if node.heredocs:
-        raise DockerfileError(f"heredocs in {node.keyword} are not supported yet")
     if node.link or node.excludes or getattr(node, "parents", False):
         raise DockerfileError(f"{node.keyword} --link/--exclude/--parents are not supported yet")
-    sources = [ctx.expand(s, st) for s in node.sources]
+    inline = [doc for w in node.sources if (doc := heredoc.find(node.heredocs, w))]
+    sources = [ctx.expand(s, st) for s in node.sources if not heredoc.find(node.heredocs, s)]
     dest_word = ctx.expand(node.dest, st)
     chown = ctx.expand(node.chown, st) if node.chown else ""
     mode = -1
@@ -255,9 +282,26 @@ def _lower_copy(
                 allow_empty_wildcard=True,
             )
         )
+    for doc in inline:
+        data = heredoc.body(doc)
+        if doc.expand:
+            try:
+                data = heredoc.expand(data, st.llb.env_map())
+            except WordError as exc:
+                raise DockerfileError(str(exc)) from None
+        document = llb.scratch(ctx.platform).file(
+            Mkfile(f"/{doc.name}", data.encode()),
+            meta=OpMeta(name="[internal] preparing inline document"),
+        )
+        actions.append(
+            Copy(
+                document.output, f"/{doc.name}", dest, mode=mode, owner=owner, create_dest_path=True
+            )
+        )
     meta, st = ctx.op_meta(node, st)
     state = st.llb.file(*actions, meta=meta)
-    created_by = f"{node.keyword} {' '.join(sources)} {dest_word} # buildkit"
+    shown = [*sources, *(f"<<{doc.name}" for doc in inline)]
+    created_by = f"{node.keyword} {' '.join(shown)} {dest_word} # buildkit"
     image = st.image.commit(created_by, layer=True)
     return replace(st, llb=state, image=image, context_paths=frozenset(paths))
 

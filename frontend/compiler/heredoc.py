@@ -1,0 +1,57 @@
+"""Heredocs as COPY/ADD sources and as RUN programs: how Docker's frontend lowers them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from frontend.semantics.words import expand_word
+from frontend.syntax import ast
+
+_MARKER = re.compile(r"^(\d*)<<(-?)(.+)$")
+_LEADING_TABS = re.compile(r"(?m)^\t+")
+
+
+def marker_name(word: str) -> str | None:
+    """The delimiter of a lone heredoc word (``<<EOF``, ``<<-'EOF'``, ``3<<EOF``), else None."""
+    match = _MARKER.match(word)
+    if match is None or "<" in match.group(3):
+        return None
+    name = match.group(3)
+    if len(name) >= 2 and name[0] == name[-1] and name[0] in "'\"":
+        name = name[1:-1]
+    if not name or any(c.isspace() for c in name):
+        return None
+    return name
+
+
+def find(heredocs: tuple[ast.Heredoc, ...], word: str) -> ast.Heredoc | None:
+    """The heredoc a source word stands for."""
+    name = marker_name(word)
+    return next((h for h in heredocs if h.name == name), None) if name else None
+
+
+def body(doc: ast.Heredoc) -> str:
+    """The content, with leading tabs removed for ``<<-``."""
+    return _LEADING_TABS.sub("", doc.content) if doc.chomp else doc.content
+
+
+def expand(text: str, env: Mapping[str, str]) -> str:
+    """Expand variables in a heredoc body; quotes have no meaning there, escapes do."""
+    out = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            out.append(text[i : i + 2])
+            i += 2
+            continue
+        out.append("\\" + ch if ch in "'\"" else ch)
+        i += 1
+    return expand_word("".join(out), env)
+
+
+def summary(doc: ast.Heredoc) -> str:
+    """First line of the content, ``...`` if there is more (for progress names)."""
+    lines = doc.content.strip().replace("\r\n", "\n").split("\n")
+    return lines[0] + ("..." if len(lines) > 1 else "")
