@@ -150,6 +150,8 @@ _SECURITY = {"sandbox": SecurityMode.SANDBOX, "insecure": SecurityMode.INSECURE}
 def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> StageState:
     if node.mounts:
         raise DockerfileError("RUN --mount is not supported yet")
+    if node.devices:
+        raise DockerfileError("RUN --device is not supported yet")
     mounts: list[Mount] = []
     if isinstance(node.command, ast.ShellCommand) and node.command.heredocs:
         args, mounts = _heredoc_program(ctx, node.command, st)
@@ -313,8 +315,8 @@ def lower_copy(ctx: StageContext, node: ast.Copy, index: int, st: StageState) ->
 
 
 def lower_add(ctx: StageContext, node: ast.Add, index: int, st: StageState) -> StageState:
-    if node.checksum or node.keep_git_dir:
-        raise DockerfileError("ADD --checksum/--keep-git-dir are not supported yet")
+    if node.checksum or node.keep_git_dir or node.unpack is not None:
+        raise DockerfileError("ADD --checksum/--keep-git-dir/--unpack are not supported yet")
     return _lower_copy(ctx, node, st, ctx.context, from_context=True)
 
 

@@ -1,6 +1,7 @@
 """Dockerfile syntax: pre-lexer, Lark grammar, raw nodes and the typed AST.
 
-``parse`` is the entry point; only ``DockerfileError`` ever escapes it.
+``parse`` is the entry point; only ``DockerfileError`` ever escapes it (or
+``parse_raw`` and ``parse_nodes``, the raw, upstream-shaped layer).
 """
 
 from __future__ import annotations
@@ -10,22 +11,29 @@ from typing import TypeVar
 
 from frontend.errors import DockerfileError
 from frontend.syntax import ast
-from frontend.syntax.instructions import to_instruction
 from frontend.syntax.nodes import Node
+from frontend.syntax.parser import Parsed
 from frontend.syntax.parser import parse_nodes as _parse_nodes
 
-__all__ = ["parse", "parse_nodes"]
+__all__ = ["Parsed", "parse", "parse_nodes", "parse_raw"]
 
 T = TypeVar("T")
 
 
+def parse_raw(source: str | bytes, filename: str = "Dockerfile") -> Parsed:
+    """Directives, escape character and the raw node of each instruction."""
+    return _with_filename(lambda: _parse_nodes(source), filename)
+
+
 def parse_nodes(source: str | bytes, filename: str = "Dockerfile") -> list[Node]:
     """The raw, upstream-shaped node of each instruction."""
-    return _with_filename(lambda: _parse_nodes(source)[2], filename)
+    return parse_raw(source, filename).nodes
 
 
 def parse(source: str | bytes, filename: str = "Dockerfile") -> ast.Dockerfile:
     """Parse a Dockerfile into typed instructions."""
+
+    from frontend.syntax.instructions import to_instruction  # the raw layer does without it
 
     def run() -> ast.Dockerfile:
         directives, escape, nodes = _parse_nodes(source)

@@ -7,6 +7,12 @@ later, in ``frontend.semantics.words``, because it depends on ARG/ENV scope.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
+
+MountType = Literal["bind", "cache", "tmpfs", "secret", "ssh"]
+ShareMode = Literal["shared", "private", "locked"]
+NetworkMode = Literal["default", "none", "host"]
+SecurityMode = Literal["sandbox", "insecure"]
 
 
 @dataclass(frozen=True)
@@ -31,11 +37,12 @@ class Heredoc:
 
 @dataclass(frozen=True)
 class Flag:
-    """One ``--name[=value]`` flag as written; ``value`` is None for ``--name``."""
+    """One ``--name[=value]`` flag; ``value`` is None for ``--name``; ``column`` 0 if unknown."""
 
     name: str
     value: str | None
     raw: str
+    column: int = 0
 
 
 @dataclass(frozen=True)
@@ -86,7 +93,47 @@ class ArgDecl:
 
 
 @dataclass(frozen=True)
+class Mount:
+    """One ``RUN --mount`` spec, with upstream's defaults.
+
+    Word fields (``target``, ``source``, ``from_``, ``id``, ``env``) are raw
+    words. ``unexpanded`` names the options whose values hold variables: their
+    typed fields keep defaults and the cross-option checks wait until the
+    compiler re-parses ``spec`` with its expander
+    (``frontend.syntax.instructions.parse_mount``).
+    """
+
+    spec: str
+    type: MountType = "bind"
+    target: str = ""
+    source: str = ""
+    from_: str = ""
+    readonly: bool = True
+    id: str = ""
+    sharing: ShareMode | None = None
+    required: bool = False
+    size: int = 0
+    """tmpfs size limit in bytes; 0 is no limit."""
+    env: str | None = None
+    mode: int | None = None
+    uid: int | None = None
+    gid: int | None = None
+    unexpanded: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Device:
+    """One ``RUN --device`` spec: a device (CDI) name, and whether it must exist."""
+
+    spec: str
+    name: str = ""
+    required: bool = False
+
+
+@dataclass(frozen=True)
 class From(Instruction):
+    """``name`` is as written (stage names compare case-insensitively)."""
+
     image: str = ""
     name: str | None = None
     platform: str | None = None
@@ -95,9 +142,10 @@ class From(Instruction):
 @dataclass(frozen=True)
 class Run(Instruction):
     command: Command = field(default_factory=lambda: ShellCommand(""))
-    mounts: tuple[str, ...] = ()
-    network: str | None = None
-    security: str | None = None
+    mounts: tuple[Mount, ...] = ()
+    network: NetworkMode = "default"
+    security: SecurityMode = "sandbox"
+    devices: tuple[Device, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,7 +185,9 @@ class Add(Instruction):
     chmod: str | None = None
     link: bool = False
     checksum: str | None = None
-    keep_git_dir: bool = False
+    keep_git_dir: bool | None = None
+    """None when the flag is absent (the default then depends on the source)."""
+    unpack: bool | None = None
     excludes: tuple[str, ...] = ()
 
 
@@ -192,19 +242,26 @@ class StopSignal(Instruction):
 
 @dataclass(frozen=True)
 class Healthcheck(Instruction):
-    """``HEALTHCHECK NONE`` has ``command`` None; durations stay raw strings."""
+    """``HEALTHCHECK NONE`` has ``command`` None.
+
+    Durations are nanoseconds and, like ``retries``, 0 when not given.
+    """
 
     command: Command | None = None
-    interval: str | None = None
-    timeout: str | None = None
-    start_period: str | None = None
-    start_interval: str | None = None
-    retries: str | None = None
+    interval: int = 0
+    timeout: int = 0
+    start_period: int = 0
+    start_interval: int = 0
+    retries: int = 0
 
 
 @dataclass(frozen=True)
 class Onbuild(Instruction):
-    """ONBUILD keeps its trigger as text (the image config stores it so)."""
+    """ONBUILD keeps its trigger as text (the image config stores it so).
+
+    ``trigger`` is the typed trigger, or None when it does not parse: like
+    upstream, such errors surface only when a build runs the trigger.
+    """
 
     expression: str = ""
     trigger: Instruction | None = None

@@ -1,22 +1,32 @@
-"""``pyfrontend parse``: print parsed Dockerfiles, readable or as JSON lines."""
+"""``pyfrontend parse``: print parsed Dockerfiles, readable or as JSON lines.
+
+``render`` writes nodes back as Dockerfile text, one line per instruction;
+parsing that text gives the same nodes again (only line numbers move), which
+the property tests check.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from frontend.errors import DockerfileError
-from frontend.syntax import parse, parse_nodes
-from frontend.syntax.prelex import prelex
+from frontend.gotext import SPACE as GO_SPACE
+from frontend.syntax import parse_raw
+from frontend.syntax.nodes import Node
+from frontend.syntax.prelex import trim_continuation
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
-def dump_json(path: str, data: bytes) -> dict[str, Any]:
+def dump_json(path: str, data: bytes | str) -> dict[str, Any]:
     """``{"file", "directives", "instructions"}``, or ``{"file", "error"}``."""
     try:
-        nodes = parse_nodes(data, filename=path)
-        directives = prelex(data).directives
+        parsed = parse_raw(data, filename=path)
     except DockerfileError as exc:
         return {
             "file": path,
@@ -24,23 +34,63 @@ def dump_json(path: str, data: bytes) -> dict[str, Any]:
         }
     return {
         "file": path,
-        "directives": directives,
-        "instructions": [n.to_json() for n in nodes],
+        "directives": parsed.directives,
+        "instructions": [n.to_json() for n in parsed.nodes],
     }
 
 
-def dump_text(path: str, data: bytes) -> str:
-    """One line per instruction: ``L<start>-<end> KEYWORD [flags] value``."""
+def json_line(obj: Any, indent: int | None = None) -> str:
+    """``obj`` as JSON text; undecodable bytes become U+FFFD (as Go's encoder does)."""
+    text = json.dumps(obj, ensure_ascii=False, indent=indent)
+    return _SURROGATES.sub("\ufffd", text)
+
+
+def dump_text(path: str, data: bytes | str) -> tuple[str, bool]:
+    """A readable dump (one line per instruction, heredocs below it) and whether it parsed."""
     try:
-        dockerfile = parse(data, filename=path)
+        parsed = parse_raw(data, filename=path)
     except DockerfileError as exc:
-        return exc.render()
+        return _SURROGATES.sub("\ufffd", exc.render()), False
     lines = [f"# {path}"]
-    lines += [f"# {k}={v}" for k, v in dockerfile.directives]
-    for node in dockerfile.instructions:
-        loc = node.location
-        lines.append(f"L{loc.start_line}-{loc.end_line} {node!r}")
-    return "\n".join(lines)
+    lines += [f"# {k}={v}" for k, v in parsed.directives.items()]
+    lines += [_describe(node) for node in parsed.nodes]
+    return _SURROGATES.sub("\ufffd", "\n".join(lines)), True
+
+
+def _describe(node: Node) -> str:
+    span = f"L{node.start_line}" + (f"-{node.end_line}" if node.end_line != node.start_line else "")
+    shown = node.sub or node
+    words = [f"{span:<9}", node.cmd, *([node.sub_cmd] if node.sub_cmd else []), *node.flags]
+    words += [json.dumps(list(shown.value), ensure_ascii=False)]
+    words += ["(exec form)"] if shown.json else []
+    out = [" ".join(words)]
+    for doc in node.heredocs:
+        mode = [f"fd={doc.file_descriptor}"] if doc.file_descriptor else []
+        mode += [] if doc.expand else ["no-expand"]
+        mode += ["chomp"] if doc.chomp else []
+        label = " ".join([f"<<{doc.name}", *mode])
+        out.append(f"{'':9} {label}: {json.dumps(doc.content, ensure_ascii=False)}")
+    return "\n".join(out)
+
+
+def render(directives: Mapping[str, str], nodes: Iterable[Node], escape: str = "\\") -> str:
+    """Dockerfile text for ``nodes``: directives first, then each node's ``original``.
+
+    A line that would not read back as written (leading blanks or a BOM, a
+    trailing ``\\r``, blank, or ending like a continuation) gets a lone escape
+    line before it or an escape after it, which the pre-lexer removes again.
+    Only the last instruction of a file can end that way (its continuation
+    ran into the end of the file), so the added escape joins nothing to it.
+    """
+    lines = [f"# {name}={value}" for name, value in directives.items()]
+    for node in nodes:
+        line, newline, bodies = node.original.partition("\n")
+        if line and (line[0] in GO_SPACE or line[0] == "\ufeff"):
+            lines.append(escape)
+        if not line.strip(GO_SPACE) or line.endswith("\r") or trim_continuation(line, escape)[1]:
+            line += escape
+        lines.append(line + newline + bodies.removesuffix("\n"))
+    return "".join(line + "\n" for line in lines)
 
 
 def main(argv: list[str]) -> int:
@@ -60,7 +110,9 @@ def main(argv: list[str]) -> int:
         if args.format == "json":
             out = dump_json(path, data)
             status |= "error" in out
-            print(json.dumps(out, ensure_ascii=False))
+            print(json_line(out), flush=True)
         else:
-            print(dump_text(path, data))
+            text, ok = dump_text(path, data)
+            status |= not ok
+            print(text, flush=True)
     return status

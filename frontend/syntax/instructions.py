@@ -1,393 +1,1103 @@
-"""Raw nodes → typed AST: flags checked against each instruction's table, arity checked."""
+"""Raw nodes → typed AST, accepting and rejecting what BuildKit's ``instructions`` package does.
+
+``BUILDERS`` holds one builder per keyword and ``FLAGS`` the flags each keyword
+accepts. A builder checks arguments and flags in upstream's order, so the first
+error reported is upstream's, pinned to the flag's or keyword's column. Values
+stay raw: ``parse_mount`` is shared with the compiler, which re-parses a mount
+whose values hold variables once it can expand them.
+"""
 
 from __future__ import annotations
 
-import difflib
+import enum
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 
 from frontend.errors import DockerfileError
+from frontend.gotext import SPACE as GO_SPACE
+from frontend.gotext import go_quote, time_quote
 from frontend.syntax import ast
 from frontend.syntax.nodes import Node
 
 
+class _Invalid(ValueError):
+    """A rule broken; the caller knows where (see ``_Request.at``)."""
+
+
+# ---- Go behaviour the rules depend on -----------------------------------------
+
+
+def _levenshtein(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def suggest(word: str, options: list[str], case_sensitive: bool = True) -> str | None:
+    """The option within edit distance 2 of ``word`` (closest first), as upstream suggests."""
+    val = word if case_sensitive else word.lower()
+    match, best = None, 3
+    for option in options:
+        opt = option if case_sensitive else option.lower()
+        if opt == val:
+            return None
+        distance = _levenshtein(val, opt)
+        if distance < best:
+            match, best = opt, distance
+    if match is None or case_sensitive:
+        return match
+    return match.upper() if word == word.upper() and word != word.lower() else match
+
+
+def _did_you_mean(match: str | None, prefix: str = "") -> str:
+    return f" (did you mean {prefix}{match}?)" if match else ""
+
+
+def _go_bool(text: str) -> bool:
+    """Go's ``strconv.ParseBool``."""
+    if text in ("1", "t", "T", "TRUE", "true", "True"):
+        return True
+    if text in ("0", "f", "F", "FALSE", "false", "False"):
+        return False
+    raise ValueError(text)
+
+
+class _NumError(ValueError):
+    """Go's ``strconv`` failure: ``kind`` is ``invalid syntax`` or ``value out of range``."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def _go_uint(text: str, base: int, bits: int = 32) -> int:
+    """Go's ``strconv.ParseUint`` with an explicit base (no sign, prefix or ``_``)."""
+    if not text:
+        raise _NumError("invalid syntax")
+    limit = (1 << bits) - 1
+    value = 0
+    for ch in text:
+        digit = int(ch, 36) if ch.isascii() and ch.isalnum() else base
+        if digit >= base:
+            raise _NumError("invalid syntax")
+        value = value * base + digit
+        if value > limit:
+            raise _NumError("value out of range")
+    return value
+
+
+def _go_int32(text: str) -> int:
+    """Go's ``strconv.ParseInt(text, 10, 32)``, failing with Go's message."""
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    try:
+        value = _go_uint(digits, 10)
+        if text.startswith("-"):
+            value = -value
+        if not -(1 << 31) <= value < 1 << 31:
+            raise _NumError("value out of range")
+    except _NumError as exc:
+        raise _Invalid(f"strconv.ParseInt: parsing {go_quote(text)}: {exc.kind}") from None
+    return value
+
+
+_NANOSECONDS = {"ns": 1, "us": 10**3, "\u00b5s": 10**3, "\u03bcs": 10**3, "ms": 10**6,
+                "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}  # fmt: skip
+_DURATION_NUMBER = re.compile(r"([0-9]*)(\.([0-9]*))?")
+_MAX_DURATION = 1 << 63
+
+
+def _fraction(digits: str) -> tuple[int, float]:
+    """Go's ``leadingFraction``: the digits it keeps before overflowing, and their scale."""
+    value, scale = 0, 1.0
+    for ch in digits:
+        if value > (_MAX_DURATION - 1) // 10 or value * 10 + int(ch) > _MAX_DURATION:
+            break
+        value = value * 10 + int(ch)
+        scale *= 10
+    return value, scale
+
+
+def parse_duration(text: str) -> int:
+    """Nanoseconds in a Go duration (``1h30m``, ``1.5s``, ``-2ms``), as ``time.ParseDuration``.
+
+    Raises ``ValueError`` with Go's message.
+    """
+    invalid = _Invalid(f"time: invalid duration {time_quote(text)}")
+    rest = text[1:] if text[:1] in ("+", "-") else text
+    if rest == "0":
+        return 0
+    if not rest:
+        raise invalid
+    total = 0
+    while rest:
+        if not (rest[0] == "." or "0" <= rest[0] <= "9"):
+            raise invalid
+        number = _DURATION_NUMBER.match(rest)
+        assert number is not None
+        whole, fraction = number.group(1), number.group(3) or ""
+        if not whole and not fraction:
+            raise invalid
+        rest = rest[number.end() :]
+        unit_len = next((i for i, c in enumerate(rest) if c == "." or "0" <= c <= "9"), len(rest))
+        if unit_len == 0:
+            raise _Invalid(f"time: missing unit in duration {time_quote(text)}")
+        unit_name, rest = rest[:unit_len], rest[unit_len:]
+        unit = _NANOSECONDS.get(unit_name)
+        if unit is None:
+            raise _Invalid(
+                f"time: unknown unit {time_quote(unit_name)} in duration {time_quote(text)}"
+            )
+        value = int(whole or "0")
+        if value > _MAX_DURATION // unit:
+            raise invalid
+        value *= unit
+        frac, scale = _fraction(fraction)
+        if frac:
+            value += int(frac * (unit / scale))
+        total += value
+        if value > _MAX_DURATION or total > _MAX_DURATION:
+            raise invalid
+    if text.startswith("-"):
+        return -total
+    if total > _MAX_DURATION - 1:
+        raise invalid
+    return total
+
+
+_GO_FLOAT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_RAM_UNITS = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
+
+
+def _ram_in_bytes(text: str) -> int:
+    """Bytes in ``64m``, ``1.5GiB``, ``512`` (docker/go-units ``RAMInBytes``: binary units)."""
+    sep = max(text.rfind(c) for c in "0123456789. ")
+    if sep < 0:
+        raise ValueError(text)
+    number, suffix = text[: sep if text[sep] == " " else sep + 1], text[sep + 1 :]
+    if not _GO_FLOAT.fullmatch(number):
+        raise ValueError(text)
+    size = float(number)
+    if size < 0:
+        raise ValueError(text)
+    suffix = suffix.lower()
+    if suffix in ("", "b"):
+        return int(size)
+    if len(suffix) > 3 or suffix[0] not in _RAM_UNITS or suffix[1:] not in ("", "b", "ib"):
+        raise ValueError(text)
+    return int(size * _RAM_UNITS[suffix[0]])
+
+
+def _byte_column(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-8", "surrogateescape")) + 1
+
+
+def _csv_fields(line: str) -> list[str]:
+    """One CSV record, as ``csvvalue.Fields``: ``,``-separated, ``"`` quoting, no lazy quotes."""
+    line = line.removesuffix("\n").removesuffix("\r") if line.endswith("\n") else line
+    if not line:
+        raise _Invalid("EOF")
+    fields: list[str] = []
+    pos = 0
+    while True:
+        if not line.startswith('"', pos):
+            end = line.find(",", pos)
+            end = len(line) if end < 0 else end
+            if (quote := line.find('"', pos, end)) >= 0:
+                raise _csv_error(line, quote, 'bare " in non-quoted-field')
+            fields.append(line[pos:end])
+            if end == len(line):
+                return fields
+            pos = end + 1
+            continue
+        pos, value = _csv_quoted(line, pos + 1)
+        fields.append(value)
+        if pos == len(line):
+            return fields
+        pos += 1  # the comma after the closing quote
+
+
+def _csv_quoted(line: str, pos: int) -> tuple[int, str]:
+    """A quoted field from just after its opening quote: where it ends, and its text."""
+    parts = []
+    while True:
+        close = line.find('"', pos)
+        if close < 0:
+            raise _csv_error(line, pos, 'extraneous or missing " in quoted-field')
+        parts.append(line[pos:close])
+        pos = close + 1
+        if line.startswith('"', pos):
+            parts.append('"')
+            pos += 1
+        elif pos == len(line) or line[pos] == ",":
+            return pos, "".join(parts)
+        else:
+            raise _csv_error(line, close, 'extraneous or missing " in quoted-field')
+
+
+def _csv_error(line: str, index: int, what: str) -> _Invalid:
+    return _Invalid(f"parse error on line 1, column {_byte_column(line, index)}: {what}")
+
+
+# ---- RUN --mount and --device ---------------------------------------------------
+
+MOUNT_TYPES: tuple[ast.MountType, ...] = ("bind", "cache", "tmpfs", "secret", "ssh")
+SHARE_MODES: tuple[ast.ShareMode, ...] = ("shared", "private", "locked")
+MOUNT_KEYS = ("type", "from", "source", "target", "readonly", "id", "sharing", "required",
+              "size", "mode", "uid", "gid", "src", "dst", "destination", "ro", "rw", "readwrite",
+              "env")  # fmt: skip
+"""Every ``--mount`` option, in the order upstream suggests from."""
+
+_NEEDS_EXPANSION = re.compile(r"[$'\"\\`]")
+
+Expand = Callable[[str], str]
+"""A word expander (the compiler's, with the stage's variables)."""
+
+
+@dataclass
+class _MountDraft:
+    """A mount being parsed; frozen into ``ast.Mount`` at the end."""
+
+    spec: str
+    type: ast.MountType = "bind"
+    target: str = ""
+    source: str = ""
+    from_: str = ""
+    readonly: bool | None = None
+    id: str = ""
+    sharing: ast.ShareMode | None = None
+    required: bool = False
+    size: int = 0
+    env: str | None = None
+    mode: int | None = None
+    uid: int | None = None
+    gid: int | None = None
+    unexpanded: list[str] = field(default_factory=list)
+
+    def only_for(self, key: str, *types: ast.MountType) -> None:
+        """Refuse ``key`` on other mount types (unless the type waits for expansion)."""
+        if "type" not in self.unexpanded and self.type not in types:
+            raise _Invalid(f"unexpected key '{key}' for mount type '{self.type}'")
+
+
+def _set_type(m: _MountDraft, key: str, value: str) -> None:
+    for kind in MOUNT_TYPES:
+        if kind == value.lower():
+            m.type = kind
+            return
+    hint = _did_you_mean(suggest(value, list(MOUNT_TYPES)))
+    raise _Invalid(f"unsupported mount type {go_quote(value)}{hint}")
+
+
+def _set_sharing(m: _MountDraft, key: str, value: str) -> None:
+    for mode in SHARE_MODES:
+        if mode == value.lower():
+            m.sharing = mode
+            return
+    hint = _did_you_mean(suggest(value, list(SHARE_MODES)))
+    raise _Invalid(f"unsupported sharing value {go_quote(value)}{hint}")
+
+
+def _word(attr: str) -> Callable[[_MountDraft, str, str], None]:
+    def store(m: _MountDraft, key: str, value: str) -> None:
+        setattr(m, attr, value)
+
+    return store
+
+
+def _bool_value(key: str, value: str) -> bool:
+    try:
+        return _go_bool(value)
+    except ValueError:
+        raise _Invalid(f"invalid value for {key}: {value}") from None
+
+
+def _set_readonly(m: _MountDraft, key: str, value: str) -> None:
+    m.readonly = _bool_value(key, value)
+
+
+def _set_readwrite(m: _MountDraft, key: str, value: str) -> None:
+    m.readonly = not _bool_value(key, value)
+
+
+def _set_required(m: _MountDraft, key: str, value: str) -> None:
+    m.only_for(key, "secret", "ssh")
+    m.required = _bool_value(key, value)
+
+
+def _set_size(m: _MountDraft, key: str, value: str) -> None:
+    m.only_for(key, "tmpfs")
+    try:
+        m.size = _ram_in_bytes(value)
+    except ValueError:
+        raise _Invalid(f"invalid value for {key}: {value}") from None
+
+
+def _number(attr: str, base: int) -> Callable[[_MountDraft, str, str], None]:
+    def store(m: _MountDraft, key: str, value: str) -> None:
+        try:
+            setattr(m, attr, _go_uint(value, base))
+        except ValueError:
+            raise _Invalid(f"invalid value {value} for {key}") from None
+
+    return store
+
+
+_MOUNT_OPTIONS: dict[str, Callable[[_MountDraft, str, str], None]] = {
+    "type": _set_type,
+    "from": _word("from_"),
+    "source": _word("source"),
+    "src": _word("source"),
+    "target": _word("target"),
+    "dst": _word("target"),
+    "destination": _word("target"),
+    "readonly": _set_readonly,
+    "ro": _set_readonly,
+    "readwrite": _set_readwrite,
+    "rw": _set_readwrite,
+    "required": _set_required,
+    "size": _set_size,
+    "id": _word("id"),
+    "sharing": _set_sharing,
+    "mode": _number("mode", 8),
+    "uid": _number("uid", 10),
+    "gid": _number("gid", 10),
+    "env": _word("env"),
+}
+"""``--mount`` option → how its value is checked and stored (aliases share handlers)."""
+
+_WORD_OPTIONS = frozenset(("from", "source", "src", "target", "dst", "destination", "id", "env"))
+
+
+def _mount_field(m: _MountDraft, field_text: str, expand: Expand | None) -> None:
+    """Apply one ``key[=value]`` field of a mount spec."""
+    key, has_value, value = field_text.partition("=")
+    key = key.lower()
+    if not has_value:
+        if key in ("readonly", "ro", "readwrite", "rw", "required"):
+            _MOUNT_OPTIONS[key](m, key, "true")
+            return
+        raise _Invalid(f"invalid field '{field_text}' must be a key=value pair")
+    if key not in _MOUNT_OPTIONS:
+        hint = _did_you_mean(suggest(key, list(MOUNT_KEYS)))
+        raise _Invalid(f"unexpected key '{key}' in '{field_text}'{hint}")
+    if expand is not None:
+        value = expand(value)
+    elif key == "from" and -1 < value.find("$") < len(value) - 1:
+        raise _Invalid(f"'{key}' doesn't support variable expansion, define alias stage instead")
+    elif _NEEDS_EXPANSION.search(value):
+        m.unexpanded.append(key)
+        if key in _WORD_OPTIONS:
+            _MOUNT_OPTIONS[key](m, key, value)
+        return
+    _MOUNT_OPTIONS[key](m, key, value)
+
+
+def _check_mount(m: _MountDraft) -> None:
+    """Upstream's rules across options, once every value is known."""
+    if m.type not in ("secret", "ssh", "cache"):
+        for name in ("mode", "uid", "gid"):
+            if getattr(m, name) is not None:
+                raise _Invalid(f'{name} not allowed for "{m.type}" type mounts')
+    if m.type == "secret":
+        if m.from_:
+            raise _Invalid("secret mount should not have a from")
+        if m.sharing:
+            raise _Invalid("secret mount should not define sharing")
+        if not (m.source or m.target or m.id):
+            raise _Invalid("invalid secret mount. one of source, target required")
+        if m.source and m.id:
+            raise _Invalid("both source and id can't be set")
+    if m.sharing and m.type != "cache":
+        raise _Invalid(f"invalid cache sharing set for {m.type} mount")
+
+
+def _mount(spec: str, expand: Expand | None) -> ast.Mount:
+    try:
+        fields = _csv_fields(spec)
+    except _Invalid as exc:
+        raise _Invalid(f"failed to parse csv mounts: {exc}") from None
+    m = _MountDraft(spec)
+    for text in fields:
+        _mount_field(m, text, expand)
+    if not m.unexpanded:
+        _check_mount(m)
+    readonly = m.readonly
+    if readonly is None:
+        readonly = m.type not in ("cache", "tmpfs")
+    return ast.Mount(
+        spec,
+        type=m.type,
+        target=m.target,
+        source=m.source,
+        from_=m.from_,
+        readonly=readonly,
+        id=m.id,
+        sharing=m.sharing,
+        required=m.required,
+        size=m.size,
+        env=m.env,
+        mode=m.mode,
+        uid=m.uid,
+        gid=m.gid,
+        unexpanded=tuple(m.unexpanded),
+    )
+
+
+def parse_mount(spec: str, expand: Expand | None = None) -> ast.Mount:
+    """A ``RUN --mount`` value as a typed mount, with upstream's defaults and checks.
+
+    Without ``expand``, values are taken as written and a value holding
+    variables (or quotes or escapes) waits: see ``ast.Mount.unexpanded``.
+    With ``expand`` (the compiler's), every value is expanded, then checked.
+    Raises ``DockerfileError`` without a location.
+    """
+    try:
+        return _mount(spec, expand)
+    except _Invalid as exc:
+        raise DockerfileError(str(exc)) from None
+
+
+def _device(spec: str) -> ast.Device:
+    """A ``RUN --device`` value: ``name[,required[=bool]]`` or ``name=...``."""
+    try:
+        fields = _csv_fields(spec)
+    except _Invalid as exc:
+        raise _Invalid(f"failed to parse csv devices: {exc}") from None
+    name, required = "", False
+    for text in fields:
+        key, has_value, value = text.partition("=")
+        key = key.lower()
+        if key == "required":
+            required = _bool_value(key, value) if has_value else True
+        elif key == "name" and has_value:
+            if name:
+                raise _Invalid(f"device name already set to {name}")
+            name = value
+        elif not name:
+            name = text
+        elif not has_value:
+            raise _Invalid(f"invalid field '{text}' must be a key=value pair")
+        else:
+            hint = _did_you_mean(suggest(key, ["name", "required"]))
+            raise _Invalid(f"unexpected key '{key}' in '{text}'{hint}")
+    return ast.Device(spec, name, required)
+
+
+# ---- flags -------------------------------------------------------------------
+
+
+class Kind(enum.Enum):
+    """How a flag takes values (upstream's BFlags types)."""
+
+    BOOL = "bool"
+    """``--name`` or ``--name=true|false`` (any case)."""
+    STRING = "string"
+    """``--name=value``, at most once."""
+    STRINGS = "strings"
+    """``--name=value``, repeatable."""
+
+
 @dataclass(frozen=True)
 class FlagSpec:
-    boolean: bool = False
-    repeat: bool = False
+    """One accepted flag: its kind, default and, when restricted, its allowed values."""
 
+    kind: Kind = Kind.STRING
+    default: str = ""
+    choices: tuple[str, ...] = ()
+    invalid: str = ""
+    """Message for a value outside ``choices``; ``{}`` is the Go-quoted value."""
+
+
+_STRING = FlagSpec()
+_BOOL = FlagSpec(Kind.BOOL, "false")
+_STRINGS = FlagSpec(Kind.STRINGS)
 
 FLAGS: dict[str, dict[str, FlagSpec]] = {
-    "FROM": {"platform": FlagSpec()},
-    "RUN": {
-        "mount": FlagSpec(repeat=True),
-        "network": FlagSpec(),
-        "security": FlagSpec(),
+    "ADD": {
+        "chown": _STRING,
+        "chmod": _STRING,
+        "link": _BOOL,
+        "keep-git-dir": _BOOL,
+        "checksum": _STRING,
+        "unpack": _BOOL,
+        "exclude": _STRINGS,
     },
     "COPY": {
-        "from": FlagSpec(),
-        "chown": FlagSpec(),
-        "chmod": FlagSpec(),
-        "link": FlagSpec(boolean=True),
-        "parents": FlagSpec(boolean=True),
-        "exclude": FlagSpec(repeat=True),
+        "chown": _STRING,
+        "from": _STRING,
+        "chmod": _STRING,
+        "link": _BOOL,
+        "exclude": _STRINGS,
+        "parents": _BOOL,
     },
-    "ADD": {
-        "chown": FlagSpec(),
-        "chmod": FlagSpec(),
-        "link": FlagSpec(boolean=True),
-        "checksum": FlagSpec(),
-        "keep-git-dir": FlagSpec(boolean=True),
-        "exclude": FlagSpec(repeat=True),
-    },
+    "FROM": {"platform": _STRING},
     "HEALTHCHECK": {
-        "interval": FlagSpec(),
-        "timeout": FlagSpec(),
-        "start-period": FlagSpec(),
-        "start-interval": FlagSpec(),
-        "retries": FlagSpec(),
+        "interval": _STRING,
+        "timeout": _STRING,
+        "start-period": _STRING,
+        "start-interval": _STRING,
+        "retries": _STRING,
+    },
+    "RUN": {
+        "device": _STRINGS,
+        "mount": _STRINGS,
+        "network": FlagSpec(
+            default="default",
+            choices=("default", "none", "host"),
+            invalid="invalid network mode {}",
+        ),
+        "security": FlagSpec(
+            default="sandbox", choices=("insecure", "sandbox"), invalid="security {} is not valid"
+        ),
     },
 }
+"""Flags by keyword; other keywords take none. ARG, STOPSIGNAL and ``HEALTHCHECK NONE``
+never read their flags, so there (as upstream) any flag is ignored."""
 
 
-def _error(message: str, node: Node, column: int | None = None) -> DockerfileError:
-    return DockerfileError(
-        message,
-        line=node.start_line,
-        end_line=node.end_line,
-        column=column if column is not None else node.column,
-        source_line=node.original.splitlines()[0] if node.original else None,
-    )
+@dataclass(frozen=True)
+class Flags:
+    """Checked flags: values by name (booleans as ``true``/``false``) and their columns."""
+
+    table: Mapping[str, FlagSpec]
+    given: tuple[ast.Flag, ...]
+    values: Mapping[str, tuple[str, ...]]
+
+    def string(self, name: str) -> str | None:
+        """The value given, or None."""
+        got = self.values.get(name)
+        return got[-1] if got else None
+
+    def value(self, name: str) -> str:
+        """The value given, or the flag's default."""
+        got = self.string(name)
+        return self.table[name].default if got is None else got
+
+    def boolean(self, name: str) -> bool | None:
+        """True or False when given, else None."""
+        got = self.string(name)
+        return None if got is None else got == "true"
+
+    def strings(self, name: str) -> tuple[str, ...]:
+        return self.values.get(name, ())
+
+    def column(self, name: str) -> int:
+        """Column of the last ``--name`` (0 when not given)."""
+        return next((f.column for f in reversed(self.given) if f.name == name), 0)
+
+    def each(self, name: str) -> list[tuple[str, int]]:
+        """Every value of a repeatable flag, with its column."""
+        columns = [f.column for f in self.given if f.name == name]
+        return list(zip(self.strings(name), columns, strict=True))
 
 
-def _suggest(word: str, choices: list[str]) -> str:
-    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean {match[0]}?)" if match else ""
+def _loose_flag(raw: str, column: int) -> ast.Flag:
+    name, sep, value = raw.removeprefix("--").partition("=")
+    return ast.Flag(name, value if sep else None, raw, column)
 
 
-def parse_flags(node: Node, cmd: str) -> tuple[tuple[ast.Flag, ...], dict[str, list[str | None]]]:
-    """Check ``node.flags`` against the table for ``cmd``; values by flag name."""
-    specs = FLAGS.get(cmd, {})
-    values: dict[str, list[str | None]] = {}
-    parsed = []
-    for raw in node.flags:
-        body = raw[2:] if raw.startswith("--") else raw
-        name, sep, value = body.partition("=")
-        column = node.original.find(raw.split("=", 1)[0]) + 1 or node.column
-        if name not in specs:
-            names = [f"--{n}" for n in specs]
-            raise _error(f"unknown flag: --{name}{_suggest('--' + name, names)}", node, column)
-        spec = specs[name]
-        if spec.boolean:
-            if sep and value.lower() not in ("true", "false"):
-                raise _error(f"expecting boolean value for flag {name}, not: {value}", node, column)
-            val: str | None = value.lower() if sep else "true"
-        else:
-            if not sep:
-                raise _error(f"missing a value on flag: --{name}", node, column)
-            val = value
-        if name in values and not spec.repeat:
-            raise _error(f"duplicate flag specified: --{name}", node, column)
-        values.setdefault(name, []).append(val)
-        parsed.append(ast.Flag(name, val if sep or spec.boolean else None, raw))
-    return tuple(parsed), values
+def _flag_value(spec: FlagSpec, flag_name: str, has_value: bool, value: str) -> str:
+    """The stored value of one flag occurrence, as upstream's ``BFlags.Parse``."""
+    if spec.kind is not Kind.BOOL:
+        if not has_value:
+            raise _Invalid(f"missing a value on flag: {flag_name}")
+        return value
+    if has_value and not value:
+        raise _Invalid(f"missing a value on flag: {flag_name}")
+    if value.lower() in ("true", ""):
+        return "true"
+    if value.lower() == "false":
+        return "false"
+    raise _Invalid(f"expecting boolean value for flag {flag_name}, not: {value}")
 
 
-def _one(values: dict[str, list[str | None]], name: str) -> str | None:
-    got = values.get(name)
-    return got[-1] if got else None
+# ---- one node ------------------------------------------------------------------
 
 
-def _bool(values: dict[str, list[str | None]], name: str) -> bool:
-    return _one(values, name) == "true"
+class _Request:
+    """A node being typed: its location, the columns of its flags, and error helpers."""
 
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        head = node.original.split("\n", 1)[0].lstrip(GO_SPACE)
+        self.line = " " * (node.column - 1) + head
+        """The first line, indented to the keyword's column so carets line up."""
+        self.location = ast.Location(node.start_line, node.end_line, node.column)
+        self.columns, self._args_from = self._flag_columns()
 
-def _many(values: dict[str, list[str | None]], name: str) -> tuple[str, ...]:
-    return tuple(v for v in values.get(name, []) if v is not None)
+    def _flag_columns(self) -> tuple[list[int], int]:
+        """The column of each raw flag (0 if not on the first line), and where arguments start."""
+        keyword = self.line[self.node.column - 1 :].split(None, 1)[:1]
+        start = self.node.column - 1 + len("".join(keyword))
+        columns = []
+        for raw in self.node.flags:
+            name = raw.partition("=")[0]
+            found = self.line.find(name, start)
+            columns.append(found + 1 if found >= 0 else 0)
+            start = found + len(raw) if found >= 0 else start
+        return columns, start
 
+    def word_column(self, index: int) -> int:
+        """Column of argument ``index`` (whitespace-split instructions), else the keyword's."""
+        start = self._args_from
+        for word in self.node.value[: index + 1]:
+            found = self.line.find(word, start)
+            if found < 0:
+                return self.node.column
+            start = found + len(word)
+        return start - len(self.node.value[index]) + 1
 
-def _command(node: Node) -> ast.Command:
-    if node.json:
-        return ast.ExecCommand(node.value)
-    return ast.ShellCommand(node.value[0] if node.value else "", node.heredocs)
-
-
-def _require(node: Node, cmd: str, count: int, exact: bool = False) -> None:
-    n = len(node.value)
-    if exact and n != count:
-        raise _error(f"{cmd} requires exactly one argument", node)
-    if n < count:
-        if count == 1:
-            raise _error(f"{cmd} requires at least one argument", node)
-        if count == 2 and cmd in ("COPY", "ADD"):
-            raise _error(
-                f"{cmd} requires at least two arguments, but only one was provided. "
-                "Destination could not be determined.",
-                node,
-            )
-        raise _error(f"{cmd} requires at least {count} arguments", node)
-
-
-Builder = Callable[
-    [Node, ast.Location, tuple[ast.Flag, ...], dict[str, list[str | None]]], ast.Instruction
-]
-
-
-def _from(
-    node: Node, loc: ast.Location, flags: tuple[ast.Flag, ...], v: dict[str, list[str | None]]
-) -> ast.Instruction:
-    args = node.value
-    if len(args) == 1:
-        name = None
-    elif len(args) == 3 and args[1].lower() == "as":
-        name = args[2]
-    elif len(args) == 3:
-        raise _error(f"expected 'AS', found {args[1]!r} in FROM", node)
-    else:
-        raise _error("FROM requires either one or three arguments", node)
-    return ast.From(
-        loc, node.original, flags, image=args[0], name=name, platform=_one(v, "platform")
-    )
-
-
-def _run(
-    node: Node, loc: ast.Location, flags: tuple[ast.Flag, ...], v: dict[str, list[str | None]]
-) -> ast.Instruction:
-    _require(node, "RUN", 1)
-    return ast.Run(
-        loc,
-        node.original,
-        flags,
-        command=_command(node),
-        mounts=_many(v, "mount"),
-        network=_one(v, "network"),
-        security=_one(v, "security"),
-    )
-
-
-def _cmd(
-    node: Node, loc: ast.Location, flags: tuple[ast.Flag, ...], v: dict[str, list[str | None]]
-) -> ast.Instruction:
-    return ast.Cmd(loc, node.original, flags, command=_command(node))
-
-
-def _entrypoint(
-    node: Node, loc: ast.Location, flags: tuple[ast.Flag, ...], v: dict[str, list[str | None]]
-) -> ast.Instruction:
-    return ast.Entrypoint(loc, node.original, flags, command=_command(node))
-
-
-def _shell(
-    node: Node, loc: ast.Location, flags: tuple[ast.Flag, ...], v: dict[str, list[str | None]]
-) -> ast.Instruction:
-    _require(node, "SHELL", 1)
-    if not node.json:
-        raise _error("SHELL requires the arguments to be in JSON form", node)
-    return ast.Shell(loc, node.original, flags, args=node.value)
-
-
-def _copy_like(node: Node, cmd: str) -> tuple[tuple[str, ...], str]:
-    _require(node, cmd, 2)
-    return node.value[:-1], node.value[-1]
-
-
-def _copy(
-    node: Node, loc: ast.Location, flags: tuple[ast.Flag, ...], v: dict[str, list[str | None]]
-) -> ast.Instruction:
-    sources, dest = _copy_like(node, "COPY")
-    return ast.Copy(
-        loc,
-        node.original,
-        flags,
-        sources=sources,
-        dest=dest,
-        heredocs=node.heredocs,
-        from_=_one(v, "from"),
-        chown=_one(v, "chown"),
-        chmod=_one(v, "chmod"),
-        link=_bool(v, "link"),
-        parents=_bool(v, "parents"),
-        excludes=_many(v, "exclude"),
-    )
-
-
-def _add(
-    node: Node, loc: ast.Location, flags: tuple[ast.Flag, ...], v: dict[str, list[str | None]]
-) -> ast.Instruction:
-    sources, dest = _copy_like(node, "ADD")
-    return ast.Add(
-        loc,
-        node.original,
-        flags,
-        sources=sources,
-        dest=dest,
-        heredocs=node.heredocs,
-        chown=_one(v, "chown"),
-        chmod=_one(v, "chmod"),
-        link=_bool(v, "link"),
-        checksum=_one(v, "checksum"),
-        keep_git_dir=_bool(v, "keep-git-dir"),
-        excludes=_many(v, "exclude"),
-    )
-
-
-def _pairs(node: Node, cmd: str) -> tuple[ast.KeyValue, ...]:
-    _require(node, cmd, 1)
-    if len(node.value) % 2:
-        raise _error(f"Bad input to {cmd}, too many arguments", node)
-    return tuple(
-        ast.KeyValue(node.value[i], node.value[i + 1]) for i in range(0, len(node.value), 2)
-    )
-
-
-def _env(
-    node: Node, loc: ast.Location, flags: tuple[ast.Flag, ...], v: dict[str, list[str | None]]
-) -> ast.Instruction:
-    return ast.Env(loc, node.original, flags, pairs=_pairs(node, "ENV"))
-
-
-def _label(
-    node: Node, loc: ast.Location, flags: tuple[ast.Flag, ...], v: dict[str, list[str | None]]
-) -> ast.Instruction:
-    return ast.Label(loc, node.original, flags, pairs=_pairs(node, "LABEL"))
-
-
-def _arg(
-    node: Node, loc: ast.Location, flags: tuple[ast.Flag, ...], v: dict[str, list[str | None]]
-) -> ast.Instruction:
-    _require(node, "ARG", 1)
-    decls = []
-    for word in node.value:
-        name, sep, default = word.partition("=")
-        if not name:
-            raise _error("ARG names can not be blank", node)
-        decls.append(ast.ArgDecl(name, default if sep else None))
-    return ast.Arg(loc, node.original, flags, args=tuple(decls))
-
-
-def _single(cmd: str) -> Callable[[Node], str]:
-    def get(node: Node) -> str:
-        _require(node, cmd, 1, exact=True)
-        return node.value[0]
-
-    return get
-
-
-def _workdir(
-    node: Node, loc: ast.Location, flags: tuple[ast.Flag, ...], v: dict[str, list[str | None]]
-) -> ast.Instruction:
-    return ast.Workdir(loc, node.original, flags, path=_single("WORKDIR")(node))
-
-
-def _user(
-    node: Node, loc: ast.Location, flags: tuple[ast.Flag, ...], v: dict[str, list[str | None]]
-) -> ast.Instruction:
-    return ast.User(loc, node.original, flags, user=_single("USER")(node))
-
-
-def _maintainer(
-    node: Node, loc: ast.Location, flags: tuple[ast.Flag, ...], v: dict[str, list[str | None]]
-) -> ast.Instruction:
-    return ast.Maintainer(loc, node.original, flags, name=_single("MAINTAINER")(node))
-
-
-def _stopsignal(
-    node: Node, loc: ast.Location, flags: tuple[ast.Flag, ...], v: dict[str, list[str | None]]
-) -> ast.Instruction:
-    return ast.StopSignal(loc, node.original, flags, signal=_single("STOPSIGNAL")(node))
-
-
-def _expose(
-    node: Node, loc: ast.Location, flags: tuple[ast.Flag, ...], v: dict[str, list[str | None]]
-) -> ast.Instruction:
-    _require(node, "EXPOSE", 1)
-    return ast.Expose(loc, node.original, flags, ports=node.value)
-
-
-def _volume(
-    node: Node, loc: ast.Location, flags: tuple[ast.Flag, ...], v: dict[str, list[str | None]]
-) -> ast.Instruction:
-    _require(node, "VOLUME", 1)
-    return ast.Volume(loc, node.original, flags, paths=node.value)
-
-
-def _healthcheck(
-    node: Node, loc: ast.Location, flags: tuple[ast.Flag, ...], v: dict[str, list[str | None]]
-) -> ast.Instruction:
-    _require(node, "HEALTHCHECK", 1)
-    kind = node.value[0].upper()
-    if kind == "NONE":
-        if len(node.value) > 1:
-            raise _error("HEALTHCHECK NONE takes no arguments", node)
-        return ast.Healthcheck(loc, node.original, flags)
-    if kind != "CMD":
-        raise _error(f"Unknown type {node.value[0]!r} in HEALTHCHECK (try CMD)", node)
-    if len(node.value) < 2:
-        raise _error("Missing command after HEALTHCHECK CMD", node)
-    rest = Node(node.cmd, (), node.value[1:], node.json, node.start_line, node.end_line, "")
-    return ast.Healthcheck(
-        loc,
-        node.original,
-        flags,
-        command=_command(rest),
-        interval=_one(v, "interval"),
-        timeout=_one(v, "timeout"),
-        start_period=_one(v, "start-period"),
-        start_interval=_one(v, "start-interval"),
-        retries=_one(v, "retries"),
-    )
-
-
-_ONBUILD_PREFIX = re.compile(r"(?i)^\s*ONBUILD\s*")
-
-
-def _onbuild(
-    node: Node, loc: ast.Location, flags: tuple[ast.Flag, ...], v: dict[str, list[str | None]]
-) -> ast.Instruction:
-    if node.sub is None:
-        raise _error("ONBUILD requires at least one argument", node)
-    trigger = node.sub.cmd
-    if trigger in ("ONBUILD", "FROM", "MAINTAINER"):
-        what = (
-            "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed"
-            if trigger == "ONBUILD"
-            else f"{trigger} isn't allowed as an ONBUILD trigger"
+    def error(self, message: str, column: int = 0) -> DockerfileError:
+        return DockerfileError(
+            message,
+            line=self.node.start_line,
+            end_line=self.node.end_line,
+            column=column or self.node.column,
+            source_line=self.line,
         )
-        raise _error(what, node)
-    expression = _ONBUILD_PREFIX.sub("", node.original, count=1)
-    return ast.Onbuild(
-        loc, node.original, flags, expression=expression, trigger=to_instruction(node.sub)
+
+    @contextmanager
+    def at(self, column: int = 0) -> Iterator[None]:
+        """Report a rule broken inside the block at ``column`` (default: the keyword's)."""
+        try:
+            yield
+        except _Invalid as exc:
+            raise self.error(str(exc), column) from None
+
+    def loose_flags(self) -> tuple[ast.Flag, ...]:
+        """The flags as written, unchecked (for keywords upstream never checks)."""
+        pairs = zip(self.node.flags, self.columns, strict=True)
+        return tuple(_loose_flag(raw, column) for raw, column in pairs)
+
+    def flags(self) -> Flags:
+        """Check the flags against ``FLAGS`` for this keyword."""
+        table = FLAGS.get(self.node.cmd, {})
+        given = self.loose_flags()
+        if any(flag.raw == "--" for flag in given):  # the end of flags
+            given = given[: [flag.raw for flag in given].index("--")]
+        values: dict[str, list[str]] = {}
+        for flag in given:
+            with self.at(flag.column):
+                self._check_flag(table, flag, values)
+        return Flags(table, given, {name: tuple(vals) for name, vals in values.items()})
+
+    @staticmethod
+    def _check_flag(
+        table: Mapping[str, FlagSpec], flag: ast.Flag, seen: dict[str, list[str]]
+    ) -> None:
+        if not flag.raw.startswith("--"):
+            raise _Invalid(f"arg should start with -- : {flag.raw}")
+        flag_name = f"--{flag.name}"
+        spec = table.get(flag.name)
+        if spec is None:
+            hint = _did_you_mean(suggest(flag.name, list(table)), "--")
+            raise _Invalid(f"unknown flag: {flag_name}{hint}")
+        if flag.name in seen and spec.kind is not Kind.STRINGS:
+            raise _Invalid(f"duplicate flag specified: {flag_name}")
+        value = _flag_value(spec, flag_name, flag.value is not None, flag.value or "")
+        seen.setdefault(flag.name, []).append(value)
+
+    def choice(self, flags: Flags, name: str) -> str:
+        """A restricted flag's value, checked against its allowed values."""
+        spec, value = flags.table[name], flags.value(name)
+        if value not in spec.choices:
+            raise self.error(spec.invalid.format(go_quote(value)), flags.column(name))
+        return value
+
+
+# ---- arguments -------------------------------------------------------------------
+
+
+def _at_least_one(req: _Request) -> None:
+    if not req.node.value:
+        raise _Invalid(f"{req.node.cmd} requires at least one argument")
+
+
+def _exactly_one(req: _Request) -> str:
+    if len(req.node.value) != 1:
+        raise _Invalid(f"{req.node.cmd} requires exactly one argument")
+    return req.node.value[0]
+
+
+def _command(args: tuple[str, ...], node: Node) -> ast.Command:
+    """Exec form as written; shell form as one line, with the RUN program's heredocs."""
+    if node.json:
+        return ast.ExecCommand(args)
+    return ast.ShellCommand(" ".join(args), node.heredocs)
+
+
+def _pairs(req: _Request) -> tuple[ast.KeyValue, ...]:
+    """ENV/LABEL ``key value`` pairs (the parser has split ``k=v`` words already)."""
+    args = req.node.value
+    _at_least_one(req)
+    if len(args) % 2:
+        raise _Invalid(f"Bad input to {req.node.cmd}, too many arguments")
+    pairs = tuple(ast.KeyValue(args[i], args[i + 1]) for i in range(0, len(args), 2))
+    if any(not pair.key for pair in pairs):
+        raise _Invalid(f"{req.node.cmd} names can not be blank")
+    return pairs
+
+
+_HEREDOC_WORD = re.compile(r"[0-9]*<<-?[\t\n\f\r ]*([^<]*)\Z")
+
+
+def _is_heredoc(word: str) -> bool:
+    """Whether ``word`` is one ``<<NAME`` heredoc marker (upstream's ``MustParseHeredoc``)."""
+    match = _HEREDOC_WORD.match(word)
+    return match is not None and len(_shell_words(match.group(1))) == 1
+
+
+def _shell_words(text: str) -> list[str]:
+    """Words split on unquoted blanks (enough to tell one word from several)."""
+    words: list[str] = []
+    current, quote, escaped = "", "", False
+    for ch in text:
+        if escaped:
+            current, escaped = current + ch, False
+        elif ch == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            quote = "" if ch == quote else quote
+            current += ch
+        elif ch in "'\"":
+            quote, current = ch, current + ch
+        elif ch in GO_SPACE:
+            words, current = (words + [current] if current else words), ""
+        else:
+            current += ch
+    return words + [current] if current else words
+
+
+# ---- builders, one per keyword ---------------------------------------------------
+
+_STAGE_NAME = re.compile(r"[a-z][a-z0-9_.-]*")
+
+
+def _stage_name(req: _Request) -> str | None:
+    """``AS name`` of a FROM, with a hint when ``AS`` is missing or misplaced."""
+    args = req.node.value
+    if len(args) == 3 and args[1].lower() == "as":
+        if not _STAGE_NAME.fullmatch(args[2].lower()):
+            raise req.error(
+                f"invalid name for build stage: {go_quote(args[2])}, "
+                "name can't start with a number or contain symbols",
+                req.word_column(2),
+            )
+        return args[2]
+    if len(args) == 1:
+        return None
+    message = "FROM requires either one or three arguments"
+    where = [i for i, word in enumerate(args) if word.lower() == "as"]
+    if len(args) == 2 and where == [1]:
+        raise req.error(f"{message}: missing stage name after AS", req.word_column(1))
+    if len(args) == 2 and where == [0]:
+        raise req.error(f"{message}: missing base image before AS", req.word_column(0))
+    if len(args) == 2 and not where:
+        hint = f"did you mean FROM {args[0]} AS {args[1]}?"
+        raise req.error(f"{message} ({hint})", req.word_column(1))
+    if len(args) == 3 and len(where) == 1:
+        hint = "AS goes between the image and the stage name"
+        raise req.error(f"{message} ({hint})", req.word_column(where[0]))
+    if len(args) == 3:
+        raise req.error(f"{message} (expected AS, found {go_quote(args[1])})", req.word_column(1))
+    raise _Invalid(message)
+
+
+def _from(req: _Request) -> ast.Instruction:
+    name = _stage_name(req)
+    flags = req.flags()
+    return ast.From(
+        req.location,
+        req.node.original,
+        flags.given,
+        image=req.node.value[0],
+        name=name,
+        platform=flags.string("platform"),
     )
 
+
+def _run(req: _Request) -> ast.Instruction:
+    flags = req.flags()
+    command = _command(req.node.value, req.node)
+    devices, mounts = [], []
+    for spec, column in flags.each("device"):
+        with req.at(column):
+            devices.append(_device(spec))
+    for spec, column in flags.each("mount"):
+        with req.at(column):
+            mounts.append(_mount(spec, None))
+    network = req.choice(flags, "network")
+    security = req.choice(flags, "security")
+    return ast.Run(
+        req.location,
+        req.node.original,
+        flags.given,
+        command=command,
+        mounts=tuple(mounts),
+        network=_NETWORK_MODES[network],
+        security=_SECURITY_MODES[security],
+        devices=tuple(devices),
+    )
+
+
+_NETWORK_MODES: dict[str, ast.NetworkMode] = {"default": "default", "none": "none", "host": "host"}
+_SECURITY_MODES: dict[str, ast.SecurityMode] = {"sandbox": "sandbox", "insecure": "insecure"}
+
+
+def _cmd(req: _Request) -> ast.Instruction:
+    flags = req.flags()
+    command = _command(req.node.value, req.node)
+    return ast.Cmd(req.location, req.node.original, flags.given, command=command)
+
+
+def _entrypoint(req: _Request) -> ast.Instruction:
+    flags = req.flags()
+    command = _command(req.node.value, req.node)
+    return ast.Entrypoint(req.location, req.node.original, flags.given, command=command)
+
+
+def _shell(req: _Request) -> ast.Instruction:
+    flags = req.flags()
+    _at_least_one(req)
+    if not req.node.json:
+        raise _Invalid("SHELL requires the arguments to be in JSON form")
+    return ast.Shell(req.location, req.node.original, flags.given, args=req.node.value)
+
+
+def _sources_and_dest(req: _Request) -> tuple[Flags, tuple[str, ...], str]:
+    """COPY/ADD: arity, then flags, then a heredoc destination (upstream's order)."""
+    cmd, args = req.node.cmd, req.node.value
+    if len(args) < 2:
+        raise _Invalid(
+            f"{cmd} requires at least two arguments, but only one was provided. "
+            "Destination could not be determined"
+        )
+    flags = req.flags()
+    if _is_heredoc(args[-1]):
+        raise _Invalid(f"{cmd} cannot accept a heredoc as a destination")
+    return flags, args[:-1], args[-1]
+
+
+def _copy(req: _Request) -> ast.Instruction:
+    flags, sources, dest = _sources_and_dest(req)
+    return ast.Copy(
+        req.location,
+        req.node.original,
+        flags.given,
+        sources=sources,
+        dest=dest,
+        heredocs=req.node.heredocs,
+        from_=flags.string("from"),
+        chown=flags.string("chown"),
+        chmod=flags.string("chmod"),
+        link=bool(flags.boolean("link")),
+        parents=bool(flags.boolean("parents")),
+        excludes=flags.strings("exclude"),
+    )
+
+
+def _add(req: _Request) -> ast.Instruction:
+    flags, sources, dest = _sources_and_dest(req)
+    return ast.Add(
+        req.location,
+        req.node.original,
+        flags.given,
+        sources=sources,
+        dest=dest,
+        heredocs=req.node.heredocs,
+        chown=flags.string("chown"),
+        chmod=flags.string("chmod"),
+        link=bool(flags.boolean("link")),
+        checksum=flags.string("checksum"),
+        keep_git_dir=flags.boolean("keep-git-dir"),
+        unpack=flags.boolean("unpack"),
+        excludes=flags.strings("exclude"),
+    )
+
+
+def _env(req: _Request) -> ast.Instruction:
+    flags = req.flags()
+    return ast.Env(req.location, req.node.original, flags.given, pairs=_pairs(req))
+
+
+def _label(req: _Request) -> ast.Instruction:
+    flags = req.flags()
+    return ast.Label(req.location, req.node.original, flags.given, pairs=_pairs(req))
+
+
+def _arg(req: _Request) -> ast.Instruction:
+    _at_least_one(req)
+    decls = []
+    for word in req.node.value:
+        name, sep, default = word.partition("=")
+        if sep and not name:
+            raise _Invalid("ARG names can not be blank")
+        decls.append(ast.ArgDecl(name, default if sep else None))
+    return ast.Arg(req.location, req.node.original, req.loose_flags(), args=tuple(decls))
+
+
+def _workdir(req: _Request) -> ast.Instruction:
+    path = _exactly_one(req)
+    flags = req.flags()
+    return ast.Workdir(req.location, req.node.original, flags.given, path=path)
+
+
+def _user(req: _Request) -> ast.Instruction:
+    user = _exactly_one(req)
+    flags = req.flags()
+    return ast.User(req.location, req.node.original, flags.given, user=user)
+
+
+def _maintainer(req: _Request) -> ast.Instruction:
+    name = _exactly_one(req)
+    flags = req.flags()
+    return ast.Maintainer(req.location, req.node.original, flags.given, name=name)
+
+
+def _stopsignal(req: _Request) -> ast.Instruction:
+    signal = _exactly_one(req)
+    return ast.StopSignal(req.location, req.node.original, req.loose_flags(), signal=signal)
+
+
+def _expose(req: _Request) -> ast.Instruction:
+    _at_least_one(req)
+    flags = req.flags()
+    return ast.Expose(req.location, req.node.original, flags.given, ports=req.node.value)
+
+
+def _volume(req: _Request) -> ast.Instruction:
+    _at_least_one(req)
+    flags = req.flags()
+    paths = tuple(path.strip(GO_SPACE) for path in req.node.value)
+    if "" in paths:
+        raise _Invalid("VOLUME specified can not be an empty string")
+    return ast.Volume(req.location, req.node.original, flags.given, paths=paths)
+
+
+_DURATIONS = ("interval", "timeout", "start-period", "start-interval")
+_MIN_DURATION = 1_000_000  # 1ms
+
+
+def _duration(req: _Request, flags: Flags, name: str) -> int:
+    """A HEALTHCHECK duration flag in nanoseconds; 0 when absent or zero."""
+    text = flags.value(name)
+    if not text:
+        return 0
+    with req.at(flags.column(name)):
+        value = parse_duration(text)
+        if value and value < _MIN_DURATION:
+            raise _Invalid(f'Interval "{name}" cannot be less than 1ms')
+    return value
+
+
+def _retries(req: _Request, flags: Flags) -> int:
+    text = flags.value("retries")
+    if not text:
+        return 0
+    with req.at(flags.column("retries")):
+        value = _go_int32(text)
+        if value < 0:
+            raise _Invalid(f"--retries cannot be negative ({value})")
+    return value
+
+
+def _healthcheck(req: _Request) -> ast.Instruction:
+    _at_least_one(req)
+    kind, args = req.node.value[0].upper(), req.node.value[1:]
+    if kind == "NONE":
+        if args:
+            raise _Invalid("HEALTHCHECK NONE takes no arguments")
+        return ast.Healthcheck(req.location, req.node.original, req.loose_flags())
+    flags = req.flags()
+    if kind != "CMD":
+        with req.at(req.word_column(0)):
+            raise _Invalid(f"Unknown type {go_quote(kind)} in HEALTHCHECK (try CMD)")
+    if not args:
+        raise _Invalid("Missing command after HEALTHCHECK CMD")
+    interval, timeout, start_period, start_interval = (_duration(req, flags, n) for n in _DURATIONS)
+    return ast.Healthcheck(
+        req.location,
+        req.node.original,
+        flags.given,
+        command=_command(args, req.node),
+        interval=interval,
+        timeout=timeout,
+        start_period=start_period,
+        start_interval=start_interval,
+        retries=_retries(req, flags),
+    )
+
+
+_ONBUILD_PREFIX = re.compile(r"(?i)\A[\t\n\f\r ]*ONBUILD[\t\n\f\r ]*")
+_NOT_TRIGGERS = {"ONBUILD", "FROM", "MAINTAINER"}
+
+
+def _onbuild(req: _Request) -> ast.Instruction:
+    sub = req.node.sub
+    if sub is None:
+        raise _Invalid("ONBUILD requires at least one argument")
+    flags = req.flags()
+    if sub.cmd in _NOT_TRIGGERS:
+        with req.at(sub.column):
+            if sub.cmd == "ONBUILD":
+                raise _Invalid("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")
+            raise _Invalid(f"{sub.cmd} isn't allowed as an ONBUILD trigger")
+    first_line = req.node.original.split("\n", 1)[0]
+    expression = _ONBUILD_PREFIX.sub("", first_line, count=1)
+    expression += "".join(f"\n{doc.content}{doc.name}" for doc in req.node.heredocs)
+    return ast.Onbuild(
+        req.location,
+        req.node.original,
+        flags.given,
+        expression=expression,
+        trigger=_trigger(replace(sub, heredocs=req.node.heredocs)),
+    )
+
+
+def _trigger(sub: Node) -> ast.Instruction | None:
+    """The typed trigger, or None: upstream checks triggers only when a build runs them."""
+    try:
+        return to_instruction(sub)
+    except DockerfileError:
+        return None
+
+
+Builder = Callable[[_Request], ast.Instruction]
 
 BUILDERS: dict[str, Builder] = {
-    "FROM": _from,
-    "RUN": _run,
-    "CMD": _cmd,
-    "ENTRYPOINT": _entrypoint,
-    "SHELL": _shell,
-    "COPY": _copy,
     "ADD": _add,
-    "ENV": _env,
-    "LABEL": _label,
     "ARG": _arg,
-    "WORKDIR": _workdir,
-    "USER": _user,
-    "MAINTAINER": _maintainer,
-    "STOPSIGNAL": _stopsignal,
+    "CMD": _cmd,
+    "COPY": _copy,
+    "ENTRYPOINT": _entrypoint,
+    "ENV": _env,
     "EXPOSE": _expose,
-    "VOLUME": _volume,
+    "FROM": _from,
     "HEALTHCHECK": _healthcheck,
+    "LABEL": _label,
+    "MAINTAINER": _maintainer,
     "ONBUILD": _onbuild,
+    "RUN": _run,
+    "SHELL": _shell,
+    "STOPSIGNAL": _stopsignal,
+    "USER": _user,
+    "VOLUME": _volume,
+    "WORKDIR": _workdir,
 }
 
 
 def to_instruction(node: Node) -> ast.Instruction:
-    """The typed instruction for ``node``; errors name its line and column."""
+    """The typed instruction for ``node``; errors carry its line, a column and the source line."""
+    req = _Request(node)
     builder = BUILDERS.get(node.cmd)
     if builder is None:
-        raise _error(f"unknown instruction: {node.cmd}{_suggest(node.cmd, sorted(BUILDERS))}", node)
-    flags, values = parse_flags(node, node.cmd)
-    loc = ast.Location(node.start_line, node.end_line, node.column)
-    return builder(node, loc, flags, values)
+        written = req.line.split(None, 1)[0] if req.line.strip() else node.cmd
+        hint = _did_you_mean(suggest(written, list(BUILDERS), case_sensitive=False))
+        raise req.error(f"unknown instruction: {written}{hint}")
+    with req.at():
+        return builder(req)

@@ -15,7 +15,13 @@ from frontend.syntax.ast import Heredoc
 
 @dataclass(frozen=True)
 class Node:
-    """One instruction: keyword, leading flags and its argument list."""
+    """One instruction: keyword, leading flags and its argument list.
+
+    ``original`` is the instruction's logical line (continuations joined); an
+    instruction with heredocs adds, after a newline, each body followed by
+    its terminator line. ONBUILD keeps its trigger in ``sub`` and, as
+    upstream, has ``value`` ``("",)``; its heredocs sit on both nodes.
+    """
 
     cmd: str
     flags: tuple[str, ...]
@@ -35,7 +41,11 @@ class Node:
         return self.sub.cmd if self.sub else None
 
     def to_json(self) -> dict[str, Any]:
-        """The dump format of ``pyfrontend parse --format json``."""
+        """The dump format of ``pyfrontend parse --format json``.
+
+        ``value`` and ``json`` are ONBUILD's trigger's, as the ``dockerfile``
+        package reports them; ``flags`` are the outer instruction's.
+        """
         shown = self.sub or self
         return {
             "cmd": self.cmd,
