@@ -1,6 +1,23 @@
-"""The one error type users see: a message pinned to a Dockerfile location."""
+"""What users see about their Dockerfile: an error (or a warning) pinned to a location."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def _where(filename: str, line: int, column: int) -> str:
+    if not line:
+        return filename
+    return f"{filename}:{line}" + (f":{column}" if column else "")
+
+
+def _excerpt(line: int, column: int, source_line: str | None) -> str:
+    """The offending line and a caret under the column ("" when there is none)."""
+    if source_line is None or not line:
+        return ""
+    caret = " " * max(column - 1, 0) + "^"
+    gutter = f"{line:>4} | "
+    return f"\n{gutter}{source_line}\n{' ' * len(gutter)}{caret}"
 
 
 class DockerfileError(Exception):
@@ -29,18 +46,26 @@ class DockerfileError(Exception):
         self.source_line = source_line
 
     def __str__(self) -> str:
-        if not self.line:
-            return f"{self.filename}: {self.message}"
-        where = f"{self.filename}:{self.line}"
-        if self.column:
-            where += f":{self.column}"
-        return f"{where}: {self.message}"
+        return f"{_where(self.filename, self.line, self.column)}: {self.message}"
 
     def render(self) -> str:
         """The message with the offending line and a caret under the column."""
-        text = str(self)
-        if self.source_line is None or not self.line:
-            return text
-        caret = " " * max(self.column - 1, 0) + "^"
-        gutter = f"{self.line:>4} | "
-        return f"{text}\n{gutter}{self.source_line}\n{' ' * len(gutter)}{caret}"
+        return str(self) + _excerpt(self.line, self.column, self.source_line)
+
+
+@dataclass(frozen=True)
+class DockerfileWarning:
+    """Something that builds but is likely not what the author meant."""
+
+    message: str
+    line: int
+    column: int = 1
+    source_line: str | None = None
+    filename: str = "Dockerfile"
+
+    def __str__(self) -> str:
+        return f"{_where(self.filename, self.line, self.column)}: warning: {self.message}"
+
+    def render(self) -> str:
+        """The message with the line it is about and a caret under the column."""
+        return str(self) + _excerpt(self.line, self.column, self.source_line)

@@ -150,6 +150,8 @@ def build(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> tuple[st
     from frontend.syntax import parse
 
     dockerfile = parse(loaded.data, filename=loaded.filename)
+    for warning in dockerfile.warnings:
+        log.warning("dockerfile_warning", warning=str(warning))
     options = BuildOptions.from_opts(
         env.opts,
         build_platform=env.build_platform or _HOST_PLATFORM,

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TypeVar
 
 from frontend.errors import DockerfileError
@@ -21,8 +22,14 @@ T = TypeVar("T")
 
 
 def parse_raw(source: str | bytes, filename: str = "Dockerfile") -> Parsed:
-    """Directives, escape character and the raw node of each instruction."""
-    return _with_filename(lambda: _parse_nodes(source), filename)
+    """Directives, escape character, the raw node of each instruction and warnings."""
+
+    def run() -> Parsed:
+        parsed = _parse_nodes(source)
+        warnings = tuple(replace(w, filename=filename) for w in parsed.warnings)
+        return parsed._replace(warnings=warnings)
+
+    return _with_filename(run, filename)
 
 
 def parse_nodes(source: str | bytes, filename: str = "Dockerfile") -> list[Node]:
@@ -36,11 +43,12 @@ def parse(source: str | bytes, filename: str = "Dockerfile") -> ast.Dockerfile:
     from frontend.syntax.instructions import to_instruction  # the raw layer does without it
 
     def run() -> ast.Dockerfile:
-        directives, escape, nodes = _parse_nodes(source)
+        directives, escape, nodes, warnings = _parse_nodes(source)
         return ast.Dockerfile(
             directives=tuple(directives.items()),
             instructions=tuple(to_instruction(n) for n in nodes),
             escape=escape,
+            warnings=tuple(replace(w, filename=filename) for w in warnings),
         )
 
     return _with_filename(run, filename)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from frontend.errors import DockerfileWarning
+
 MountType = Literal["bind", "cache", "tmpfs", "secret", "ssh"]
 ShareMode = Literal["shared", "private", "locked"]
 NetworkMode = Literal["default", "none", "host"]
@@ -274,3 +276,4 @@ class Dockerfile:
     directives: tuple[tuple[str, str], ...]
     instructions: tuple[Instruction, ...]
     escape: str = "\\"
+    warnings: tuple[DockerfileWarning, ...] = ()

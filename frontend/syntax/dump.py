@@ -16,22 +16,29 @@ from typing import Any
 
 from frontend.errors import DockerfileError
 from frontend.gotext import SPACE as GO_SPACE
-from frontend.syntax import parse_raw
+from frontend.syntax import Parsed, parse_raw
 from frontend.syntax.nodes import Node
 from frontend.syntax.prelex import trim_continuation
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
+def _parse(path: str, data: bytes | str) -> Parsed | DockerfileError:
+    try:
+        return parse_raw(data, filename=path)
+    except DockerfileError as exc:
+        return exc
+
+
 def dump_json(path: str, data: bytes | str) -> dict[str, Any]:
     """``{"file", "directives", "instructions"}``, or ``{"file", "error"}``."""
-    try:
-        parsed = parse_raw(data, filename=path)
-    except DockerfileError as exc:
-        return {
-            "file": path,
-            "error": {"message": exc.message, "line": exc.line, "column": exc.column},
-        }
+    return _as_json(path, _parse(path, data))
+
+
+def _as_json(path: str, parsed: Parsed | DockerfileError) -> dict[str, Any]:
+    if isinstance(parsed, DockerfileError):
+        error = {"message": parsed.message, "line": parsed.line, "column": parsed.column}
+        return {"file": path, "error": error}
     return {
         "file": path,
         "directives": parsed.directives,
@@ -47,14 +54,17 @@ def json_line(obj: Any, indent: int | None = None) -> str:
 
 def dump_text(path: str, data: bytes | str) -> tuple[str, bool]:
     """A readable dump (one line per instruction, heredocs below it) and whether it parsed."""
-    try:
-        parsed = parse_raw(data, filename=path)
-    except DockerfileError as exc:
-        return _SURROGATES.sub("\ufffd", exc.render()), False
+    parsed = _parse(path, data)
+    return _as_text(path, parsed), not isinstance(parsed, DockerfileError)
+
+
+def _as_text(path: str, parsed: Parsed | DockerfileError) -> str:
+    if isinstance(parsed, DockerfileError):
+        return _SURROGATES.sub("\ufffd", parsed.render())
     lines = [f"# {path}"]
     lines += [f"# {k}={v}" for k, v in parsed.directives.items()]
     lines += [_describe(node) for node in parsed.nodes]
-    return _SURROGATES.sub("\ufffd", "\n".join(lines)), True
+    return _SURROGATES.sub("\ufffd", "\n".join(lines))
 
 
 def _describe(node: Node) -> str:
@@ -107,12 +117,12 @@ def main(argv: list[str]) -> int:
             print(f"{path}: {exc.strerror}", file=sys.stderr)
             status = 1
             continue
+        parsed = _parse(path, data)
+        status |= isinstance(parsed, DockerfileError)
         if args.format == "json":
-            out = dump_json(path, data)
-            status |= "error" in out
-            print(json_line(out), flush=True)
+            print(json_line(_as_json(path, parsed)), flush=True)
         else:
-            text, ok = dump_text(path, data)
-            status |= not ok
-            print(text, flush=True)
+            print(_as_text(path, parsed), flush=True)
+        for warning in () if isinstance(parsed, DockerfileError) else parsed.warnings:
+            print(_SURROGATES.sub("\ufffd", warning.render()), file=sys.stderr, flush=True)
     return status

@@ -10,6 +10,7 @@ whose values hold variables once it can expand them.
 from __future__ import annotations
 
 import enum
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -52,6 +53,26 @@ def suggest(word: str, options: list[str], case_sensitive: bool = True) -> str |
     if match is None or case_sensitive:
         return match
     return match.upper() if word == word.upper() and word != word.lower() else match
+
+
+def _same_start(word: str, options: list[str], least: int = 3) -> str | None:
+    """The one option sharing the longest start (``least`` characters or more) with
+    ``word``, in ``word``'s case: ``FROBNICATE`` suggests ``FROM``.
+
+    Upstream offers nothing past edit distance 2; this catches the rest of the
+    likely mistakes, so it is only used once ``suggest`` found nothing.
+    """
+    val = word.lower()
+    scores: dict[int, list[str]] = {}
+    for option in options:
+        opt = option.lower()
+        common = len(os.path.commonprefix([val, opt]))
+        scores.setdefault(common, []).append(opt)
+    best = max(scores, default=0)
+    if best < least or len(scores[best]) != 1:
+        return None
+    match = scores[best][0]
+    return match.upper() if word == word.upper() else match
 
 
 def _did_you_mean(match: str | None, prefix: str = "") -> str:
@@ -1097,7 +1118,8 @@ def to_instruction(node: Node) -> ast.Instruction:
     builder = BUILDERS.get(node.cmd)
     if builder is None:
         written = req.line.split(None, 1)[0] if req.line.strip() else node.cmd
-        hint = _did_you_mean(suggest(written, list(BUILDERS), case_sensitive=False))
+        match = suggest(written, list(BUILDERS), case_sensitive=False)
+        hint = _did_you_mean(match or _same_start(written, list(BUILDERS)))
         raise req.error(f"unknown instruction: {written}{hint}")
     with req.at():
         return builder(req)

@@ -20,7 +20,7 @@ from typing import NamedTuple
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError
 
-from frontend.errors import DockerfileError
+from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.gotext import SPACE as GO_SPACE
 from frontend.gotext import go_quote
 from frontend.syntax.nodes import Node
@@ -406,6 +406,7 @@ class Parsed(NamedTuple):
     directives: dict[str, str]
     escape: str
     nodes: list[Node]
+    warnings: tuple[DockerfileWarning, ...] = ()
 
 
 def parse_nodes(source: str | bytes) -> Parsed:
@@ -431,4 +432,4 @@ def parse_nodes(source: str | bytes) -> Parsed:
             line=lexer.too_long,
             column=1,
         )
-    return Parsed(lexer.directives, lexer.escape, nodes)
+    return Parsed(lexer.directives, lexer.escape, nodes, tuple(lexer.warnings))

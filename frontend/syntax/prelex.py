@@ -16,7 +16,7 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from functools import partial
 
-from frontend.errors import DockerfileError
+from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.gotext import SPACE as GO_SPACE
 from frontend.gotext import go_quote
 from frontend.syntax.ast import Heredoc
@@ -125,6 +125,8 @@ class Prelexer:
         self._shebang = bool(lines) and lines[0].startswith("#!")
         self._detected = _detect_after_shebang(lines[: self._limit]) if self._shebang else []
         self.escape = "\\"
+        self.warnings: list[DockerfileWarning] = []
+        """Comments that look like parser directives but come too late to be one."""
 
     @property
     def line(self) -> int:
@@ -149,6 +151,8 @@ class Prelexer:
             if not reader.done:
                 self._directive(token, start, column)
             if token.startswith("#"):
+                if reader.done and not self._shebang:
+                    self._misplaced_directive(token, start, column)
                 continue
             text, more = trim_continuation(token, self.escape)
             if not more and not text:
@@ -181,6 +185,19 @@ class Prelexer:
     def physical(self, number: int) -> str:
         """Physical line ``number`` (1-based) as written, without its line ending."""
         return self._lines[number - 1].rstrip("\r") if 0 < number <= len(self._lines) else ""
+
+    def _misplaced_directive(self, token: str, number: int, column: int) -> None:
+        match = _DIRECTIVE.match(token[1:].lstrip(GO_SPACE))
+        if not match or match.group(1).lower() not in _KNOWN_DIRECTIVES:
+            return
+        if any(seen == number for seen, _, _ in self._reader.found):
+            return
+        name = match.group(1).lower()
+        message = (
+            f"'# {name}=' here is a comment, not a parser directive: directives must come "
+            "first in the file, before any instruction, comment or blank line"
+        )
+        self.warnings.append(DockerfileWarning(message, number, column, self.physical(number)))
 
     def _directive(self, token: str, number: int, column: int) -> None:
         try:

@@ -254,8 +254,12 @@ def test_nodes_are_frozen() -> None:
 # ---- errors ---------------------------------------------------------------------------
 
 ERRORS: list[tuple[str, str, int]] = [
-    # unknown instruction, with upstream's suggestion (edit distance 2, case kept)
-    ("FROBNICATE x", "unknown instruction: FROBNICATE", 1),
+    # unknown instruction, with upstream's suggestion (edit distance 2, case kept),
+    # else the one instruction sharing the longest start of three letters or more
+    ("FROBNICATE x", "unknown instruction: FROBNICATE (did you mean FROM?)", 1),
+    ("environment A=b", "unknown instruction: environment (did you mean env?)", 1),
+    ("XYZZY x", "unknown instruction: XYZZY", 1),
+    ("CO x", "unknown instruction: CO (did you mean CMD?)", 1),
     ("FORM alpine", "unknown instruction: FORM (did you mean FROM?)", 1),
     ("form alpine", "unknown instruction: form (did you mean from?)", 1),
     ("Copyy a b", "unknown instruction: Copyy (did you mean copy?)", 1),
@@ -506,3 +510,10 @@ def test_corpus_types_or_fails_with_a_location(path: Path) -> None:
         parse(path.read_bytes())
     except DockerfileError as err:
         assert err.line > 0 and err.column > 0 and err.source_line is not None
+
+
+def test_typed_parse_carries_warnings_with_the_filename() -> None:
+    parsed = parse("FROM a\n# escape=`\n", filename="build/Dockerfile")
+    (warning,) = parsed.warnings
+    assert (warning.filename, warning.line, warning.column) == ("build/Dockerfile", 2, 1)
+    assert str(warning).startswith("build/Dockerfile:2:1: warning: '# escape=' here is a comment")

@@ -132,6 +132,39 @@ def test_text_dump_error_points_at_the_line(
     ]
 
 
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_late_directive_is_a_comment_with_a_warning_on_stderr(
+    fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "Dockerfile"
+    path.write_text("# syntax=a\nFROM a\n  # escape=`\nRUN x \\\n  y\n# check=skip=all\n")
+    assert main(["parse", "--format", fmt, str(path)]) == 0
+    captured = capsys.readouterr()
+    if fmt == "json":
+        (obj,) = _json_lines(captured.out)
+        assert obj["directives"] == {"syntax": "a"}
+    late = "here is a comment, not a parser directive"
+    assert captured.err.splitlines() == [
+        f"{path}:3:3: warning: '# escape=' {late}: directives must come first in the file, "
+        "before any instruction, comment or blank line",
+        "   3 |   # escape=`",
+        "         ^",
+        f"{path}:6:1: warning: '# check=' {late}: directives must come first in the file, "
+        "before any instruction, comment or blank line",
+        "   6 | # check=skip=all",
+        "       ^",
+    ]
+
+
+def test_no_warning_for_directives_or_plain_comments(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "Dockerfile"
+    path.write_text("# syntax=a\n# escape=`\n# a note: x=1\nFROM a\n# unknown=1\n")
+    assert main(["parse", str(path)]) == 0
+    assert capsys.readouterr().err == ""
+
+
 def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "nope"
     assert main(["parse", "--format", "json", str(missing)]) == 1
