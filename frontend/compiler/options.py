@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from frontend.errors import DockerfileError
+from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import HostIP, NetMode
 from frontend.llb.platform import Platform
 
@@ -31,6 +32,8 @@ class BuildOptions:
     session_id: str = ""
     context_name: str = "context"
     excludes: tuple[str, ...] = ()
+    llb_caps: LLBCaps = field(default_factory=LLBCaps)
+    """What the engine supports; lowering degrades (or refuses) per missing cap."""
 
     @classmethod
     def from_opts(
@@ -40,6 +43,7 @@ class BuildOptions:
         build_platform: Platform,
         session_id: str = "",
         excludes: tuple[str, ...] = (),
+        llb_caps: LLBCaps | None = None,
     ) -> BuildOptions:
         """Read the ``key=value`` options the engine passes (``target``, ``build-arg:X``...)."""
         platforms = [p for p in opts.get("platform", "").split(",") if p.strip()]
@@ -79,6 +83,7 @@ class BuildOptions:
             session_id=session_id,
             context_name=opts.get("contextkey", "") or "context",
             excludes=excludes,
+            llb_caps=llb_caps or LLBCaps(),
         )
 
 

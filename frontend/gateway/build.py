@@ -147,6 +147,7 @@ def build(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> tuple[st
     """Compile and solve; returns the result ref and the image config JSON."""
     from frontend.compiler.convert import compile_dockerfile
     from frontend.compiler.options import BuildOptions
+    from frontend.llb.caps import LLBCaps
     from frontend.syntax import parse
 
     dockerfile = parse(loaded.data, filename=loaded.filename)
@@ -157,6 +158,7 @@ def build(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> tuple[st
         build_platform=env.build_platform or _HOST_PLATFORM,
         session_id=env.session_id,
         excludes=loaded.excludes,
+        llb_caps=LLBCaps(bridge.caps.llb) if bridge.caps else None,
     )
 
     def resolve(

@@ -1,0 +1,56 @@
+"""LLB capability IDs (``Pong.LLBCaps``) that decide how an instruction is lowered.
+
+Engines older than a feature lack its cap; lowering then degrades the way
+Docker's own frontend does, or fails with a clear error naming the line.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Present since BuildKit v0.8 (Docker Engine 20.10).
+FILE_BASE: Final = "file.base"
+EXEC_META_NETWORK: Final = "exec.meta.network"
+EXEC_META_SECURITY: Final = "exec.meta.security"
+EXEC_META_SECURITY_DEVICES: Final = "exec.meta.security.devices.v1"
+EXEC_MOUNT_BIND: Final = "exec.mount.bind"
+EXEC_MOUNT_BIND_READWRITE_NOOUTPUT: Final = "exec.mount.bind.readwrite-nooutput"
+EXEC_MOUNT_CACHE: Final = "exec.mount.cache"
+EXEC_MOUNT_CACHE_SHARING: Final = "exec.mount.cache.sharing"
+EXEC_MOUNT_SELECTOR: Final = "exec.mount.selector"
+EXEC_MOUNT_TMPFS: Final = "exec.mount.tmpfs"
+EXEC_MOUNT_SECRET: Final = "exec.mount.secret"
+EXEC_MOUNT_SSH: Final = "exec.mount.ssh"
+SOURCE_GIT: Final = "source.git"
+SOURCE_GIT_KEEP_GIT_DIR: Final = "source.git.keepgitdir"
+SOURCE_GIT_FULL_URL: Final = "source.git.fullurl"
+SOURCE_HTTP_CHECKSUM: Final = "source.http.checksum"
+
+# Newer engines.
+SOURCE_GIT_SUBDIR: Final = "source.git.subdir"  # v0.9
+FILE_COPY_INCLUDE_EXCLUDE_PATTERNS: Final = "file.copy.includeexcludepatterns"  # v0.9
+MERGE_OP: Final = "mergeop"  # v0.10
+EXEC_MOUNT_TMPFS_SIZE: Final = "exec.mount.tmpfs.size"  # v0.10
+EXEC_SECRET_ENV: Final = "exec.secretenv"  # v0.10
+EXEC_MOUNT_CACHE_CONTENT: Final = "exec.mount.cache.content"  # v0.13
+EXEC_META_CDI: Final = "exec.meta.cdi"  # v0.20
+
+
+class LLBCaps:
+    """The LLB caps an engine offers; ``None`` stands for a current engine (all of them)."""
+
+    def __init__(self, enabled: frozenset[str] | None = None) -> None:
+        self._enabled = enabled
+
+    def supports(self, cap: str) -> bool:
+        """Whether ``cap`` is present and enabled."""
+        return self._enabled is None or cap in self._enabled
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LLBCaps) and self._enabled == other._enabled
+
+    def __hash__(self) -> int:
+        return hash(self._enabled)
+
+    def __repr__(self) -> str:
+        return f"LLBCaps({sorted(self._enabled) if self._enabled is not None else 'all'})"

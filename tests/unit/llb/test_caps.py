@@ -1,0 +1,18 @@
+"""LLB caps: a current engine (no list) supports everything; a list means just that."""
+
+from __future__ import annotations
+
+from frontend.llb import caps
+from frontend.llb.caps import LLBCaps
+
+
+def test_unknown_engine_supports_everything() -> None:
+    assert LLBCaps().supports(caps.MERGE_OP)
+
+
+def test_listed_caps_only() -> None:
+    engine = LLBCaps(frozenset({caps.FILE_BASE, caps.EXEC_MOUNT_CACHE}))
+    assert engine.supports(caps.FILE_BASE)
+    assert not engine.supports(caps.MERGE_OP)
+    assert engine == LLBCaps(frozenset({caps.EXEC_MOUNT_CACHE, caps.FILE_BASE}))
+    assert engine != LLBCaps()
