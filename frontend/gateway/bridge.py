@@ -35,6 +35,7 @@ CAP_IMPORT_CACHES: Final = "importcaches"
 CAP_SOLVE_EVALUATE: Final = "gateway.solve.evaluate"
 CAP_REF_ARRAY: Final = "proto.refarray"
 CAP_FRONTEND_INPUTS: Final = "frontend.inputs"
+CAP_WARNINGS: Final = "gateway.warnings"
 
 log = structlog.get_logger()
 
@@ -205,6 +206,32 @@ class Bridge:
         """The definitions passed in as frontend inputs (the ``frontend.inputs`` cap)."""
         resp = self._call("Inputs", self._stub.Inputs, gateway_pb2.InputsRequest())
         return dict(resp.Definitions)
+
+    def warn(
+        self,
+        vertex: str,
+        message: str,
+        *,
+        info: ops_pb2.SourceInfo | None = None,
+        lines: Sequence[int] = (),
+        level: int = 1,
+    ) -> bool:
+        """Show a warning with the build's progress, tied to ``vertex`` (an op digest)
+        and to 1-based ``lines`` of ``info``'s file.
+
+        Only engines with the ``gateway.warnings`` cap (BuildKit 0.10 and later)
+        take one; returns whether it was sent.
+        """
+        if self.caps is None or not self.caps.supports(CAP_WARNINGS):
+            return False
+        req = gateway_pb2.WarnRequest(digest=vertex, level=level, short=message.encode())
+        if info is not None:
+            req.info.CopyFrom(info)
+        for line in lines:
+            position = ops_pb2.Position(line=line, character=0)
+            req.ranges.append(ops_pb2.Range(start=position, end=position))
+        self._call("Warn", self._stub.Warn, req)
+        return True
 
     def return_result(self, ref_id: str | None, metadata: Mapping[str, bytes]) -> None:
         """Finish the build with one ref (None: no filesystem) and its metadata."""

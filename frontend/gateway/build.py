@@ -8,7 +8,7 @@ whose message (and ``Source`` detail) names the Dockerfile line.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -16,7 +16,7 @@ import structlog
 
 from frontend import elapsed_ms
 from frontend.compiler.dockerignore import parse_dockerignore
-from frontend.errors import DockerfileError
+from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.gateway.bridge import Bridge, BridgeError
 from frontend.gateway.errors import (
     dockerfile_error_status,
@@ -26,7 +26,7 @@ from frontend.gateway.errors import (
 from frontend.gateway.options import GatewayEnv, cache_imports_from_opts, read_gateway_env
 from frontend.llb import state as llb
 from frontend.llb.graph import OpMeta
-from frontend.llb.marshal import SourceFile, marshal
+from frontend.llb.marshal import SourceFile, digest_of, marshal
 from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
 from frontend.pb import status_pb2
@@ -143,6 +143,18 @@ def load_dockerfile(bridge: Bridge, env: GatewayEnv) -> LoadedDockerfile:
     return LoadedDockerfile(filename, data, definition, excludes)
 
 
+def _warn(bridge: Bridge, loaded: LoadedDockerfile, warnings: Sequence[DockerfileWarning]) -> None:
+    """Log each warning, and show it with the build's progress where the engine can."""
+    if not warnings:
+        return
+    defs = list(getattr(loaded.definition, "def"))
+    vertex = digest_of(defs[0])  # the source op that loaded the Dockerfile
+    info = pb.SourceInfo(filename=loaded.filename, data=loaded.data, definition=loaded.definition)
+    for warning in warnings:
+        log.warning("dockerfile_warning", warning=str(warning))
+        bridge.warn(vertex, warning.message, info=info, lines=[warning.line])
+
+
 def build(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> tuple[str, bytes]:
     """Compile and solve; returns the result ref and the image config JSON."""
     from frontend.compiler.convert import compile_dockerfile
@@ -151,8 +163,7 @@ def build(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> tuple[st
     from frontend.syntax import parse
 
     dockerfile = parse(loaded.data, filename=loaded.filename)
-    for warning in dockerfile.warnings:
-        log.warning("dockerfile_warning", warning=str(warning))
+    _warn(bridge, loaded, dockerfile.warnings)
     options = BuildOptions.from_opts(
         env.opts,
         build_platform=env.build_platform or _HOST_PLATFORM,

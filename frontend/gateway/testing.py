@@ -350,7 +350,9 @@ class FakeBridge(gateway_pb2_grpc.LLBBridgeServicer):
         self, request: gateway_pb2.WarnRequest, context: grpc.ServicerContext
     ) -> gateway_pb2.WarnResponse:
         self._record("Warn", request)
-        context.abort(grpc.StatusCode.UNIMPLEMENTED, "Warn is not served by a v0.8 engine")
+        if "gateway.warnings" not in self.gateway_caps:
+            self._violate(context, "Warn without the gateway.warnings cap")
+        return gateway_pb2.WarnResponse()
 
     def Evaluate(  # noqa: N802
         self, request: gateway_pb2.EvaluateRequest, context: grpc.ServicerContext

@@ -7,7 +7,7 @@ import json
 from frontend.gateway.bridge import Bridge
 from frontend.gateway.build import run
 from frontend.gateway.errors import decode_json_detail
-from frontend.gateway.testing import FakeBridge, gateway_env, serve
+from frontend.gateway.testing import V08_GATEWAY_CAPS, FakeBridge, gateway_env, serve
 from frontend.llb.marshal import ops_of
 
 HELLO = b"""\
@@ -100,3 +100,37 @@ def test_unknown_subrequest_is_unimplemented() -> None:
     fake = build(b"", {"requestid": "frontend.outline"})
     ret = fake.return_request
     assert ret is not None and ret.error.code == 12
+
+
+LATE_DIRECTIVE = b"FROM busybox\n# escape=`\nRUN echo hi\n"
+
+
+def test_warnings_go_to_an_engine_that_takes_them() -> None:
+    fake = FakeBridge(
+        gateway_caps=(*V08_GATEWAY_CAPS, "gateway.warnings"),
+        locals={"dockerfile": {"Dockerfile": LATE_DIRECTIVE}},
+    )
+    with serve(fake) as server:
+        run(Bridge(server.channel()), gateway_env({}))
+        fake.wait_returned()
+    assert fake.violations == []
+    (warn,) = fake.requests("Warn")
+    assert warn.short.startswith(b"'# escape=' here is a comment")  # type: ignore[attr-defined]
+    assert warn.info.filename == "Dockerfile"  # type: ignore[attr-defined]
+    assert warn.info.data == LATE_DIRECTIVE  # type: ignore[attr-defined]
+    assert [r.start.line for r in warn.ranges] == [2]  # type: ignore[attr-defined]
+    loaders = {  # the op that loaded the Dockerfile
+        digest
+        for definition in fake.solved.values()
+        for digest, op in ops_of(definition)
+        if op.source.identifier == "local://dockerfile"
+    }
+    assert warn.digest in loaders  # type: ignore[attr-defined]
+    assert fake.return_request is not None and fake.return_request.HasField("result")
+
+
+def test_no_warn_call_without_the_cap() -> None:
+    fake = build(LATE_DIRECTIVE)
+    assert fake.violations == []
+    assert fake.count("Warn") == 0
+    assert fake.return_request is not None and fake.return_request.HasField("result")
