@@ -24,7 +24,7 @@ define run_pytest
 	exit $$rc
 endef
 
-.PHONY: help deps engine images image demo test unit e2e lint proto-check bench bench-parse
+.PHONY: help deps engine images image demo test unit e2e lint proto-check bench bench-parse bench-compile
 
 help:
 	@echo "make demo         engine + images + frontend image, then build and run examples/hello"
@@ -32,7 +32,7 @@ help:
 	@echo "make engine       start (or reuse) the Docker engine: hack/engine.sh up"
 	@echo "make images       offline stand-in base images: hack/base-images.sh"
 	@echo "make image        the frontend image myorg/pyfrontend: hack/image.sh"
-	@echo "make unit | e2e | lint | proto-check | bench | bench-parse"
+	@echo "make unit | e2e | lint | proto-check | bench | bench-parse | bench-compile"
 
 deps: $(VENV)/.installed
 
@@ -78,3 +78,6 @@ bench: deps image
 
 bench-parse: deps
 	$(PY) hack/bench_parse.py
+
+bench-compile: deps
+	$(PY) hack/bench_compile.py
