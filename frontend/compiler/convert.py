@@ -108,7 +108,7 @@ def compile_dockerfile(
     target = done[plan.target]
     context.bind(_context_source(options, done.values()))
     image = _finalize_image(target.image, options)
-    definition = marshal(target.llb.output, source=source)
+    definition = marshal(target.llb.output, source=source, oneof_last=options.llb_caps.oneof_last)
     return CompileResult(definition=definition, image=image, plan=plan)
 
 
@@ -276,7 +276,10 @@ def _run_trigger(ctx: StageContext, stage: sem.Stage, trigger: str, st: StageSta
 
 
 def _context_source(options: BuildOptions, stages: Iterable[StageState]) -> Vertex:
-    """The ``local://context`` source, syncing only the paths COPY/ADD read."""
+    """The ``local://context`` source, syncing only the paths COPY/ADD read
+    (or the remote context the options name)."""
+    if options.remote_context is not None and options.remote_context.output is not None:
+        return options.remote_context.output.vertex
     paths: set[str] = set()
     for st in stages:
         paths |= st.context_paths

@@ -9,6 +9,7 @@ from frontend.errors import DockerfileError
 from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import HostIP, NetMode
 from frontend.llb.platform import Platform
+from frontend.llb.state import State
 
 _NET_MODES = {"sandbox": NetMode.SANDBOX, "host": NetMode.HOST, "none": NetMode.NONE}
 
@@ -34,6 +35,8 @@ class BuildOptions:
     excludes: tuple[str, ...] = ()
     llb_caps: LLBCaps = field(default_factory=LLBCaps)
     """What the engine supports; lowering degrades (or refuses) per missing cap."""
+    remote_context: State | None = None
+    """The build context when it is a download rather than the client's directory."""
 
     @classmethod
     def from_opts(
@@ -44,6 +47,7 @@ class BuildOptions:
         session_id: str = "",
         excludes: tuple[str, ...] = (),
         llb_caps: LLBCaps | None = None,
+        remote_context: State | None = None,
     ) -> BuildOptions:
         """Read the ``key=value`` options the engine passes (``target``, ``build-arg:X``...)."""
         platforms = [p for p in opts.get("platform", "").split(",") if p.strip()]
@@ -84,6 +88,7 @@ class BuildOptions:
             context_name=opts.get("contextkey", "") or "context",
             excludes=excludes,
             llb_caps=llb_caps or LLBCaps(),
+            remote_context=remote_context,
         )
 
 

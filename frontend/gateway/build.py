@@ -17,6 +17,7 @@ import structlog
 from frontend import elapsed_ms
 from frontend.compiler.dockerignore import parse_dockerignore
 from frontend.errors import DockerfileError, DockerfileWarning
+from frontend.gateway import remote
 from frontend.gateway.bridge import Bridge, BridgeError
 from frontend.gateway.errors import (
     dockerfile_error_status,
@@ -25,7 +26,8 @@ from frontend.gateway.errors import (
 )
 from frontend.gateway.options import GatewayEnv, cache_imports_from_opts, read_gateway_env
 from frontend.llb import state as llb
-from frontend.llb.graph import OpMeta
+from frontend.llb.caps import LLBCaps
+from frontend.llb.graph import OpMeta, Output
 from frontend.llb.marshal import SourceFile, digest_of, marshal
 from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
@@ -43,7 +45,10 @@ class LoadedDockerfile:
     filename: str
     data: bytes
     definition: pb.Definition
+    """The LLB that delivered the Dockerfile (for error locations and warnings)."""
     excludes: tuple[str, ...]
+    remote_context: llb.State | None = None
+    """The build context when it is not the client's directory (see ``remote``)."""
 
 
 def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
@@ -107,6 +112,11 @@ def load_dockerfile(bridge: Bridge, env: GatewayEnv) -> LoadedDockerfile:
     filename = opts.get("filename", "") or DEFAULT_FILENAME
     local_name = opts.get("dockerfilekey", "") or "dockerfile"
     context_name = opts.get("contextkey", "") or "context"
+    context_value = opts.get(context_name, "")
+    if remote.is_git_url(context_value):
+        raise DockerfileError(f"Git build contexts are not supported yet: {context_value}")
+    if remote.is_http_url(context_value):
+        return _load_from_url(bridge, context_value, filename)
     follow = [filename, filename + ".dockerignore"]
     lowercase = _lowercase_name(filename)
     if lowercase:
@@ -118,7 +128,7 @@ def load_dockerfile(bridge: Bridge, env: GatewayEnv) -> LoadedDockerfile:
         follow_paths=follow,
         meta=OpMeta(name=f"[internal] load build definition from {filename}"),
     )
-    definition = marshal(source.output)
+    definition = _marshal(bridge, source.output)
     ignore_source = llb.local(
         context_name,
         session_id=env.session_id,
@@ -128,7 +138,7 @@ def load_dockerfile(bridge: Bridge, env: GatewayEnv) -> LoadedDockerfile:
     )
     with ThreadPoolExecutor(max_workers=2) as pool:
         ignored = pool.submit(
-            _read_optional, bridge, marshal(ignore_source.output), ".dockerignore"
+            _read_optional, bridge, _marshal(bridge, ignore_source.output), ".dockerignore"
         )
         ref = bridge.solve(definition)
         data = _read_ref_optional(bridge, ref, filename)
@@ -141,6 +151,33 @@ def load_dockerfile(bridge: Bridge, env: GatewayEnv) -> LoadedDockerfile:
     ignore = own_ignore if own_ignore is not None else default_ignore
     excludes = parse_dockerignore(ignore) if ignore else ()
     return LoadedDockerfile(filename, data, definition, excludes)
+
+
+def _load_from_url(bridge: Bridge, url: str, filename: str) -> LoadedDockerfile:
+    """The Dockerfile and context from a download: an archive, or the Dockerfile itself.
+
+    A remote context has no ``.dockerignore`` handling, as with Docker's frontend.
+    """
+    downloaded = remote.download(url)
+    ref = bridge.solve(_marshal(bridge, downloaded.output))
+    try:
+        head = bridge.read_file(ref, remote.DOWNLOADED, length=remote.HEAD_BYTES)
+    except BridgeError as exc:
+        raise DockerfileError(f"failed to read downloaded context: {exc.details}") from None
+    if remote.is_archive(head):
+        context = remote.unpacked(downloaded)
+        definition = _marshal(bridge, context.output)
+        ref = bridge.solve(definition)
+    else:
+        context, filename = downloaded, remote.DOWNLOADED
+        definition = _marshal(bridge, downloaded.output)
+    data = _read_ref_optional(bridge, ref, filename)
+    lowercase = _lowercase_name(filename)
+    if data is None and lowercase:
+        data = _read_ref_optional(bridge, ref, lowercase)
+    if data is None:
+        raise DockerfileError(f"failed to read dockerfile: open {filename}: no such file")
+    return LoadedDockerfile(filename, data, definition, (), remote_context=context)
 
 
 def _warn(bridge: Bridge, loaded: LoadedDockerfile, warnings: Sequence[DockerfileWarning]) -> None:
@@ -159,7 +196,6 @@ def build(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> tuple[st
     """Compile and solve; returns the result ref and the image config JSON."""
     from frontend.compiler.convert import compile_dockerfile
     from frontend.compiler.options import BuildOptions
-    from frontend.llb.caps import LLBCaps
     from frontend.syntax import parse
 
     dockerfile = parse(loaded.data, filename=loaded.filename)
@@ -169,7 +205,8 @@ def build(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> tuple[st
         build_platform=env.build_platform or _HOST_PLATFORM,
         session_id=env.session_id,
         excludes=loaded.excludes,
-        llb_caps=LLBCaps(bridge.caps.llb) if bridge.caps else None,
+        llb_caps=_engine_caps(bridge),
+        remote_context=loaded.remote_context,
     )
 
     def resolve(
@@ -194,6 +231,15 @@ def build(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> tuple[st
     )
     ref = bridge.solve(result.definition, cache_imports=cache_imports_from_opts(env.opts))
     return ref, result.config_json
+
+
+def _engine_caps(bridge: Bridge) -> LLBCaps:
+    return LLBCaps(bridge.caps.llb) if bridge.caps else LLBCaps()
+
+
+def _marshal(bridge: Bridge, output: Output | None) -> pb.Definition:
+    """``output`` marshalled the way the engine's own frontend would write it."""
+    return marshal(output, oneof_last=_engine_caps(bridge).oneof_last)
 
 
 def _lowercase_name(filename: str) -> str:

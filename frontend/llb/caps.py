@@ -33,6 +33,7 @@ MERGE_OP: Final = "mergeop"  # v0.10
 EXEC_MOUNT_TMPFS_SIZE: Final = "exec.mount.tmpfs.size"  # v0.10
 EXEC_SECRET_ENV: Final = "exec.secretenv"  # v0.10
 EXEC_MOUNT_CACHE_CONTENT: Final = "exec.mount.cache.content"  # v0.13
+EXEC_VALID_EXIT_CODE: Final = "exec.validexitcode"  # v0.17
 EXEC_META_CDI: Final = "exec.meta.cdi"  # v0.20
 
 
@@ -45,6 +46,17 @@ class LLBCaps:
     def supports(self, cap: str) -> bool:
         """Whether ``cap`` is present and enabled."""
         return self._enabled is None or cap in self._enabled
+
+    @property
+    def oneof_last(self) -> bool:
+        """Whether the engine's own Go frontend writes an op's oneof after its other
+        fields (protobuf-go, BuildKit 0.17 and later) rather than in field order (gogo).
+
+        Writing the same bytes lets the engine share vertices that both frontends
+        load (the Dockerfile, a downloaded context); engines from 0.18 re-marshal
+        every op the protobuf-go way, and map error lines through those digests.
+        """
+        return self.supports(EXEC_VALID_EXIT_CODE)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, LLBCaps) and self._enabled == other._enabled

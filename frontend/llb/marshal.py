@@ -1,7 +1,9 @@
 """Marshal a vertex graph into a ``pb.Definition``: deterministic bytes, sha256 names.
 
-Ops are serialised the way Go's protobuf writes them (non-oneof fields by
-number, then the oneof), named ``sha256:<hex of those bytes>``, and emitted
+Ops are serialised the way the engine's own Go frontend writes them: with
+protobuf-go (BuildKit 0.17 and later) non-oneof fields by number, then the
+oneof; with gogo (earlier engines) all fields by number. Each op is named
+``sha256:<hex of those bytes>``, and emitted
 post-order; an op whose digest was already emitted is skipped, which is what
 collapses a base shared by several stages into one op. The terminal op, with
 one input and no body, comes last.
@@ -43,10 +45,11 @@ def _varint(value: int) -> bytes:
             return bytes(out)
 
 
-def canonical_op_bytes(op: pb.Op) -> bytes:
-    """Serialise like Go: non-oneof fields by number first, then the oneof."""
+def canonical_op_bytes(op: pb.Op, *, oneof_last: bool = True) -> bytes:
+    """Serialise like Go: non-oneof fields by number first, then the oneof
+    (protobuf-go), or, without ``oneof_last``, every field by number (gogo)."""
     which = op.WhichOneof("op")
-    if which is None:
+    if which is None or not oneof_last:
         return op.SerializeToString(deterministic=True)
     head = pb.Op()
     head.CopyFrom(op)
@@ -83,15 +86,20 @@ def _post_order(root: Vertex) -> Iterator[Vertex]:
                 stack.append((edge.vertex, False))
 
 
-def marshal(root: Output | None, *, source: SourceFile | None = None) -> pb.Definition:
-    """The Definition whose result is ``root`` (None = an empty, scratch result)."""
+def marshal(
+    root: Output | None, *, source: SourceFile | None = None, oneof_last: bool = True
+) -> pb.Definition:
+    """The Definition whose result is ``root`` (None = an empty, scratch result).
+
+    ``oneof_last``: the field order of op bytes (see ``canonical_op_bytes``).
+    """
     definition = pb.Definition()
     if root is None:
         return definition
     names: dict[int, str] = {}
     emitted: dict[str, bytes] = {}
     for vertex in _post_order(root.vertex):
-        op, digest = _marshal_vertex(vertex, names)
+        op, digest = _marshal_vertex(vertex, names, oneof_last)
         names[id(vertex)] = digest
         if digest in emitted:
             continue
@@ -105,7 +113,8 @@ def marshal(root: Output | None, *, source: SourceFile | None = None) -> pb.Defi
                     end=pb.Position(line=end, character=0),
                 )
     terminal = pb.Op(inputs=[pb.Input(digest=names[id(root.vertex)], index=root.index)])
-    getattr(definition, "def").extend([*emitted.values(), canonical_op_bytes(terminal)])
+    last = canonical_op_bytes(terminal, oneof_last=oneof_last)
+    getattr(definition, "def").extend([*emitted.values(), last])
     if source is not None and definition.Source.locations:
         definition.Source.infos.add(
             filename=source.filename, data=source.data, language=source.language
@@ -113,7 +122,7 @@ def marshal(root: Output | None, *, source: SourceFile | None = None) -> pb.Defi
     return definition
 
 
-def _marshal_vertex(vertex: Vertex, names: dict[int, str]) -> tuple[bytes, str]:
+def _marshal_vertex(vertex: Vertex, names: dict[int, str], oneof_last: bool) -> tuple[bytes, str]:
     inputs: list[tuple[str, int]] = []
     for edge in vertex.inputs():
         if edge is not None and (key := (names[id(edge.vertex)], edge.index)) not in inputs:
@@ -130,7 +139,7 @@ def _marshal_vertex(vertex: Vertex, names: dict[int, str]) -> tuple[bytes, str]:
     if vertex.platform is not None:
         op.platform.CopyFrom(_platform_pb(vertex.platform))
     op.constraints.SetInParent()
-    data = canonical_op_bytes(op)
+    data = canonical_op_bytes(op, oneof_last=oneof_last)
     return data, digest_of(data)
 
 

@@ -77,6 +77,11 @@ class Build:
 _built: set[str] = set()
 
 
+def remove_at_session_end(image: str) -> None:
+    """Have ``remove_built_images`` remove ``image`` too (for builds made elsewhere)."""
+    _built.add(image)
+
+
 def remove_built_images() -> None:
     """Remove the untagged images this session built (their build cache stays)."""
     images = sorted(_built)

@@ -16,3 +16,9 @@ def test_listed_caps_only() -> None:
     assert not engine.supports(caps.MERGE_OP)
     assert engine == LLBCaps(frozenset({caps.EXEC_MOUNT_CACHE, caps.FILE_BASE}))
     assert engine != LLBCaps()
+
+
+def test_field_order_follows_the_engine_version() -> None:
+    assert LLBCaps().oneof_last
+    assert not LLBCaps(frozenset({caps.FILE_BASE})).oneof_last  # BuildKit 0.8
+    assert LLBCaps(frozenset({caps.FILE_BASE, caps.EXEC_VALID_EXIT_CODE})).oneof_last

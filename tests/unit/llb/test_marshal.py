@@ -44,6 +44,19 @@ def test_pinned_digest_of_canonical_image_op() -> None:
     )
 
 
+def test_gogo_field_order_for_engines_before_0_17() -> None:
+    """Docker 20.10's own frontend (BuildKit 0.8, gogo) wrote this op with this digest
+    for a context downloaded from the URL below (seen in its build progress)."""
+    url = "http://build-context-oc7den4obsv2dgwyhbi09tvrd"
+    root = llb.http(url, filename="context")
+    (first, terminal) = defs(marshal(root.output, oneof_last=False))
+    assert first.startswith(b"\x1a")  # the oneof (3) first, then constraints (11)
+    assert hashlib.sha256(first).hexdigest() == (
+        "54316a528fd6ad7cf2f77e0e284aeea25d0836d842fed878c60da9aaad8f3256"
+    )
+    assert defs(marshal(root.output))[0] != first
+
+
 def test_terminal_op_is_last_and_points_at_root() -> None:
     root, _ = llb.image(BUSYBOX, platform=AMD64).run(["true"])
     d = marshal(root.output)
