@@ -1,7 +1,11 @@
 """The ``pyfrontend`` command.
 
 With no arguments it runs as a BuildKit gateway frontend (how the engine
-starts our image); ``pyfrontend parse FILE...`` prints parsed Dockerfiles.
+starts our image). Commands for people:
+
+  pyfrontend parse [--format json] FILE...   how Dockerfiles parse
+  pyfrontend llb [--format text|json|pb] [--target T] [--build-arg K=V] FILE
+                                             the LLB a Dockerfile compiles to
 """
 
 from __future__ import annotations
@@ -17,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
         from frontend.syntax.dump import main as parse_main
 
         return int(parse_main(args[1:]))
+    if args[0] == "llb":
+        from frontend.compiler.preview import main as llb_main
+
+        return llb_main(args[1:])
     print(__doc__, file=sys.stderr)
     return 2
 
