@@ -148,6 +148,7 @@ def build(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> tuple[st
     from frontend.compiler.convert import compile_dockerfile
     from frontend.compiler.options import BuildOptions
     from frontend.llb.caps import LLBCaps
+    from frontend.semantics.lint import plan_warnings
     from frontend.syntax import parse
 
     dockerfile = parse(loaded.data, filename=loaded.filename)
@@ -174,6 +175,8 @@ def build(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> tuple[st
     result = compile_dockerfile(
         dockerfile, options, resolve, source=SourceFile(loaded.filename, loaded.data)
     )
+    for warning in plan_warnings(result.plan, loaded.filename):
+        log.warning("dockerfile_warning", warning=str(warning))
     log.info(
         "compiled",
         ms=elapsed_ms(),

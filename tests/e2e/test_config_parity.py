@@ -45,7 +45,7 @@ FROM base AS inherits
 RUN true
 
 FROM base AS replaced
-HEALTHCHECK --retries=39 CMD echo 'only one counts'
+HEALTHCHECK --retries=39 --timeout=3000ms --start-period=0.5h CMD echo 'only one counts'
 healthcheck --interval=2h3m4.005s cmd ["/bin/check", "--deep", "$HOME"]
 
 FROM base AS disabled
@@ -190,6 +190,9 @@ ARG ROOT
 ARG APP=app
 ARG DIR=${ROOT}/${APP}
 ARG LATER=${UNSET:-fallback}-$APP
+ENV SHADOW=env
+ARG SHADOW=arg
+ENV SEEN=$SHADOW
 USER 1234:5678
 WORKDIR $DIR
 WORKDIR rel/../sub
@@ -243,15 +246,25 @@ def test_onbuild_and_inherited_cmd(target: str) -> None:
 ESCAPE = r"""# escape=`
 FROM busybox
 ENV WINPATH=C:\Users\app `
-    OTHER=x`$y
-LABEL path="C:\Program Files\App" tick=a``b
+    OTHER=x`$y JOINED=C:\a`
+b
+LABEL path="C:\Program Files\App" tick=a``b quote="a`"b"
 WORKDIR C:\work
+WORKDIR `$WINPATH
 COPY a.txt C:\dest\
+COPY ["a.txt", "C:\\json\\"]
+VOLUME C:\vol D:\data`\x
+EXPOSE 80`
+81
 RUN echo C:\dir > /win.txt `
  && echo "second $WINPATH" >> /win.txt
+USER `$HOME
+CMD dir C:\
 """
 
 
 def test_escape_directive_with_windows_paths() -> None:
     image = assert_same_build(ESCAPE, FILES)
-    assert snapshot(image).config["Config"]["WorkingDir"] == "/C:\\work"
+    config = snapshot(image).config["Config"]
+    assert config["WorkingDir"] == "/C:\\work/$WINPATH"
+    assert config["Cmd"] == ["/bin/sh", "-c", "dir C:\\"]
