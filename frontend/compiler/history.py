@@ -34,11 +34,12 @@ def run_command(
     return " ".join([*prefix, *args])
 
 
-def healthcheck(hc: Healthcheck) -> str:
+def health_config(hc: Healthcheck) -> str:
     """``%q`` of the health config: ``&{["CMD" "true"] "5s" "0s" "0s" '\\x03'}``.
 
-    The engine's built-in frontend has no start interval; one given is printed
-    after the start period, as newer frontends print it.
+    The format of Docker Engine 20.10's frontend (BuildKit v0.8), which has no
+    start interval; one given is printed after the start period, as the
+    frontends that know it print it.
     """
     durations = [hc.interval, hc.timeout, hc.start_period]
     if hc.start_interval:

@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from frontend.compiler import heredoc, history
-from frontend.compiler.history import plain_list, port_map, quoted_list, run_command
+from frontend.compiler import heredoc
+from frontend.compiler.history import health_config, plain_list, port_map, quoted_list, run_command
 from frontend.compiler.image import Healthcheck, Image, set_env
 from frontend.compiler.options import BuildOptions
 from frontend.compiler.ports import parse_ports
@@ -421,7 +421,7 @@ def lower_healthcheck(
             retries=node.retries,
         )
     image = st.image.with_config(healthcheck=hc)
-    return replace(st, image=image.commit(f"HEALTHCHECK {history.healthcheck(hc)}", layer=False))
+    return replace(st, image=image.commit(f"HEALTHCHECK {health_config(hc)}", layer=False))
 
 
 def lower_unsupported(
