@@ -22,25 +22,62 @@ def _byte(code: int) -> int | None:
     return code - 0xDC00 if 0xDC80 <= code <= 0xDCFF else None
 
 
+def _escaped(ch: str, quote: str) -> str:
+    """One character inside Go's ``quote``-delimited literal."""
+    code = ord(ch)
+    if ch in (quote, "\\"):
+        return "\\" + ch
+    if ch in _ESCAPES and ch != '"':
+        return _ESCAPES[ch]
+    if ch.isprintable() and not 0xD800 <= code <= 0xDFFF:
+        return ch
+    if code < 0x80:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
 def go_quote(text: str) -> str:
     """``text`` as Go's ``%q`` (``strconv.Quote``) prints it."""
     out = ['"']
     for ch in text:
-        code = ord(ch)
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif (raw := _byte(code)) is not None:
-            out.append(f"\\x{raw:02x}")
-        elif ch.isprintable() and not 0xD800 <= code <= 0xDFFF:
-            out.append(ch)
-        elif code < 0x80:
-            out.append(f"\\x{code:02x}")
-        elif code < 0x10000:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(f"\\U{code:08x}")
+        raw = _byte(ord(ch))
+        out.append(f"\\x{raw:02x}" if raw is not None else _escaped(ch, '"'))
     out.append('"')
     return "".join(out)
+
+
+def go_quote_rune(value: int) -> str:
+    """An integer as Go's ``%q`` prints it: a quoted character, ``'\\x05'``."""
+    valid = 0 <= value <= 0x10FFFF and not 0xD800 <= value <= 0xDFFF
+    return "'" + _escaped(chr(value) if valid else "\ufffd", "'") + "'"
+
+
+def _fraction(value: int, digits: int) -> tuple[str, int]:
+    """``value`` over ``10**digits``: the fraction (``.5``, or empty), the whole part."""
+    whole, rest = divmod(value, 10**digits)
+    text = f"{rest:0{digits}d}".rstrip("0") if digits else ""
+    return (f".{text}" if text else ""), whole
+
+
+def go_duration(ns: int) -> str:
+    """Nanoseconds as Go's ``time.Duration.String``: ``1h2m3.5s``, ``100ms``, ``0s``."""
+    if ns == 0:
+        return "0s"
+    sign, u = ("-" if ns < 0 else ""), abs(ns)
+    if u < 1_000_000_000:
+        unit, digits = ("ns", 0) if u < 1_000 else ("µs", 3) if u < 1_000_000 else ("ms", 6)
+        frac, whole = _fraction(u, digits)
+        return f"{sign}{whole}{frac}{unit}"
+    frac, secs = _fraction(u, 9)
+    mins, hours = secs // 60 % 60, secs // 3600
+    text = f"{secs % 60}{frac}s"
+    if secs >= 60:
+        text = f"{mins}m{text}"
+    if hours:
+        text = f"{hours}h{text}"
+    return sign + text
 
 
 def time_quote(text: str) -> str:

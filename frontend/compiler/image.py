@@ -139,7 +139,7 @@ def image_from_json(data: bytes) -> Image:
                 start_interval=hc.get("StartInterval") or 0,
                 retries=hc.get("Retries") or 0,
             )
-            if hc
+            if isinstance(hc, dict)
             else None,
             args_escaped=bool(c.get("ArgsEscaped")),
             on_build=tuple(c["OnBuild"]) if c.get("OnBuild") else None,
@@ -155,9 +155,21 @@ def _omit_empty(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return {k: v for k, v in pairs if v not in (None, "", 0, False, [], {})}
 
 
+def _health_to_go(hc: Healthcheck) -> dict[str, Any]:
+    return _omit_empty(
+        [
+            ("Test", list(hc.test)),
+            ("Interval", hc.interval),
+            ("Timeout", hc.timeout),
+            ("StartPeriod", hc.start_period),
+            ("StartInterval", hc.start_interval),
+            ("Retries", hc.retries),
+        ]
+    )
+
+
 def _image_to_go(img: Image) -> dict[str, Any]:
     c = img.config
-    hc = c.healthcheck
     config = _omit_empty(
         [
             ("User", c.user),
@@ -169,24 +181,12 @@ def _image_to_go(img: Image) -> dict[str, Any]:
             ("WorkingDir", c.working_dir),
             ("Labels", dict(sorted(c.labels.items())) if c.labels else None),
             ("StopSignal", c.stop_signal),
-            (
-                "Healthcheck",
-                _omit_empty(
-                    [
-                        ("Test", list(hc.test)),
-                        ("Interval", hc.interval),
-                        ("Timeout", hc.timeout),
-                        ("StartPeriod", hc.start_period),
-                        ("StartInterval", hc.start_interval),
-                        ("Retries", hc.retries),
-                    ]
-                )
-                if hc
-                else None,
-            ),
-            ("ArgsEscaped", c.args_escaped),
         ]
     )
+    if c.healthcheck is not None:  # a pointer in Go: kept even when all its fields are empty
+        config["Healthcheck"] = _health_to_go(c.healthcheck)
+    if c.args_escaped:
+        config["ArgsEscaped"] = True
     config["OnBuild"] = list(c.on_build) if c.on_build else None
     if c.stop_timeout is not None:
         config["StopTimeout"] = c.stop_timeout

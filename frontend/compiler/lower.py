@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import math
 import posixpath
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from frontend.compiler import heredoc
-from frontend.compiler.history import plain_list, port_map, quoted_list, run_command
-from frontend.compiler.image import Image, set_env
+from frontend.compiler.history import health_config, plain_list, port_map, quoted_list, run_command
+from frontend.compiler.image import Healthcheck, Image, set_env
 from frontend.compiler.options import BuildOptions
+from frontend.compiler.ports import parse_ports
+from frontend.compiler.signals import check_signal
 from frontend.errors import DockerfileError
 from frontend.llb import state as llb
 from frontend.llb.graph import Chown, Copy, Mkdir, Mkfile, Mount, NetMode, OpMeta, SecurityMode
@@ -354,26 +355,6 @@ def lower_entrypoint(
     return replace(st, image=image.commit(f"ENTRYPOINT {quoted_list(args)}", layer=False))
 
 
-_PORT = re.compile(r"^(\d+)(?:-(\d+))?$")
-
-
-def parse_ports(spec: str) -> list[str]:
-    """``80``, ``80/udp``, ``8000-8002/tcp`` or ``ip:host:container`` → ``port/proto`` keys."""
-    raw, _, proto = spec.partition("/")
-    proto = proto.lower() or "tcp"
-    if proto not in ("tcp", "udp", "sctp"):
-        raise DockerfileError(f"invalid proto: {proto}")
-    container = raw.rsplit(":", 1)[-1]
-    match = _PORT.match(container)
-    if not match:
-        raise DockerfileError(f"invalid containerPort: {container}")
-    start = int(match.group(1))
-    end = int(match.group(2) or start)
-    if end < start or end > 65535:
-        raise DockerfileError(f"invalid containerPort: {container}")
-    return [f"{p}/{proto}" for p in range(start, end + 1)]
-
-
 def lower_expose(ctx: StageContext, node: ast.Expose, index: int, st: StageState) -> StageState:
     ports: set[str] = set()
     for word in node.ports:
@@ -403,6 +384,7 @@ def lower_stopsignal(
     ctx: StageContext, node: ast.StopSignal, index: int, st: StageState
 ) -> StageState:
     signal = ctx.expand(node.signal, st)
+    check_signal(signal)
     image = st.image.with_config(stop_signal=signal).commit(f"STOPSIGNAL {signal}", layer=False)
     return replace(st, image=image)
 
@@ -417,6 +399,29 @@ def lower_shell(ctx: StageContext, node: ast.Shell, index: int, st: StageState) 
 def lower_onbuild(ctx: StageContext, node: ast.Onbuild, index: int, st: StageState) -> StageState:
     triggers = (*(st.image.config.on_build or ()), node.expression)
     return replace(st, image=st.image.with_config(on_build=triggers))
+
+
+def lower_healthcheck(
+    ctx: StageContext, node: ast.Healthcheck, index: int, st: StageState
+) -> StageState:
+    """The container health check; ``NONE`` disables an inherited one. Words stay as written."""
+    if node.command is None:
+        hc = Healthcheck(test=("NONE",))
+    else:
+        if isinstance(node.command, ast.ExecCommand):
+            test = ("CMD", *node.command.args)
+        else:
+            test = ("CMD-SHELL", node.command.text)
+        hc = Healthcheck(
+            test=test,
+            interval=node.interval,
+            timeout=node.timeout,
+            start_period=node.start_period,
+            start_interval=node.start_interval,
+            retries=node.retries,
+        )
+    image = st.image.with_config(healthcheck=hc)
+    return replace(st, image=image.commit(f"HEALTHCHECK {health_config(hc)}", layer=False))
 
 
 def lower_unsupported(
@@ -442,7 +447,7 @@ LOWERINGS: dict[type[ast.Instruction], Lowering] = {
     ast.StopSignal: lower_stopsignal,
     ast.Shell: lower_shell,
     ast.Onbuild: lower_onbuild,
-    ast.Healthcheck: lower_unsupported,
+    ast.Healthcheck: lower_healthcheck,
 }
 
 

@@ -196,6 +196,7 @@ def build(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> tuple[st
     """Compile and solve; returns the result ref and the image config JSON."""
     from frontend.compiler.convert import compile_dockerfile
     from frontend.compiler.options import BuildOptions
+    from frontend.semantics.lint import plan_warnings
     from frontend.syntax import parse
 
     dockerfile = parse(loaded.data, filename=loaded.filename)
@@ -222,6 +223,7 @@ def build(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> tuple[st
     result = compile_dockerfile(
         dockerfile, options, resolve, source=SourceFile(loaded.filename, loaded.data)
     )
+    _warn(bridge, loaded, plan_warnings(result.plan, loaded.filename))
     log.info(
         "compiled",
         ms=elapsed_ms(),

@@ -344,6 +344,28 @@ def snapshot(image: str) -> Snapshot:
     return Snapshot(tree, config)
 
 
+def raw_config(image: str) -> dict[str, Any]:
+    """The image's config blob as stored (``docker save``): fields the engine's API
+    does not know (``inspect`` drops them) are kept."""
+    with (
+        subprocess.Popen(
+            [DOCKER, "save", image],
+            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=docker_env(),
+        ) as proc,
+        tarfile.open(fileobj=proc.stdout, mode="r|") as tar,
+    ):
+        for info in tar:
+            name = info.name
+            if "/" not in name and name.endswith(".json") and name != "manifest.json":
+                member = tar.extractfile(info)
+                assert member is not None
+                config: dict[str, Any] = json.load(member)
+                return config
+    raise RuntimeError(f"docker save {image}: no config blob")
+
+
 # --------------------------------------------------------------------------- comparison
 
 
