@@ -45,6 +45,8 @@ cmd_up() {
     if [[ ! -x $DOCKER ]] || ! command -v dockerd >/dev/null; then
         apt_install docker.io
     fi
+    # The engine clones git sources (ADD <repo>.git) with the git CLI.
+    command -v git >/dev/null || apt_install git
     if docker_ok; then
         pid=$(recorded_pid) && reached "dockerd pid $pid, started by this script" \
             || reached "reused"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from frontend.compiler import heredoc
+from frontend.compiler.copyadd import lower_copy_like
 from frontend.compiler.history import health_config, plain_list, port_map, quoted_list, run_command
 from frontend.compiler.image import Healthcheck, Image, set_env
 from frontend.compiler.options import BuildOptions
@@ -21,7 +22,7 @@ from frontend.compiler.ports import parse_ports
 from frontend.compiler.signals import check_signal
 from frontend.errors import DockerfileError
 from frontend.llb import state as llb
-from frontend.llb.graph import Chown, Copy, Mkdir, Mkfile, Mount, NetMode, OpMeta, SecurityMode
+from frontend.llb.graph import Chown, Mkdir, Mkfile, Mount, NetMode, OpMeta, SecurityMode
 from frontend.llb.platform import Platform
 from frontend.llb.state import clean_path
 from frontend.semantics.words import WordError, expand_word, expand_words
@@ -73,9 +74,18 @@ class StageContext:
         step = st.step + 1
         return step_name(self.display_name, step, self.total_steps, text), replace(st, step=step)
 
-    def op_meta(self, node: ast.Instruction, st: StageState) -> tuple[OpMeta, StageState]:
+    @staticmethod
+    def command_text(node: ast.Instruction) -> str:
+        """The instruction as progress shows it: keyword upper-cased, the rest as written."""
         keyword, _, rest = node.original.strip().partition(" ")
-        name, st = self.progress_name(f"{keyword.upper()} {rest}".rstrip(), st)
+        return f"{keyword.upper()} {rest}".rstrip()
+
+    def step_label(self, text: str, st: StageState) -> str:
+        """``[name k/N] TEXT`` for the step ``st`` is at, without advancing."""
+        return step_name(self.display_name, st.step, self.total_steps, text)
+
+    def op_meta(self, node: ast.Instruction, st: StageState) -> tuple[OpMeta, StageState]:
+        name, st = self.progress_name(self.command_text(node), st)
         meta = OpMeta(
             name=name,
             description=(("com.docker.dockerfile.v1.command", node.original.strip()),),
@@ -223,102 +233,14 @@ def lower_user(ctx: StageContext, node: ast.User, index: int, st: StageState) ->
     return replace(st, llb=st.llb.with_user(user), image=image)
 
 
-def _dest_path(cwd: str, dest: str) -> str:
-    path = clean_path("/" + (dest if posixpath.isabs(dest) else f"{cwd}/{dest}"))
-    if dest in ("", ".") or dest.endswith("/"):
-        path = path.rstrip("/") + "/"
-    return path
-
-
-def _is_url(src: str) -> bool:
-    return src.startswith(("http://", "https://"))
-
-
-def _lower_copy(
-    ctx: StageContext,
-    node: ast.Copy | ast.Add,
-    st: StageState,
-    source: llb.State,
-    from_context: bool,
-) -> StageState:
-    is_add = isinstance(node, ast.Add)
-    if node.link or node.excludes or getattr(node, "parents", False):
-        raise DockerfileError(f"{node.keyword} --link/--exclude/--parents are not supported yet")
-    inline = [doc for w in node.sources if (doc := heredoc.find(node.heredocs, w))]
-    sources = [ctx.expand(s, st) for s in node.sources if not heredoc.find(node.heredocs, s)]
-    dest_word = ctx.expand(node.dest, st)
-    chown = ctx.expand(node.chown, st) if node.chown else ""
-    mode = -1
-    if node.chmod:
-        try:
-            mode = int(node.chmod, 8)
-        except ValueError:
-            mode = -1
-    dest = _dest_path(st.llb.cwd, dest_word)
-    owner = Chown.parse(chown) if chown else None
-    actions = []
-    paths = set(st.context_paths)
-    for src in sources:
-        if _is_url(src):
-            if not is_add:
-                raise DockerfileError("source can't be a URL for COPY")
-            name = posixpath.basename(src.split("?", 1)[0].split("#", 1)[0].rstrip("/"))
-            filename = name if name not in ("", ".", "/") and "://" not in name else "__unnamed__"
-            http = llb.http(src, filename=filename)
-            actions.append(Copy(http.output, filename, dest, owner=owner, create_dest_path=True))
-            continue
-        abs_src = clean_path("/" + src)
-        if from_context:
-            paths.add(abs_src)
-        actions.append(
-            Copy(
-                source.output,
-                abs_src,
-                dest,
-                mode=mode,
-                owner=owner,
-                follow_symlink=True,
-                dir_copy_contents=True,
-                attempt_unpack=is_add,
-                create_dest_path=True,
-                allow_wildcard=True,
-                allow_empty_wildcard=True,
-            )
-        )
-    for doc in inline:
-        data = heredoc.body(doc)
-        if doc.expand:
-            try:
-                data = heredoc.expand(data, st.llb.env_map())
-            except WordError as exc:
-                raise DockerfileError(str(exc)) from None
-        document = llb.scratch(ctx.platform).file(
-            Mkfile(f"/{doc.name}", data.encode()),
-            meta=OpMeta(name="[internal] preparing inline document"),
-        )
-        actions.append(
-            Copy(
-                document.output, f"/{doc.name}", dest, mode=mode, owner=owner, create_dest_path=True
-            )
-        )
-    meta, st = ctx.op_meta(node, st)
-    state = st.llb.file(*actions, meta=meta)
-    shown = [*sources, *(f"<<{doc.name}" for doc in inline)]
-    created_by = f"{node.keyword} {' '.join(shown)} {dest_word} # buildkit"
-    image = st.image.commit(created_by, layer=True)
-    return replace(st, llb=state, image=image, context_paths=frozenset(paths))
-
-
 def lower_copy(ctx: StageContext, node: ast.Copy, index: int, st: StageState) -> StageState:
     if index in ctx.sources:
-        return _lower_copy(ctx, node, st, ctx.sources[index], from_context=False)
-    return _lower_copy(ctx, node, st, ctx.context, from_context=True)
+        return lower_copy_like(ctx, node, st, ctx.sources[index], from_context=False)
+    return lower_copy_like(ctx, node, st, ctx.context, from_context=True)
 
 
 def lower_add(ctx: StageContext, node: ast.Add, index: int, st: StageState) -> StageState:
-    if node.checksum or node.keep_git_dir or node.unpack is not None:
-        raise DockerfileError("ADD --checksum/--keep-git-dir/--unpack are not supported yet")
-    return _lower_copy(ctx, node, st, ctx.context, from_context=True)
+    return lower_copy_like(ctx, node, st, ctx.context, from_context=True)
 
 
 def lower_label(ctx: StageContext, node: ast.Label, index: int, st: StageState) -> StageState:

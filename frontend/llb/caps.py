@@ -24,17 +24,41 @@ EXEC_MOUNT_SSH: Final = "exec.mount.ssh"
 SOURCE_GIT: Final = "source.git"
 SOURCE_GIT_KEEP_GIT_DIR: Final = "source.git.keepgitdir"
 SOURCE_GIT_FULL_URL: Final = "source.git.fullurl"
+SOURCE_GIT_KNOWN_SSH_HOSTS: Final = "source.git.knownsshhosts"
+SOURCE_GIT_MOUNT_SSH_SOCK: Final = "source.git.mountsshsock"
 SOURCE_HTTP_CHECKSUM: Final = "source.http.checksum"
 
 # Newer engines.
-SOURCE_GIT_SUBDIR: Final = "source.git.subdir"  # v0.9
-FILE_COPY_INCLUDE_EXCLUDE_PATTERNS: Final = "file.copy.includeexcludepatterns"  # v0.9
-MERGE_OP: Final = "mergeop"  # v0.10
-EXEC_MOUNT_TMPFS_SIZE: Final = "exec.mount.tmpfs.size"  # v0.10
-EXEC_SECRET_ENV: Final = "exec.secretenv"  # v0.10
-EXEC_MOUNT_CACHE_CONTENT: Final = "exec.mount.cache.content"  # v0.13
-EXEC_VALID_EXIT_CODE: Final = "exec.validexitcode"  # v0.17
-EXEC_META_CDI: Final = "exec.meta.cdi"  # v0.20
+SOURCE_GIT_SUBDIR: Final = "source.git.subdir"
+FILE_COPY_INCLUDE_EXCLUDE_PATTERNS: Final = "file.copy.includeexcludepatterns"
+MERGE_OP: Final = "mergeop"
+EXEC_MOUNT_TMPFS_SIZE: Final = "exec.mount.tmpfs.size"
+EXEC_SECRET_ENV: Final = "exec.secretenv"
+EXEC_MOUNT_CACHE_CONTENT: Final = "exec.mount.cache.content"
+EXEC_VALID_EXIT_CODE: Final = "exec.validexitcode"
+EXEC_META_CDI: Final = "exec.meta.cdi"
+SOURCE_GIT_CHECKSUM: Final = "source.git.checksum"
+SOURCE_GIT_SKIP_SUBMODULES: Final = "source.git.skipsubmodules"
+FILE_COPY_REQUIRED_PATHS: Final = "file.copy.requiredpaths"
+SOURCE_GIT_MTIME: Final = "source.git.mtime"
+SOURCE_GIT_FETCH_BY_COMMIT: Final = "source.git.fetchbycommit"
+
+ADDED_IN: Final = {
+    SOURCE_GIT_SUBDIR: "v0.9",
+    FILE_COPY_INCLUDE_EXCLUDE_PATTERNS: "v0.9",
+    MERGE_OP: "v0.10",
+    EXEC_MOUNT_TMPFS_SIZE: "v0.10",
+    EXEC_SECRET_ENV: "v0.10",
+    EXEC_MOUNT_CACHE_CONTENT: "v0.13",
+    EXEC_VALID_EXIT_CODE: "v0.17",
+    EXEC_META_CDI: "v0.20",
+    SOURCE_GIT_CHECKSUM: "v0.23",
+    SOURCE_GIT_SKIP_SUBMODULES: "v0.24",
+    FILE_COPY_REQUIRED_PATHS: "v0.26",
+    SOURCE_GIT_MTIME: "v0.29",
+    SOURCE_GIT_FETCH_BY_COMMIT: "v0.30",
+}
+"""The BuildKit release that introduced each cap newer than v0.8."""
 
 
 class LLBCaps:

@@ -18,6 +18,18 @@ from frontend.pb import ops_pb2 as pb
 InputRef = Callable[["Output | None"], int]
 """Maps an edge to its index in the op's input list (-1 for scratch)."""
 
+OpBody = pb.ExecOp | pb.SourceOp | pb.FileOp | pb.MergeOp
+"""The message in an op's oneof."""
+
+
+@dataclass(frozen=True)
+class ProgressGroup:
+    """Ops shown as one step in the progress output; a weak member yields the group's name."""
+
+    id: str
+    name: str
+    weak: bool = False
+
 
 @dataclass(frozen=True)
 class OpMeta:
@@ -27,12 +39,16 @@ class OpMeta:
     description: tuple[tuple[str, str], ...] = ()
     ignore_cache: bool = False
     ranges: tuple[tuple[int, int], ...] = ()
+    progress_group: ProgressGroup | None = None
 
     def to_pb(self) -> pb.OpMetadata:
         md = pb.OpMetadata(ignore_cache=self.ignore_cache)
         md.description.update(self.description)
         if self.name:
             md.description["llb.customname"] = self.name
+        if self.progress_group is not None:
+            g = self.progress_group
+            md.progress_group.CopyFrom(pb.ProgressGroup(id=g.id, name=g.name, weak=g.weak))
         return md
 
 
@@ -57,7 +73,7 @@ class Vertex(Protocol):
         """Edges this op reads, in the order the wire lists them."""
         ...
 
-    def body(self, ref: InputRef, n_inputs: int) -> tuple[str, pb.ExecOp | pb.SourceOp | pb.FileOp]:
+    def body(self, ref: InputRef, n_inputs: int) -> tuple[str, OpBody]:
         """The oneof field name and message; ``ref`` numbers edges, of ``n_inputs`` in all."""
         ...
 
@@ -272,6 +288,9 @@ class Copy:
     allow_wildcard: bool = False
     allow_empty_wildcard: bool = False
     timestamp: int = -1
+    include_patterns: tuple[str, ...] = ()
+    exclude_patterns: tuple[str, ...] = ()
+    required_paths: tuple[str, ...] = ()
 
     FIELD: ClassVar[str] = "copy"
 
@@ -288,6 +307,9 @@ class Copy:
             allowWildcard=self.allow_wildcard,
             allowEmptyWildcard=self.allow_empty_wildcard,
             timestamp=self.timestamp,
+            include_patterns=self.include_patterns,
+            exclude_patterns=self.exclude_patterns,
+            required_paths=self.required_paths,
         )
 
 
@@ -379,6 +401,25 @@ class FileOp:
         return "file", op
 
 
+@dataclass(frozen=True, eq=False)
+class MergeOp:
+    """Layer ``inputs`` on top of each other, the first at the bottom.
+
+    As Go writes it, a merge carries no platform and keeps one input per
+    layer, in order.
+    """
+
+    layers: tuple[Output, ...]
+    meta: OpMeta = field(default_factory=OpMeta)
+    platform: Platform | None = None
+
+    def inputs(self) -> Sequence[Output | None]:
+        return self.layers
+
+    def body(self, ref: InputRef, n_inputs: int) -> tuple[str, pb.MergeOp]:
+        return "merge", pb.MergeOp(inputs=[pb.MergeInput(input=ref(o)) for o in self.layers])
+
+
 class Deferred:
     """A vertex chosen after the ops that read it exist.
 
@@ -409,5 +450,5 @@ class Deferred:
     def inputs(self) -> Sequence[Output | None]:
         return self.target.inputs()
 
-    def body(self, ref: InputRef, n_inputs: int) -> tuple[str, pb.ExecOp | pb.SourceOp | pb.FileOp]:
+    def body(self, ref: InputRef, n_inputs: int) -> tuple[str, OpBody]:
         return self.target.body(ref, n_inputs)

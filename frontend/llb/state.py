@@ -17,6 +17,7 @@ from frontend.llb.graph import (
     FileAction,
     FileOp,
     HostIP,
+    MergeOp,
     Mount,
     NetMode,
     OpMeta,
@@ -146,7 +147,28 @@ def local(
     return State(output=Output(op))
 
 
-def http(url: str, *, filename: str = "", meta: OpMeta = NO_META) -> State:
-    """An HTTP(S) file source."""
-    attrs = (("http.filename", filename),) if filename else ()
-    return State(output=Output(SourceOp(url, attrs=attrs, meta=meta)))
+def http(url: str, *, filename: str = "", checksum: str = "", meta: OpMeta = NO_META) -> State:
+    """An HTTP(S) file source; ``checksum`` (``sha256:...``) must match the download."""
+    attrs = {"http.filename": filename, "http.checksum": checksum}
+    op = SourceOp(url, attrs=tuple(sorted((k, v) for k, v in attrs.items() if v)), meta=meta)
+    return State(output=Output(op))
+
+
+def git(identifier: str, attrs: Mapping[str, str], *, meta: OpMeta = NO_META) -> State:
+    """A ``git://`` source: ``identifier`` is ``host/path[#ref[:subdir]]``."""
+    op = SourceOp(f"git://{identifier}", attrs=tuple(sorted(attrs.items())), meta=meta)
+    return State(output=Output(op))
+
+
+def merge(layers: Iterable[State], *, meta: OpMeta = NO_META) -> State:
+    """Stack the filesystems of ``layers``; scratch layers drop out, as in Go's ``llb.Merge``.
+
+    The result keeps the process defaults of the first layer.
+    """
+    states = list(layers)
+    kept = [s for s in states if s.output is not None]
+    if len(kept) < 2:
+        output = kept[0].output if kept else None
+        return states[0].with_output(output) if states else State(output=output)
+    op = MergeOp(tuple(s.output for s in kept if s.output is not None), meta=meta)
+    return states[0].with_output(Output(op))

@@ -98,7 +98,8 @@ _TRAILING_JSON = re.compile(r"\[.*\][^\S\n]*\S")
 def _touches_known_difference(text: str) -> bool:
     """Whether generated ``text`` may hit a row of the README's table (see its reasons)."""
     return (
-        "\x00" in text  # package-c-strings
+        "\x00" in text  # package-c-strings (also written as a JSON escape)
+        or "\\u0000" in text
         or re.search(r"<<-?[ \t\r]", text) is not None  # heredoc-space
         or "check" in text  # check-directive
         or "escape" in text  # flag-escape

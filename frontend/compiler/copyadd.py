@@ -1,0 +1,307 @@
+"""COPY and ADD: one chain of copies from the context, a stage, URLs, git and heredocs.
+
+Each source becomes a copy action onto the stage (or, for ``--link`` on an
+engine with MergeOp, onto scratch, merged over the stage). Flags that need a
+newer engine than the one building fail with the capability error Docker's
+frontend meets there, naming the line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+from frontend.compiler import gitref, heredoc
+from frontend.errors import DockerfileError
+from frontend.gotext import go_quote
+from frontend.llb import caps
+from frontend.llb import state as llb
+from frontend.llb.graph import Chown, Copy, Mkfile, OpMeta, ProgressGroup
+from frontend.llb.state import clean_path
+from frontend.semantics.words import WordError
+from frontend.syntax import ast
+
+if TYPE_CHECKING:
+    from frontend.compiler.lower import StageContext, StageState
+
+GIT_AUTH_ATTRS = {
+    "git.authheadersecret": "GIT_AUTH_HEADER",
+    "git.authtokensecret": "GIT_AUTH_TOKEN",
+}
+"""Session secrets a git source may authenticate with, named as Docker's frontend names them."""
+
+_DIGEST = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
+_DIGEST_HEX_LENGTH = {"sha256": 64, "sha384": 96, "sha512": 128}
+_WILDCARD = re.compile(r"\\.|[*?\[]")
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What every copy action of one instruction shares."""
+
+    dest: str
+    mode: int
+    owner: Chown | None
+    excludes: tuple[str, ...]
+    meta: OpMeta
+
+
+def lower_copy_like(
+    ctx: StageContext,
+    node: ast.Copy | ast.Add,
+    st: StageState,
+    source: llb.State,
+    from_context: bool,
+) -> StageState:
+    """Lower COPY or ADD reading local paths from ``source`` (the context or a stage)."""
+    add = node if isinstance(node, ast.Add) else None
+    parents = isinstance(node, ast.Copy) and node.parents
+    unpack_flag = add.unpack if add else None
+    sources = [ctx.expand(s, st) for s in node.sources if not heredoc.find(node.heredocs, s)]
+    inline = [doc for w in node.sources if (doc := heredoc.find(node.heredocs, w))]
+    dest_word = ctx.expand(node.dest, st)
+    chown = ctx.expand(node.chown, st) if node.chown else ""
+    checksum = ctx.expand(add.checksum, st) if add and add.checksum else ""
+    if node.excludes:
+        _require(ctx, caps.FILE_COPY_INCLUDE_EXCLUDE_PATTERNS, f"{node.keyword} --exclude")
+    if checksum:
+        _check_checksum_sources(sources)
+    meta, st = ctx.op_meta(node, st)
+    plan = _Plan(
+        dest=dest_path(st.llb.cwd, dest_word),
+        mode=_octal_mode(node.chmod),
+        owner=Chown.parse(chown) if chown else None,
+        excludes=node.excludes,
+        meta=meta,
+    )
+    actions: list[Copy] = []
+    paths = set(st.context_paths)
+    for src in sources:
+        git = gitref.parse(src)
+        if git is not None:
+            if add is None:
+                raise DockerfileError("source can't be a git ref for COPY")
+            actions.append(_git_copy(ctx, add, git, checksum, plan))
+        elif _is_http(src):
+            if add is None:
+                raise DockerfileError("source can't be a URL for COPY")
+            actions.append(_http_copy(ctx, src, checksum, bool(unpack_flag), plan))
+        else:
+            if from_context:
+                paths.add(clean_path("/" + src))
+            unpack = add is not None if unpack_flag is None else unpack_flag
+            actions.append(_local_copy(ctx, source, src, parents, unpack, plan))
+    for doc in inline:
+        actions.append(_inline_copy(ctx, doc, st, plan))
+
+    if node.link and not node.chmod and ctx.options.llb_caps.supports(caps.MERGE_OP):
+        state = _linked(st, actions, meta, ctx.step_label(f"LINK {ctx.command_text(node)}", st))
+    else:
+        state = st.llb.file(*actions, meta=meta)
+    shown = [*sources, *(f"<<{doc.name}" for doc in inline)]
+    flags = " --parents" if parents else ""
+    created_by = f"{node.keyword}{flags} {' '.join(shown)} {dest_word} # buildkit"
+    image = st.image.commit(created_by, layer=True)
+    return replace(st, llb=state, image=image, context_paths=frozenset(paths))
+
+
+def dest_path(cwd: str, dest: str) -> str:
+    """The absolute destination; a trailing ``/`` (or ``.``, empty) marks a directory."""
+    path = clean_path("/" + (dest if posixpath.isabs(dest) else f"{cwd}/{dest}"))
+    if dest in ("", ".") or dest.endswith("/"):
+        path = path.rstrip("/") + "/"
+    return path
+
+
+def _octal_mode(chmod: str | None) -> int:
+    try:
+        return int(chmod, 8) if chmod else -1
+    except ValueError:
+        return -1
+
+
+def _require(ctx: StageContext, cap: str, feature: str, failure: str = "") -> None:
+    """Fail as an engine without ``cap`` fails, saying which engine would do."""
+    if ctx.options.llb_caps.supports(cap):
+        return
+    since = caps.ADDED_IN.get(cap, "v0.8")
+    reason = failure or f"unknown API capability {cap}"
+    raise DockerfileError(f"{reason}: {feature} needs BuildKit {since} or newer")
+
+
+def _is_http(src: str) -> bool:
+    return src.startswith(("http://", "https://"))
+
+
+def _check_checksum_sources(sources: list[str]) -> None:
+    if len(sources) != 1:
+        raise DockerfileError("checksum can't be specified for multiple sources")
+    if not _is_http(sources[0]) and gitref.parse(sources[0]) is None:
+        raise DockerfileError("checksum requires HTTP(S) or Git sources")
+
+
+def parse_digest(text: str) -> str:
+    """Validate ``algorithm:hex`` as Go's ``digest.Parse`` does; errors carry its words."""
+    algorithm, sep, encoded = text.partition(":")
+    if not algorithm or not sep or not encoded:
+        raise DockerfileError("invalid checksum digest format")
+    if algorithm not in _DIGEST_HEX_LENGTH:
+        if _DIGEST.fullmatch(text) is None:
+            raise DockerfileError("invalid checksum digest format")
+        raise DockerfileError("unsupported digest algorithm")
+    if len(encoded) != _DIGEST_HEX_LENGTH[algorithm]:
+        raise DockerfileError("invalid checksum digest length")
+    if re.fullmatch(r"[a-f0-9]+", encoded) is None:
+        raise DockerfileError("invalid checksum digest format")
+    return text
+
+
+def url_filename(src: str) -> str:
+    """The file an HTTP source is saved as: the URL path's last element, or ``__unnamed__``."""
+    try:
+        path = unquote(urlsplit(src).path)
+    except ValueError:
+        return "__unnamed__"
+    base = path.rstrip("/").rsplit("/", 1)[-1]
+    return base if base not in ("", ".") else "__unnamed__"
+
+
+def _local_copy(
+    ctx: StageContext, source: llb.State, src: str, parents: bool, unpack: bool, plan: _Plan
+) -> Copy:
+    include: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+    if parents:
+        # COPY --parents: the part after a "/./" pivot (or all of it) keeps its directories.
+        _require(ctx, caps.FILE_COPY_INCLUDE_EXCLUDE_PATTERNS, "COPY --parents")
+        parent, pivot, pattern = src.partition("/./")
+        if not pivot:
+            parent, pattern = "/", src
+        pattern = clean_path("/" + pattern)
+        include = (pattern.lstrip("/"),)
+        # Only a path without wildcards must exist (engines that can check it).
+        literal = not _WILDCARD.search(parent) and not _WILDCARD.search(pattern)
+        if literal and ctx.options.llb_caps.supports(caps.FILE_COPY_REQUIRED_PATHS):
+            required = (clean_path(f"/{parent}/{pattern}"),)
+        src = parent
+    return Copy(
+        source.output,
+        clean_path("/" + src),
+        plan.dest,
+        mode=plan.mode,
+        owner=plan.owner,
+        follow_symlink=True,
+        dir_copy_contents=True,
+        attempt_unpack=unpack,
+        create_dest_path=True,
+        allow_wildcard=True,
+        allow_empty_wildcard=True,
+        include_patterns=include,
+        exclude_patterns=plan.excludes,
+        required_paths=required,
+    )
+
+
+def _http_copy(ctx: StageContext, src: str, checksum: str, unpack: bool, plan: _Plan) -> Copy:
+    if checksum:
+        _require(ctx, caps.SOURCE_HTTP_CHECKSUM, "ADD --checksum")
+        checksum = parse_digest(checksum)
+    filename = url_filename(src)
+    http = llb.http(src, filename=filename, checksum=checksum, meta=OpMeta(name=plan.meta.name))
+    return Copy(
+        http.output,
+        filename,
+        plan.dest,
+        owner=plan.owner,
+        attempt_unpack=unpack,
+        create_dest_path=True,
+        exclude_patterns=plan.excludes,
+    )
+
+
+def _git_copy(
+    ctx: StageContext, node: ast.Add, git: gitref.GitRef, checksum: str, plan: _Plan
+) -> Copy:
+    keep = node.keep_git_dir
+    if keep is not None and git.keep_git_dir is not None and keep != git.keep_git_dir:
+        raise DockerfileError("inconsistent keep-git-dir configuration")
+    if git.keep_git_dir is not None:
+        keep = git.keep_git_dir
+    if checksum and git.checksum and checksum != git.checksum:
+        raise DockerfileError(f"checksum mismatch {go_quote(checksum)} != {go_quote(git.checksum)}")
+    state = llb.git(
+        git.identifier,
+        git_attrs(ctx, git, bool(keep), checksum or git.checksum),
+        meta=OpMeta(name=plan.meta.name),
+    )
+    return Copy(
+        state.output,
+        "/",
+        plan.dest,
+        mode=plan.mode,
+        owner=plan.owner,
+        create_dest_path=True,
+        exclude_patterns=plan.excludes,
+    )
+
+
+def git_attrs(ctx: StageContext, git: gitref.GitRef, keep: bool, checksum: str) -> dict[str, str]:
+    """The git source's attrs; each option the engine lacks fails as it would there."""
+    _require(ctx, caps.SOURCE_GIT, "ADD of a git repository")
+    attrs = {**GIT_AUTH_ATTRS, "git.fullurl": git.remote}
+    if git.subdir:
+        _require(ctx, caps.SOURCE_GIT_SUBDIR, "a git subdirectory", "subdir not supported yet")
+    if keep:
+        _require(ctx, caps.SOURCE_GIT_KEEP_GIT_DIR, "--keep-git-dir")
+        attrs["git.keepgitdir"] = "true"
+    if git.scheme == "ssh":
+        attrs["git.mountsshsock"] = "default"
+    if checksum:
+        _require(ctx, caps.SOURCE_GIT_CHECKSUM, "a git checksum")
+        attrs["git.checksum"] = checksum
+    if git.submodules is False:
+        _require(ctx, caps.SOURCE_GIT_SKIP_SUBMODULES, "submodules=false")
+        attrs["git.skipsubmodules"] = "true"
+    if git.fetch_by_commit:
+        _require(ctx, caps.SOURCE_GIT_FETCH_BY_COMMIT, "fetch-by-commit")
+        attrs["git.fetchbycommit"] = "true"
+    return attrs
+
+
+def _inline_copy(ctx: StageContext, doc: ast.Heredoc, st: StageState, plan: _Plan) -> Copy:
+    data = heredoc.body(doc)
+    if doc.expand:
+        try:
+            data = heredoc.expand(data, st.llb.env_map())
+        except WordError as exc:
+            raise DockerfileError(str(exc)) from None
+    document = llb.scratch(ctx.platform).file(
+        Mkfile(f"/{doc.name}", data.encode()),
+        meta=OpMeta(name="[internal] preparing inline document"),
+    )
+    return Copy(
+        document.output,
+        f"/{doc.name}",
+        plan.dest,
+        mode=plan.mode,
+        owner=plan.owner,
+        create_dest_path=True,
+        exclude_patterns=plan.excludes,
+    )
+
+
+def _linked(st: StageState, actions: list[Copy], meta: OpMeta, merge_name: str) -> llb.State:
+    """``--link``: copy onto scratch, then merge that layer over the stage.
+
+    Both ops share the step's progress group (its id derived from the step,
+    so the output stays deterministic); the merge is named ``LINK ...``.
+    """
+    key = f"{meta.name}\0{meta.ranges}".encode()
+    group = ProgressGroup(id=hashlib.sha256(key).hexdigest()[:25], name=meta.name, weak=True)
+    layer = llb.scratch(st.llb.platform).file(*actions, meta=replace(meta, progress_group=group))
+    merge_meta = replace(meta, name=merge_name, progress_group=replace(group, weak=False))
+    return llb.merge([st.llb, layer], meta=merge_meta)

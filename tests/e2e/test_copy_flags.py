@@ -1,0 +1,285 @@
+"""COPY/ADD flags newer than this engine's built-in frontend: --link, --exclude,
+--parents, --checksum, --unpack and git sources.
+
+The built-in frontend (BuildKit v0.8) rejects these flags, so each test
+compares with the image the built-in frontend makes without the flag (where
+the flag must not change the image) or checks the image itself. URLs and git
+repositories are served from 127.0.0.1, which the engine fetches from.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import os
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .harness import (
+    assert_same_build,
+    assert_same_image,
+    build,
+    build_fails,
+    diff_snapshots,
+    snapshot,
+)
+from .test_instructions import tar_gz
+
+pytestmark = pytest.mark.e2e
+
+ARCHIVE = tar_gz({"t/one.txt": "1\n", "t/two.txt": "2\n"})
+FILES = {
+    "a.txt": "a\n",
+    "b.log": "b\n",
+    "dir/x.txt": "x\n",
+    "dir/sub/y.txt": "y\n",
+    "archive.tar.gz": ARCHIVE,
+    ".dockerignore": "Dockerfile\n",
+}
+# Fixed dates keep the test repository's commits, and so the engine's cache keys, stable.
+_GIT_ENV = {
+    "GIT_AUTHOR_NAME": "test",
+    "GIT_AUTHOR_EMAIL": "test@example.invalid",
+    "GIT_AUTHOR_DATE": "2020-01-01T00:00:00Z",
+    "GIT_COMMITTER_NAME": "test",
+    "GIT_COMMITTER_EMAIL": "test@example.invalid",
+    "GIT_COMMITTER_DATE": "2020-01-01T00:00:00Z",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "HOME": "/nonexistent",
+}
+
+
+def sha256(data: bytes | str) -> str:
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Server:
+    """A directory served over HTTP on a loopback port."""
+
+    root: Path
+    url: str
+
+    def digest(self, name: str) -> str:
+        return "sha256:" + sha256((self.root / name).read_bytes())
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        env={**os.environ, **_GIT_ENV},
+        check=True,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def _make_repo(root: Path) -> None:
+    """A bare repository served by plain HTTP: master (tagged v1) and dev."""
+    work = root / "work"
+    (work / "sub").mkdir(parents=True)
+    _git(work, "init", "-q", "-b", "master")
+    (work / "hello.txt").write_text("hello\n")
+    (work / "sub" / "inner.txt").write_text("inner\n")
+    (work / "link").symlink_to("hello.txt")
+    _git(work, "add", "-A")
+    _git(work, "commit", "-q", "-m", "first")
+    _git(work, "tag", "v1")
+    _git(work, "checkout", "-q", "-b", "dev")
+    (work / "hello.txt").write_text("hello from dev\n")
+    _git(work, "commit", "-q", "-am", "dev")
+    _git(root, "clone", "-q", "--bare", str(work), "repo.git")
+    _git(root / "repo.git", "update-server-info")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    root = tmp_path_factory.mktemp("served")
+    (root / "file.txt").write_text("payload\n")
+    (root / "archive.tar.gz").write_bytes(ARCHIVE)
+    _make_repo(root)
+    handler = functools.partial(_Quiet, directory=str(root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Server(root, f"http://127.0.0.1:{httpd.server_address[1]}")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+
+
+def assert_same_files(a: str, b: str) -> None:
+    """The two images' file trees agree (their histories may not)."""
+    lines = [
+        d
+        for d in diff_snapshots(snapshot(a), snapshot(b), ("builtin", "ours"))
+        if d.startswith("file ")
+    ]
+    assert not lines, "\n".join(lines)
+
+
+def created_by(image: str) -> list[str]:
+    return [h["CreatedBy"] for h in snapshot(image).config["History"]]
+
+
+# --------------------------------------------------------------------------- --link
+
+
+def test_link_is_a_plain_copy_without_mergeop() -> None:
+    linked = """
+FROM busybox AS base
+RUN mkdir -p /from && echo staged > /from/s.txt
+FROM busybox
+WORKDIR /app
+COPY --link a.txt dir ./
+COPY --link --chown=1:2 a.txt /owned/
+COPY --link --chmod=640 a.txt /modes/a
+COPY --link --from=base /from /from-stage/
+ADD --link archive.tar.gz /unpacked/
+ADD --link --chown=3:4 a.txt /added
+"""
+    expected = build(linked.replace(" --link", ""), FILES, frontend="builtin")
+    actual = build(linked, FILES, frontend="ours")
+    assert_same_image(expected, actual)
+
+
+# --------------------------------------------------------------------------- patterns
+
+
+@pytest.mark.parametrize(
+    ("instruction", "feature"),
+    [
+        ("COPY --exclude=*.log . /all/", "COPY --exclude"),
+        ("ADD --exclude=*.log --exclude=dir . /all/", "ADD --exclude"),
+        ("COPY --parents dir/sub/y.txt /p/", "COPY --parents"),
+        ("COPY --parents dir/./sub/*.txt /p/", "COPY --parents"),
+    ],
+)
+def test_pattern_flags_need_a_newer_engine(instruction: str, feature: str) -> None:
+    log = build_fails(f"FROM busybox\n{instruction}\n", FILES, frontend="ours")
+    assert "Dockerfile:3:1" in log  # line 1 is the `# syntax` line the harness adds
+    assert (
+        f"unknown API capability file.copy.includeexcludepatterns: {feature} needs BuildKit v0.9"
+        in log
+    )
+
+
+# --------------------------------------------------------------------------- URLs
+
+
+def test_add_url_as_builtin(server: Server) -> None:
+    url = f"{server.url}/file.txt"
+    dockerfile = f"FROM busybox\nADD {url} /f/\nADD --chown=1:2 {url} /owned\nADD {url}?x=1 /q/\n"
+    image = assert_same_build(dockerfile)
+    assert snapshot(image).tree["/f/file.txt"][4] == sha256("payload\n")
+
+
+def test_add_checksum_matching(server: Server) -> None:
+    url = f"{server.url}/file.txt"
+    expected = build(f"FROM busybox\nADD {url} /f/\n", frontend="builtin")
+    actual = build(
+        f"FROM busybox\nADD --checksum={server.digest('file.txt')} {url} /f/\n", frontend="ours"
+    )
+    assert_same_image(expected, actual)
+
+
+def test_add_checksum_mismatch_fails(server: Server) -> None:
+    wrong = "sha256:" + "0" * 64
+    log = build_fails(
+        f"FROM busybox\nADD --checksum={wrong} {server.url}/file.txt /f/\n", frontend="ours"
+    )
+    assert f"digest mismatch {server.digest('file.txt')}: {wrong}" in log
+
+
+@pytest.mark.parametrize(
+    ("instruction", "message"),
+    [
+        ("ADD --checksum=sha256:abc a.txt /f", "checksum requires HTTP(S) or Git sources"),
+        ("ADD --checksum=sha256:abc {url}/file.txt /f", "invalid checksum digest length"),
+        ("ADD --checksum=md5:abc {url}/file.txt /f", "unsupported digest algorithm"),
+        (
+            "ADD --checksum=sha256:abc {url}/file.txt a.txt /f/",
+            "checksum can't be specified for multiple sources",
+        ),
+    ],
+)
+def test_bad_checksums(server: Server, instruction: str, message: str) -> None:
+    line = instruction.format(url=server.url)
+    log = build_fails(f"FROM busybox\n{line}\n", FILES, frontend="ours")
+    assert f"Dockerfile:3:1: {message}" in log
+
+
+def test_add_unpack_flag(server: Server) -> None:
+    ours = build(
+        f"FROM busybox\nADD --unpack=true {server.url}/archive.tar.gz /remote/\n"
+        "ADD --unpack=false archive.tar.gz /local/\nADD --unpack archive.tar.gz /default/\n",
+        FILES,
+        frontend="ours",
+    )
+    builtin = build(
+        "FROM busybox\nADD archive.tar.gz /remote/\nCOPY archive.tar.gz /local/\n"
+        "ADD archive.tar.gz /default/\n",
+        FILES,
+        frontend="builtin",
+    )
+    assert_same_files(builtin, ours)
+    assert "/remote/t/one.txt" in snapshot(ours).tree
+    assert "/local/archive.tar.gz" in snapshot(ours).tree
+
+
+# --------------------------------------------------------------------------- git
+
+
+def test_add_git_repository(server: Server) -> None:
+    repo = f"{server.url}/repo.git"
+    dockerfile = (
+        f"FROM busybox\nADD {repo} /g\nADD --keep-git-dir=true {repo}#v1 /k/\n"
+        f"ADD --chown=1:2 {repo}?branch=dev /dev\n"
+    )
+    image = build(dockerfile, frontend="ours")
+    tree = snapshot(image).tree
+    assert tree["/g/hello.txt"] == ("file", 0o644, 0, 0, sha256("hello\n"))
+    assert tree["/g/sub/inner.txt"][4] == sha256("inner\n")
+    assert tree["/g/link"] == ("symlink", 0o777, 0, 0, "hello.txt")
+    assert not any(path.startswith("/g/.git") for path in tree)
+    assert "/k/.git/HEAD" in tree and tree["/k/hello.txt"][4] == sha256("hello\n")
+    assert tree["/dev/hello.txt"] == ("file", 0o644, 1, 2, sha256("hello from dev\n"))
+    assert f"ADD {repo} /g # buildkit" in created_by(image)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("{repo}#master:sub", "subdir not supported yet: a git subdirectory needs BuildKit v0.9"),
+        (
+            "--checksum=0123456789abcdef0123456789abcdef01234567 {repo}",
+            "unknown API capability source.git.checksum",
+        ),
+        ("--keep-git-dir=false {repo}?keep-git-dir", "inconsistent keep-git-dir configuration"),
+        ("{repo}?color=red", 'unexpected query "color"'),
+    ],
+)
+def test_git_source_errors(server: Server, source: str, message: str) -> None:
+    line = "ADD " + source.format(repo=f"{server.url}/repo.git") + " /g"
+    log = build_fails(f"FROM busybox\n{line}\n", frontend="ours")
+    assert f"Dockerfile:3:1: {message}" in log
+
+
+def test_copy_rejects_git_sources(server: Server) -> None:
+    log = build_fails(f"FROM busybox\nCOPY {server.url}/repo.git /g\n", frontend="ours")
+    assert "source can't be a git ref for COPY" in log
