@@ -24,6 +24,8 @@ EXEC_MOUNT_SSH: Final = "exec.mount.ssh"
 SOURCE_GIT: Final = "source.git"
 SOURCE_GIT_KEEP_GIT_DIR: Final = "source.git.keepgitdir"
 SOURCE_GIT_FULL_URL: Final = "source.git.fullurl"
+SOURCE_GIT_KNOWN_SSH_HOSTS: Final = "source.git.knownsshhosts"
+SOURCE_GIT_MOUNT_SSH_SOCK: Final = "source.git.mountsshsock"
 SOURCE_HTTP_CHECKSUM: Final = "source.http.checksum"
 
 # Newer engines.
@@ -35,6 +37,10 @@ EXEC_SECRET_ENV: Final = "exec.secretenv"  # v0.10
 EXEC_MOUNT_CACHE_CONTENT: Final = "exec.mount.cache.content"  # v0.13
 EXEC_VALID_EXIT_CODE: Final = "exec.validexitcode"  # v0.17
 EXEC_META_CDI: Final = "exec.meta.cdi"  # v0.20
+SOURCE_GIT_CHECKSUM: Final = "source.git.checksum"  # v0.23
+SOURCE_GIT_SKIP_SUBMODULES: Final = "source.git.skipsubmodules"  # v0.24
+SOURCE_GIT_MTIME: Final = "source.git.mtime"  # v0.29
+SOURCE_GIT_FETCH_BY_COMMIT: Final = "source.git.fetchbycommit"  # v0.30
 
 
 class LLBCaps:
