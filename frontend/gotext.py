@@ -92,3 +92,12 @@ def time_quote(text: str) -> str:
             out.append("\\" + ch if ch in '"\\' else ch)
     out.append('"')
     return "".join(out)
+
+
+def go_bool(text: str) -> bool:
+    """Go's ``strconv.ParseBool``; ValueError for anything else."""
+    if text in ("1", "t", "T", "TRUE", "true", "True"):
+        return True
+    if text in ("0", "f", "F", "FALSE", "false", "False"):
+        return False
+    raise ValueError(text)

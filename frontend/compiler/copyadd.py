@@ -15,11 +15,12 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from frontend.compiler import gitref, heredoc
+from frontend.compiler import heredoc
 from frontend.errors import DockerfileError
 from frontend.gotext import go_quote
 from frontend.llb import caps
 from frontend.llb import state as llb
+from frontend.llb.git import GitRef, GitRefError, git_source, parse_git_ref
 from frontend.llb.graph import Chown, Copy, Mkfile, OpMeta, ProgressGroup
 from frontend.llb.state import clean_path
 from frontend.semantics.words import WordError
@@ -27,12 +28,6 @@ from frontend.syntax import ast
 
 if TYPE_CHECKING:
     from frontend.compiler.lower import StageContext, StageState
-
-GIT_AUTH_ATTRS = {
-    "git.authheadersecret": "GIT_AUTH_HEADER",
-    "git.authtokensecret": "GIT_AUTH_TOKEN",
-}
-"""Session secrets a git source may authenticate with, named as Docker's frontend names them."""
 
 _DIGEST = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
 _DIGEST_HEX_LENGTH = {"sha256": 64, "sha384": 96, "sha512": 128}
@@ -81,7 +76,7 @@ def lower_copy_like(
     actions: list[Copy] = []
     paths = set(st.context_paths)
     for src in sources:
-        git = gitref.parse(src)
+        git = _git_ref(src)
         if git is not None:
             if add is None:
                 raise DockerfileError("source can't be a git ref for COPY")
@@ -140,7 +135,7 @@ def _is_http(src: str) -> bool:
 def _check_checksum_sources(sources: list[str]) -> None:
     if len(sources) != 1:
         raise DockerfileError("checksum can't be specified for multiple sources")
-    if not _is_http(sources[0]) and gitref.parse(sources[0]) is None:
+    if not _is_http(sources[0]) and _git_ref(sources[0]) is None:
         raise DockerfileError("checksum requires HTTP(S) or Git sources")
 
 
@@ -223,9 +218,7 @@ def _http_copy(ctx: StageContext, src: str, checksum: str, unpack: bool, plan: _
     )
 
 
-def _git_copy(
-    ctx: StageContext, node: ast.Add, git: gitref.GitRef, checksum: str, plan: _Plan
-) -> Copy:
+def _git_copy(ctx: StageContext, node: ast.Add, git: GitRef, checksum: str, plan: _Plan) -> Copy:
     keep = node.keep_git_dir
     if keep is not None and git.keep_git_dir is not None and keep != git.keep_git_dir:
         raise DockerfileError("inconsistent keep-git-dir configuration")
@@ -233,11 +226,9 @@ def _git_copy(
         keep = git.keep_git_dir
     if checksum and git.checksum and checksum != git.checksum:
         raise DockerfileError(f"checksum mismatch {go_quote(checksum)} != {go_quote(git.checksum)}")
-    state = llb.git(
-        git.identifier,
-        git_attrs(ctx, git, bool(keep), checksum or git.checksum),
-        meta=OpMeta(name=plan.meta.name),
-    )
+    check_git_caps(ctx, git, bool(keep), checksum or git.checksum)
+    ref = replace(git, keep_git_dir=bool(keep), checksum=checksum or git.checksum, mtime="")
+    state = git_source(ref, meta=OpMeta(name=plan.meta.name))
     return Copy(
         state.output,
         "/",
@@ -249,27 +240,28 @@ def _git_copy(
     )
 
 
-def git_attrs(ctx: StageContext, git: gitref.GitRef, keep: bool, checksum: str) -> dict[str, str]:
-    """The git source's attrs; each option the engine lacks fails as it would there."""
+def check_git_caps(ctx: StageContext, git: GitRef, keep: bool, checksum: str) -> None:
+    """Fail as an engine without a cap the git source needs would fail."""
     _require(ctx, caps.SOURCE_GIT, "ADD of a git repository")
-    attrs = {**GIT_AUTH_ATTRS, "git.fullurl": git.remote}
     if git.subdir:
         _require(ctx, caps.SOURCE_GIT_SUBDIR, "a git subdirectory", "subdir not supported yet")
     if keep:
         _require(ctx, caps.SOURCE_GIT_KEEP_GIT_DIR, "--keep-git-dir")
-        attrs["git.keepgitdir"] = "true"
-    if git.scheme == "ssh":
-        attrs["git.mountsshsock"] = "default"
     if checksum:
         _require(ctx, caps.SOURCE_GIT_CHECKSUM, "a git checksum")
-        attrs["git.checksum"] = checksum
     if git.submodules is False:
         _require(ctx, caps.SOURCE_GIT_SKIP_SUBMODULES, "submodules=false")
-        attrs["git.skipsubmodules"] = "true"
     if git.fetch_by_commit:
         _require(ctx, caps.SOURCE_GIT_FETCH_BY_COMMIT, "fetch-by-commit")
-        attrs["git.fetchbycommit"] = "true"
-    return attrs
+
+
+def _git_ref(src: str) -> GitRef | None:
+    """The repository an ADD source names; ``github.com/...`` is a path here, not a repo."""
+    try:
+        git = parse_git_ref(src)
+    except GitRefError as exc:
+        raise DockerfileError(str(exc)) from None
+    return None if git is None or git.bare else git
 
 
 def _inline_copy(ctx: StageContext, doc: ast.Heredoc, st: StageState, plan: _Plan) -> Copy:

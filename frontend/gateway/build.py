@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import structlog
 
@@ -25,6 +25,8 @@ from frontend.gateway.errors import (
     unsupported_subrequest_status,
 )
 from frontend.gateway.options import GatewayEnv, cache_imports_from_opts, read_gateway_env
+from frontend.gotext import go_bool
+from frontend.llb import caps, git
 from frontend.llb import state as llb
 from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import OpMeta, Output
@@ -37,6 +39,7 @@ log = structlog.get_logger()
 
 DEFAULT_FILENAME = "Dockerfile"
 DESCRIBE = "frontend.subrequests.describe"
+KEEP_GIT_DIR_OPT = "build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR"
 _HOST_PLATFORM = Platform("linux", "amd64")
 
 
@@ -107,16 +110,28 @@ def _import_compiler() -> None:
 
 
 def load_dockerfile(bridge: Bridge, env: GatewayEnv) -> LoadedDockerfile:
-    """Read the Dockerfile (and ``.dockerignore``) from the client, in parallel."""
+    """Read the Dockerfile from the client, a Git repository or a download."""
     opts = env.opts
     filename = opts.get("filename", "") or DEFAULT_FILENAME
-    local_name = opts.get("dockerfilekey", "") or "dockerfile"
-    context_name = opts.get("contextkey", "") or "context"
-    context_value = opts.get(context_name, "")
-    if remote.is_git_url(context_value):
-        raise DockerfileError(f"Git build contexts are not supported yet: {context_value}")
+    context_value = opts.get(opts.get("contextkey", "") or "context", "")
+    try:
+        repository = git.parse_git_ref(context_value)
+    except git.GitRefError as exc:
+        raise DockerfileError(f"invalid git context {context_value}: {exc}") from None
+    if repository is not None:
+        return _load_from_git(bridge, env, repository, context_value, filename)
     if remote.is_http_url(context_value):
         return _load_from_url(bridge, context_value, filename)
+    return _load_local(bridge, env, filename)
+
+
+def _load_local(
+    bridge: Bridge, env: GatewayEnv, filename: str, context: llb.State | None = None
+) -> LoadedDockerfile:
+    """The Dockerfile from the client; with the client's context, its ``.dockerignore``
+    too (``<Dockerfile>.dockerignore`` first), read in parallel."""
+    local_name = env.opts.get("dockerfilekey", "") or "dockerfile"
+    context_name = env.opts.get("contextkey", "") or "context"
     follow = [filename, filename + ".dockerignore"]
     lowercase = _lowercase_name(filename)
     if lowercase:
@@ -129,6 +144,9 @@ def load_dockerfile(bridge: Bridge, env: GatewayEnv) -> LoadedDockerfile:
         meta=OpMeta(name=f"[internal] load build definition from {filename}"),
     )
     definition = _marshal(bridge, source.output)
+    if context is not None:
+        data = _read_dockerfile(bridge, bridge.solve(definition), filename)
+        return LoadedDockerfile(filename, data, definition, (), remote_context=context)
     ignore_source = llb.local(
         context_name,
         session_id=env.session_id,
@@ -141,16 +159,40 @@ def load_dockerfile(bridge: Bridge, env: GatewayEnv) -> LoadedDockerfile:
             _read_optional, bridge, _marshal(bridge, ignore_source.output), ".dockerignore"
         )
         ref = bridge.solve(definition)
-        data = _read_ref_optional(bridge, ref, filename)
-        if data is None and lowercase:
-            data = _read_ref_optional(bridge, ref, lowercase)
-        if data is None:
-            raise DockerfileError(f"failed to read dockerfile: open {filename}: no such file")
+        data = _read_dockerfile(bridge, ref, filename)
         own_ignore = _read_ref_optional(bridge, ref, filename + ".dockerignore")
         default_ignore = ignored.result()
     ignore = own_ignore if own_ignore is not None else default_ignore
     excludes = parse_dockerignore(ignore) if ignore else ()
     return LoadedDockerfile(filename, data, definition, excludes)
+
+
+def _load_from_git(
+    bridge: Bridge, env: GatewayEnv, repository: git.GitRef, url: str, filename: str
+) -> LoadedDockerfile:
+    """The context is a checkout of ``repository``, and so is the Dockerfile's source
+    unless ``dockerfilekey`` names a local one.
+
+    As with Docker's frontend, a ``.dockerignore`` does not filter a Git context,
+    and ``.git`` is left out unless the build arg BUILDKIT_CONTEXT_KEEP_GIT_DIR
+    (or the URL's ``keep-git-dir``) asks for it.
+    """
+    if _go_bool_or_false(env.opts.get(KEEP_GIT_DIR_OPT, "")):
+        repository = replace(repository, keep_git_dir=True)
+    engine = _engine_caps(bridge)
+    missing = [cap for cap in repository.required_caps() if not engine.supports(cap)]
+    if missing:
+        subdir = caps.SOURCE_GIT_SUBDIR in missing
+        hint = " (a subdir needs BuildKit 0.9 or later)" if subdir else ""
+        raise DockerfileError(
+            f"git context {url} needs LLB caps this engine lacks: {', '.join(missing)}{hint}"
+        )
+    context = git.git_source(repository, meta=OpMeta(name=f"[internal] load git source {url}"))
+    if "dockerfilekey" in env.opts:
+        return _load_local(bridge, env, filename, context)
+    definition = _marshal(bridge, context.output)
+    data = _read_dockerfile(bridge, bridge.solve(definition), filename)
+    return LoadedDockerfile(filename, data, definition, (), remote_context=context)
 
 
 def _load_from_url(bridge: Bridge, url: str, filename: str) -> LoadedDockerfile:
@@ -171,12 +213,7 @@ def _load_from_url(bridge: Bridge, url: str, filename: str) -> LoadedDockerfile:
     else:
         context, filename = downloaded, remote.DOWNLOADED
         definition = _marshal(bridge, downloaded.output)
-    data = _read_ref_optional(bridge, ref, filename)
-    lowercase = _lowercase_name(filename)
-    if data is None and lowercase:
-        data = _read_ref_optional(bridge, ref, lowercase)
-    if data is None:
-        raise DockerfileError(f"failed to read dockerfile: open {filename}: no such file")
+    data = _read_dockerfile(bridge, ref, filename)
     return LoadedDockerfile(filename, data, definition, (), remote_context=context)
 
 
@@ -249,6 +286,28 @@ def _lowercase_name(filename: str) -> str:
     if base != DEFAULT_FILENAME:
         return ""
     return f"{head}/{base.lower()}" if head else base.lower()
+
+
+def _read_dockerfile(bridge: Bridge, ref: str, filename: str) -> bytes:
+    """``filename`` in ``ref``, else its lowercase form (``dockerfile``) as Docker allows."""
+    try:
+        return bridge.read_file(ref, filename)
+    except BridgeError as exc:
+        failure = exc.details
+    lowercase = _lowercase_name(filename)
+    data = _read_ref_optional(bridge, ref, lowercase) if lowercase else None
+    if data is not None:
+        return data
+    if "no such file" in failure:
+        failure = f"open {filename}: no such file"
+    raise DockerfileError(f"failed to read dockerfile: {failure}")
+
+
+def _go_bool_or_false(text: str) -> bool:
+    try:
+        return go_bool(text)
+    except ValueError:
+        return False
 
 
 def _read_optional(bridge: Bridge, definition: pb.Definition, path: str) -> bytes | None:

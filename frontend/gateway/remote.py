@@ -5,7 +5,8 @@ reach the frontend as the option ``context=<URL>`` (the engine serves a tar
 from stdin under a URL of its own). The engine downloads it as an HTTP source
 holding one file, ``context``. When that file is an archive (tar, gzip, bzip2
 or xz), the context is its unpacked tree; otherwise the file itself is the
-Dockerfile, and the context is the download.
+Dockerfile, and the context is the download. A URL that names a Git
+repository (``frontend.llb.git``) is a Git context instead.
 """
 
 from __future__ import annotations
@@ -23,15 +24,6 @@ _HTTP = re.compile(r"^https?://")
 _COMPRESSED = (b"BZh", b"\x1f\x8b\x08", b"\xfd7zXZ\x00")
 HEAD_BYTES = 1024
 """How much of the download decides whether it is an archive."""
-
-
-def is_git_url(value: str) -> bool:
-    """Whether ``value`` names a Git repository as Docker recognises one."""
-    if value.startswith(("git://", "git@", "github.com/")):
-        return True
-    if _HTTP.match(value):
-        return value.split("#", 1)[0].endswith(".git")
-    return False
 
 
 def is_http_url(value: str) -> bool:

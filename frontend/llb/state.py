@@ -154,12 +154,6 @@ def http(url: str, *, filename: str = "", checksum: str = "", meta: OpMeta = NO_
     return State(output=Output(op))
 
 
-def git(identifier: str, attrs: Mapping[str, str], *, meta: OpMeta = NO_META) -> State:
-    """A ``git://`` source: ``identifier`` is ``host/path[#ref[:subdir]]``."""
-    op = SourceOp(f"git://{identifier}", attrs=tuple(sorted(attrs.items())), meta=meta)
-    return State(output=Output(op))
-
-
 def merge(layers: Iterable[State], *, meta: OpMeta = NO_META) -> State:
     """Stack the filesystems of ``layers``; scratch layers drop out, as in Go's ``llb.Merge``.
 

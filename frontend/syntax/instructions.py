@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from frontend.errors import DockerfileError
 from frontend.gotext import SPACE as GO_SPACE
-from frontend.gotext import go_quote, time_quote
+from frontend.gotext import go_bool, go_quote, time_quote
 from frontend.syntax import ast
 from frontend.syntax.nodes import Node
 
@@ -77,15 +77,6 @@ def _same_start(word: str, options: list[str], least: int = 3) -> str | None:
 
 def _did_you_mean(match: str | None, prefix: str = "") -> str:
     return f" (did you mean {prefix}{match}?)" if match else ""
-
-
-def _go_bool(text: str) -> bool:
-    """Go's ``strconv.ParseBool``."""
-    if text in ("1", "t", "T", "TRUE", "true", "True"):
-        return True
-    if text in ("0", "f", "F", "FALSE", "false", "False"):
-        return False
-    raise ValueError(text)
 
 
 class _NumError(ValueError):
@@ -332,7 +323,7 @@ def _word(attr: str) -> Callable[[_MountDraft, str, str], None]:
 
 def _bool_value(key: str, value: str) -> bool:
     try:
-        return _go_bool(value)
+        return go_bool(value)
     except ValueError:
         raise _Invalid(f"invalid value for {key}: {value}") from None
 

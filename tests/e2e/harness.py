@@ -11,12 +11,14 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
+import http.server
 import json
 import os
 import re
 import subprocess
 import tarfile
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -256,6 +258,83 @@ def build_fails(
 
 def _tail(text: str, lines: int = 60) -> str:
     return "\n".join(text.splitlines()[-lines:])
+
+
+def run_remote_build(
+    source: str | bytes,
+    *,
+    options: Mapping[str, str] | None = None,
+    build_args: Mapping[str, str] | None = None,
+) -> Build:
+    """``docker build`` from a URL (str) or a tar on stdin (bytes); never raises."""
+    with tempfile.TemporaryDirectory(prefix="pyfrontend-e2e-") as tmp:
+        iidfile = Path(tmp, "iid")
+        cmd = [DOCKER, "build", "--progress=plain", "--iidfile", str(iidfile)]
+        for flag, value in (options or {}).items():
+            cmd += [flag, value]
+        for key, value in (build_args or {}).items():
+            cmd += ["--build-arg", f"{key}={value}"]
+        stdin = source if isinstance(source, bytes) else None
+        proc = subprocess.run(
+            [*cmd, "-" if stdin is not None else str(source)],
+            input=stdin,
+            capture_output=True,
+            env=docker_env(),
+            timeout=BUILD_TIMEOUT,
+            check=False,
+        )
+        log = (proc.stdout + proc.stderr).decode(errors="replace")
+        if proc.returncode != 0:
+            return Build(proc.returncode, None, log)
+        image = iidfile.read_text().strip()
+    remove_at_session_end(image)
+    return Build(0, image, log)
+
+
+def build_remote(
+    source: str | bytes,
+    images: list[str],
+    *,
+    options: Mapping[str, str] | None = None,
+    build_args: Mapping[str, str] | None = None,
+) -> str:
+    """Like ``run_remote_build``, but the image id (also appended to ``images``);
+    fails the test with the build log when the build fails."""
+    result = run_remote_build(source, options=options, build_args=build_args)
+    if not result.ok or result.image is None:
+        raise AssertionError(f"build failed ({result.returncode}):\n{result.log[-4000:]}")
+    images.append(result.image)
+    return result.image
+
+
+class StaticServer:
+    """Serves the files under ``root`` on 127.0.0.1 (the engine fetches from the host)."""
+
+    def __init__(self, root: Path) -> None:
+        handler = functools.partial(_QuietHandler, directory=str(root))
+        self.root = root
+        self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    def url(self, name: str, data: bytes) -> str:
+        """Serve ``data`` as ``name``; its URL."""
+        (self.root / name).write_bytes(data)
+        return f"{self.base_url}/{name}"
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+        pass
 
 
 # --------------------------------------------------------------------------- snapshots

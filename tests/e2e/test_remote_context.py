@@ -7,28 +7,22 @@ that the test runs itself (the engine fetches from the host's network).
 
 from __future__ import annotations
 
-import functools
-import http.server
 import io
-import subprocess
 import tarfile
 import tempfile
-import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from .harness import (
-    BUILD_TIMEOUT,
     CONTEXT_MTIME,
-    DOCKER,
     Frontend,
+    StaticServer,
     assert_same_image,
+    build_remote,
     docker,
-    docker_env,
     dockerfile_for,
-    remove_at_session_end,
 )
 
 pytestmark = pytest.mark.e2e
@@ -61,66 +55,14 @@ def context_tar(dockerfile: str, name: str = "Dockerfile", *, gzip: bool = False
     return buf.getvalue()
 
 
-class _Server:
-    """Serves files from a directory on 127.0.0.1 for the length of the tests."""
-
-    def __init__(self, root: Path) -> None:
-        handler = functools.partial(_QuietHandler, directory=str(root))
-        self.root = root
-        self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-        self._thread.start()
-
-    def url(self, name: str, data: bytes) -> str:
-        (self.root / name).write_bytes(data)
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/{name}"
-
-    def close(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
-        pass
-
-
 @pytest.fixture(scope="module")
-def server() -> Iterator[_Server]:
+def server() -> Iterator[StaticServer]:
     with tempfile.TemporaryDirectory(prefix="pyfrontend-e2e-http-") as tmp:
-        srv = _Server(Path(tmp))
+        srv = StaticServer(Path(tmp))
         try:
             yield srv
         finally:
             srv.close()
-
-
-def build_remote(
-    source: str | bytes, images: list[str], *, options: Mapping[str, str] | None = None
-) -> str:
-    """``docker build`` from a URL (str) or from a tar on stdin (bytes); the image id."""
-    with tempfile.TemporaryDirectory(prefix="pyfrontend-e2e-") as tmp:
-        iidfile = Path(tmp, "iid")
-        cmd = [DOCKER, "build", "--progress=plain", "--iidfile", str(iidfile)]
-        for flag, value in (options or {}).items():
-            cmd += [flag, value]
-        stdin = source if isinstance(source, bytes) else None
-        proc = subprocess.run(
-            [*cmd, "-" if stdin is not None else str(source)],
-            input=stdin,
-            capture_output=True,
-            env=docker_env(),
-            timeout=BUILD_TIMEOUT,
-            check=False,
-        )
-        if proc.returncode != 0:
-            log = (proc.stdout + proc.stderr).decode(errors="replace")
-            raise AssertionError(f"build failed ({proc.returncode}):\n{log[-4000:]}")
-        image = iidfile.read_text().strip()
-    images.append(image)
-    remove_at_session_end(image)
-    return image
 
 
 @pytest.fixture
@@ -152,7 +94,7 @@ def test_tar_on_stdin_with_another_dockerfile_name(images: list[str]) -> None:
     )
 
 
-def test_gzipped_archive_at_a_url(server: _Server, images: list[str]) -> None:
+def test_gzipped_archive_at_a_url(server: StaticServer, images: list[str]) -> None:
     builtin, ours = both(lambda text: context_tar(text, gzip=True))
     assert isinstance(builtin, bytes) and isinstance(ours, bytes)
     expected = build_remote(server.url("builtin.tar.gz", builtin), images)
@@ -160,7 +102,7 @@ def test_gzipped_archive_at_a_url(server: _Server, images: list[str]) -> None:
     assert_same_image(expected, actual)
 
 
-def test_dockerfile_at_a_url(server: _Server, images: list[str]) -> None:
+def test_dockerfile_at_a_url(server: StaticServer, images: list[str]) -> None:
     text = "FROM busybox\nCOPY context /downloaded\nRUN wc -c /downloaded > /size\n"
     builtin, ours = (dockerfile_for(text, f).encode() for f in ("builtin", "ours"))
     expected = build_remote(server.url("Dockerfile.builtin", builtin), images)

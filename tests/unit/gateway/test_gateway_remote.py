@@ -45,22 +45,6 @@ def test_other_downloads_are_dockerfiles(data: bytes) -> None:
     assert not remote.is_archive(data)
 
 
-@pytest.mark.parametrize(
-    ("value", "git"),
-    [
-        ("git://host/repo", True),
-        ("git@github.com:o/r.git", True),
-        ("github.com/o/r", True),
-        ("https://host/o/r.git#main:sub", True),
-        ("https://host/ctx.tar.gz", False),
-        ("http://build-context-abc", False),
-        ("", False),
-    ],
-)
-def test_git_urls(value: str, git: bool) -> None:
-    assert remote.is_git_url(value) is git
-
-
 def build(opts: dict[str, str], files: dict[str, bytes]) -> FakeBridge:
     fake = FakeBridge(files=files)
     with serve(fake) as server:
@@ -96,10 +80,3 @@ def test_a_downloaded_dockerfile_is_the_dockerfile_and_the_context() -> None:
     assert ret is not None and ret.HasField("result"), ret
     assert json.loads(ret.result.metadata["containerimage.config"])["config"]["Cmd"] == ["x"]
     assert _sources(fake) == {"https://example.com/Dockerfile"}
-
-
-def test_git_context_is_a_clear_error_for_now() -> None:
-    fake = build({"context": "git://host/repo"}, {})
-    ret = fake.return_request
-    assert ret is not None and ret.HasField("error")
-    assert "Git build contexts are not supported yet" in ret.error.message
