@@ -6,6 +6,8 @@ starts our image). Commands for people:
   pyfrontend parse [--format json] FILE...   how Dockerfiles parse
   pyfrontend llb [--format text|json|pb] [--target T] [--build-arg K=V] FILE
                                              the LLB a Dockerfile compiles to
+  pyfrontend check [--format text|json] [--target T] [--build-arg K=V] FILE...
+                                             the build checks' warnings
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ def main(argv: list[str] | None = None) -> int:
         from frontend.compiler.preview import main as llb_main
 
         return llb_main(args[1:])
+    if args[0] == "check":
+        from frontend.compiler.lint import main as check_main
+
+        return check_main(args[1:])
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -55,16 +55,36 @@ class DockerfileError(Exception):
 
 @dataclass(frozen=True)
 class DockerfileWarning:
-    """Something that builds but is likely not what the author meant."""
+    """Something that builds but is likely not what the author meant.
+
+    A build check's warning also names its ``rule`` (with the rule's ``url``
+    and ``description``); ``end_line`` is the last line it is about.
+    """
 
     message: str
     line: int
     column: int = 1
     source_line: str | None = None
     filename: str = "Dockerfile"
+    rule: str = ""
+    url: str = ""
+    description: str = ""
+    end_line: int = 0
+
+    @property
+    def short(self) -> str:
+        """One line as builds show it: ``Rule: message (line N)`` for a check."""
+        if not self.rule:
+            return self.message
+        return f"{self.rule}: {self.message}" + (f" (line {self.line})" if self.line > 0 else "")
+
+    @property
+    def last_line(self) -> int:
+        return max(self.end_line, self.line)
 
     def __str__(self) -> str:
-        return f"{_where(self.filename, self.line, self.column)}: warning: {self.message}"
+        what = f"{self.rule}: {self.message}" if self.rule else self.message
+        return f"{_where(self.filename, self.line, self.column)}: warning: {what}"
 
     def render(self) -> str:
         """The message with the line it is about and a caret under the column."""

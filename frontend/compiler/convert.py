@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from frontend.compiler import reference
@@ -29,6 +29,7 @@ from frontend.llb.marshal import SourceFile, marshal
 from frontend.llb.platform import Platform, default_path
 from frontend.pb import ops_pb2 as pb
 from frontend.semantics import stages as sem
+from frontend.semantics.checks import StageBase
 from frontend.syntax import ast, parse
 
 
@@ -45,6 +46,8 @@ class CompileResult:
     definition: pb.Definition
     image: Image
     plan: sem.BuildPlan
+    bases: Mapping[int, StageBase] = field(default_factory=dict)
+    """What the build checks need of each lowered stage's base image."""
 
     @property
     def config_json(self) -> bytes:
@@ -58,6 +61,7 @@ class _Base:
     state: llb.State
     image: Image
     platform: Platform
+    checked: StageBase = StageBase()
 
 
 def compile_dockerfile(
@@ -67,7 +71,7 @@ def compile_dockerfile(
     *,
     source: SourceFile | None = None,
 ) -> CompileResult:
-    """Lower the stages ``options.target`` needs into one Definition."""
+    """Lower the stages ``options.target`` needs (or all) into one Definition."""
     plan = sem.plan(
         dockerfile,
         target=options.target,
@@ -75,6 +79,8 @@ def compile_dockerfile(
         build_platform=options.build_platform,
         target_platform=options.target_platform,
     )
+    if options.all_stages:
+        plan = replace(plan, reachable=frozenset(range(len(plan.stages))))
     bases = _resolve_bases(plan, options, resolve)
     context = Deferred()
     context_state = llb.State(output=Output(context))
@@ -109,7 +115,8 @@ def compile_dockerfile(
     context.bind(_context_source(options, done.values()))
     image = _finalize_image(target.image, options)
     definition = marshal(target.llb.output, source=source, oneof_last=options.llb_caps.oneof_last)
-    return CompileResult(definition=definition, image=image, plan=plan)
+    checked = {i: base.checked for i, base in bases.items()}
+    return CompileResult(definition=definition, image=image, plan=plan, bases=checked)
 
 
 def _dependency_order(plan: sem.BuildPlan) -> list[int]:
@@ -164,7 +171,9 @@ def _resolve_bases(
             continue
         platform = stage.platform or options.target_platform
         if stage.base_name == sem.SCRATCH:
-            bases[i] = _Base(llb.scratch(platform), empty_image(options.target_platform), platform)
+            empty = empty_image(options.target_platform)
+            checked = StageBase(os=platform.os, name=stage.base_name)
+            bases[i] = _Base(llb.scratch(platform), empty, platform, checked)
         else:
             wanted.append((i, _normalize(stage.base_name, stage.from_), platform))
 
@@ -201,8 +210,20 @@ def _resolve_bases(
             )
             mode = options.image_resolve_mode
             state = llb.image(pinned, platform=platform, resolve_mode=mode, meta=meta)
-        bases[i] = _Base(state, image, platform)
+        bases[i] = _Base(state, image, platform, _checked(stage, image, platform))
     return bases
+
+
+def _checked(stage: sem.Stage, image: Image, platform: Platform) -> StageBase:
+    actual = None if image.is_scratch else Platform(image.os, image.architecture, image.variant)
+    return StageBase(
+        env=image.config.env,
+        shell=image.config.shell,
+        os=image.os or platform.os,
+        name=stage.base_name,
+        expected=platform,
+        actual=actual,
+    )
 
 
 def _detect_platform(image: Image, target: Platform, build: Platform) -> Platform:

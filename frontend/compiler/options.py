@@ -37,6 +37,8 @@ class BuildOptions:
     """What the engine supports; lowering degrades (or refuses) per missing cap."""
     remote_context: State | None = None
     """The build context when it is a download rather than the client's directory."""
+    all_stages: bool = False
+    """Lower every stage, not only those the target needs (for the build checks)."""
 
     @classmethod
     def from_opts(

@@ -57,7 +57,8 @@ def compile_offline(data: bytes, filename: str, opts: Mapping[str, str]) -> Comp
     return result
 
 
-def _options(args: argparse.Namespace) -> dict[str, str]:
+def options_from_args(args: argparse.Namespace) -> dict[str, str]:
+    """Frontend options from ``--target``, ``--platform`` and ``--build-arg``."""
     opts = {"target": args.target, "platform": args.platform}
     for item in args.build_arg:
         name, sep, value = item.partition("=")
@@ -89,7 +90,7 @@ def main(argv: list[str]) -> int:
         print(f"{args.file}: {exc.strerror}", file=sys.stderr)
         return 1
     try:
-        result = compile_offline(data, args.file, _options(args))
+        result = compile_offline(data, args.file, options_from_args(args))
     except DockerfileError as exc:
         print(exc.render(), file=sys.stderr)
         return 1

@@ -213,23 +213,36 @@ class Bridge:
         message: str,
         *,
         info: ops_pb2.SourceInfo | None = None,
-        lines: Sequence[int] = (),
+        ranges: Sequence[tuple[int, int]] = (),
+        detail: Sequence[str] = (),
+        url: str = "",
         level: int = 1,
     ) -> bool:
         """Show a warning with the build's progress, tied to ``vertex`` (an op digest)
-        and to 1-based ``lines`` of ``info``'s file.
+        and to 1-based ``(start, end)`` line ranges of ``info``'s file; ``detail``
+        lines and a documentation ``url`` go with it.
 
         Only engines with the ``gateway.warnings`` cap (BuildKit 0.10 and later)
         take one; returns whether it was sent.
         """
         if self.caps is None or not self.caps.supports(CAP_WARNINGS):
             return False
-        req = gateway_pb2.WarnRequest(digest=vertex, level=level, short=message.encode())
+        req = gateway_pb2.WarnRequest(
+            digest=vertex,
+            level=level,
+            short=message.encode(),
+            detail=[d.encode() for d in detail],
+            url=url,
+        )
         if info is not None:
             req.info.CopyFrom(info)
-        for line in lines:
-            position = ops_pb2.Position(line=line, character=0)
-            req.ranges.append(ops_pb2.Range(start=position, end=position))
+        for start, end in ranges:
+            req.ranges.append(
+                ops_pb2.Range(
+                    start=ops_pb2.Position(line=start, character=0),
+                    end=ops_pb2.Position(line=end, character=0),
+                )
+            )
         self._call("Warn", self._stub.Warn, req)
         return True
 

@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -35,11 +36,15 @@ from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
 from frontend.pb import status_pb2
 
+if TYPE_CHECKING:
+    from frontend.compiler.convert import ImageResolver
+
 log = structlog.get_logger()
 
 DEFAULT_FILENAME = "Dockerfile"
 DESCRIBE = "frontend.subrequests.describe"
 KEEP_GIT_DIR_OPT = "build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR"
+LINT = "frontend.lint"
 _HOST_PLATFORM = Platform("linux", "amd64")
 
 
@@ -72,6 +77,9 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
         if loaded is None:
             return
         log.info("dockerfile_loaded", ms=elapsed_ms())
+        if env.opts.get("requestid") == LINT:
+            bridge.return_result(None, lint(bridge, env, loaded))
+            return
         ref, config = build(bridge, env, loaded)
         bridge.return_result(ref, {"containerimage.config": config})
         log.info("returned", ms=elapsed_ms())
@@ -95,7 +103,7 @@ def _ping_and_load(bridge: Bridge, env: GatewayEnv) -> LoadedDockerfile | None:
     """Ping, then read the Dockerfile; a subrequest is answered here (None)."""
     bridge.ping()
     request = env.opts.get("requestid", "")
-    if request:
+    if request and request != LINT:
         _subrequest(bridge, request)
         return None
     return load_dockerfile(bridge, env)
@@ -225,27 +233,19 @@ def _warn(bridge: Bridge, loaded: LoadedDockerfile, warnings: Sequence[Dockerfil
     vertex = digest_of(defs[0])  # the source op that loaded the Dockerfile
     info = pb.SourceInfo(filename=loaded.filename, data=loaded.data, definition=loaded.definition)
     for warning in warnings:
-        log.warning("dockerfile_warning", warning=str(warning))
-        bridge.warn(vertex, warning.message, info=info, lines=[warning.line])
+        log.warning("dockerfile_warning", warning=str(warning), url=warning.url or None)
+        bridge.warn(
+            vertex,
+            warning.short,
+            info=info,
+            ranges=[(warning.line, warning.last_line)],
+            detail=[warning.description] if warning.description else [],
+            url=warning.url,
+        )
 
 
-def build(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> tuple[str, bytes]:
-    """Compile and solve; returns the result ref and the image config JSON."""
-    from frontend.compiler.convert import compile_dockerfile
-    from frontend.compiler.options import BuildOptions
-    from frontend.semantics.lint import plan_warnings
-    from frontend.syntax import parse
-
-    dockerfile = parse(loaded.data, filename=loaded.filename)
-    _warn(bridge, loaded, dockerfile.warnings)
-    options = BuildOptions.from_opts(
-        env.opts,
-        build_platform=env.build_platform or _HOST_PLATFORM,
-        session_id=env.session_id,
-        excludes=loaded.excludes,
-        llb_caps=_engine_caps(bridge),
-        remote_context=loaded.remote_context,
-    )
+def _resolver(bridge: Bridge) -> ImageResolver:
+    """Base image configs from the engine; a failure is the Dockerfile's error."""
 
     def resolve(
         ref: str, *, platform: Platform, resolve_mode: str, log_name: str
@@ -257,10 +257,55 @@ def build(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> tuple[st
         except BridgeError as exc:
             raise DockerfileError(f"failed to resolve image {ref}: {exc.details}") from None
 
-    result = compile_dockerfile(
-        dockerfile, options, resolve, source=SourceFile(loaded.filename, loaded.data)
+    return resolve
+
+
+def lint(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> dict[str, bytes]:
+    """The ``frontend.lint`` subrequest: the checks of every stage, as result metadata."""
+    from frontend.compiler.lint import lint_dockerfile
+    from frontend.semantics.check_report import go_json, results_json, results_text
+
+    report = lint_dockerfile(
+        loaded.data,
+        loaded.filename,
+        env.opts,
+        _resolver(bridge),
+        build_platform=env.build_platform or _HOST_PLATFORM,
+        excludes=loaded.excludes,
+        llb_caps=_engine_caps(bridge),
     )
-    _warn(bridge, loaded, plan_warnings(result.plan, loaded.filename))
+    log.info("linted", warnings=len(report.warnings), error=str(report.error or "") or None)
+    return {
+        "result.json": go_json(results_json(report)).encode(),
+        "result.txt": results_text(report).encode(),
+        "result.statuscode": str(report.status).encode(),
+        "version": b"1.0.0",
+    }
+
+
+def build(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> tuple[str, bytes]:
+    """Compile, check and solve; returns the result ref and the image config JSON."""
+    from frontend.compiler.convert import compile_dockerfile
+    from frontend.compiler.lint import ignore_matcher
+    from frontend.compiler.options import BuildOptions
+    from frontend.semantics.check_rules import check_config, lint_error
+    from frontend.semantics.checks import CheckContext, run_checks
+    from frontend.syntax import parse
+
+    dockerfile = parse(loaded.data, filename=loaded.filename)
+    _warn(bridge, loaded, dockerfile.warnings)
+    check = check_config(dockerfile.directives, env.opts)
+    options = BuildOptions.from_opts(
+        env.opts,
+        build_platform=env.build_platform or _HOST_PLATFORM,
+        session_id=env.session_id,
+        excludes=loaded.excludes,
+        llb_caps=_engine_caps(bridge),
+        remote_context=loaded.remote_context,
+    )
+    result = compile_dockerfile(
+        dockerfile, options, _resolver(bridge), source=SourceFile(loaded.filename, loaded.data)
+    )
     log.info(
         "compiled",
         ms=elapsed_ms(),
@@ -268,6 +313,20 @@ def build(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> tuple[st
         reachable=sorted(result.plan.reachable),
         ops=len(getattr(result.definition, "def")),
     )
+    context = CheckContext(
+        check,
+        options.build_platform,
+        options.target_platform,
+        options.build_args,
+        bases=result.bases,
+        ignore=ignore_matcher(loaded.excludes),
+        filename=loaded.filename,
+    )
+    warnings = run_checks(dockerfile, result.plan, context)
+    _warn(bridge, loaded, warnings)
+    failure = lint_error(warnings, check)
+    if failure:
+        raise DockerfileError(failure)
     ref = bridge.solve(result.definition, cache_imports=cache_imports_from_opts(env.opts))
     return ref, result.config_json
 

@@ -49,6 +49,9 @@ def parse(source: str | bytes, filename: str = "Dockerfile") -> ast.Dockerfile:
             instructions=tuple(to_instruction(n) for n in nodes),
             escape=escape,
             warnings=tuple(replace(w, filename=filename) for w in warnings),
+            empty_continuations=tuple(
+                n.empty_continuation_line for n in nodes if n.empty_continuation_line
+            ),
         )
 
     return _with_filename(run, filename)

@@ -54,6 +54,8 @@ class Instruction:
     location: Location
     original: str
     flags: tuple[Flag, ...] = ()
+    comments: tuple[str, ...] = field(default=(), compare=False)
+    """The comment lines right above (a ``# check=`` among them tunes checks here)."""
 
     @property
     def keyword(self) -> str:
@@ -196,6 +198,8 @@ class Add(Instruction):
 @dataclass(frozen=True)
 class Env(Instruction):
     pairs: tuple[KeyValue, ...] = ()
+    legacy_format: bool = False
+    """Written ``ENV KEY value`` (no ``=``)."""
 
 
 @dataclass(frozen=True)
@@ -206,6 +210,8 @@ class Arg(Instruction):
 @dataclass(frozen=True)
 class Label(Instruction):
     pairs: tuple[KeyValue, ...] = ()
+    legacy_format: bool = False
+    """Written ``LABEL key value`` (no ``=``)."""
 
 
 @dataclass(frozen=True)
@@ -277,3 +283,5 @@ class Dockerfile:
     instructions: tuple[Instruction, ...]
     escape: str = "\\"
     warnings: tuple[DockerfileWarning, ...] = ()
+    empty_continuations: tuple[int, ...] = ()
+    """Last lines of the instructions that had a blank line inside a continuation."""

@@ -934,12 +934,16 @@ def _add(req: _Request) -> ast.Instruction:
 
 def _env(req: _Request) -> ast.Instruction:
     flags = req.flags()
-    return ast.Env(req.location, req.node.original, flags.given, pairs=_pairs(req))
+    pairs = _pairs(req)
+    return ast.Env(req.location, req.node.original, flags.given, pairs=pairs,
+                   legacy_format=req.node.legacy_format)  # fmt: skip
 
 
 def _label(req: _Request) -> ast.Instruction:
     flags = req.flags()
-    return ast.Label(req.location, req.node.original, flags.given, pairs=_pairs(req))
+    pairs = _pairs(req)
+    return ast.Label(req.location, req.node.original, flags.given, pairs=pairs,
+                     legacy_format=req.node.legacy_format)  # fmt: skip
 
 
 def _arg(req: _Request) -> ast.Instruction:
@@ -1113,4 +1117,5 @@ def to_instruction(node: Node) -> ast.Instruction:
         hint = _did_you_mean(match or _same_start(written, list(BUILDERS)))
         raise req.error(f"unknown instruction: {written}{hint}")
     with req.at():
-        return builder(req)
+        typed = builder(req)
+    return replace(typed, comments=node.comments) if node.comments else typed

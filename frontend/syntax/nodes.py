@@ -35,6 +35,12 @@ class Node:
     """ONBUILD's nested instruction."""
     column: int = 1
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    comments: tuple[str, ...] = field(default=(), compare=False)
+    """The comment lines right above the instruction (upstream's ``PrevComment``)."""
+    empty_continuation_line: int = field(default=0, compare=False)
+    """Where the logical line ends if it had a blank continuation line, else 0."""
+    legacy_format: bool = field(default=False, compare=False)
+    """ENV/LABEL written ``KEY value``, without ``=``."""
 
     @property
     def sub_cmd(self) -> str | None:

@@ -374,12 +374,22 @@ def node_from_line(line: LogicalLine, escape: str) -> Node:
         value, is_json = SPLITTERS.get(cmd.lower(), _ignore)(rest, escape)
     except _NotStrings:
         raise DockerfileError(NOT_STRINGS, line=line.start_line) from None
+    legacy = cmd.lower() in ("env", "label") and len(value) == 2 and _is_legacy(rest, escape)
     node = Node(cmd.upper(), tuple(flags), value, is_json, line.start_line, line.end_line, text,
-                column=column)  # fmt: skip
+                column=column, legacy_format=legacy)  # fmt: skip
     for cmd, flags, original, col in reversed(outer):
         node = Node(cmd.upper(), tuple(flags), ("",), False, line.start_line, line.end_line,
                     original, sub=node, column=col)  # fmt: skip
+    if line.comments or line.empty_continuation:
+        empty = line.end_line if line.empty_continuation else 0
+        node = replace(node, comments=line.comments, empty_continuation_line=empty)
     return node
+
+
+def _is_legacy(rest: str, escape: str) -> bool:
+    """Whether ENV/LABEL arguments are ``KEY value`` rather than ``KEY=value`` words."""
+    words = parse_words(rest, escape)
+    return bool(words) and "=" not in words[0]
 
 
 def _heredoc_target(node: Node) -> Node | None:

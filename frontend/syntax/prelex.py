@@ -41,6 +41,10 @@ class LogicalLine:
     start_line: int
     end_line: int
     column: int = 1
+    comments: tuple[str, ...] = ()
+    """The comment lines right above, as upstream keeps them (``# check=`` reads them)."""
+    empty_continuation: bool = False
+    """Whether a blank line sat inside the continuation (a check warns about it)."""
 
 
 def decode(source: str | bytes) -> str:
@@ -55,6 +59,14 @@ def _byte_length(line: str) -> int:
         return len(line.encode("utf-8", "surrogateescape"))
     except UnicodeEncodeError:
         return len(line.encode("utf-8", "surrogatepass"))
+
+
+def directive_in_comment(comment: str) -> tuple[str, str] | None:
+    """``(name, value)`` when a comment's text (after ``#``) reads as a parser directive."""
+    match = _DIRECTIVE.match(comment.lstrip(GO_SPACE))
+    if not match or match.group(1).lower() not in _KNOWN_DIRECTIVES:
+        return None
+    return match.group(1).lower(), match.group(2)
 
 
 def _is_comment(line: str) -> bool:
@@ -127,6 +139,8 @@ class Prelexer:
         self.escape = "\\"
         self.warnings: list[DockerfileWarning] = []
         """Comments that look like parser directives but come too late to be one."""
+        self._pending: list[DockerfileWarning] = []
+        """Late ``# check=`` comments: they apply to the next instruction, if one follows."""
 
     @property
     def line(self) -> int:
@@ -141,6 +155,7 @@ class Prelexer:
 
     def __iter__(self) -> Iterator[LogicalLine]:
         lines, limit, reader = self._lines, self._limit, self._reader
+        comments: list[str] = []
         while self._next < limit:
             raw = lines[self._next]
             self._next += 1
@@ -148,24 +163,39 @@ class Prelexer:
             token = raw.lstrip(GO_SPACE)
             column = len(raw) - len(token) + 1
             token = token.rstrip("\r")
-            if not reader.done:
-                self._directive(token, start, column)
+            directive = not reader.done and self._directive(token, start, column)
             if token.startswith("#"):
-                if reader.done and not self._shebang:
-                    self._misplaced_directive(token, start, column)
+                # Upstream's quirk: the text after the line's first character, trimmed.
+                comment = raw[1:].strip(GO_SPACE)
+                if not comment:
+                    comments = []
+                    self._flush_pending()
+                elif not directive:
+                    comments.append(comment)
+                    if reader.done and not self._shebang:
+                        self._misplaced_directive(token, start, column, comment)
                 continue
             text, more = trim_continuation(token, self.escape)
             if not more and not text:
                 continue
             parts = [text]
+            empty = False
             while more and self._next < limit:
                 piece = lines[self._next].rstrip("\r")
                 self._next += 1
-                if not piece.strip(GO_SPACE) or _is_comment(piece):
+                if _is_comment(piece):
+                    continue
+                if not piece.strip(GO_SPACE):
+                    empty = True
                     continue
                 piece, more = trim_continuation(piece, self.escape)
                 parts.append(piece)
-            yield LogicalLine("".join(parts) if len(parts) > 1 else text, start, self._next, column)
+            joined = "".join(parts) if len(parts) > 1 else text
+            self._pending.clear()
+            yield LogicalLine(joined, start, self._next, column, tuple(comments), empty)
+            comments = []
+        self._flush_pending()
+        self.warnings.sort(key=lambda w: w.line)
 
     def read_heredoc(self, doc: Heredoc) -> str | None:
         """The body of ``doc`` up to its terminator line, or None at end of file."""
@@ -186,7 +216,7 @@ class Prelexer:
         """Physical line ``number`` (1-based) as written, without its line ending."""
         return self._lines[number - 1].rstrip("\r") if 0 < number <= len(self._lines) else ""
 
-    def _misplaced_directive(self, token: str, number: int, column: int) -> None:
+    def _misplaced_directive(self, token: str, number: int, column: int, comment: str) -> None:
         match = _DIRECTIVE.match(token[1:].lstrip(GO_SPACE))
         if not match or match.group(1).lower() not in _KNOWN_DIRECTIVES:
             return
@@ -197,9 +227,19 @@ class Prelexer:
             f"'# {name}=' here is a comment, not a parser directive: directives must come "
             "first in the file, before any instruction, comment or blank line"
         )
-        self.warnings.append(DockerfileWarning(message, number, column, self.physical(number)))
+        warning = DockerfileWarning(message, number, column, self.physical(number))
+        applies = directive_in_comment(comment)
+        if name == "check" and applies and applies[0] == "check":
+            self._pending.append(warning)  # a check comment above an instruction is no mistake
+        else:
+            self.warnings.append(warning)
 
-    def _directive(self, token: str, number: int, column: int) -> None:
+    def _flush_pending(self) -> None:
+        self.warnings.extend(self._pending)
+        self._pending.clear()
+
+    def _directive(self, token: str, number: int, column: int) -> bool:
+        """Read a parser directive; whether ``token`` was one."""
         try:
             found = self._reader.feed(token, number)
         except DockerfileError as exc:
@@ -214,6 +254,7 @@ class Prelexer:
                     source_line=self.physical(number),
                 )
             self.escape = found[1]
+        return found is not None
 
 
 def trim_continuation(line: str, escape: str) -> tuple[str, bool]:

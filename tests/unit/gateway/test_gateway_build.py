@@ -21,8 +21,17 @@ CMD ["/hello"]
 """
 
 
-def build(dockerfile: bytes, opts: dict[str, str] | None = None, **files: bytes) -> FakeBridge:
+def build(
+    dockerfile: bytes,
+    opts: dict[str, str] | None = None,
+    *,
+    warnings: bool = False,
+    **files: bytes,
+) -> FakeBridge:
+    """One frontend run; ``warnings``: the engine takes Warn calls."""
+    caps = (*V08_GATEWAY_CAPS, "gateway.warnings") if warnings else V08_GATEWAY_CAPS
     fake = FakeBridge(
+        gateway_caps=caps,
         locals={"dockerfile": {"Dockerfile": dockerfile}, "context": dict(files)},
     )
     with serve(fake) as server:
@@ -134,3 +143,85 @@ def test_no_warn_call_without_the_cap() -> None:
     assert fake.violations == []
     assert fake.count("Warn") == 0
     assert fake.return_request is not None and fake.return_request.HasField("result")
+
+
+WARNS = b"FROM busybox\nENV a b\nCMD echo hi\n"
+
+
+def test_check_warnings_carry_rule_url_and_description() -> None:
+    fake = build(WARNS, warnings=True)
+    assert fake.violations == []
+    legacy, json_args = fake.requests("Warn")
+    assert legacy.short == (  # type: ignore[attr-defined]
+        b'LegacyKeyValueFormat: "ENV key=value" should be used instead of legacy '
+        b'"ENV key value" format (line 2)'
+    )
+    assert legacy.url == (  # type: ignore[attr-defined]
+        "https://docs.docker.com/go/dockerfile/rule/legacy-key-value-format/"
+    )
+    assert list(legacy.detail) == [  # type: ignore[attr-defined]
+        b"Legacy key/value format with whitespace separator should not be used"
+    ]
+    assert json_args.short.startswith(b"JSONArgsRecommended: ")  # type: ignore[attr-defined]
+    (where,) = json_args.ranges  # type: ignore[attr-defined]
+    assert (where.start.line, where.end.line) == (3, 3)
+    assert fake.return_request is not None and fake.return_request.HasField("result")
+
+
+def test_check_error_true_fails_before_the_build_is_solved() -> None:
+    fake = build(b"# check=error=true\n" + WARNS)
+    ret = fake.return_request
+    assert ret is not None and ret.HasField("error")
+    assert ret.error.message.endswith(
+        "lint violation found for rules: JSONArgsRecommended, LegacyKeyValueFormat"
+    )
+    solved = [op.source.identifier for d in fake.solved.values() for _, op in ops_of(d)]
+    assert not any(ident.startswith("docker-image://") for ident in solved)
+
+
+def test_check_skip_from_build_arg_lets_the_build_through() -> None:
+    opts = {"build-arg:BUILDKIT_DOCKERFILE_CHECK": "error=true;skip=all"}
+    fake = build(b"# check=error=true\n" + WARNS, opts, warnings=True)
+    assert fake.count("Warn") == 0
+    assert fake.return_request is not None and fake.return_request.HasField("result")
+
+
+def test_invalid_check_directive_is_an_error() -> None:
+    fake = build(b"# check=skip\nFROM busybox\n")
+    ret = fake.return_request
+    assert ret is not None and ret.HasField("error")
+    assert 'failed to parse check options: invalid check option "skip"' in ret.error.message
+
+
+def test_lint_subrequest_checks_every_stage() -> None:
+    dockerfile = b"FROM busybox AS unused\nCMD a\nFROM busybox\nMAINTAINER me\n"
+    fake = build(dockerfile, {"requestid": "frontend.lint"})
+    ret = fake.return_request
+    assert ret is not None and ret.HasField("result")
+    meta = ret.result.metadata
+    assert meta["result.statuscode"] == b"1" and meta["version"] == b"1.0.0"
+    results = json.loads(meta["result.json"])
+    assert [
+        (w["ruleName"], w["location"]["ranges"][0]["start"]["line"]) for w in results["warnings"]
+    ] == [
+        ("MaintainerDeprecated", 4),
+        ("JSONArgsRecommended", 2),
+    ]
+    assert results["sources"][0]["filename"] == "Dockerfile"
+    assert "buildError" not in results
+    text = meta["result.txt"].decode()
+    assert text.startswith(
+        "Check complete, 2 warnings have been found!\n\nWARNING: JSONArgsRecommended"
+    )
+    assert all(not req.Frontend for req in fake.requests("Solve"))  # type: ignore[attr-defined]
+
+
+def test_lint_subrequest_reports_a_build_error() -> None:
+    fake = build(
+        b"FROM busybox\nCMD a\nCOPY --from=nope:bad:ref x y\n", {"requestid": "frontend.lint"}
+    )
+    ret = fake.return_request
+    assert ret is not None and ret.HasField("result")
+    results = json.loads(ret.result.metadata["result.json"])
+    assert results["buildError"]["message"]
+    assert [w["ruleName"] for w in results["warnings"]] == ["JSONArgsRecommended"]

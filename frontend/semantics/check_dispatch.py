@@ -1,0 +1,308 @@
+"""Build checks that follow a stage instruction by instruction.
+
+They need what upstream knows while it dispatches a stage: the variables in
+scope (the base image's environment, ENV, ARG), whether a SHELL or an
+absolute WORKDIR was set, which CMD/ENTRYPOINT/HEALTHCHECK came before. A
+stage built on another stage starts from that stage's scope. Word
+expansions report the variables they could not find (``UndefinedVar``);
+ARGs declared without a value count as defined.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from frontend.compiler.heredoc import find as find_heredoc
+from frontend.gotext import go_quote
+from frontend.llb.platform import default_path
+from frontend.semantics import check_rules as rules
+from frontend.semantics.check_rules import CheckConfig
+from frontend.semantics.checks import CheckContext, Reporter, StageBase
+from frontend.semantics.ignore import IgnoreMatcher, clean
+from frontend.semantics.stages import BuildPlan, Stage
+from frontend.semantics.words import WordError, expand_word_matches, expand_words
+from frontend.syntax import ast
+from frontend.syntax.instructions import suggest
+
+NON_ENV_ARGS = frozenset({"BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"})
+"""ARGs that never become environment variables."""
+
+_SECRET = re.compile(
+    r"(?i)(?:_|^)(?:apikey|auth|credential|credentials|key|password|pword|passwd|secret|token)"
+    r"(?:_|$)"
+)
+_NOT_SECRET = re.compile(r"(?i)(?:_|^)(?:public|file|version)(?:_|$)")
+_WINDOWS_ABS = re.compile(r"^(?:[a-zA-Z]:)?[\\/]")
+_REMOTE = ("http://", "https://", "git@", "git://", "ssh://")
+
+
+@dataclass
+class _Scope:
+    """A stage's state as far as the checks care."""
+
+    env: dict[str, str]
+    args: list[str] = field(default_factory=list)
+    """ARG names declared so far (with or without a value)."""
+    shell: bool = False
+    workdir_set: bool = False
+    os: str = "linux"
+
+    def copy(self) -> _Scope:
+        return _Scope(dict(self.env), list(self.args), self.shell, self.workdir_set, self.os)
+
+    @classmethod
+    def from_image(cls, base: StageBase) -> _Scope:
+        env = dict(entry.partition("=")[::2] for entry in base.env)
+        if "PATH" not in env and base.os != "windows":
+            env["PATH"] = default_path(base.os)
+        return cls(env, shell=bool(base.shell), os=base.os)
+
+
+class _Stop(Exception):
+    """A word does not expand: the build fails there, so checking the stage ends."""
+
+
+@dataclass
+class _Stage:
+    """One stage being checked."""
+
+    ctx: CheckContext
+    report: Reporter
+    global_env: Mapping[str, str]
+    escape: str
+    scope: _Scope
+    used_once: dict[str, ast.Instruction] = field(default_factory=dict)
+    config: CheckConfig = field(default_factory=CheckConfig)
+
+    def warn(self, rule: rules.Rule, message: str, node: ast.Instruction) -> None:
+        self.report(self.config, rule, message, node.location)
+
+    def expand(self, word: str, node: ast.Instruction, *, raw: bool = False) -> str:
+        """``word`` expanded in scope; variables it cannot find are reported."""
+        try:
+            if raw:
+                found = expand_word_matches(word, self.scope.env, "\\", skip_process_quotes=True)
+            else:
+                found = expand_word_matches(word, self.scope.env, self.escape)
+        except WordError:
+            raise _Stop from None
+        missing = found.unmatched - set(self.scope.args) - NON_ENV_ARGS
+        for name in sorted(missing):
+            match = suggest(name, list(self.scope.env))
+            message = f"Usage of undefined variable '${name}'" + (
+                f" (did you mean ${match}?)" if match else ""
+            )
+            self.warn(rules.UNDEFINED_VAR, message, node)
+        return found.value
+
+
+def dispatch_checks(
+    dockerfile: ast.Dockerfile,
+    plan: BuildPlan,
+    ctx: CheckContext,
+    global_env: Mapping[str, str],
+    dispatched: list[int],
+    report: Reporter,
+) -> None:
+    """Walk each dispatched stage (in file order, so a base stage comes first)."""
+    done: dict[int, _Scope] = {}
+    for index in dispatched:
+        stage = plan.stages[index]
+        if stage.base is not None and stage.base in done:
+            scope = done[stage.base].copy()
+        else:
+            scope = _Scope.from_image(ctx.bases.get(index) or StageBase())
+        state = _Stage(ctx, report, global_env, dockerfile.escape, scope)
+        _walk(state, stage)
+        done[index] = state.scope
+
+
+def _walk(state: _Stage, stage: Stage) -> None:
+    for node in stage.commands:
+        state.config = state.ctx.config.for_comments(node.comments)
+        check = _CHECKS.get(type(node))
+        if check is None:
+            continue
+        try:
+            check(state, node)
+        except _Stop:
+            return
+
+
+def _env(state: _Stage, node: ast.Env) -> None:
+    pairs = [(state.expand(p.key, node), state.expand(p.value, node)) for p in node.pairs]
+    for key, value in pairs:
+        if node.legacy_format:
+            _legacy(state, node)
+        _secret(state, "ENV", key, node)
+        state.scope.env[key] = value
+
+
+def _label(state: _Stage, node: ast.Label) -> None:
+    for pair in node.pairs:
+        state.expand(pair.key, node)
+        state.expand(pair.value, node)
+    if node.legacy_format:
+        _legacy(state, node)
+
+
+def _legacy(state: _Stage, node: ast.Instruction) -> None:
+    name = node.original.split(None, 1)[0]
+    message = f'"{name} key=value" should be used instead of legacy "{name} key value" format'
+    state.warn(rules.LEGACY_KEY_VALUE_FORMAT, message, node)
+
+
+def _secret(state: _Stage, instruction: str, key: str, node: ast.Instruction) -> None:
+    if _SECRET.search(key) and not _NOT_SECRET.search(key):
+        message = (
+            f"Do not use ARG or ENV instructions for sensitive data ({instruction} {go_quote(key)})"
+        )
+        state.warn(rules.SECRETS_USED_IN_ARG_OR_ENV, message, node)
+
+
+def _arg(state: _Stage, node: ast.Arg) -> None:
+    scope = state.scope
+    for decl in node.args:
+        _secret(state, "ARG", decl.name, node)
+        value: str | None
+        if decl.name in state.ctx.build_args:
+            value = state.ctx.build_args[decl.name]
+        elif decl.default is not None:
+            value = state.expand(decl.default, node)
+        else:
+            value = state.global_env.get(decl.name)
+        if value is not None and decl.name not in NON_ENV_ARGS:
+            scope.env[decl.name] = value
+        scope.args.append(decl.name)
+
+
+def _workdir(state: _Stage, node: ast.Workdir) -> None:
+    path = state.expand(node.path, node)
+    absolute = _WINDOWS_ABS.match(path) if state.scope.os == "windows" else path.startswith("/")
+    if not state.scope.workdir_set and not absolute:
+        message = (
+            f"Relative workdir {go_quote(path)} can have unexpected results "
+            "if the base image changes"
+        )
+        state.warn(rules.WORKDIR_RELATIVE_PATH, message, node)
+    state.scope.workdir_set = True
+
+
+def _words(*names: str) -> Callable[[_Stage, ast.Instruction], None]:
+    """A check that only expands the named word fields (tuples of words too)."""
+
+    def check(state: _Stage, node: ast.Instruction) -> None:
+        for name in names:
+            value = getattr(node, name)
+            for word in value if isinstance(value, tuple) else (value,):
+                state.expand(word, node)
+
+    return check
+
+
+def _copy(state: _Stage, node: ast.Copy | ast.Add) -> None:
+    for word in (node.chown, node.chmod, getattr(node, "checksum", None)):
+        if word is not None:
+            state.expand(word, node)
+    words = [w for w in node.sources if find_heredoc(node.heredocs, w) is None]
+    sources = [state.expand(w, node) for w in words]
+    state.expand(node.dest, node)
+    for doc in node.heredocs:
+        if doc.expand and any(find_heredoc((doc,), w) for w in node.sources):
+            state.expand(doc.content, node, raw=True)
+    from_context = isinstance(node, ast.Add) or not node.from_
+    ignore = state.ctx.ignore
+    if from_context and ignore is not None and not ignore.has_exclusions:
+        for src in sources:
+            if not src.startswith(_REMOTE):
+                _ignored_source(state, node, ignore, src)
+
+
+def _ignored_source(
+    state: _Stage, node: ast.Copy | ast.Add, ignore: IgnoreMatcher, src: str
+) -> None:
+    path = clean(src)
+    if path in (".", "/") and not ignore.root_ignored():
+        return
+    if ignore.matches_or_parent_matches(path):
+        verb = "Add" if isinstance(node, ast.Add) else "Copy"
+        message = f"Attempting to {verb} file {go_quote(path)} that is excluded by .dockerignore"
+        state.warn(rules.COPY_IGNORED_FILE, message, node)
+
+
+def _used_once(state: _Stage, node: ast.Instruction) -> None:
+    """A second CMD, ENTRYPOINT or HEALTHCHECK: the earlier one is the one ignored."""
+    keyword = node.original.split(None, 1)[0]
+    previous = state.used_once.get(type(node).__name__)
+    if previous is not None:
+        message = (
+            f"Multiple {keyword} instructions should not be used in the same stage because "
+            "only the last one will be used"
+        )
+        state.report(state.config, rules.MULTIPLE_INSTRUCTIONS_DISALLOWED, message,
+                     previous.location)  # fmt: skip
+    state.used_once[type(node).__name__] = node
+
+
+def _command(state: _Stage, node: ast.Cmd | ast.Entrypoint) -> None:
+    _used_once(state, node)
+    if isinstance(node.command, ast.ShellCommand) and not state.scope.shell:
+        keyword = node.original.split(None, 1)[0]
+        message = (
+            f"JSON arguments recommended for {keyword} to prevent unintended behavior "
+            "related to OS signals"
+        )
+        state.warn(rules.JSON_ARGS_RECOMMENDED, message, node)
+
+
+def _shell(state: _Stage, node: ast.Shell) -> None:
+    state.scope.shell = bool(node.args)
+
+
+def _expose(state: _Stage, node: ast.Expose) -> None:
+    for word in node.ports:
+        try:
+            specs = expand_words(word, state.scope.env, state.escape)
+        except WordError:
+            raise _Stop from None
+        for spec in specs:
+            _port(state, node, spec)
+
+
+def _port(state: _Stage, node: ast.Expose, raw: str) -> None:
+    parts = raw.split(":")
+    ip = ":".join(parts[:-2])
+    host = parts[-2] if len(parts) > 1 else ""
+    port, _, proto = parts[-1].partition("/")
+    if not port or proto.lower() not in ("", "tcp", "udp", "sctp"):
+        return  # the build fails on it
+    if proto != proto.lower():
+        message = f"Defined protocol '{raw}' in EXPOSE instruction should be lowercase"
+        state.warn(rules.EXPOSE_PROTO_CASING, message, node)
+    if ip or host:
+        message = (
+            "EXPOSE instruction should not define an IP address or host-port mapping, "
+            f"found '{raw}'"
+        )
+        state.warn(rules.EXPOSE_INVALID_FORMAT, message, node)
+
+
+_CHECKS: dict[type[ast.Instruction], Callable[[_Stage, Any], None]] = {
+    ast.Env: _env,
+    ast.Label: _label,
+    ast.Arg: _arg,
+    ast.Workdir: _workdir,
+    ast.User: _words("user"),
+    ast.Volume: _words("paths"),
+    ast.StopSignal: _words("signal"),
+    ast.Copy: _copy,
+    ast.Add: _copy,
+    ast.Cmd: _command,
+    ast.Entrypoint: _command,
+    ast.Healthcheck: _used_once,
+    ast.Shell: _shell,
+    ast.Expose: _expose,
+}

@@ -1,0 +1,289 @@
+"""Build checks: the warnings Docker's Dockerfile frontend gives on every build.
+
+``run_checks`` is pure: the typed Dockerfile, its plan, the check config and
+what the build knows about base images in; warnings (each naming its rule,
+message, documentation link and lines) out. Rules run where upstream runs
+them: on every instruction of the file (casing, MAINTAINER, blank
+continuation lines), on every FROM (stage names, ARGs and ``--platform``),
+and instruction by instruction over the stages the build dispatches
+(``frontend.semantics.check_dispatch``). A ``# check=skip=...`` comment right
+above an instruction skips rules for that instruction only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from frontend.compiler import reference
+from frontend.errors import DockerfileError, DockerfileWarning
+from frontend.gotext import go_quote
+from frontend.llb.platform import Platform
+from frontend.semantics import check_rules as rules
+from frontend.semantics.check_rules import CheckConfig, Rule
+from frontend.semantics.ignore import IgnoreMatcher
+from frontend.semantics.stages import BuildPlan, evaluate_meta_args, platform_args, split_stages
+from frontend.semantics.words import WordError, WordMatches, expand_word_matches
+from frontend.syntax import ast
+from frontend.syntax.instructions import suggest
+
+_RESERVED_STAGE_NAMES = ("context", "scratch")
+
+
+@dataclass(frozen=True)
+class StageBase:
+    """What a stage's base image brings to the checks (its config, its platform)."""
+
+    env: tuple[str, ...] = ()
+    shell: tuple[str, ...] = ()
+    os: str = "linux"
+    name: str = ""
+    """The base name as the FROM line gives it, ARGs expanded."""
+    expected: Platform | None = None
+    """The platform the build asked for; None when the image's is not checked."""
+    actual: Platform | None = None
+    """The platform in the image's config."""
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What the checks need besides the Dockerfile and its plan."""
+
+    config: CheckConfig
+    build_platform: Platform
+    target_platform: Platform
+    build_args: Mapping[str, str] = field(default_factory=dict)
+    bases: Mapping[int, StageBase] = field(default_factory=dict)
+    """Base images of the dispatched stages that start from one (not from a stage)."""
+    ignore: IgnoreMatcher | None = None
+    all_stages: bool = False
+    """Check every stage, not only those the target needs (as ``docker build --check``)."""
+    filename: str = "Dockerfile"
+
+
+class Reporter:
+    """Collects the warnings of the rules a config lets run."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.warnings: list[DockerfileWarning] = []
+
+    def __call__(self, config: CheckConfig, rule: Rule, message: str, where: ast.Location) -> None:
+        if not config.runs(rule):
+            return
+        self.warnings.append(
+            DockerfileWarning(
+                message,
+                where.start_line,
+                where.column,
+                filename=self.filename,
+                rule=rule.name,
+                url=rule.url,
+                description=rule.description,
+                end_line=where.end_line,
+            )
+        )
+
+
+def run_checks(
+    dockerfile: ast.Dockerfile, plan: BuildPlan, ctx: CheckContext
+) -> list[DockerfileWarning]:
+    """Every warning the build checks give for this build, in the order upstream finds them."""
+    from frontend.semantics.check_dispatch import dispatch_checks
+
+    report = Reporter(ctx.filename)
+    config = ctx.config
+    for line in dockerfile.empty_continuations:
+        where = ast.Location(line, line, 0)
+        report(config, rules.NO_EMPTY_CONTINUATION, "Empty continuation line", where)
+    for node in dockerfile.instructions:
+        _instruction_rules(node, config.for_comments(node.comments), report)
+    _stage_names(plan, config, report)
+    _instruction_casing(plan, config, report)
+    predefined = _predefined_args(plan, ctx)
+    _default_args_in_from(dockerfile, plan, predefined, config, report)
+    global_env = {k: v for k, v in (*predefined, *plan.meta_args) if v is not None}
+    meta_names = [d.name for node in split_stages(dockerfile)[0] for d in node.args]
+    for stage in plan.stages:
+        _from_rules(stage.from_, stage.name, global_env, meta_names, dockerfile.escape, report,
+                    config.for_comments(stage.from_.comments))  # fmt: skip
+    dispatched = range(len(plan.stages)) if ctx.all_stages else sorted(plan.reachable)
+    for index in dispatched:
+        base = ctx.bases.get(index)
+        if base is not None:
+            _base_platform(plan.stages[index].from_, base, config, report)
+    dispatch_checks(dockerfile, plan, ctx, global_env, list(dispatched), report)
+    return report.warnings
+
+
+def _keyword(node: ast.Instruction) -> str:
+    """The instruction's keyword as written."""
+    return node.original.split(None, 1)[0]
+
+
+def _instruction_rules(node: ast.Instruction, config: CheckConfig, report: Reporter) -> None:
+    """The rules upstream runs while typing each instruction."""
+    where = node.location
+    if isinstance(node, ast.Maintainer):
+        message = "Maintainer instruction is deprecated in favor of using label"
+        report(config, rules.MAINTAINER_DEPRECATED, message, where)
+    if not isinstance(node, ast.From) or node.name is None:
+        return
+    if node.name != node.name.lower():
+        message = f"Stage name '{node.name}' should be lowercase"
+        report(config, rules.STAGE_NAME_CASING, message, where)
+    keyword, as_word = _keyword(node), node.original.split()[-2]
+    if keyword not in (keyword.lower(), keyword.upper()):
+        return  # ConsistentInstructionCasing speaks for it
+    wanted = as_word.lower() if keyword == keyword.lower() else as_word.upper()
+    if as_word != wanted:
+        message = f"'{as_word}' and '{keyword}' keywords' casing do not match"
+        report(config, rules.FROM_AS_CASING, message, where)
+
+
+def _stage_names(plan: BuildPlan, config: CheckConfig, report: Reporter) -> None:
+    seen: set[str] = set()
+    for stage in plan.stages:
+        if stage.name is None:
+            continue
+        where = stage.from_.location
+        if stage.name in _RESERVED_STAGE_NAMES:
+            message = (
+                f"Stage name should not use the same name as reserved stage {go_quote(stage.name)}"
+            )
+            report(config, rules.RESERVED_STAGE_NAME, message, where)
+        if stage.name in seen:
+            message = f"Duplicate stage name {go_quote(stage.name)}, stage names should be unique"
+            report(config, rules.DUPLICATE_STAGE_NAME, message, where)
+        seen.add(stage.name)
+
+
+def _instruction_casing(plan: BuildPlan, config: CheckConfig, report: Reporter) -> None:
+    """Each keyword in one case, and in the case most keywords of the stages use."""
+    nodes = [n for stage in plan.stages for n in (stage.from_, *stage.commands)]
+    lower = upper = 0
+    for node in nodes:
+        keyword = _keyword(node)
+        if keyword == keyword.lower():
+            lower += 1
+        elif keyword == keyword.upper():
+            upper += 1
+    majority_lower = lower > upper
+    for node in nodes:
+        keyword = _keyword(node)
+        wanted = keyword.lower() if majority_lower else keyword.upper()
+        if keyword != wanted:
+            casing = "lowercase" if majority_lower else "uppercase"
+            message = (
+                f"Command '{keyword}' should match the case of the command majority ({casing})"
+            )
+            report(config, rules.CONSISTENT_INSTRUCTION_CASING, message, node.location)
+
+
+def _predefined_args(plan: BuildPlan, ctx: CheckContext) -> list[tuple[str, str | None]]:
+    """The ARGs every build defines (upstream's full set), build args overriding them."""
+    target = plan.stages[plan.target].name or "default"
+    predefined = [
+        *platform_args(ctx.build_platform, ctx.target_platform),
+        ("BUILDOSVERSION", ""),
+        ("TARGETOSVERSION", ""),
+        ("TARGETSTAGE", target),
+    ]
+    return [(k, ctx.build_args.get(k, v)) for k, v in predefined]
+
+
+def _default_args_in_from(
+    dockerfile: ast.Dockerfile,
+    plan: BuildPlan,
+    predefined: list[tuple[str, str | None]],
+    config: CheckConfig,
+    report: Reporter,
+) -> None:
+    """Base names must stay valid with the global ARGs' defaults (no build args)."""
+    meta_nodes = split_stages(dockerfile)[0]
+    try:
+        values = evaluate_meta_args(meta_nodes, {}, predefined, dockerfile.escape)
+    except DockerfileError:
+        return
+    env = {k: v for k, v in values if v is not None}
+    for stage in plan.stages:
+        try:
+            name = expand_word_matches(stage.from_.image, env, dockerfile.escape).value
+        except WordError:
+            return
+        try:
+            reference.normalize(name)
+        except reference.ReferenceError:
+            message = (
+                f"Default value for ARG {stage.from_.image} results in empty or invalid "
+                "base image name"
+            )
+            report(config, rules.INVALID_DEFAULT_ARG_IN_FROM, message, stage.from_.location)
+
+
+def _from_rules(
+    node: ast.From,
+    stage_name: str | None,
+    env: Mapping[str, str],
+    meta_names: list[str],
+    escape: str,
+    report: Reporter,
+    config: CheckConfig,
+) -> None:
+    """ARGs used by FROM must be declared; ``--platform`` should be neither redundant nor fixed."""
+    known = sorted({*meta_names, *env})
+    words = [node.image] + ([node.platform] if node.platform else [])
+    for word in words:
+        try:
+            found = expand_word_matches(word, env, escape)
+        except WordError:
+            return
+        for name in sorted(found.unmatched - set(known)):
+            match = suggest(name, known)
+            message = f"FROM argument '{name}' is not declared" + (
+                f" (did you mean {match}?)" if match else ""
+            )
+            report(config, rules.UNDEFINED_ARG_IN_FROM, message, node.location)
+        if word is node.platform:
+            _platform_rules(node, found, stage_name or "", env, report, config)
+
+
+def _platform_rules(
+    node: ast.From,
+    found: WordMatches,
+    stage_name: str,
+    env: Mapping[str, str],
+    report: Reporter,
+    config: CheckConfig,
+) -> None:
+    where = node.location
+    redundant = found.matched == {"TARGETPLATFORM"} and not found.unmatched
+    if redundant and found.value == env.get("TARGETPLATFORM"):
+        message = (
+            f"Setting platform to predefined {node.platform} in FROM is redundant as this "
+            "is the default behavior"
+        )
+        report(config, rules.REDUNDANT_TARGET_PLATFORM, message, where)
+    if found.matched or found.unmatched:
+        return
+    try:
+        platform = Platform.parse(found.value)
+    except ValueError:
+        return
+    if platform.os in stage_name or platform.architecture in stage_name:
+        return
+    message = f"FROM --platform flag should not use constant value {go_quote(found.value)}"
+    report(config, rules.FROM_PLATFORM_FLAG_CONST_DISALLOWED, message, where)
+
+
+def _base_platform(node: ast.From, base: StageBase, config: CheckConfig, report: Reporter) -> None:
+    expected, actual = base.expected, base.actual
+    if expected is None or actual is None:
+        return
+    if (expected.os, expected.architecture) == (actual.os, actual.architecture):
+        return
+    message = (
+        f"Base image {base.name} was pulled with platform {go_quote(str(actual))}, "
+        f"expected {go_quote(str(expected))} for current build"
+    )
+    report(config, rules.INVALID_BASE_IMAGE_PLATFORM, message, node.location)
