@@ -64,6 +64,17 @@ class _Base:
     checked: StageBase = StageBase()
 
 
+def plan_for(dockerfile: ast.Dockerfile, options: BuildOptions) -> sem.BuildPlan:
+    """The stage plan of ``dockerfile`` for the target and platforms ``options`` name."""
+    return sem.plan(
+        dockerfile,
+        target=options.target,
+        build_args=options.build_args,
+        build_platform=options.build_platform,
+        target_platform=options.target_platform,
+    )
+
+
 def compile_dockerfile(
     dockerfile: ast.Dockerfile,
     options: BuildOptions,
@@ -72,13 +83,7 @@ def compile_dockerfile(
     source: SourceFile | None = None,
 ) -> CompileResult:
     """Lower the stages ``options.target`` needs (or all) into one Definition."""
-    plan = sem.plan(
-        dockerfile,
-        target=options.target,
-        build_args=options.build_args,
-        build_platform=options.build_platform,
-        target_platform=options.target_platform,
-    )
+    plan = plan_for(dockerfile, options)
     if options.all_stages:
         plan = replace(plan, reachable=frozenset(range(len(plan.stages))))
     bases = _resolve_bases(plan, options, resolve)

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from frontend.compiler.convert import ImageResolver, compile_dockerfile
+from frontend.compiler.convert import ImageResolver, compile_dockerfile, plan_for
 from frontend.compiler.dockerignore import parse_dockerignore
 from frontend.compiler.options import BuildOptions
 from frontend.compiler.preview import HOST, assumed_image, options_from_args
@@ -26,7 +26,6 @@ from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.llb.caps import LLBCaps
 from frontend.llb.marshal import SourceFile
 from frontend.llb.platform import Platform
-from frontend.semantics import stages as sem
 from frontend.semantics.check_report import (
     LintReport,
     error_text,
@@ -100,13 +99,7 @@ def _plan_only(
 ) -> list[DockerfileWarning]:
     """What the checks can say when compiling failed (nothing if planning fails too)."""
     try:
-        plan = sem.plan(
-            dockerfile,
-            target=options.target,
-            build_args=options.build_args,
-            build_platform=options.build_platform,
-            target_platform=options.target_platform,
-        )
+        plan = plan_for(dockerfile, options)
     except DockerfileError:
         return []
     return run_checks(dockerfile, plan, ctx)
