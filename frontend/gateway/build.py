@@ -110,8 +110,10 @@ def _ping_and_load(bridge: Bridge, env: GatewayEnv) -> LoadedDockerfile | None:
 
 
 def _import_compiler() -> None:
-    """Load the parser and compiler modules (the slowest part of a cold start)."""
+    """Load the parser, compiler and checks (the slowest part of a cold start)."""
     import frontend.compiler.convert
+    import frontend.compiler.lint
+    import frontend.semantics.checks
     import frontend.syntax.parser
 
     frontend.syntax.parser.load_grammar()
