@@ -109,6 +109,7 @@ def compile_dockerfile(
             context=context_state,
             meta_args=meta_args,
             sources=_copy_sources(plan, stage, done, options),
+            mount_sources=_mount_sources(plan, stage, done, options),
             ignore_cache=_ignores_cache(stage, options),
         )
         st = _start(ctx, base, stage, single)
@@ -130,7 +131,7 @@ def _dependency_order(plan: sem.BuildPlan) -> list[int]:
     for i in plan.reachable:
         if plan.stages[i].base is not None:
             deps[i].add(plan.stages[i].base)  # type: ignore[arg-type]
-    for (stage, _), src in plan.sources.items():
+    for (stage, *_), src in [*plan.sources.items(), *plan.mount_sources.items()]:
         if stage in plan.reachable and isinstance(src, int):
             deps[stage].add(src)
     order: list[int] = []
@@ -244,21 +245,40 @@ def _copy_sources(
     done: Mapping[int, StageState],
     options: BuildOptions,
 ) -> dict[int, llb.State]:
-    sources: dict[int, llb.State] = {}
-    for (index, i), src in plan.sources.items():
-        if index != stage.index:
-            continue
-        if isinstance(src, int):
-            sources[i] = done[src].llb
-        else:
-            ref = _normalize(src.ref, stage.commands[i])
-            sources[i] = llb.image(
-                ref,
-                platform=options.target_platform,
-                resolve_mode=options.image_resolve_mode,
-                meta=OpMeta(name=f"FROM {ref}"),
-            )
-    return sources
+    """What each ``COPY --from`` of ``stage`` reads, by command index."""
+    return {
+        i: _source_state(src, stage.commands[i], done, options)
+        for (index, i), src in plan.sources.items()
+        if index == stage.index
+    }
+
+
+def _mount_sources(
+    plan: sem.BuildPlan,
+    stage: sem.Stage,
+    done: Mapping[int, StageState],
+    options: BuildOptions,
+) -> dict[tuple[int, int], llb.State]:
+    """What each ``RUN --mount from=`` of ``stage`` reads, by (command, mount) index."""
+    return {
+        (i, j): _source_state(src, stage.commands[i], done, options)
+        for (index, i, j), src in plan.mount_sources.items()
+        if index == stage.index
+    }
+
+
+def _source_state(
+    src: sem.Source, node: ast.Instruction, done: Mapping[int, StageState], options: BuildOptions
+) -> llb.State:
+    if isinstance(src, int):
+        return done[src].llb
+    ref = _normalize(src.ref, node)
+    return llb.image(
+        ref,
+        platform=options.target_platform,
+        resolve_mode=options.image_resolve_mode,
+        meta=OpMeta(name=f"FROM {ref}"),
+    )
 
 
 def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> StageState:

@@ -17,6 +17,7 @@ from frontend.compiler import heredoc
 from frontend.compiler.copyadd import lower_copy_like
 from frontend.compiler.history import health_config, plain_list, port_map, quoted_list, run_command
 from frontend.compiler.image import Healthcheck, Image, set_env
+from frontend.compiler.mounts import run_mounts
 from frontend.compiler.options import BuildOptions
 from frontend.compiler.ports import parse_ports
 from frontend.compiler.signals import check_signal
@@ -57,7 +58,9 @@ class StageContext:
     context: llb.State
     meta_args: Mapping[str, str]
     sources: Mapping[int, llb.State] = field(default_factory=dict)
-    """``COPY --from`` states, by instruction index within the stage."""
+    """What each ``COPY --from`` reads, by command index."""
+    mount_sources: Mapping[tuple[int, int], llb.State] = field(default_factory=dict)
+    """What each ``RUN --mount from=`` reads, by (command, mount) index."""
     ignore_cache: bool = False
     file_op: bool = True
 
@@ -159,8 +162,6 @@ _SECURITY = {"sandbox": SecurityMode.SANDBOX, "insecure": SecurityMode.INSECURE}
 
 
 def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> StageState:
-    if node.mounts:
-        raise DockerfileError("RUN --mount is not supported yet")
     if node.devices:
         raise DockerfileError("RUN --device is not supported yet")
     mounts: list[Mount] = []
@@ -168,6 +169,8 @@ def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> S
         args, mounts = _heredoc_program(ctx, node.command, st)
     else:
         args = _command_args(st.image, node.command)
+    extra = run_mounts(ctx, node, index, st)
+    mounts += extra.mounts
     network = None
     if node.network is not None:
         if node.network not in _NETWORKS:
@@ -179,7 +182,10 @@ def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> S
             raise DockerfileError(f"unsupported security mode {node.security!r}")
         security = _SECURITY[node.security]
     meta, st = ctx.op_meta(node, st)
-    state, _ = st.llb.run(
+    process = st.llb
+    for key, value in extra.env:
+        process = process.with_env(key, value)
+    state, _ = process.run(
         args,
         mounts=mounts,
         network=network,
@@ -189,7 +195,9 @@ def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> S
     )
     created_by = "RUN " + run_command(args, st.build_args, st.llb.env_map())
     image = st.image.commit(created_by + " # buildkit", layer=True)
-    return replace(st, llb=state, image=image)
+    state = st.llb.with_output(state.output)  # a mount's env (SSH_AUTH_SOCK) was this step's
+    paths = st.context_paths | extra.context_paths
+    return replace(st, llb=state, image=image, context_paths=paths)
 
 
 def _heredoc_program(

@@ -172,7 +172,14 @@ class ExecOp:
     meta: OpMeta = field(default_factory=OpMeta)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "mounts", tuple(sorted(self.mounts, key=lambda m: m.dest)))
+        # As Go's client: filesystem mounts sorted by dest, then secrets, then ssh sockets.
+        files = sorted(
+            (m for m in self.mounts if m.type not in (MountType.SECRET, MountType.SSH)),
+            key=lambda m: m.dest,
+        )
+        secrets = [m for m in self.mounts if m.type == MountType.SECRET]
+        sockets = [m for m in self.mounts if m.type == MountType.SSH]
+        object.__setattr__(self, "mounts", (*files, *secrets, *sockets))
 
     def inputs(self) -> Sequence[Output | None]:
         return [m.source for m in self.mounts if m.source is not None]
@@ -201,14 +208,18 @@ class ExecOp:
         )
         output = 0
         for m in self.mounts:
-            pm = op.mounts.add(
-                input=ref(m.source),
-                selector=m.selector,
-                dest=m.dest,
-                output=output if m.has_output else -1,
-                readonly=m.readonly,
-                mountType=cast(pb.MountType.ValueType, int(m.type)),
-            )
+            if m.type in (MountType.SECRET, MountType.SSH):
+                # Go's client leaves input and output unset (0) on these
+                pm = op.mounts.add(dest=m.dest, mountType=cast(pb.MountType.ValueType, int(m.type)))
+            else:
+                pm = op.mounts.add(
+                    input=ref(m.source),
+                    selector=m.selector,
+                    dest=m.dest,
+                    output=output if m.has_output else -1,
+                    readonly=m.readonly,
+                    mountType=cast(pb.MountType.ValueType, int(m.type)),
+                )
             output += m.has_output
             if m.type == MountType.CACHE:
                 pm.cacheOpt.CopyFrom(

@@ -8,7 +8,7 @@ target, refuse cycles, and keep only the stages the target reaches.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from frontend.errors import DockerfileError
@@ -58,6 +58,8 @@ class BuildPlan:
     meta_args: tuple[tuple[str, str | None], ...]
     sources: Mapping[tuple[int, int], Source]
     """``(stage, command index)`` → what that ``COPY --from`` reads."""
+    mount_sources: Mapping[tuple[int, int, int], Source]
+    """``(stage, command index, mount index)`` → what that ``RUN --mount from=`` reads."""
     target: int
     reachable: frozenset[int]
     images: tuple[ImageSource, ...]
@@ -189,19 +191,21 @@ def plan(
             by_name[name] = index
 
     sources = _bind_sources(stages, by_name)
+    mount_sources = _bind_mount_sources(stages, by_name)
     target_index = _find_target(target, stages, by_name)
-    deps = _dependencies(stages, sources)
+    deps = _dependencies(stages, [*sources.items(), *mount_sources.items()])
     _check_cycles(stages, deps)
     reachable = _reachable(target_index, deps)
     images = tuple(
         src
-        for (stage, _), src in sorted(sources.items())
+        for (stage, *_), src in [*sorted(sources.items()), *sorted(mount_sources.items())]
         if stage in reachable and isinstance(src, ImageSource)
     )
     return BuildPlan(
         stages=tuple(stages),
         meta_args=tuple(meta_args),
         sources=sources,
+        mount_sources=mount_sources,
         target=target_index,
         reachable=frozenset(reachable),
         images=images,
@@ -227,6 +231,31 @@ def _bind_sources(stages: list[Stage], by_name: dict[str, int]) -> dict[tuple[in
     return sources
 
 
+def _bind_mount_sources(
+    stages: list[Stage], by_name: dict[str, int]
+) -> dict[tuple[int, int, int], Source]:
+    """``RUN --mount`` ``from=`` targets: a stage by name, else an image.
+
+    Unlike ``COPY --from``, a number is not a stage index here (as upstream).
+    A cache mount without ``from`` starts empty; tmpfs, secret and ssh mounts
+    read nothing.
+    """
+    sources: dict[tuple[int, int, int], Source] = {}
+    for stage in stages:
+        for i, node in enumerate(stage.commands):
+            if not isinstance(node, ast.Run):
+                continue
+            for j, mount in enumerate(node.mounts):
+                ref = mount.from_
+                if not ref or mount.type not in ("bind", "cache"):
+                    continue
+                if ref.lower() in by_name:
+                    sources[stage.index, i, j] = by_name[ref.lower()]
+                else:
+                    sources[stage.index, i, j] = ImageSource(ref, node.location)
+    return sources
+
+
 def _find_target(target: str, stages: list[Stage], by_name: dict[str, int]) -> int:
     if not target:
         return len(stages) - 1
@@ -236,13 +265,13 @@ def _find_target(target: str, stages: list[Stage], by_name: dict[str, int]) -> i
 
 
 def _dependencies(
-    stages: list[Stage], sources: Mapping[tuple[int, int], Source]
+    stages: list[Stage], sources: Iterable[tuple[tuple[int, ...], Source]]
 ) -> dict[int, set[int]]:
     deps: dict[int, set[int]] = {s.index: set() for s in stages}
     for s in stages:
         if s.base is not None:
             deps[s.index].add(s.base)
-    for (stage, _), src in sources.items():
+    for (stage, *_), src in sources:
         if isinstance(src, int):
             deps[stage].add(src)
     return deps

@@ -19,7 +19,7 @@ import subprocess
 import tarfile
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, NamedTuple
@@ -180,8 +180,12 @@ def run_build(
     target: str | None = None,
     build_args: Mapping[str, str] | None = None,
     no_cache: bool = False,
+    flags: Sequence[str] = (),
 ) -> Build:
-    """Build in a fresh temporary context; never raises for a failing build."""
+    """Build in a fresh temporary context; never raises for a failing build.
+
+    ``flags`` are more ``docker build`` options (``--secret ...``, ``--ssh ...``).
+    """
     with tempfile.TemporaryDirectory(prefix="pyfrontend-e2e-") as tmp:
         root = Path(tmp, "context")
         root.mkdir()
@@ -194,6 +198,7 @@ def run_build(
             cmd += ["--build-arg", f"{key}={value}"]
         if no_cache:
             cmd.append("--no-cache")
+        cmd += flags
         log_offset = _engine_log_size()
         proc = subprocess.run(
             [*cmd, str(root)],
@@ -220,6 +225,7 @@ def build(
     target: str | None = None,
     build_args: Mapping[str, str] | None = None,
     no_cache: bool = False,
+    flags: Sequence[str] = (),
 ) -> str:
     """Build and return the image id; fail the test with the build log otherwise."""
     result = run_build(
@@ -229,6 +235,7 @@ def build(
         target=target,
         build_args=build_args,
         no_cache=no_cache,
+        flags=flags,
     )
     if not result.ok or result.image is None:
         raise AssertionError(
@@ -508,14 +515,22 @@ def assert_same_build(
     *,
     target: str | None = None,
     build_args: Mapping[str, str] | None = None,
+    flags: Sequence[str] = (),
 ) -> str:
     """Build with both frontends, assert the images agree, return ours."""
-    expected = build(
-        dockerfile, context_files, frontend="builtin", target=target, build_args=build_args
-    )
-    actual = build(dockerfile, context_files, frontend="ours", target=target, build_args=build_args)
-    assert_same_image(expected, actual)
-    return actual
+    images = [
+        build(
+            dockerfile,
+            context_files,
+            frontend=frontend,
+            target=target,
+            build_args=build_args,
+            flags=flags,
+        )
+        for frontend in ("builtin", "ours")
+    ]
+    assert_same_image(*images)
+    return images[1]
 
 
 def run_image(image: str, *args: str) -> str:
