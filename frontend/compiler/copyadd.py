@@ -62,7 +62,9 @@ def lower_copy_like(
     chown = ctx.expand(node.chown, st) if node.chown else ""
     checksum = ctx.expand(add.checksum, st) if add and add.checksum else ""
     if node.excludes:
-        _require(ctx, caps.FILE_COPY_INCLUDE_EXCLUDE_PATTERNS, f"{node.keyword} --exclude")
+        ctx.options.require_cap(
+            caps.FILE_COPY_INCLUDE_EXCLUDE_PATTERNS, f"{node.keyword} --exclude"
+        )
     if checksum:
         _check_checksum_sources(sources)
     meta, st = ctx.op_meta(node, st)
@@ -119,15 +121,6 @@ def _octal_mode(chmod: str | None) -> int:
         return -1
 
 
-def _require(ctx: StageContext, cap: str, feature: str, failure: str = "") -> None:
-    """Fail as an engine without ``cap`` fails, saying which engine would do."""
-    if ctx.options.llb_caps.supports(cap):
-        return
-    since = caps.ADDED_IN.get(cap, "v0.8")
-    reason = failure or f"unknown API capability {cap}"
-    raise DockerfileError(f"{reason}: {feature} needs BuildKit {since} or newer")
-
-
 def _is_http(src: str) -> bool:
     return src.startswith(("http://", "https://"))
 
@@ -172,7 +165,7 @@ def _local_copy(
     required: tuple[str, ...] = ()
     if parents:
         # COPY --parents: the part after a "/./" pivot (or all of it) keeps its directories.
-        _require(ctx, caps.FILE_COPY_INCLUDE_EXCLUDE_PATTERNS, "COPY --parents")
+        ctx.options.require_cap(caps.FILE_COPY_INCLUDE_EXCLUDE_PATTERNS, "COPY --parents")
         parent, pivot, pattern = src.partition("/./")
         if not pivot:
             parent, pattern = "/", src
@@ -203,7 +196,7 @@ def _local_copy(
 
 def _http_copy(ctx: StageContext, src: str, checksum: str, unpack: bool, plan: _Plan) -> Copy:
     if checksum:
-        _require(ctx, caps.SOURCE_HTTP_CHECKSUM, "ADD --checksum")
+        ctx.options.require_cap(caps.SOURCE_HTTP_CHECKSUM, "ADD --checksum")
         checksum = parse_digest(checksum)
     filename = url_filename(src)
     http = llb.http(src, filename=filename, checksum=checksum, meta=OpMeta(name=plan.meta.name))
@@ -242,17 +235,19 @@ def _git_copy(ctx: StageContext, node: ast.Add, git: GitRef, checksum: str, plan
 
 def check_git_caps(ctx: StageContext, git: GitRef, keep: bool, checksum: str) -> None:
     """Fail as an engine without a cap the git source needs would fail."""
-    _require(ctx, caps.SOURCE_GIT, "ADD of a git repository")
+    ctx.options.require_cap(caps.SOURCE_GIT, "ADD of a git repository")
     if git.subdir:
-        _require(ctx, caps.SOURCE_GIT_SUBDIR, "a git subdirectory", "subdir not supported yet")
+        ctx.options.require_cap(
+            caps.SOURCE_GIT_SUBDIR, "a git subdirectory", "subdir not supported yet"
+        )
     if keep:
-        _require(ctx, caps.SOURCE_GIT_KEEP_GIT_DIR, "--keep-git-dir")
+        ctx.options.require_cap(caps.SOURCE_GIT_KEEP_GIT_DIR, "--keep-git-dir")
     if checksum:
-        _require(ctx, caps.SOURCE_GIT_CHECKSUM, "a git checksum")
+        ctx.options.require_cap(caps.SOURCE_GIT_CHECKSUM, "a git checksum")
     if git.submodules is False:
-        _require(ctx, caps.SOURCE_GIT_SKIP_SUBMODULES, "submodules=false")
+        ctx.options.require_cap(caps.SOURCE_GIT_SKIP_SUBMODULES, "submodules=false")
     if git.fetch_by_commit:
-        _require(ctx, caps.SOURCE_GIT_FETCH_BY_COMMIT, "fetch-by-commit")
+        ctx.options.require_cap(caps.SOURCE_GIT_FETCH_BY_COMMIT, "fetch-by-commit")
 
 
 def _git_ref(src: str) -> GitRef | None:

@@ -22,6 +22,7 @@ from frontend.compiler.options import BuildOptions
 from frontend.compiler.ports import parse_ports
 from frontend.compiler.signals import check_signal
 from frontend.errors import DockerfileError
+from frontend.llb import caps
 from frontend.llb import state as llb
 from frontend.llb.graph import Chown, Mkdir, Mkfile, Mount, NetMode, OpMeta, SecurityMode
 from frontend.llb.platform import Platform
@@ -163,6 +164,7 @@ _SECURITY = {"sandbox": SecurityMode.SANDBOX, "insecure": SecurityMode.INSECURE}
 
 def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> StageState:
     if node.devices:
+        ctx.options.require_cap(caps.EXEC_META_CDI, "RUN --device")
         raise DockerfileError("RUN --device is not supported yet")
     mounts: list[Mount] = []
     if isinstance(node.command, ast.ShellCommand) and node.command.heredocs:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from frontend.errors import DockerfileError
+from frontend.llb import caps
 from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import HostIP, NetMode
 from frontend.llb.platform import Platform
@@ -39,6 +40,14 @@ class BuildOptions:
     """The build context when it is a download rather than the client's directory."""
     all_stages: bool = False
     """Lower every stage, not only those the target needs (for the build checks)."""
+
+    def require_cap(self, cap: str, feature: str, failure: str = "") -> None:
+        """Fail as an engine without ``cap`` fails, saying which engine would do."""
+        if self.llb_caps.supports(cap):
+            return
+        since = caps.ADDED_IN.get(cap, "v0.8")
+        reason = failure or f"unknown API capability {cap}"
+        raise DockerfileError(f"{reason}: {feature} needs BuildKit {since} or newer")
 
     @classmethod
     def from_opts(

@@ -150,3 +150,14 @@ def test_errors(compile_text: Compile, mount: str, message: str) -> None:
         compile_text(f"FROM busybox\nRUN --mount={mount} true\n")
     assert message in str(info.value)
     assert info.value.line == 2
+
+
+def test_devices_need_a_newer_engine(compile_text: Compile) -> None:
+    with pytest.raises(DockerfileError) as old:
+        compile_text("FROM busybox\nRUN --device=vendor.com/gpu=0 true\n", llb_caps=V08)
+    assert str(old.value) == (
+        "Dockerfile:2:1: unknown API capability exec.meta.cdi: RUN --device needs BuildKit v0.20 "
+        "or newer"
+    )
+    with pytest.raises(DockerfileError, match="RUN --device is not supported yet"):
+        compile_text("FROM busybox\nRUN --device=vendor.com/gpu=0 true\n")
