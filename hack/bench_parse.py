@@ -4,7 +4,8 @@ Prints, each next to the official parser on the same input where it has one:
 
 - cold start: a fresh interpreter importing the parser and loading its
   grammar (from ``frontend/syntax/grammar.lark.cache``), timed inside the
-  child, and the same child's first parse of a typical Dockerfile;
+  child, and the same child's first parse of a typical Dockerfile; then the
+  same for the typed layer too (``frontend.syntax.parse``);
 - the median time to parse a typical 50-line Dockerfile, warm (to upstream-shaped
   nodes, which is what the official parser produces, and on to typed instructions);
 - throughput on a 10,000-line Dockerfile;
@@ -95,6 +96,18 @@ import frontend.syntax.parser as p
 p.load_grammar()
 t1 = time.perf_counter()
 p.parse_nodes(sys.stdin.read())
+t2 = time.perf_counter()
+print((t1 - t0) * 1000, (t2 - t1) * 1000)
+"""
+
+COLD_TYPED = """
+import sys, time
+t0 = time.perf_counter()
+import frontend.syntax as s
+import frontend.syntax.instructions
+s.parser.load_grammar()
+t1 = time.perf_counter()
+s.parse(sys.stdin.read())
 t2 = time.perf_counter()
 print((t1 - t0) * 1000, (t2 - t1) * 1000)
 """
@@ -210,6 +223,9 @@ def main() -> None:
     _row("cold start: import + grammar load", load, t_load)
     _row(f"cold start: first parse ({lines} lines)", first, t_first)
     _row("cold start: whole process, wall", wall, t_wall)
+    typed_load, typed_first, _ = _cold(COLD_TYPED, 7)
+    _row("cold start to typed instructions: imports", typed_load, None)
+    _row("cold start to typed instructions: first parse", typed_first, None)
     _row(
         f"warm: median parse, {lines}-line Dockerfile",
         _median_ms(_ours, TYPICAL, args.repeat),

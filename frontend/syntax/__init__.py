@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from frontend.errors import DockerfileError
-from frontend.syntax import ast
 from frontend.syntax.nodes import Node
 from frontend.syntax.parser import Parsed
 from frontend.syntax.parser import parse_nodes as _parse_nodes
+
+if TYPE_CHECKING:  # the typed layer loads on first use: the raw parser starts without it
+    from frontend.syntax import ast
 
 __all__ = ["Parsed", "parse", "parse_nodes", "parse_raw"]
 
@@ -40,6 +42,7 @@ def parse_nodes(source: str | bytes, filename: str = "Dockerfile") -> list[Node]
 def parse(source: str | bytes, filename: str = "Dockerfile") -> ast.Dockerfile:
     """Parse a Dockerfile into typed instructions."""
 
+    from frontend.syntax import ast
     from frontend.syntax.instructions import to_instruction  # the raw layer does without it
 
     def run() -> ast.Dockerfile:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from frontend.errors import DockerfileWarning
+from frontend.syntax.nodes import Heredoc as Heredoc  # the raw layer's, shared
 
 MountType = Literal["bind", "cache", "tmpfs", "secret", "ssh"]
 ShareMode = Literal["shared", "private", "locked"]
@@ -24,17 +25,6 @@ class Location:
     start_line: int
     end_line: int
     column: int = 1
-
-
-@dataclass(frozen=True)
-class Heredoc:
-    """A heredoc body attached to an instruction (``<<EOF`` ... ``EOF``)."""
-
-    name: str
-    content: str
-    expand: bool = True
-    chomp: bool = False
-    file_descriptor: int = 0
 
 
 @dataclass(frozen=True)

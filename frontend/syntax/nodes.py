@@ -10,7 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from frontend.syntax.ast import Heredoc
+
+@dataclass(frozen=True)
+class Heredoc:
+    """A heredoc body attached to an instruction (``<<EOF`` ... ``EOF``)."""
+
+    name: str
+    content: str
+    expand: bool = True
+    chomp: bool = False
+    file_descriptor: int = 0
 
 
 @dataclass(frozen=True)

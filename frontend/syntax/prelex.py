@@ -19,7 +19,7 @@ from functools import partial
 from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.gotext import SPACE as GO_SPACE
 from frontend.gotext import go_quote
-from frontend.syntax.ast import Heredoc
+from frontend.syntax.nodes import Heredoc
 
 MAX_LINE_BYTES = 65535
 """Longest line the official parser reads (its line scanner's buffer)."""
