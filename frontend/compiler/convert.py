@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from frontend.compiler import reference
-from frontend.compiler.image import Image, empty_image, env_key, image_from_json
+from frontend.compiler.image import Image, at_epoch, empty_image, env_key, image_from_json
 from frontend.compiler.lower import (
     StageContext,
     StageState,
@@ -348,4 +348,6 @@ def _finalize_image(image: Image, options: BuildOptions) -> Image:
     if not options.implicit_target:
         p = options.target_platform
         image = replace(image, os=p.os, architecture=p.architecture, variant=p.variant)
+    if options.source_date_epoch is not None:
+        image = at_epoch(image, options.source_date_epoch)
     return image

@@ -6,6 +6,7 @@ here are the ones Docker's own frontend writes.
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -51,6 +52,8 @@ class History:
     created_by: str
     empty_layer: bool
     comment: str = HISTORY_COMMENT
+    created: str = ""
+    """RFC 3339 time; empty leaves it to the exporter (the build's time)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class Image:
     config: Config = field(default_factory=Config)
     diff_ids: tuple[str, ...] = ()
     history: tuple[History | Mapping[str, Any], ...] = ()
+    created: str = ""
+    """RFC 3339 time; empty leaves it to the exporter."""
 
     def with_config(self, **changes: Any) -> Image:
         return replace(self, config=replace(self.config, **changes))
@@ -84,6 +89,22 @@ class Image:
 
     def to_json(self) -> bytes:
         return json.dumps(_image_to_go(self), separators=(",", ":")).encode()
+
+
+def at_epoch(image: Image, seconds: int) -> Image:
+    """``SOURCE_DATE_EPOCH``: the image, and the history this build wrote, dated ``seconds``."""
+    stamp = rfc3339(seconds)
+    history = tuple(
+        replace(h, created=stamp) if isinstance(h, History) and not h.created else h
+        for h in image.history
+    )
+    return replace(image, created=stamp, history=history)
+
+
+def rfc3339(seconds: int) -> str:
+    """Go's ``time.Time`` JSON form for a whole second in UTC."""
+    moment = datetime.datetime.fromtimestamp(seconds, datetime.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def empty_image(platform: Platform) -> Image:
@@ -193,6 +214,8 @@ def _image_to_go(img: Image) -> dict[str, Any]:
     if c.shell:
         config["Shell"] = list(c.shell)
     out: dict[str, Any] = {}
+    if img.created:
+        out["created"] = img.created
     if img.author:
         out["author"] = img.author
     out["architecture"] = img.architecture
@@ -200,7 +223,12 @@ def _image_to_go(img: Image) -> dict[str, Any]:
     out["rootfs"] = {"type": "layers", "diff_ids": list(img.diff_ids)}
     history = [
         _omit_empty(
-            [("created_by", h.created_by), ("comment", h.comment), ("empty_layer", h.empty_layer)]
+            [
+                ("created", h.created),
+                ("created_by", h.created_by),
+                ("comment", h.comment),
+                ("empty_layer", h.empty_layer),
+            ]
         )
         if isinstance(h, History)
         else dict(h)

@@ -38,6 +38,8 @@ class BuildOptions:
     """What the engine supports; lowering degrades (or refuses) per missing cap."""
     remote_context: State | None = None
     """The build context when it is a download rather than the client's directory."""
+    source_date_epoch: int | None = None
+    """``SOURCE_DATE_EPOCH`` (seconds): the time the image and its new history carry."""
     all_stages: bool = False
     """Lower every stage, not only those the target needs (for the build checks)."""
 
@@ -83,7 +85,13 @@ class BuildOptions:
                 if not sep:
                     host, _, ip = item.strip().partition(":")
                 hosts.append(HostIP(host, ip))
+        epoch = opts.get("build-arg:SOURCE_DATE_EPOCH", "")
+        try:
+            source_date_epoch = int(epoch) if epoch else None
+        except ValueError:
+            raise DockerfileError(f"invalid SOURCE_DATE_EPOCH: {epoch}") from None
         return cls(
+            source_date_epoch=source_date_epoch,
             build_platform=build_platform,
             target_platform=target_platform,
             implicit_target=not platforms,

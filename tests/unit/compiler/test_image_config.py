@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
+from frontend.compiler.options import BuildOptions
 from frontend.compiler.ports import parse_ports
 from frontend.errors import DockerfileError
 from frontend.gotext import go_duration, go_quote_rune
-from tests.unit.compiler.conftest import Compile, Resolver, image_config
+from tests.unit.compiler.conftest import AMD64, Compile, Resolver, image_config
 
 
 def built(compile_text: Compile, text: str, **options: object) -> dict[str, Any]:
@@ -160,3 +161,15 @@ def test_bad_stop_signals_name_the_line(compile_text: Compile, signal: str) -> N
         compile_text(f"FROM busybox\nSTOPSIGNAL {signal}\n")
     assert info.value.message == f"invalid signal: {signal.strip(chr(34))}"
     assert info.value.line == 2
+
+
+def test_source_date_epoch_dates_the_image_and_its_new_history(compile_text: Compile) -> None:
+    result = compile_text("FROM busybox\nRUN true\nENV A=1\n", source_date_epoch=0)
+    config = json.loads(result.config_json)
+    assert config["created"] == "1970-01-01T00:00:00Z"
+    assert [h.get("created") for h in config["history"]][-2:] == ["1970-01-01T00:00:00Z"] * 2
+
+
+def test_source_date_epoch_must_be_a_number() -> None:
+    with pytest.raises(DockerfileError, match="invalid SOURCE_DATE_EPOCH: soon"):
+        BuildOptions.from_opts({"build-arg:SOURCE_DATE_EPOCH": "soon"}, build_platform=AMD64)
