@@ -12,6 +12,7 @@ import difflib
 import functools
 import hashlib
 import http.server
+import io
 import json
 import os
 import re
@@ -77,6 +78,18 @@ class Build:
 
 
 _built: set[str] = set()
+
+
+def tar_archive(files: Mapping[str, str], *, gzip: bool = False, mode: int = 0o644) -> bytes:
+    """A tar (or tar.gz) of text files with fixed metadata, for ADD and context tests."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz" if gzip else "w") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = len(data), mode, 1_600_000_000
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
 
 
 def remove_at_session_end(image: str) -> None:

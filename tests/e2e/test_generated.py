@@ -8,28 +8,15 @@ stages, ``COPY --from`` and ``RUN --mount`` mixed in.
 
 from __future__ import annotations
 
-import io
 import random
-import tarfile
 
 import pytest
 
-from .harness import assert_same_build
+from .harness import assert_same_build, tar_archive
 
 pytestmark = pytest.mark.e2e
 
 CASES = 40
-
-
-def _tar(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size, info.mode, info.mtime = len(data), 0o644, 1_600_000_000
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
 
 
 FILES = {
@@ -38,7 +25,7 @@ FILES = {
     "dir/c.txt": "gamma\n",
     "dir/sub/d.txt": "delta\n",
     "run.sh": "echo from-script > /script.out\n",
-    "ctx.tar": _tar({"t/one.txt": "1\n", "t/two/three.txt": "3\n"}),
+    "ctx.tar": tar_archive({"t/one.txt": "1\n", "t/two/three.txt": "3\n"}),
 }
 WORDS = ["app", "data", "x1", "cfg", "srv"]
 

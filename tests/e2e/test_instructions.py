@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import io
-import tarfile
-
 import pytest
 
-from .harness import assert_same_build, build, build_fails, run_image, snapshot
+from .harness import assert_same_build, build, build_fails, run_image, snapshot, tar_archive
 
 pytestmark = pytest.mark.e2e
 
 
 def tar_gz(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            info.mode = 0o640
-            info.mtime = 1_600_000_000
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
+    return tar_archive(files, gzip=True, mode=0o640)
 
 
 FILES = {
