@@ -198,7 +198,7 @@ def _resolve_bases(
         stage = plan.stages[i]
         try:
             image = image_from_json(config)
-        except ValueError as exc:
+        except (ValueError, TypeError, AttributeError) as exc:  # not the JSON shape expected
             raise DockerfileError(
                 f"invalid image config for {ref}: {exc}", line=stage.from_.location.start_line
             ) from None
@@ -317,6 +317,10 @@ def _run_trigger(ctx: StageContext, stage: sem.Stage, trigger: str, st: StageSta
     node = parsed.instructions[0]
     if isinstance(node, ast.Copy) and node.from_:
         raise DockerfileError("ONBUILD COPY --from is not supported yet", line=where.start_line)
+    if isinstance(node, ast.Run) and any(m.from_ for m in node.mounts):
+        raise DockerfileError(
+            "ONBUILD RUN --mount from= is not supported yet", line=where.start_line
+        )
     node = replace(node, location=where)
     return lower(ctx, node, -1, st)
 

@@ -130,6 +130,12 @@ def set_env(env: tuple[str, ...], key: str, value: str) -> tuple[str, ...]:
     return (*env, entry)
 
 
+def _history_entries(entries: Any) -> tuple[Mapping[str, Any], ...]:
+    if not isinstance(entries, list) or not all(isinstance(h, dict) for h in entries):
+        raise ValueError("history is not a list of objects")
+    return tuple(entries)
+
+
 def image_from_json(data: bytes) -> Image:
     """Read a base image's config; fields Docker's frontend ignores are dropped."""
     raw = json.loads(data or b"{}")
@@ -168,7 +174,7 @@ def image_from_json(data: bytes) -> Image:
             shell=tuple(c.get("Shell") or ()),
         ),
         diff_ids=tuple((raw.get("rootfs") or {}).get("diff_ids") or ()),
-        history=tuple(raw.get("history") or ()),
+        history=_history_entries(raw.get("history") or []),
     )
 
 

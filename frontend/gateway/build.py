@@ -25,7 +25,12 @@ from frontend.gateway.errors import (
     error_status,
     unsupported_subrequest_status,
 )
-from frontend.gateway.options import GatewayEnv, cache_imports_from_opts, read_gateway_env
+from frontend.gateway.options import (
+    GatewayEnv,
+    GatewayEnvError,
+    cache_imports_from_opts,
+    read_gateway_env,
+)
 from frontend.gotext import go_bool
 from frontend.llb import caps, git
 from frontend.llb import state as llb
@@ -84,6 +89,8 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
         bridge.return_result(ref, {"containerimage.config": config})
         log.info("returned", ms=elapsed_ms())
     except DockerfileError as exc:
+        if loaded is not None:
+            exc.filename = loaded.filename  # errors past parsing do not know the file's name
         log.info("dockerfile_error", error=str(exc))
         data = loaded.data if loaded else None
         definition = loaded.definition if loaded else None
@@ -91,6 +98,9 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
     except BridgeError as exc:
         log.warning("bridge_error", method=exc.method, code=exc.code.name, details=exc.details)
         status = error_status(exc.details or str(exc))
+    except GatewayEnvError as exc:  # a malformed option from the client
+        log.info("option_error", error=str(exc))
+        status = error_status(str(exc))
     except Exception as exc:
         log.exception("internal_error")
         status = error_status(f"pyfrontend internal error: {type(exc).__name__}: {exc}")

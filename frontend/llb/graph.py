@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol, cast
 
+from frontend.errors import DockerfileError
 from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
 
@@ -254,9 +255,12 @@ class UserRef:
 
     @classmethod
     def parse(cls, text: str) -> UserRef:
+        """``root``, a decimal id (32 bits), or a name; an id out of range is the user's error."""
         if text == "root":
             return cls(id=0)
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
+            if int(text) >= 1 << 32:
+                raise DockerfileError(f"user id {text} is out of range")
             return cls(id=int(text))
         return cls(name=text)
 

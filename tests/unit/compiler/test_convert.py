@@ -177,3 +177,35 @@ def test_errors_name_the_line(
         compile_text(text, target=target)
     assert message in info.value.message
     assert info.value.line == line
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FROM busybox\nUSER 99999999999\nWORKDIR /x\n",
+        "FROM busybox\nCOPY --chown=4294967296 a /b\n",
+    ],
+)
+def test_user_id_out_of_range_is_an_error_with_its_line(compile_text: Compile, text: str) -> None:
+    with pytest.raises(DockerfileError, match="out of range") as info:
+        compile_text(text)
+    assert info.value.line == text.count("\n")
+
+
+def test_onbuild_run_mount_from_a_stage_is_refused(
+    compile_text: Compile, resolver: Resolver
+) -> None:
+    resolver.configs["docker.io/library/base:latest"] = image_config(
+        OnBuild=["RUN --mount=from=tools,target=/t true"]
+    )
+    with pytest.raises(DockerfileError, match="ONBUILD RUN --mount from= is not supported yet"):
+        compile_text("FROM base\n")
+
+
+@pytest.mark.parametrize("config", [b'{"config": "x"}', b'{"rootfs": "x"}', b'{"history": ["x"]}'])
+def test_malformed_base_config_is_an_error(
+    compile_text: Compile, resolver: Resolver, config: bytes
+) -> None:
+    resolver.configs["docker.io/library/busybox:latest"] = config
+    with pytest.raises(DockerfileError, match="invalid image config"):
+        compile_text("FROM busybox\nRUN true\n")

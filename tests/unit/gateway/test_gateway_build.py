@@ -225,3 +225,24 @@ def test_lint_subrequest_reports_a_build_error() -> None:
     results = json.loads(ret.result.metadata["result.json"])
     assert results["buildError"]["message"]
     assert [w["ruleName"] for w in results["warnings"]] == ["JSONArgsRecommended"]
+
+
+def test_errors_past_parsing_name_the_dockerfile_given() -> None:
+    fake = FakeBridge(
+        locals={
+            "dockerfile": {
+                "ci/app.Dockerfile": b"FROM busybox\nRUN x\nCOPY --chown=4294967296 a /b\n"
+            }
+        }
+    )
+    with serve(fake) as server:
+        run(Bridge(server.channel()), gateway_env({"filename": "ci/app.Dockerfile"}))
+    ret = fake.wait_returned()
+    assert ret.error.message.startswith("ci/app.Dockerfile:3:")
+
+
+def test_a_malformed_option_is_an_error_not_a_crash() -> None:
+    fake = build(b"FROM busybox\n", {"cache-imports": "not json"})
+    ret = fake.return_request
+    assert ret is not None and ret.HasField("error")
+    assert "internal error" not in ret.error.message
