@@ -7,6 +7,9 @@
 - ``tmpfs``: an empty in-memory filesystem.
 - ``secret`` and ``ssh``: a secret file, or an SSH agent socket, from the client.
 
+A tmpfs ``size`` needs BuildKit 0.10 (the Go client makes the op require the
+cap, so older engines refuse the build); a secret ``env`` is not lowered yet.
+
 Mounts never change the image: only the root filesystem is the step's result.
 """
 
@@ -57,6 +60,9 @@ def run_mounts(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> 
     for j, written in enumerate(node.mounts):
         mount = _expanded(ctx, written, st)
         if mount.type == "secret":
+            if mount.env is not None:
+                ctx.options.require_cap(caps.EXEC_SECRET_ENV, "a secret as an environment variable")
+                raise DockerfileError("RUN --mount=type=secret,env= is not supported yet")
             secrets.append(_secret(mount))
             continue
         if mount.type == "ssh":
@@ -105,8 +111,9 @@ def _filesystem(
         output = _cache_root(ctx, mount, source).output
         selector = "/cache"
     if mount.type == "tmpfs":
-        size = mount.size if ctx.options.llb_caps.supports(caps.EXEC_MOUNT_TMPFS_SIZE) else 0
-        return Mount(dest=target, type=MountType.TMPFS, tmpfs_size=size)
+        if mount.size:  # the Go client marks the op as needing the cap: older engines refuse it
+            ctx.options.require_cap(caps.EXEC_MOUNT_TMPFS_SIZE, "a tmpfs size")
+        return Mount(dest=target, type=MountType.TMPFS, tmpfs_size=mount.size)
     if mount.type == "cache":
         namespace = ctx.options.build_args.get(CACHE_NAMESPACE_ARG, "")
         return Mount(

@@ -115,10 +115,19 @@ def test_ssh_socket_env_is_for_that_step_only(compile_text: Compile) -> None:
     assert not any(e.startswith("SSH_AUTH_SOCK=") for e in second.meta.env)
 
 
-def test_tmpfs_size_only_where_the_engine_takes_it(compile_text: Compile) -> None:
+def test_tmpfs_size_needs_an_engine_that_takes_it(compile_text: Compile) -> None:
     text = "FROM busybox\nRUN --mount=type=tmpfs,target=/t,size=1m true\n"
     assert last_exec(compile_text, text).mounts[1].TmpfsOpt.size == 1 << 20
-    assert not last_exec(compile_text, text, llb_caps=V08).mounts[1].HasField("TmpfsOpt")
+    with pytest.raises(DockerfileError, match="exec.mount.tmpfs.size: a tmpfs size needs BuildKit"):
+        compile_text(text, llb_caps=V08)
+
+
+def test_secret_env_is_refused_not_ignored(compile_text: Compile) -> None:
+    text = "FROM busybox\nRUN --mount=type=secret,id=t,env=TOKEN true\n"
+    with pytest.raises(DockerfileError, match="exec.secretenv"):
+        compile_text(text, llb_caps=V08)
+    with pytest.raises(DockerfileError, match="env= is not supported yet"):
+        compile_text(text)
 
 
 def test_variables_in_mount_options(compile_text: Compile) -> None:
@@ -152,12 +161,11 @@ def test_errors(compile_text: Compile, mount: str, message: str) -> None:
     assert info.value.line == 2
 
 
-def test_devices_need_a_newer_engine(compile_text: Compile) -> None:
-    with pytest.raises(DockerfileError) as old:
-        compile_text("FROM busybox\nRUN --device=vendor.com/gpu=0 true\n", llb_caps=V08)
-    assert str(old.value) == (
-        "Dockerfile:2:1: unknown API capability exec.meta.cdi: RUN --device needs BuildKit v0.20 "
-        "or newer"
+def test_devices_are_left_out_on_engines_without_cdi(compile_text: Compile) -> None:
+    """As Docker's frontend: the step runs without them."""
+    run = last_exec(
+        compile_text, "FROM busybox\nRUN --device=vendor.com/gpu=0 true\n", llb_caps=V08
     )
+    assert run.meta.args[-1] == "true"
     with pytest.raises(DockerfileError, match="RUN --device is not supported yet"):
         compile_text("FROM busybox\nRUN --device=vendor.com/gpu=0 true\n")
