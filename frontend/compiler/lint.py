@@ -21,11 +21,11 @@ from pathlib import Path
 from frontend.compiler.convert import ImageResolver, compile_dockerfile, plan_for
 from frontend.compiler.dockerignore import parse_dockerignore
 from frontend.compiler.options import BuildOptions
-from frontend.compiler.preview import HOST, assumed_image, options_from_args
+from frontend.compiler.preview import assumed_image, options_from_args
 from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.llb.caps import LLBCaps
 from frontend.llb.marshal import SourceFile
-from frontend.llb.platform import Platform
+from frontend.llb.platform import DEFAULT_PLATFORM, Platform
 from frontend.semantics.check_report import (
     LintReport,
     error_text,
@@ -55,7 +55,7 @@ def lint_dockerfile(
     opts: Mapping[str, str],
     resolve: ImageResolver,
     *,
-    build_platform: Platform = HOST,
+    build_platform: Platform = DEFAULT_PLATFORM,
     excludes: tuple[str, ...] = (),
     llb_caps: LLBCaps | None = None,
 ) -> LintReport:

@@ -24,10 +24,8 @@ from frontend.compiler.options import BuildOptions
 from frontend.errors import DockerfileError
 from frontend.llb.dump import dump
 from frontend.llb.marshal import SourceFile
-from frontend.llb.platform import Platform
+from frontend.llb.platform import DEFAULT_PLATFORM, Platform
 from frontend.syntax import parse
-
-HOST = Platform("linux", "amd64")
 
 
 def assumed_image(
@@ -45,7 +43,7 @@ def assumed_image(
 def compile_offline(data: bytes, filename: str, opts: Mapping[str, str]) -> CompileResult:
     """LLB and image config of a Dockerfile, for frontend options ``opts``
     (``target``, ``build-arg:X``...)."""
-    options = BuildOptions.from_opts(opts, build_platform=HOST)
+    options = BuildOptions.from_opts(opts, build_platform=DEFAULT_PLATFORM)
     dockerfile = parse(data, filename=filename)
     try:
         result = compile_dockerfile(

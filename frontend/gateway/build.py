@@ -37,7 +37,7 @@ from frontend.llb import state as llb
 from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import OpMeta, Output
 from frontend.llb.marshal import SourceFile, digest_of, marshal
-from frontend.llb.platform import Platform
+from frontend.llb.platform import DEFAULT_PLATFORM, Platform
 from frontend.pb import ops_pb2 as pb
 from frontend.pb import status_pb2
 
@@ -50,7 +50,6 @@ DEFAULT_FILENAME = "Dockerfile"
 DESCRIBE = "frontend.subrequests.describe"
 KEEP_GIT_DIR_OPT = "build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR"
 LINT = "frontend.lint"
-_HOST_PLATFORM = Platform("linux", "amd64")
 
 
 @dataclass(frozen=True)
@@ -282,7 +281,7 @@ def lint(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> dict[str,
         loaded.filename,
         env.opts,
         _resolver(bridge),
-        build_platform=env.build_platform or _HOST_PLATFORM,
+        build_platform=env.build_platform or DEFAULT_PLATFORM,
         excludes=loaded.excludes,
         llb_caps=_engine_caps(bridge),
     )
@@ -309,7 +308,7 @@ def build(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> tuple[st
     check = check_config(dockerfile.directives, env.opts)
     options = BuildOptions.from_opts(
         env.opts,
-        build_platform=env.build_platform or _HOST_PLATFORM,
+        build_platform=env.build_platform or DEFAULT_PLATFORM,
         session_id=env.session_id,
         excludes=loaded.excludes,
         llb_caps=_engine_caps(bridge),

@@ -49,3 +49,7 @@ WINDOWS_PATH = "c:\\Windows\\System32;c:\\Windows"
 def default_path(os_name: str) -> str:
     """The PATH an image gets when its config sets none."""
     return WINDOWS_PATH if os_name == "windows" else DEFAULT_PATH
+
+
+DEFAULT_PLATFORM = Platform("linux", "amd64")
+"""The build platform when the engine names none (and offline, for ``pyfrontend llb``)."""
