@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from .harness import (
+    ENGINE,
     Frontend,
     StaticServer,
     assert_same_image,
@@ -215,8 +216,10 @@ def test_default_branch_over_the_git_protocol(servers: GitServers, images: list[
     assert "./a.txt" in files  # .dockerignore does not filter a git context
     assert "./dev.txt" not in files
     assert run_image(result.image) == "from git\n"
-    # The op our frontend solves is the one the engine loaded the Dockerfile with.
-    assert len(_loaded_git_vertices(result.log, ours)) == 1
+    # The op our frontend solves is the one the engine loaded the Dockerfile with
+    # (Engine 20.10's plain progress prints vertex digests; buildx's does not).
+    if ENGINE == "legacy":
+        assert len(_loaded_git_vertices(result.log, ours)) == 1
 
 
 @pytest.mark.parametrize("fragment", ["dev", "refs/heads/dev", "v1"])
