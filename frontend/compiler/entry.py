@@ -12,12 +12,14 @@ from __future__ import annotations
 from frontend.compiler.convert import ImageResolver, compile_dockerfile
 from frontend.compiler.lint import ignore_matcher, lint_dockerfile
 from frontend.compiler.options import build_options, single_platform
+from frontend.compiler.outline import outline, targets
 from frontend.compiler.result import BuildResult, PlatformResult
-from frontend.compiler.subrequests import DESCRIBE, LINT, SERVED, describe
+from frontend.compiler.subrequests import DESCRIBE, LINT, OUTLINE, SERVED, TARGETS, describe
 from frontend.errors import DockerfileError, DockerfileWarning
+from frontend.gotext import go_json
 from frontend.llb.marshal import SourceFile
 from frontend.request import BuildRequest, LoadedDockerfile
-from frontend.semantics.check_report import go_json, results_json, results_text
+from frontend.semantics.check_report import results_json, results_text
 from frontend.semantics.check_rules import check_config, lint_error
 from frontend.semantics.checks import CheckContext, run_checks
 from frontend.syntax import parse
@@ -34,6 +36,14 @@ def evaluate(
         return BuildResult(metadata=describe())
     if dockerfile is None:
         raise ValueError(f"{name or 'a build'} needs the Dockerfile")
+    if name in (OUTLINE, TARGETS):
+        try:
+            if name == TARGETS:
+                return BuildResult(metadata=targets(dockerfile.data, dockerfile.filename))
+            return BuildResult(metadata=_outline(request, dockerfile, resolve))
+        except DockerfileError as exc:
+            exc.filename = dockerfile.filename
+            return BuildResult(error=exc)
     if name == LINT:
         report = lint_dockerfile(request, dockerfile, resolve)
         metadata = {
@@ -83,3 +93,19 @@ def _build(
         exc.filename = dockerfile.filename  # errors past parsing do not know the file's name
         return BuildResult(warnings=tuple(warnings), error=exc)
     return BuildResult(platforms=tuple(results), warnings=tuple(warnings))
+
+
+def _outline(
+    request: BuildRequest, dockerfile: LoadedDockerfile, resolve: ImageResolver
+) -> dict[str, bytes]:
+    """The ``frontend.outline`` answer: the target is compiled as a build would be."""
+    parsed = parse(dockerfile.data, filename=dockerfile.filename)
+    options = build_options(
+        request,
+        single_platform(request),
+        excludes=dockerfile.excludes,
+        remote_context=dockerfile.context,
+    )
+    source = SourceFile(dockerfile.filename, dockerfile.data)
+    compiled = compile_dockerfile(parsed, options, resolve, source=source)
+    return outline(parsed, dockerfile.data, compiled, options)

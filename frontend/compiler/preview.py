@@ -31,13 +31,13 @@ from frontend.compiler.entry import evaluate
 from frontend.compiler.result import PlatformResult
 from frontend.compiler.subrequests import LINT
 from frontend.errors import DockerfileError
+from frontend.gotext import go_json
 from frontend.llb.dump import dump
 from frontend.llb.platform import Platform
 from frontend.request import LoadedDockerfile, parse_request
 from frontend.semantics.check_report import (
     LintReport,
     error_text,
-    go_json,
     results_json,
     results_text,
 )
