@@ -18,7 +18,6 @@ import structlog
 from google.protobuf import any_pb2
 
 from frontend.gateway.errors import error_status
-from frontend.gateway.options import CacheImport
 from frontend.llb.platform import Platform
 from frontend.pb import (
     caps_pb2,
@@ -29,6 +28,7 @@ from frontend.pb import (
     status_pb2,
     worker_pb2,
 )
+from frontend.request import CacheImport
 
 # Gateway (Pong.FrontendAPICaps) capability IDs this module acts on.
 CAP_IMPORT_CACHES: Final = "importcaches"
