@@ -217,7 +217,10 @@ class ContextLoader:
         if not store_id:
             raise DockerfileError(f"oci-layout reference {spec!r} has no name")
         try:
-            dummy = reference.with_digest(reference.normalize(found.name), digest)
+            named = reference.normalize(found.name)
+            if ":" not in found.name.rpartition("/")[2]:
+                named = named.removesuffix(":latest")
+            dummy = reference.with_digest(named, digest)
         except reference.ReferenceError as exc:
             raise DockerfileError(
                 f"could not parse oci-layout reference {found.name!r}: {exc}"

@@ -168,7 +168,7 @@ def _dependency_order(plan: sem.BuildPlan) -> list[int]:
         if plan.stages[i].base is not None:
             deps[i].add(plan.stages[i].base)  # type: ignore[arg-type]
     for (stage, *_), src in [*plan.sources.items(), *plan.mount_sources.items()]:
-        if stage in plan.reachable and isinstance(src, int):
+        if stage in plan.reachable and isinstance(src, int) and not plan.stages[stage].from_context:
             deps[stage].add(src)
     order: list[int] = []
     placed: set[int] = set()
