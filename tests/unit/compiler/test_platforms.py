@@ -65,9 +65,7 @@ def test_multi_platform_conflicts_are_refused() -> None:
 
 def test_each_platform_gets_its_own_compile_and_shares_what_does_not_depend_on_it() -> None:
     resolver = Resolver()
-    results = compile_platforms(
-        CROSS, options({"platform": "linux/amd64,linux/arm64"}), resolver
-    )
+    results = compile_platforms(CROSS, options({"platform": "linux/amd64,linux/arm64"}), resolver)
     assert [str(r.platform) for r in results] == ["linux/amd64", "linux/arm64"]
     amd, arm = ({d: op for d, op in ops_of(r.definition)} for r in results)
     shared = set(amd) & set(arm)
@@ -93,9 +91,7 @@ def test_each_platform_gets_its_own_compile_and_shares_what_does_not_depend_on_i
 
 
 def test_progress_names_carry_the_platform() -> None:
-    results = compile_platforms(
-        CROSS, options({"platform": "linux/amd64,linux/arm64"}), Resolver()
-    )
+    results = compile_platforms(CROSS, options({"platform": "linux/amd64,linux/arm64"}), Resolver())
     arm = results[1].definition
     shown = {m.description.get("llb.customname", "") for m in arm.metadata.values()}
     assert any(n.startswith("[linux/amd64->arm64 build 2/2] RUN echo ") for n in shown)
@@ -105,9 +101,7 @@ def test_progress_names_carry_the_platform() -> None:
 
 def test_single_platform_names_are_unchanged() -> None:
     (only,) = compile_platforms(CROSS, options({"platform": "linux/arm64"}), Resolver())
-    shown = {
-        m.description.get("llb.customname", "") for m in only.definition.metadata.values()
-    }
+    shown = {m.description.get("llb.customname", "") for m in only.definition.metadata.values()}
     assert any(n.startswith("[build 2/2] RUN echo ") for n in shown)
 
 
