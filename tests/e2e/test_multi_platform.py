@@ -145,3 +145,15 @@ def test_one_platform_in_a_list_of_one_is_a_plain_image() -> None:
     ours = oci_images(build_oci(CROSS, "ours", "linux/arm64"))
     assert ours.keys() == builtin.keys() == {"linux/arm64"}
     assert ours["linux/arm64"][0] == builtin["linux/arm64"][0]
+
+
+@pytest.mark.engines("current")
+def test_classic_image_store_takes_a_refs_map_of_one() -> None:
+    """BUILDKIT_MULTI_PLATFORM returns a refs map even for one platform; the classic
+    image store takes it when it holds one image (buildx refuses several itself)."""
+    harness.assert_same_build(
+        CROSS,
+        FILES,
+        build_args={"BUILDKIT_MULTI_PLATFORM": "1"},
+        flags=["--platform", "linux/arm64"],
+    )
