@@ -65,6 +65,8 @@ class _Base:
     checked: StageBase = StageBase()
     local: LocalUse | None = None
     """A local named context, to be bound to the paths read from it."""
+    named: bool = False
+    """A named context: its source is not a step of the stage (no ``FROM`` step)."""
 
 
 @dataclass(frozen=True)
@@ -251,7 +253,8 @@ def _load_base(
         loaded = _load_context(loader, found, platform, stage.from_)
         image = loaded.image or empty_image(platform)
         state = replace(loaded.state, platform=platform)
-        return _Base(state, image, platform, _checked(stage, image, platform), loaded.local)
+        checked = _checked(stage, image, platform)
+        return _Base(state, image, platform, checked, loaded.local, named=True)
     prefix = f"{platform} internal" if options.multi_platform else "internal"
     digest, config = resolve(
         ref,
@@ -415,7 +418,8 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
         state = state.with_dir(image.config.working_dir)
     if image.config.user:
         state = state.with_user(image.config.user)
-    first_step = 1 if (stage.base is None and stage.base_name != sem.SCRATCH) else 0
+    image_step = stage.base is None and stage.base_name != sem.SCRATCH and not base.named
+    first_step = 1 if image_step else 0
     st = StageState(llb=state, image=image, step=first_step)
     for trigger in image.config.on_build or ():
         st = _run_trigger(ctx, stage, trigger, st)

@@ -157,3 +157,24 @@ def test_classic_image_store_takes_a_refs_map_of_one() -> None:
         build_args={"BUILDKIT_MULTI_PLATFORM": "1"},
         flags=["--platform", "linux/arm64"],
     )
+
+
+def test_oci_layout_context_matches_the_builtin() -> None:
+    """``--build-context NAME=oci-layout://DIR@DIGEST``: the same files and config.
+
+    The stored config's digest is left out: ours still writes ``"OnBuild": null``
+    (see test_config_parity)."""
+    with tempfile.TemporaryDirectory(prefix="pyfrontend-e2e-oci-") as tmp:
+        layout = Path(tmp, "layout")
+        data = build_oci("FROM busybox\nRUN echo layer > /from-layout\n", "builtin", "linux/amd64")
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            tar.extractall(layout, filter="data")
+        (manifest,) = json.loads((layout / "index.json").read_text())["manifests"]
+        flags = ["--build-context", f"base=oci-layout://{layout}@{manifest['digest']}"]
+        text = "FROM base\nRUN cat /from-layout > /copy\nCOPY hello.txt /\n"
+        images = [harness.build(text, FILES, frontend=f, flags=flags) for f in ("builtin", "ours")]
+    snapshots = [harness.snapshot(image) for image in images]
+    for snap in snapshots:
+        snap.config.pop("Descriptor", None)
+        snap.config.pop("Size", None)
+    assert harness.diff_snapshots(*snapshots, names=("builtin", "ours")) == []

@@ -284,3 +284,8 @@ def test_no_contexts_no_change(compile_text: object) -> None:
     )
     other = build("FROM busybox AS b\nFROM b\n", {"unrelated": "docker-image://x"})
     assert list(getattr(plain.definition, "def")) == list(getattr(other.definition, "def"))
+
+
+def test_a_context_base_is_not_a_step() -> None:
+    result = build("FROM alpine\nRUN true\n", {"alpine": "docker-image://busybox"})
+    assert "[1/2] RUN true" in names(result)  # as Docker's frontend counts
