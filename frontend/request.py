@@ -10,7 +10,7 @@ offline commands all start from the ``BuildRequest`` it returns.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
@@ -78,6 +78,14 @@ class BuildRequest:
     build_platform: Platform = DEFAULT_PLATFORM
     target_platforms: tuple[Platform, ...] = ()
     """The ``platform`` option; empty means the build platform, implicitly."""
+    multi_platform: bool = False
+    """Return one result per platform (a refs map), even for a single platform."""
+    named_contexts: Mapping[str, str] = field(default_factory=dict)
+    """``context:KEY`` options by KEY (``name`` or ``name::os/arch``)."""
+    input_metadata: Mapping[str, str] = field(default_factory=dict)
+    """``input-metadata:NAME`` options (JSON) by input name."""
+    local_sessions: Mapping[str, str] = field(default_factory=dict)
+    """``local-sessionid:NAME``: the session that holds local NAME, when not the build's."""
     target: str = ""
     build_args: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
@@ -124,9 +132,10 @@ def parse_request(
 
     platforms = [p for p in opts.get("platform", "").split(",") if p.strip()]
     try:
-        targets = tuple(Platform.parse(p) for p in platforms)
+        targets = tuple(dict.fromkeys(Platform.parse(p) for p in platforms))
     except ValueError as exc:
         raise fail(f"invalid platform option: {exc}") from None
+    multi_platform = _multi_platform(opts, build_args, len(targets), fail)
     no_cache = None
     if "no-cache" in opts:
         no_cache = frozenset(n.strip().lower() for n in opts["no-cache"].split(",") if n.strip())
@@ -154,6 +163,10 @@ def parse_request(
         session_id=session_id,
         build_platform=build_platform or DEFAULT_PLATFORM,
         target_platforms=targets,
+        multi_platform=multi_platform,
+        named_contexts=MappingProxyType(_prefixed(opts, "context:")),
+        input_metadata=MappingProxyType(_prefixed(opts, "input-metadata:")),
+        local_sessions=MappingProxyType(_prefixed(opts, "local-sessionid:")),
         target=opts.get("target", ""),
         build_args=MappingProxyType(build_args),
         labels=MappingProxyType(_prefixed(opts, "label:")),
@@ -208,6 +221,25 @@ def json_field(obj: Mapping[str, object], key: str) -> object:
         if name.casefold() == folded:
             return value
     return None
+
+
+def _multi_platform(
+    opts: Mapping[str, str],
+    build_args: Mapping[str, str],
+    count: int,
+    fail: Callable[[str], DockerfileError],
+) -> bool:
+    """``multi-platform`` (or the build arg ``BUILDKIT_MULTI_PLATFORM``), else several platforms."""
+    text = build_args.get("BUILDKIT_MULTI_PLATFORM", "") or opts.get("multi-platform", "")
+    if not text:
+        return count > 1
+    try:
+        wanted = go_bool(text)
+    except ValueError:
+        raise fail(f"invalid boolean value for multi-platform: {text}") from None
+    if not wanted and count > 1:
+        raise fail("conflicting config: returning multiple target platforms is not allowed")
+    return wanted
 
 
 def _hosts(text: str) -> tuple[HostIP, ...]:

@@ -9,7 +9,9 @@ commands all go through it.
 
 from __future__ import annotations
 
-from frontend.compiler.convert import ImageResolver, compile_dockerfile
+from concurrent.futures import ThreadPoolExecutor
+
+from frontend.compiler.convert import ContextReader, ImageResolver, compile_dockerfile
 from frontend.compiler.lint import ignore_matcher, lint_dockerfile
 from frontend.compiler.options import build_options, single_platform
 from frontend.compiler.outline import outline, targets
@@ -18,6 +20,7 @@ from frontend.compiler.subrequests import DESCRIBE, LINT, OUTLINE, SERVED, TARGE
 from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.gotext import go_json
 from frontend.llb.marshal import SourceFile
+from frontend.llb.platform import Platform
 from frontend.request import BuildRequest, LoadedDockerfile
 from frontend.semantics.check_report import results_json, results_text
 from frontend.semantics.check_rules import check_config, lint_error
@@ -26,9 +29,16 @@ from frontend.syntax import parse
 
 
 def evaluate(
-    request: BuildRequest, dockerfile: LoadedDockerfile | None, resolve: ImageResolver
+    request: BuildRequest,
+    dockerfile: LoadedDockerfile | None,
+    resolve: ImageResolver,
+    contexts: ContextReader | None = None,
 ) -> BuildResult:
-    """The result of ``request``; ``dockerfile`` may be None when it needs none."""
+    """The result of ``request``; ``dockerfile`` may be None when it needs none.
+
+    ``contexts`` reads what named contexts need besides image configs (local
+    directories, frontend inputs, OCI layouts); without it only image contexts load.
+    """
     name = request.subrequest
     if name and name not in SERVED:
         return BuildResult(unsupported=name)
@@ -40,12 +50,12 @@ def evaluate(
         try:
             if name == TARGETS:
                 return BuildResult(metadata=targets(dockerfile.data, dockerfile.filename))
-            return BuildResult(metadata=_outline(request, dockerfile, resolve))
+            return BuildResult(metadata=_outline(request, dockerfile, resolve, contexts))
         except DockerfileError as exc:
             exc.filename = dockerfile.filename
             return BuildResult(error=exc)
     if name == LINT:
-        report = lint_dockerfile(request, dockerfile, resolve)
+        report = lint_dockerfile(request, dockerfile, resolve, contexts)
         metadata = {
             "result.json": go_json(results_json(report)).encode(),
             "result.txt": results_text(report).encode(),
@@ -53,38 +63,48 @@ def evaluate(
             "version": b"1.0.0",
         }
         return BuildResult(metadata=metadata, report=report)
-    return _build(request, dockerfile, resolve)
+    return _build(request, dockerfile, resolve, contexts)
 
 
 def _build(
-    request: BuildRequest, dockerfile: LoadedDockerfile, resolve: ImageResolver
+    request: BuildRequest,
+    dockerfile: LoadedDockerfile,
+    resolve: ImageResolver,
+    contexts: ContextReader | None,
 ) -> BuildResult:
-    """Compile and check the target for each platform; a check may fail the build."""
+    """Compile the target for each platform (in parallel, so their image look-ups
+    overlap) and check the first; a check may fail the build."""
     warnings: list[DockerfileWarning] = []
     results: list[PlatformResult] = []
     try:
         parsed = parse(dockerfile.data, filename=dockerfile.filename)
         warnings.extend(parsed.warnings)
         check = check_config(parsed.directives, request.check)
-        checked: list[DockerfileWarning] = []
-        for platform in (single_platform(request),):
+        source = SourceFile(dockerfile.filename, dockerfile.data)
+
+        def compile_for(platform: Platform) -> PlatformResult:
             options = build_options(
                 request, platform, excludes=dockerfile.excludes, remote_context=dockerfile.context
             )
             compiled = compile_dockerfile(
-                parsed, options, resolve, source=SourceFile(dockerfile.filename, dockerfile.data)
+                parsed, options, resolve, source=source, contexts=contexts
             )
-            context = CheckContext(
-                check,
-                options.build_platform,
-                options.target_platform,
-                options.build_args,
-                bases=compiled.bases,
-                ignore=ignore_matcher(dockerfile.excludes),
-                filename=dockerfile.filename,
-            )
-            checked.extend(run_checks(parsed, compiled.plan, context))
-            results.append(PlatformResult(platform, compiled))
+            return PlatformResult(platform, compiled)
+
+        platforms = request.platforms
+        with ThreadPoolExecutor(max_workers=min(4, len(platforms))) as pool:
+            results.extend(pool.map(compile_for, platforms))
+        first = results[0]
+        context = CheckContext(
+            check,
+            request.build_platform,
+            first.platform,
+            request.build_args,
+            bases=first.compiled.bases,
+            ignore=ignore_matcher(dockerfile.excludes),
+            filename=dockerfile.filename,
+        )
+        checked = run_checks(parsed, first.compiled.plan, context)
         warnings.extend(checked)
         failure = lint_error(checked, check)
         if failure:
@@ -96,7 +116,10 @@ def _build(
 
 
 def _outline(
-    request: BuildRequest, dockerfile: LoadedDockerfile, resolve: ImageResolver
+    request: BuildRequest,
+    dockerfile: LoadedDockerfile,
+    resolve: ImageResolver,
+    contexts: ContextReader | None,
 ) -> dict[str, bytes]:
     """The ``frontend.outline`` answer: the target is compiled as a build would be."""
     parsed = parse(dockerfile.data, filename=dockerfile.filename)
@@ -107,5 +130,5 @@ def _outline(
         remote_context=dockerfile.context,
     )
     source = SourceFile(dockerfile.filename, dockerfile.data)
-    compiled = compile_dockerfile(parsed, options, resolve, source=source)
+    compiled = compile_dockerfile(parsed, options, resolve, source=source, contexts=contexts)
     return outline(parsed, dockerfile.data, compiled, options)

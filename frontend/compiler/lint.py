@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from frontend.compiler.convert import ImageResolver, compile_dockerfile, plan_for
+from frontend.compiler.convert import ContextReader, ImageResolver, compile_dockerfile, plan_for
 from frontend.compiler.options import BuildOptions, build_options, single_platform
 from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.llb.marshal import SourceFile
@@ -33,7 +33,10 @@ def ignore_matcher(excludes: tuple[str, ...]) -> IgnoreMatcher | None:
 
 
 def lint_dockerfile(
-    request: BuildRequest, dockerfile: LoadedDockerfile, resolve: ImageResolver
+    request: BuildRequest,
+    dockerfile: LoadedDockerfile,
+    resolve: ImageResolver,
+    contexts: ContextReader | None = None,
 ) -> LintReport:
     """Check every stage (or only what ``target`` needs, when one is given)."""
     data, filename = dockerfile.data, dockerfile.filename
@@ -57,7 +60,9 @@ def lint_dockerfile(
             filename=filename,
         )
         try:
-            result = compile_dockerfile(parsed, options, resolve, source=SourceFile(filename, data))
+            result = compile_dockerfile(
+                parsed, options, resolve, source=SourceFile(filename, data), contexts=contexts
+            )
         except DockerfileError:
             warnings = _plan_only(parsed, options, ctx)
             raise

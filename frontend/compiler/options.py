@@ -41,6 +41,14 @@ class BuildOptions:
     """``SOURCE_DATE_EPOCH`` (seconds): the time the image and its new history carry."""
     all_stages: bool = False
     """Lower every stage, not only those the target needs (for the build checks)."""
+    multi_platform: bool = False
+    """One result per platform (progress names then start with the platform)."""
+    named_contexts: Mapping[str, str] = field(default_factory=dict)
+    """``context:KEY`` options by KEY (``name`` or ``name::os/arch``)."""
+    input_metadata: Mapping[str, str] = field(default_factory=dict)
+    """``input-metadata:NAME`` options (JSON) by input name."""
+    local_sessions: Mapping[str, str] = field(default_factory=dict)
+    """``local-sessionid:NAME``: the session that holds local NAME, when not the build's."""
 
     def require_cap(self, cap: str, feature: str, failure: str = "") -> None:
         """Fail as an engine without ``cap`` fails, saying which engine would do."""
@@ -79,14 +87,13 @@ def build_options(
         remote_context=remote_context,
         source_date_epoch=request.source_date_epoch,
         all_stages=all_stages,
+        multi_platform=request.multi_platform,
+        named_contexts=request.named_contexts,
+        input_metadata=request.input_metadata,
+        local_sessions=request.local_sessions,
     )
 
 
 def single_platform(request: BuildRequest) -> Platform:
-    """The one target platform of ``request`` (several are not built yet)."""
-    if len(request.platforms) > 1:
-        raise DockerfileError(
-            "building for several platforms at once is not supported yet",
-            filename=request.filename,
-        )
+    """The platform checks look at: the first target platform of ``request``."""
     return request.platforms[0]

@@ -21,6 +21,7 @@ from frontend.compiler.subrequests import reads_dockerfile
 from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.gateway import remote
 from frontend.gateway.bridge import Bridge, BridgeError
+from frontend.gateway.contexts import BridgeContextReader
 from frontend.gateway.errors import (
     dockerfile_error_status,
     error_status,
@@ -45,6 +46,7 @@ from frontend.request import (
 
 if TYPE_CHECKING:
     from frontend.compiler.convert import ImageResolver
+    from frontend.compiler.result import PlatformResult
 
 log = structlog.get_logger()
 
@@ -68,7 +70,8 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
             log.info("dockerfile_loaded", ms=elapsed_ms())
         from frontend.compiler.entry import evaluate
 
-        result = evaluate(request, loaded, _resolver(bridge))
+        reader = BridgeContextReader(bridge, request.session_id)
+        result = evaluate(request, loaded, _resolver(bridge), reader)
         if result.unsupported:
             bridge.return_status(unsupported_subrequest_status(result.unsupported))
             return
@@ -84,16 +87,16 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
                 )
             bridge.return_result(None, result.metadata)
             return
-        (built,) = result.platforms
+        first = result.platforms[0].compiled
         log.info(
             "compiled",
             ms=elapsed_ms(),
-            stages=len(built.compiled.plan.stages),
-            reachable=sorted(built.compiled.plan.reachable),
-            ops=len(getattr(built.definition, "def")),
+            platforms=len(result.platforms),
+            stages=len(first.plan.stages),
+            reachable=sorted(first.plan.reachable),
+            ops=len(getattr(first.definition, "def")),
         )
-        ref = bridge.solve(built.definition, cache_imports=request.cache_imports)
-        bridge.return_result(ref, {"containerimage.config": built.config_json})
+        _solve_and_return(bridge, request, result.platforms)
         log.info("returned", ms=elapsed_ms())
     except DockerfileError as exc:
         log.info("dockerfile_error", error=str(exc))
@@ -112,6 +115,26 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
     finally:
         if not bridge.returned:
             bridge.return_status(status or error_status("pyfrontend: build ended without a result"))
+
+
+def _solve_and_return(
+    bridge: Bridge, request: BuildRequest, platforms: Sequence[PlatformResult]
+) -> None:
+    """Solve each platform's definition (in parallel) and return one ref, or a refs map
+    keyed by platform id when the request asks for several platforms."""
+    from frontend.compiler.platforms import platform_id, result_metadata
+
+    def solve(built: PlatformResult) -> str:
+        return bridge.solve(built.definition, cache_imports=request.cache_imports)
+
+    with ThreadPoolExecutor(max_workers=min(4, len(platforms))) as pool:
+        refs = list(pool.map(solve, platforms))
+    metadata = result_metadata(platforms, request.multi_platform)
+    if request.multi_platform:
+        keyed = {platform_id(b.platform): ref for b, ref in zip(platforms, refs, strict=True)}
+        bridge.return_refs(keyed, metadata)
+    else:
+        bridge.return_result(refs[0], metadata)
 
 
 def _request_and_load(

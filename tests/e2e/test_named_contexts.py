@@ -1,0 +1,71 @@
+"""Named contexts (``--build-context``): both frontends give the same image."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e import harness
+
+# The containerd image store's inspect shows the config digest, which differs while
+# our configs carry "OnBuild": null (see test_config_parity); the classic store compares.
+pytestmark = [pytest.mark.e2e, pytest.mark.engines("current")]
+
+FILES = {"hello.txt": "hello\n", "sub/a.txt": "a\n", "sub/b.tmp": "b\n"}
+
+
+@pytest.fixture
+def extra_dir() -> Iterator[Path]:
+    """A directory for ``--build-context name=DIR``, with a ``.dockerignore``."""
+    with tempfile.TemporaryDirectory(prefix="pyfrontend-e2e-ctx-") as tmp:
+        root = Path(tmp)
+        for name, text in {**FILES, ".dockerignore": "*.tmp\nsub/*.tmp\n"}.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        yield root
+
+
+def test_docker_image_context_replaces_a_base_image() -> None:
+    harness.assert_same_build(
+        'FROM alpine\nCOPY hello.txt /hello.txt\nCMD ["cat", "/hello.txt"]\n',
+        FILES,
+        flags=["--build-context", "alpine=docker-image://busybox:latest"],
+    )
+
+
+def test_docker_image_context_replaces_a_stage() -> None:
+    harness.assert_same_build(
+        "FROM scratch AS tools\nCOPY hello.txt /never\n"
+        "FROM scratch\nCOPY --from=tools /bin/busybox /bin/busybox\n",
+        FILES,
+        flags=["--build-context", "tools=docker-image://busybox:latest"],
+    )
+
+
+def test_local_context_for_copy_from(extra_dir: Path) -> None:
+    harness.assert_same_build(
+        "FROM scratch\nCOPY --from=extra /sub /sub\nCOPY --from=extra hello.txt /h\n",
+        FILES,
+        flags=["--build-context", f"extra={extra_dir}"],
+    )
+
+
+def test_local_context_as_a_base_and_a_stage(extra_dir: Path) -> None:
+    harness.assert_same_build(
+        "FROM busybox AS data\nRUN exit 1\n"
+        "FROM busybox\nCOPY --from=data / /data/\nRUN ls -R /data > /listing\n",
+        FILES,
+        flags=["--build-context", f"data={extra_dir}"],
+    )
+
+
+def test_mount_from_a_context(extra_dir: Path) -> None:
+    harness.assert_same_build(
+        "FROM busybox\nRUN --mount=from=extra,target=/x cat /x/hello.txt > /copied\n",
+        FILES,
+        flags=["--build-context", f"extra={extra_dir}"],
+    )
