@@ -1,10 +1,12 @@
-"""COPY/ADD flags newer than this engine's built-in frontend: --link, --exclude,
+"""COPY/ADD flags newer than Engine 20.10's built-in frontend: --link, --exclude,
 --parents, --checksum, --unpack and git sources.
 
-The built-in frontend (BuildKit v0.8) rejects these flags, so each test
-compares with the image the built-in frontend makes without the flag (where
-the flag must not change the image) or checks the image itself. URLs and git
-repositories are served from 127.0.0.1, which the engine fetches from.
+Engine 20.10's built-in frontend (BuildKit v0.8) rejects these flags, so there
+each test compares with the image the built-in frontend makes without the flag
+(where the flag must not change the image) or checks the image itself; on a
+current engine the built-in frontend has them, and the images are compared
+directly. URLs and git repositories are served from 127.0.0.1, which the
+engine fetches from.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 import pytest
 
 from .harness import (
+    ENGINE,
     assert_same_build,
     assert_same_image,
     build,
@@ -146,8 +149,7 @@ def created_by(image: str) -> list[str]:
 # --------------------------------------------------------------------------- --link
 
 
-def test_link_is_a_plain_copy_without_mergeop() -> None:
-    linked = """
+LINKED = """
 FROM busybox AS base
 RUN mkdir -p /from && echo staged > /from/s.txt
 FROM busybox
@@ -159,23 +161,38 @@ COPY --link --from=base /from /from-stage/
 ADD --link archive.tar.gz /unpacked/
 ADD --link --chown=3:4 a.txt /added
 """
-    expected = build(linked.replace(" --link", ""), FILES, frontend="builtin")
-    actual = build(linked, FILES, frontend="ours")
+
+
+@pytest.mark.engines("legacy")
+def test_link_is_a_plain_copy_without_mergeop() -> None:
+    expected = build(LINKED.replace(" --link", ""), FILES, frontend="builtin")
+    actual = build(LINKED, FILES, frontend="ours")
     assert_same_image(expected, actual)
+
+
+@pytest.mark.engines("current")
+def test_link_as_builtin() -> None:
+    assert_same_build(LINKED, FILES)
 
 
 # --------------------------------------------------------------------------- patterns
 
+PATTERN_FLAGS = [
+    ("COPY --exclude=*.log . /all/", "COPY --exclude"),
+    ("ADD --exclude=*.log --exclude=dir . /all/", "ADD --exclude"),
+    ("COPY --parents dir/sub/y.txt /p/", "COPY --parents"),
+    ("COPY --parents dir/./sub/*.txt /p/", "COPY --parents"),
+]
 
-@pytest.mark.parametrize(
-    ("instruction", "feature"),
-    [
-        ("COPY --exclude=*.log . /all/", "COPY --exclude"),
-        ("ADD --exclude=*.log --exclude=dir . /all/", "ADD --exclude"),
-        ("COPY --parents dir/sub/y.txt /p/", "COPY --parents"),
-        ("COPY --parents dir/./sub/*.txt /p/", "COPY --parents"),
-    ],
-)
+
+@pytest.mark.engines("current")
+@pytest.mark.parametrize("instruction", [instruction for instruction, _ in PATTERN_FLAGS])
+def test_pattern_flags_as_builtin(instruction: str) -> None:
+    assert_same_build(f"FROM busybox\n{instruction}\n", FILES)
+
+
+@pytest.mark.engines("legacy")
+@pytest.mark.parametrize(("instruction", "feature"), PATTERN_FLAGS)
 def test_pattern_flags_need_a_newer_engine(instruction: str, feature: str) -> None:
     log = build_fails(f"FROM busybox\n{instruction}\n", FILES, frontend="ours")
     assert "Dockerfile:3:1" in log  # line 1 is the `# syntax` line the harness adds
@@ -315,19 +332,19 @@ def test_git_checksum_mismatch_as_builtin(server: Server) -> None:
     assert message in actual
 
 
+OLD_ENGINE_GIT_ERRORS = [
+    ("{repo}#master:sub", "subdir not supported yet: a git subdirectory needs BuildKit v0.9"),
+    (
+        "--checksum=0123456789abcdef0123456789abcdef01234567 {repo}",
+        "unknown API capability source.git.checksum",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        pytest.param(
-            "{repo}#master:sub",
-            "subdir not supported yet: a git subdirectory needs BuildKit v0.9",
-            marks=pytest.mark.engines("legacy"),
-        ),
-        pytest.param(
-            "--checksum=0123456789abcdef0123456789abcdef01234567 {repo}",
-            "unknown API capability source.git.checksum",
-            marks=pytest.mark.engines("legacy"),
-        ),
+        *(OLD_ENGINE_GIT_ERRORS if ENGINE == "legacy" else []),
         ("--keep-git-dir=false {repo}?keep-git-dir", "inconsistent keep-git-dir configuration"),
         ("{repo}?color=red", 'unexpected query "color"'),
     ],
