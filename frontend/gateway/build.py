@@ -25,6 +25,7 @@ from frontend.gateway.contexts import BridgeContextReader
 from frontend.gateway.errors import (
     dockerfile_error_status,
     error_status,
+    unsupported_frontend_cap_status,
     unsupported_subrequest_status,
 )
 from frontend.gateway.options import GatewayEnv, GatewayEnvError, read_gateway_env
@@ -70,6 +71,9 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
             log.info("dockerfile_loaded", ms=elapsed_ms())
         from frontend.compiler.entry import evaluate
 
+        if missing := request.unsupported_frontend_cap:
+            bridge.return_status(unsupported_frontend_cap_status(missing))
+            return
         reader = BridgeContextReader(bridge, request.session_id)
         result = evaluate(request, loaded, _resolver(bridge), reader)
         if result.unsupported:
