@@ -21,7 +21,7 @@ from frontend.compiler.subrequests import reads_dockerfile
 from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.gateway import remote
 from frontend.gateway.bridge import Bridge, BridgeError
-from frontend.gateway.contexts import BridgeContextReader
+from frontend.gateway.contexts import BridgeContextReader, ResolveCache
 from frontend.gateway.errors import (
     dockerfile_error_status,
     error_status,
@@ -75,7 +75,7 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
             bridge.return_status(unsupported_frontend_cap_status(missing))
             return
         reader = BridgeContextReader(bridge, request.session_id)
-        result = evaluate(request, loaded, _resolver(bridge), reader)
+        result = evaluate(request, loaded, ResolveCache(_resolver(bridge)), reader)
         if result.unsupported:
             bridge.return_status(unsupported_subrequest_status(result.unsupported))
             return
