@@ -136,4 +136,6 @@ def test_image_label_lists_the_frontend_caps() -> None:
 def test_platforms_share_image_look_ups() -> None:
     fake = build(CROSS, {"platform": "linux/amd64,linux/arm64,linux/arm/v7"})
     refs = [r.Ref for r in fake.requests("ResolveImageConfig")]  # type: ignore[attr-defined]
-    assert refs == ["docker.io/library/busybox:latest"]  # the build stage runs on the build platform
+    assert refs == [
+        "docker.io/library/busybox:latest"
+    ]  # the build stage runs on the build platform
