@@ -45,6 +45,7 @@ from frontend.request import (
 
 if TYPE_CHECKING:
     from frontend.compiler.convert import ImageResolver
+    from frontend.compiler.result import BuildResult
 
 log = structlog.get_logger()
 
@@ -68,33 +69,7 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
             log.info("dockerfile_loaded", ms=elapsed_ms())
         from frontend.compiler.entry import evaluate
 
-        result = evaluate(request, loaded, _resolver(bridge))
-        if result.unsupported:
-            bridge.return_status(unsupported_subrequest_status(result.unsupported))
-            return
-        if loaded is not None:
-            _warn(bridge, loaded, result.warnings)
-        if result.error is not None:
-            raise result.error
-        if request.subrequest:
-            if result.report is not None:
-                report = result.report
-                log.info(
-                    "linted", warnings=len(report.warnings), error=str(report.error or "") or None
-                )
-            bridge.return_result(None, result.metadata)
-            return
-        (built,) = result.platforms
-        log.info(
-            "compiled",
-            ms=elapsed_ms(),
-            stages=len(built.compiled.plan.stages),
-            reachable=sorted(built.compiled.plan.reachable),
-            ops=len(getattr(built.definition, "def")),
-        )
-        ref = bridge.solve(built.definition, cache_imports=request.cache_imports)
-        bridge.return_result(ref, {"containerimage.config": built.config_json})
-        log.info("returned", ms=elapsed_ms())
+        _deliver(bridge, request, loaded, evaluate(request, loaded, _resolver(bridge)))
     except DockerfileError as exc:
         log.info("dockerfile_error", error=str(exc))
         data = loaded.data if loaded else None
@@ -112,6 +87,37 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
     finally:
         if not bridge.returned:
             bridge.return_status(status or error_status("pyfrontend: build ended without a result"))
+
+
+def _deliver(
+    bridge: Bridge, request: BuildRequest, loaded: LoadedDockerfile | None, result: BuildResult
+) -> None:
+    """Show the warnings, then return the subrequest's answer or solve and return the
+    build's result; an error is raised for ``run`` to return."""
+    if result.unsupported:
+        bridge.return_status(unsupported_subrequest_status(result.unsupported))
+        return
+    if loaded is not None:
+        _warn(bridge, loaded, result.warnings)
+    if result.error is not None:
+        raise result.error
+    if request.subrequest:
+        if result.report is not None:
+            report = result.report
+            log.info("linted", warnings=len(report.warnings), error=str(report.error or "") or None)
+        bridge.return_result(None, result.metadata)
+        return
+    (built,) = result.platforms
+    log.info(
+        "compiled",
+        ms=elapsed_ms(),
+        stages=len(built.compiled.plan.stages),
+        reachable=sorted(built.compiled.plan.reachable),
+        ops=len(getattr(built.definition, "def")),
+    )
+    ref = bridge.solve(built.definition, cache_imports=request.cache_imports)
+    bridge.return_result(ref, {"containerimage.config": built.config_json})
+    log.info("returned", ms=elapsed_ms())
 
 
 def _request_and_load(
