@@ -16,9 +16,16 @@ from frontend.compiler.lint import ignore_matcher, lint_dockerfile
 from frontend.compiler.options import build_options, single_platform
 from frontend.compiler.outline import outline, targets
 from frontend.compiler.result import BuildResult, PlatformResult
-from frontend.compiler.subrequests import DESCRIBE, LINT, OUTLINE, SERVED, TARGETS, describe
+from frontend.compiler.subrequests import (
+    DESCRIBE,
+    LINT,
+    OUTLINE,
+    SERVED,
+    TARGETS,
+    describe,
+    rpc_result,
+)
 from frontend.errors import DockerfileError, DockerfileWarning
-from frontend.gotext import go_json
 from frontend.llb.marshal import SourceFile
 from frontend.llb.platform import Platform
 from frontend.request import BuildRequest, LoadedDockerfile
@@ -56,12 +63,8 @@ def evaluate(
             return BuildResult(error=exc)
     if name == LINT:
         report = lint_dockerfile(request, dockerfile, resolve, contexts)
-        metadata = {
-            "result.json": go_json(results_json(report)).encode(),
-            "result.txt": results_text(report).encode(),
-            "result.statuscode": str(report.status).encode(),
-            "version": b"1.0.0",
-        }
+        metadata = rpc_result(results_json(report), results_text(report))
+        metadata["result.statuscode"] = str(report.status).encode()
         return BuildResult(metadata=metadata, report=report)
     return _build(request, dockerfile, resolve, contexts)
 

@@ -47,7 +47,7 @@ from frontend.request import (
 
 if TYPE_CHECKING:
     from frontend.compiler.convert import ImageResolver
-    from frontend.compiler.result import PlatformResult
+    from frontend.compiler.result import BuildResult, PlatformResult
 
 log = structlog.get_logger()
 
@@ -76,32 +76,7 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
             return
         reader = BridgeContextReader(bridge, request.session_id)
         result = evaluate(request, loaded, ResolveCache(_resolver(bridge)), reader)
-        if result.unsupported:
-            bridge.return_status(unsupported_subrequest_status(result.unsupported))
-            return
-        if loaded is not None:
-            _warn(bridge, loaded, result.warnings)
-        if result.error is not None:
-            raise result.error
-        if request.subrequest:
-            if result.report is not None:
-                report = result.report
-                log.info(
-                    "linted", warnings=len(report.warnings), error=str(report.error or "") or None
-                )
-            bridge.return_result(None, result.metadata)
-            return
-        first = result.platforms[0].compiled
-        log.info(
-            "compiled",
-            ms=elapsed_ms(),
-            platforms=len(result.platforms),
-            stages=len(first.plan.stages),
-            reachable=sorted(first.plan.reachable),
-            ops=len(getattr(first.definition, "def")),
-        )
-        _solve_and_return(bridge, request, result.platforms)
-        log.info("returned", ms=elapsed_ms())
+        _deliver(bridge, request, loaded, result)
     except DockerfileError as exc:
         log.info("dockerfile_error", error=str(exc))
         data = loaded.data if loaded else None
@@ -119,6 +94,37 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
     finally:
         if not bridge.returned:
             bridge.return_status(status or error_status("pyfrontend: build ended without a result"))
+
+
+def _deliver(
+    bridge: Bridge, request: BuildRequest, loaded: LoadedDockerfile | None, result: BuildResult
+) -> None:
+    """Show the warnings, then return the subrequest's answer or solve and return the
+    build's result; an error is raised for ``run`` to return."""
+    if result.unsupported:
+        bridge.return_status(unsupported_subrequest_status(result.unsupported))
+        return
+    if loaded is not None:
+        _warn(bridge, loaded, result.warnings)
+    if result.error is not None:
+        raise result.error
+    if request.subrequest:
+        if result.report is not None:
+            report = result.report
+            log.info("linted", warnings=len(report.warnings), error=str(report.error or "") or None)
+        bridge.return_result(None, result.metadata)
+        return
+    first = result.platforms[0].compiled
+    log.info(
+        "compiled",
+        ms=elapsed_ms(),
+        platforms=len(result.platforms),
+        stages=len(first.plan.stages),
+        reachable=sorted(first.plan.reachable),
+        ops=len(getattr(first.definition, "def")),
+    )
+    _solve_and_return(bridge, request, result.platforms)
+    log.info("returned", ms=elapsed_ms())
 
 
 def _solve_and_return(
