@@ -253,7 +253,8 @@ def _load_base(
         loaded = _load_context(loader, found, platform, stage.from_)
         image = loaded.image or empty_image(platform)
         state = replace(loaded.state, platform=platform)
-        checked = _checked(stage, image, platform)
+        # a named context's platform is not checked against the build's
+        checked = replace(_checked(stage, image, platform), expected=None, actual=None)
         return _Base(state, image, platform, checked, loaded.local, named=True)
     prefix = f"{platform} internal" if options.multi_platform else "internal"
     digest, config = resolve(

@@ -304,3 +304,11 @@ def test_offline_llb_takes_build_contexts(
     assert 'identifier: "docker-image://docker.io/library/busybox:1"' in capsys.readouterr().out
     assert llb_main(["--platform", "linux/amd64,linux/arm64", str(path)]) == 1
     assert "one platform at a time" in capsys.readouterr().err
+
+
+def test_a_context_platform_is_not_checked() -> None:
+    resolver = Resolver(configs={"docker.io/library/arm:latest": image_config()})
+    arm = json.dumps({"architecture": "arm64", "os": "linux", "rootfs": {"diff_ids": ["x"]}})
+    resolver.configs["docker.io/library/arm:latest"] = arm.encode()
+    result = build("FROM base\n", {"base": "docker-image://arm"}, resolver=resolver)
+    assert result.bases[0].expected is None
