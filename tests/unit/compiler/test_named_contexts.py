@@ -312,3 +312,22 @@ def test_a_context_platform_is_not_checked() -> None:
     resolver.configs["docker.io/library/arm:latest"] = arm.encode()
     result = build("FROM base\n", {"base": "docker-image://arm"}, resolver=resolver)
     assert result.bases[0].expected is None
+
+
+def test_request_reads_context_options() -> None:
+    from frontend.compiler.options import build_options
+    from frontend.request import parse_request
+
+    request = parse_request(
+        {
+            "context": "https://example.com/ctx.tar",
+            "contextkey": "context",
+            "context:base::linux/arm64": "docker-image://alpine",
+            "input-metadata:base": "{}",
+            "local-sessionid:dir": "s2",
+        }
+    )
+    assert dict(request.named_contexts) == {"base::linux/arm64": "docker-image://alpine"}
+    options = build_options(request, AMD64)
+    assert dict(options.input_metadata) == {"base": "{}"}
+    assert dict(options.local_sessions) == {"dir": "s2"}
