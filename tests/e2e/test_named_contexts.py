@@ -108,3 +108,16 @@ def _bake(frontend: harness.Frontend) -> str:
 
 def test_bake_target_context_is_a_frontend_input() -> None:
     harness.assert_same_image(_bake("builtin"), _bake("ours"))
+
+
+def test_image_context_source_is_the_builtins_op() -> None:
+    """The image a docker-image context names is the same op (same digest) as the
+    built-in frontend's: unpinned, with the build's platform."""
+    text = "FROM alpine\nCOPY hello.txt /hello.txt\n"
+    flags = ["--build-context", "alpine=docker-image://busybox:latest", "--progress=rawjson"]
+    name = "[context alpine] busybox:latest"
+    digests = [
+        harness.vertex_digests(harness.run_build(text, FILES, frontend=f, flags=flags).log, name)
+        for f in ("builtin", "ours")
+    ]
+    assert len(digests[0]) == 1 and digests[0] == digests[1]
