@@ -89,10 +89,9 @@ def _expanded(ctx: StageContext, mount: ast.Mount, st: StageState) -> ast.Mount:
 
 
 def _target(mount: ast.Mount, cwd: str) -> str:
-    target = mount.target
+    target = mount.target  # an absolute target stays as written, as Docker's frontend keeps it
     if not posixpath.isabs(posixpath.normpath(target or ".")):
-        target = posixpath.join("/", cwd, target)
-    target = clean_path(target) if target else target
+        target = clean_path(posixpath.join("/", cwd, target))
     if target == "/":
         raise DockerfileError(f"invalid mount target {go_quote(target)}")
     return target
@@ -122,7 +121,7 @@ def _filesystem(
             selector=selector,
             readonly=mount.readonly,
             type=MountType.CACHE,
-            cache_id=f"{namespace}/{mount.id or mount.target}",  # the target as written
+            cache_id=f"{namespace}/{mount.id or posixpath.normpath(mount.target)}",
             cache_sharing=_SHARING[mount.sharing],
         )
     no_output = ctx.options.llb_caps.supports(caps.EXEC_MOUNT_BIND_READWRITE_NOOUTPUT)

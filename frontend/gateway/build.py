@@ -348,7 +348,7 @@ def _engine_caps(bridge: Bridge) -> LLBCaps:
 
 def _marshal(bridge: Bridge, output: Output | None) -> pb.Definition:
     """``output`` marshalled the way the engine's own frontend would write it."""
-    return marshal(output, oneof_last=_engine_caps(bridge).oneof_last)
+    return marshal(output, caps=_engine_caps(bridge))
 
 
 def _lowercase_name(filename: str) -> str:
