@@ -140,7 +140,9 @@ def _cache_root(ctx: StageContext, mount: ast.Mount, source: llb.State | None) -
     base = replace(base, platform=ctx.platform)
     owner = Chown(UserRef(id=mount.uid or 0), UserRef(id=mount.gid or 0))
     mode = mount.mode if mount.mode is not None else 0o755
-    meta = OpMeta(name="[internal] settings cache mount permissions")
+    # (the name's typo was fixed in BuildKit 0.16)
+    verb = "setting" if ctx.options.llb_caps.release >= (0, 16) else "settings"
+    meta = OpMeta(name=f"[internal] {verb} cache mount permissions")
     return base.file(Mkdir("/cache", mode=mode, owner=owner), meta=meta)
 
 

@@ -114,6 +114,8 @@ def _source_caps(op: pb.SourceOp) -> set[str]:
     scheme = op.identifier.partition("://")[0]
     found = {_SOURCE_SCHEMES[scheme]} if scheme in _SOURCE_SCHEMES else set()
     found |= {cap for key, cap in _SOURCE_ATTR_CAPS.items() if key in op.attrs}
+    if "git.mountsshsock" in op.attrs:  # an SSH remote: known hosts are asked for too
+        found.add("source.git.knownsshhosts")
     if op.attrs.get("image.resolvemode") == "pull":
         found.add("source.image.resolvemode")
     return found
