@@ -31,6 +31,7 @@ from google.protobuf.message import Message
 
 from frontend.compiler.preview import compile_offline, options_from_args
 from frontend.errors import DockerfileError
+from frontend.llb.dump import dump
 from frontend.llb.marshal import ops_of
 from frontend.pb import ops_pb2 as pb
 
@@ -155,9 +156,10 @@ class Walk:
             self.report.locations.append("ranges")
 
 
-def _ranges(d: pb.Definition, digest: str) -> list[list[tuple[int, int]]]:
+def _ranges(d: pb.Definition, digest: str) -> list[list[tuple[int, int]]] | None:
+    """The op's source locations, each a list of line ranges; None if not listed."""
     if digest not in d.Source.locations:
-        return []
+        return None
     return [
         [(r.start.line, r.end.line) for r in loc.ranges]
         for loc in d.Source.locations[digest].locations
@@ -225,6 +227,19 @@ def compare(oracle: str, path: Path, args: argparse.Namespace) -> Report:
     return Walk(go, ours).run()
 
 
+def write_golden(oracle: str, files: list[Path]) -> int:
+    """``expected.txt`` beside each Dockerfile: the oracle's definition, listed with
+    its metadata as the golden test lists ours."""
+    for path in files:
+        definition, error = build([oracle, "-filename", "Dockerfile"], path)
+        if definition is None:
+            print(f"{path}: {error}", file=sys.stderr)
+            return 1
+        (path.parent / "expected.txt").write_text(dump(definition, metadata=True))
+        print(f"wrote {path.parent / 'expected.txt'}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("oracle")
@@ -234,9 +249,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--in-process", action="store_true", help="compile ours in this process (faster)"
     )
+    parser.add_argument(
+        "--write-golden",
+        action="store_true",
+        help="write expected.txt next to each Dockerfile from the oracle (golden tests)",
+    )
     parser.add_argument("--target", default="")
     parser.add_argument("--build-arg", action="append", default=[])
     args = parser.parse_args(argv)
+    if args.write_golden:
+        return write_golden(args.oracle, args.files)
     totals: collections.Counter[str] = collections.Counter()
     fields: collections.Counter[str] = collections.Counter()
 

@@ -148,8 +148,10 @@ def marshal(
         for cap in op_caps(op, engine):
             md.caps[cap] = True
         _merge_metadata(definition.metadata[digest], md)
+        # Go lists every op in the source map, most with no location at all
+        entry = definition.Source.locations[digest]
         if source is not None and vertex.meta.ranges is not None:
-            locs = definition.Source.locations[digest].locations.add(sourceIndex=0)
+            locs = entry.locations.add(sourceIndex=0)
             for start, end in vertex.meta.ranges:
                 locs.ranges.add(
                     start=pb.Position(line=start, character=0),
@@ -162,7 +164,7 @@ def marshal(
     for cap in terminal_caps(definition.metadata.values()):
         definition.metadata[digest_of(last)].caps[cap] = True
     getattr(definition, "def").extend([*emitted.values(), last])
-    if source is not None and definition.Source.locations:
+    if source is not None and any(e.locations for e in definition.Source.locations.values()):
         definition.Source.infos.add(
             filename=source.filename, data=source.data, language=source.language
         )
