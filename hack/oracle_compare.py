@@ -29,11 +29,16 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from frontend.compiler.preview import compile_offline, options_from_args
+from frontend.compiler.convert import compile_dockerfile
+from frontend.compiler.options import BuildOptions
+from frontend.compiler.preview import assumed_image, options_from_args
 from frontend.errors import DockerfileError
+from frontend.llb.caps import LLBCaps
 from frontend.llb.dump import dump
-from frontend.llb.marshal import ops_of
+from frontend.llb.marshal import SourceFile, ops_of
+from frontend.llb.platform import DEFAULT_PLATFORM
 from frontend.pb import ops_pb2 as pb
+from frontend.syntax import parse
 
 
 @dataclass
@@ -195,12 +200,20 @@ def build(argv: list[str], path: Path) -> tuple[pb.Definition | None, str]:
 
 
 def ours_in_process(
-    path: Path, target: str, build_args: list[str]
+    path: Path, args: argparse.Namespace, engine: LLBCaps | None
 ) -> tuple[pb.Definition | None, str]:
-    """What ``pyfrontend llb --format pb`` writes, without starting a process per file."""
-    opts = options_from_args(argparse.Namespace(target=target, platform="", build_arg=build_args))
+    """What ``pyfrontend llb --format pb`` writes (for an engine with the LLB caps
+    ``engine``, if given), without starting a process per file."""
+    opts = options_from_args(
+        argparse.Namespace(target=args.target, platform="", build_arg=args.build_arg)
+    )
     try:
-        result = compile_offline(path.read_bytes(), str(path), opts)
+        options = BuildOptions.from_opts(opts, build_platform=DEFAULT_PLATFORM, llb_caps=engine)
+        data = path.read_bytes()
+        dockerfile = parse(data, filename=str(path))
+        result = compile_dockerfile(
+            dockerfile, options, assumed_image, source=SourceFile(str(path), data)
+        )
     except DockerfileError as exc:
         return None, exc.render().splitlines()[0]
     except Exception as exc:  # noqa: BLE001 - a crash is a finding, reported like an error
@@ -213,8 +226,9 @@ def compare(oracle: str, path: Path, args: argparse.Namespace) -> Report:
     for kv in args.build_arg:
         extra += ["-build-arg", kv]
     go, gerr = build([oracle, *extra, "-filename", str(path)], path)
-    if args.in_process:
-        ours, oerr = ours_in_process(path, args.target, args.build_arg)
+    if args.in_process or args.caps:
+        engine = LLBCaps(frozenset(args.caps.read_text().split())) if args.caps else None
+        ours, oerr = ours_in_process(path, args, engine)
     else:
         ours_extra = ["--target", args.target] if args.target else []
         for kv in args.build_arg:
@@ -253,6 +267,12 @@ def main(argv: list[str]) -> int:
         "--write-golden",
         action="store_true",
         help="write expected.txt next to each Dockerfile from the oracle (golden tests)",
+    )
+    parser.add_argument(
+        "--caps",
+        type=Path,
+        help="compile ours for an engine with these LLB caps (a file, one per line); "
+        "give an oracle built from that engine's BuildKit release",
     )
     parser.add_argument("--target", default="")
     parser.add_argument("--build-arg", action="append", default=[])

@@ -32,7 +32,7 @@ SOURCE_HTTP_CHECKSUM: Final = "source.http.checksum"
 SOURCE_GIT_SUBDIR: Final = "source.git.subdir"
 FILE_COPY_INCLUDE_EXCLUDE_PATTERNS: Final = "file.copy.includeexcludepatterns"
 MERGE_OP: Final = "mergeop"
-EXEC_META_REMOVE_MOUNT_STUBS: Final = "exec.meta.removemountstubs.recursive"
+SOURCE_OCI_LAYOUT: Final = "source.ocilayout"
 EXEC_MOUNT_TMPFS_SIZE: Final = "exec.mount.tmpfs.size"
 EXEC_SECRET_ENV: Final = "exec.secretenv"
 EXEC_MOUNT_CACHE_CONTENT: Final = "exec.mount.cache.content"
@@ -48,7 +48,7 @@ ADDED_IN: Final = {
     SOURCE_GIT_SUBDIR: "v0.9",
     FILE_COPY_INCLUDE_EXCLUDE_PATTERNS: "v0.9",
     MERGE_OP: "v0.10",
-    EXEC_META_REMOVE_MOUNT_STUBS: "v0.11",
+    SOURCE_OCI_LAYOUT: "v0.11",
     EXEC_MOUNT_TMPFS_SIZE: "v0.10",
     EXEC_SECRET_ENV: "v0.10",
     EXEC_MOUNT_CACHE_CONTENT: "v0.13",

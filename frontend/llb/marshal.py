@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from google.protobuf.message import Message
 
-from frontend.llb.caps import EXEC_META_REMOVE_MOUNT_STUBS, EXEC_MOUNT_TMPFS_SIZE, LLBCaps
+from frontend.llb.caps import EXEC_MOUNT_TMPFS_SIZE, LLBCaps
 from frontend.llb.graph import Output, Vertex
 from frontend.llb.opcaps import op_caps, terminal_caps
 from frontend.llb.platform import Platform
@@ -56,7 +56,8 @@ class OpShape:
         release = caps.release
         return cls(
             oneof_last=caps.oneof_last,
-            remove_mount_stubs=caps.supports(EXEC_META_REMOVE_MOUNT_STUBS),
+            # (its cap, exec.meta.removemountstubs.recursive, is never advertised)
+            remove_mount_stubs=release >= (0, 11),
             file_platform=release < (0, 12),
             empty_socket_input=release >= (0, 16),
             tmpfs_opt=caps.supports(EXEC_MOUNT_TMPFS_SIZE),

@@ -26,7 +26,7 @@ def test_field_order_follows_the_engine_version() -> None:
 
 def test_release_is_the_newest_marker_cap_present() -> None:
     assert LLBCaps(frozenset({caps.FILE_BASE})).release == (0, 8)
-    assert LLBCaps(frozenset({caps.MERGE_OP, caps.EXEC_META_REMOVE_MOUNT_STUBS})).release == (
+    assert LLBCaps(frozenset({caps.MERGE_OP, caps.SOURCE_OCI_LAYOUT})).release == (
         0,
         11,
     )
