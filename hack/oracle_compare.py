@@ -241,16 +241,25 @@ def compare(oracle: str, path: Path, args: argparse.Namespace) -> Report:
     return Walk(go, ours).run()
 
 
-def write_golden(oracle: str, files: list[Path]) -> int:
-    """``expected.txt`` beside each Dockerfile: the oracle's definition, listed with
-    its metadata as the golden test lists ours."""
+def write_golden(oracle: str, files: list[Path], name: str) -> int:
+    """``name`` beside each Dockerfile: the oracle's definition, listed with its
+    metadata as the golden test lists ours (none where the oracle refuses the file,
+    or where it is the same as ``expected.txt``)."""
     for path in files:
         definition, error = build([oracle, "-filename", "Dockerfile"], path)
+        target = path.parent / name
         if definition is None:
-            print(f"{path}: {error}", file=sys.stderr)
-            return 1
-        (path.parent / "expected.txt").write_text(dump(definition, metadata=True))
-        print(f"wrote {path.parent / 'expected.txt'}")
+            print(f"{path}: {error}; no {name}", file=sys.stderr)
+            target.unlink(missing_ok=True)
+            continue
+        text = dump(definition, metadata=True)
+        main = path.parent / "expected.txt"
+        if target != main and main.is_file() and main.read_text() == text:
+            print(f"{path}: same as expected.txt; no {name}")
+            target.unlink(missing_ok=True)
+            continue
+        target.write_text(text)
+        print(f"wrote {target}")
     return 0
 
 
@@ -265,8 +274,9 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument(
         "--write-golden",
-        action="store_true",
-        help="write expected.txt next to each Dockerfile from the oracle (golden tests)",
+        metavar="NAME",
+        help="write the oracle's listing to NAME (e.g. expected.txt) next to each "
+        "Dockerfile, for the golden tests",
     )
     parser.add_argument(
         "--caps",
@@ -278,7 +288,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--build-arg", action="append", default=[])
     args = parser.parse_args(argv)
     if args.write_golden:
-        return write_golden(args.oracle, args.files)
+        return write_golden(args.oracle, args.files, args.write_golden)
     totals: collections.Counter[str] = collections.Counter()
     fields: collections.Counter[str] = collections.Counter()
 
