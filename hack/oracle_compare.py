@@ -51,6 +51,8 @@ class Report:
     error: str = ""
     lines: list[str] = field(default_factory=list)
     """The differences, readable."""
+    same_bytes: bool = False
+    """Both definitions serialise to the same bytes (progress group ids aside)."""
 
 
 def field_diffs(a: Message, b: Message, prefix: str = "") -> Iterator[str]:
@@ -101,6 +103,7 @@ class Walk:
                 self.report.ops.append("result: one side is empty")
             return self.report
         self.pair("result", go_term[0], our_term[0])
+        self.report.same_bytes = _canonical(self.go) == _canonical(self.ours)
         return self.report
 
     def say(self, text: str) -> None:
@@ -159,6 +162,16 @@ class Walk:
         if gl != ol:
             self.say(f"locations {label!r}: go {gl} / ours {ol}")
             self.report.locations.append("ranges")
+
+
+def _canonical(d: pb.Definition) -> bytes:
+    """The definition's deterministic bytes with progress group ids (random in Go) blanked."""
+    copy = pb.Definition()
+    copy.CopyFrom(d)
+    for md in copy.metadata.values():
+        if md.HasField("progress_group"):
+            md.progress_group.id = ""
+    return copy.SerializeToString(deterministic=True)
 
 
 def _ranges(d: pb.Definition, digest: str) -> list[list[tuple[int, int]]] | None:
@@ -310,6 +323,7 @@ def main(argv: list[str]) -> int:
             totals["identical metadata"] += not r.metadata
             totals["identical locations"] += not r.locations
             totals["identical all"] += not (r.ops or r.metadata or r.locations)
+            totals["identical definition bytes"] += r.same_bytes
             for group, items in (("op", r.ops), ("meta", r.metadata), ("loc", r.locations)):
                 for item in set(items):
                     fields[f"{group} {item}"] += 1
@@ -323,6 +337,7 @@ def main(argv: list[str]) -> int:
         "identical metadata",
         "identical locations",
         "identical all",
+        "identical definition bytes",
         "one side fails",
         "both fail",
     ):

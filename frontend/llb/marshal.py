@@ -13,13 +13,13 @@ terminal op, with one input and no body, comes last.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from google.protobuf.message import Message
 
 from frontend.llb.caps import EXEC_MOUNT_TMPFS_SIZE, LLBCaps
-from frontend.llb.graph import Output, Vertex
+from frontend.llb.graph import FileOp, Output, Vertex
 from frontend.llb.opcaps import op_caps, terminal_caps
 from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
@@ -112,6 +112,16 @@ def _platform_pb(p: Platform) -> pb.Platform:
     return pb.Platform(OS=p.os, Architecture=p.architecture, Variant=p.variant)
 
 
+def _visit_order(vertex: Vertex) -> Sequence[Output | None]:
+    """The inputs in the order Go's marshaller walks them: a file op's base first,
+    then the sources of its copies from the last action back (the order ops are
+    listed in the definition, not the op's input numbering)."""
+    if isinstance(vertex, FileOp):
+        edges = vertex.inputs()
+        return [*edges[:1], *reversed(edges[1:])] if vertex.base is not None else edges[::-1]
+    return vertex.inputs()
+
+
 def _post_order(root: Vertex) -> Iterator[Vertex]:
     """Each vertex after all its inputs, each once; iterative (deep chains are fine)."""
     done: set[int] = set()
@@ -125,7 +135,7 @@ def _post_order(root: Vertex) -> Iterator[Vertex]:
             yield vertex
             continue
         stack.append((vertex, True))
-        for edge in reversed(vertex.inputs()):
+        for edge in reversed(_visit_order(vertex)):
             if edge is not None and id(edge.vertex) not in done:
                 stack.append((edge.vertex, False))
 
