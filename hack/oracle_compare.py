@@ -96,6 +96,7 @@ class Walk:
         self.report = Report()
 
     def run(self) -> Report:
+        self.report.same_bytes = _canonical(self.go) == _canonical(self.ours)
         go_term = ops_of(self.go)[-1] if getattr(self.go, "def") else None
         our_term = ops_of(self.ours)[-1] if getattr(self.ours, "def") else None
         if go_term is None or our_term is None:
@@ -103,7 +104,6 @@ class Walk:
                 self.report.ops.append("result: one side is empty")
             return self.report
         self.pair("result", go_term[0], our_term[0])
-        self.report.same_bytes = _canonical(self.go) == _canonical(self.ours)
         return self.report
 
     def say(self, text: str) -> None:
