@@ -1,17 +1,23 @@
 #!/usr/bin/env python3
 """Compare our LLB with the one Docker's Dockerfile frontend writes, op by op.
 
-usage: oracle_compare.py ORACLE [--summary] [--target T] [--build-arg K=V]... DOCKERFILE...
+usage: oracle_compare.py ORACLE [--summary] [--in-process] [--caps FILE] [-j N]
+       [--target T] [--platform P] [--build-arg K=V]... DOCKERFILE...
+       oracle_compare.py ORACLE --write-golden NAME DOCKERFILE...
 
-ORACLE is a ``pyf-llb-oracle`` binary (see the LLB oracle notes): it compiles a
-Dockerfile with the official frontend's conversion code, offline, assuming
-every capability and the same stand-in base images as ``pyfrontend llb``.
+ORACLE is a ``pyf-llb-oracle`` binary: a small Go program that compiles a
+Dockerfile with the official frontend's conversion code (BuildKit's
+``dockerfile2llb``) offline, with every capability of its release and the same
+stand-in base images as ``pyfrontend llb``; it takes ``-target``, ``-platform``,
+``-build-arg``, ``-filename`` and ``-o``.
 Both definitions are decoded and walked together from the terminal op down;
 for each pair of ops that differ the differing fields are printed, then the
 metadata (progress names, descriptions, caps) and the source locations.
 ``--summary`` prints one line per file and totals: how many files give
-identical ops, identical metadata and identical locations, and which fields
-differ most often.
+identical ops, metadata, locations and whole definitions, and which fields
+differ most often. ``--caps FILE`` compiles ours for an engine with those LLB
+caps (give an oracle built from that engine's release); ``--write-golden``
+writes the oracle's listing for the golden tests.
 """
 
 from __future__ import annotations
@@ -218,7 +224,7 @@ def ours_in_process(
     """What ``pyfrontend llb --format pb`` writes (for an engine with the LLB caps
     ``engine``, if given), without starting a process per file."""
     opts = options_from_args(
-        argparse.Namespace(target=args.target, platform="", build_arg=args.build_arg)
+        argparse.Namespace(target=args.target, platform=args.platform, build_arg=args.build_arg)
     )
     try:
         options = BuildOptions.from_opts(opts, build_platform=DEFAULT_PLATFORM, llb_caps=engine)
@@ -236,6 +242,8 @@ def ours_in_process(
 
 def compare(oracle: str, path: Path, args: argparse.Namespace) -> Report:
     extra = ["-target", args.target] if args.target else []
+    if args.platform:
+        extra += ["-platform", args.platform]
     for kv in args.build_arg:
         extra += ["-build-arg", kv]
     go, gerr = build([oracle, *extra, "-filename", str(path)], path)
@@ -244,6 +252,8 @@ def compare(oracle: str, path: Path, args: argparse.Namespace) -> Report:
         ours, oerr = ours_in_process(path, args, engine)
     else:
         ours_extra = ["--target", args.target] if args.target else []
+        if args.platform:
+            ours_extra += ["--platform", args.platform]
         for kv in args.build_arg:
             ours_extra += ["--build-arg", kv]
         command = [sys.executable, "-m", "frontend", "llb", "--format", "pb", *ours_extra]
@@ -298,6 +308,7 @@ def main(argv: list[str]) -> int:
         "give an oracle built from that engine's BuildKit release",
     )
     parser.add_argument("--target", default="")
+    parser.add_argument("--platform", default="", help="target platform, e.g. linux/arm64")
     parser.add_argument("--build-arg", action="append", default=[])
     args = parser.parse_args(argv)
     if args.write_golden:
