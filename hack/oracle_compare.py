@@ -35,16 +35,14 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from frontend.compiler.convert import compile_dockerfile
-from frontend.compiler.options import BuildOptions
+from frontend.compiler.entry import evaluate
 from frontend.compiler.preview import assumed_image, options_from_args
 from frontend.errors import DockerfileError
 from frontend.llb.caps import LLBCaps
 from frontend.llb.dump import dump
-from frontend.llb.marshal import SourceFile, ops_of
-from frontend.llb.platform import DEFAULT_PLATFORM
+from frontend.llb.marshal import ops_of
 from frontend.pb import ops_pb2 as pb
-from frontend.syntax import parse
+from frontend.request import LoadedDockerfile, parse_request
 
 
 @dataclass
@@ -227,17 +225,16 @@ def ours_in_process(
         argparse.Namespace(target=args.target, platform=args.platform, build_arg=args.build_arg)
     )
     try:
-        options = BuildOptions.from_opts(opts, build_platform=DEFAULT_PLATFORM, llb_caps=engine)
-        data = path.read_bytes()
-        dockerfile = parse(data, filename=str(path))
-        result = compile_dockerfile(
-            dockerfile, options, assumed_image, source=SourceFile(str(path), data)
-        )
+        request = parse_request({**opts, "filename": str(path)}, llb_caps=engine)
+        result = evaluate(request, LoadedDockerfile(str(path), path.read_bytes()), assumed_image)
+        if result.error is not None:
+            raise result.error
+        (platform,) = result.platforms
     except DockerfileError as exc:
         return None, exc.render().splitlines()[0]
     except Exception as exc:  # noqa: BLE001 - a crash is a finding, reported like an error
         return None, f"{type(exc).__name__}: {exc}"
-    return result.definition, ""
+    return platform.definition, ""
 
 
 def compare(oracle: str, path: Path, args: argparse.Namespace) -> Report:

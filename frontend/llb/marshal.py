@@ -153,11 +153,20 @@ def marshal(
     names: dict[int, str] = {}
     emitted: dict[str, bytes] = {}
     for vertex in _post_order(root.vertex):
-        op, digest = _marshal_vertex(vertex, names, shape)
+        raw = getattr(vertex, "data", None)
+        if isinstance(raw, bytes):  # an imported op (frontend.llb.imported), kept as it is
+            data, digest = raw, digest_of(raw)
+            md = pb.OpMetadata()
+            imported = getattr(vertex, "metadata", None)
+            if isinstance(imported, pb.OpMetadata):
+                md.CopyFrom(imported)
+        else:
+            op, digest = _marshal_vertex(vertex, names, shape)
+            data = canonical_op_bytes(op, oneof_last=shape.oneof_last)
+            md = vertex.meta.to_pb()
+            for cap in op_caps(op, engine):
+                md.caps[cap] = True
         names[id(vertex)] = digest
-        md = vertex.meta.to_pb()
-        for cap in op_caps(op, engine):
-            md.caps[cap] = True
         _merge_metadata(definition.metadata[digest], md)
         # Go lists every op in the source map, most with no location at all
         entry = definition.Source.locations[digest]
@@ -169,7 +178,7 @@ def marshal(
                     end=pb.Position(line=end, character=0),
                 )
         if digest not in emitted:
-            emitted[digest] = canonical_op_bytes(op, oneof_last=shape.oneof_last)
+            emitted[digest] = data
     terminal = pb.Op(inputs=[pb.Input(digest=names[id(root.vertex)], index=root.index)])
     last = canonical_op_bytes(terminal, oneof_last=shape.oneof_last)
     for cap in terminal_caps(definition.metadata.values()):
@@ -184,6 +193,9 @@ def marshal(
 
 def _merge_metadata(into: pb.OpMetadata, md: pb.OpMetadata) -> None:
     """Fold the metadata of another vertex with the same digest in, as Go merges it."""
+    if not into.ByteSize():
+        into.CopyFrom(md)
+        return
     into.ignore_cache |= md.ignore_cache
     into.description.update(md.description)
     for cap in md.caps:

@@ -30,6 +30,10 @@ DOCKER = os.environ.get("DOCKER", "/usr/bin/docker")
 FRONTEND_IMAGE = os.environ.get("FRONTEND_IMAGE", "myorg/pyfrontend")
 TESTDATA_IMAGE = "pyfrontend/testdata:latest"
 DEFAULT_HOST = "unix:///var/run/docker.sock"
+ENGINE = os.environ.get("PYFRONTEND_ENGINE", "legacy")
+"""The test engine (hack/e2e.sh): ``legacy`` (Engine 20.10), ``current`` or
+``current-containerd`` (Debian unstable's Docker with buildx)."""
+ENGINES = ("legacy", "current", "current-containerd")
 
 Frontend = Literal["builtin", "ours"]
 # path -> (type, mode, uid, gid, sha256 of the content | link target | device)
@@ -39,6 +43,14 @@ BUILD_TIMEOUT = 600
 # Context files get this mtime, so that both builds see identical contexts.
 CONTEXT_MTIME = 1_577_836_800  # 2020-01-01T00:00:00Z
 _SYNTAX_LINE = re.compile(r"\A#\s*syntax\s*=.*\n", re.IGNORECASE)
+
+
+def build_command() -> list[str]:
+    """How a user builds on the test engine: ``docker build`` on Engine 20.10,
+    ``docker buildx build`` on a current engine."""
+    if ENGINE == "legacy":
+        return [DOCKER, "build"]
+    return [DOCKER, "buildx", "build"]
 
 
 def docker_env() -> dict[str, str]:
@@ -204,7 +216,7 @@ def run_build(
         root.mkdir()
         _write_context(root, dockerfile_for(dockerfile, frontend), context_files or {})
         iidfile = Path(tmp, "iid")
-        cmd = [DOCKER, "build", "--progress=plain", "--iidfile", str(iidfile)]
+        cmd = [*build_command(), "--progress=plain", "--iidfile", str(iidfile)]
         if target is not None:
             cmd += ["--target", target]
         for key, value in (build_args or {}).items():
@@ -280,16 +292,39 @@ def _tail(text: str, lines: int = 60) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+def vertex_progress() -> str:
+    """A progress mode whose log names each vertex's digest (see ``vertex_digests``):
+    Engine 20.10's plain progress prints them, buildx's plain progress does not."""
+    return "plain" if ENGINE == "legacy" else "rawjson"
+
+
+def vertex_digests(log: str, name: str) -> set[str]:
+    """The digests of the vertices called ``name`` in a ``vertex_progress()`` log."""
+    if ENGINE != "legacy":
+        found = set()
+        for line in log.splitlines():
+            if not line.startswith("{"):
+                continue  # the client's own messages
+            for vertex in json.loads(line).get("vertexes") or ():
+                if vertex.get("name") == name:
+                    found.add(vertex["digest"])
+        return found
+    steps = {step for step, text in re.findall(r"^(#\d+) (.+)$", log, re.M) if text == name}
+    digests = re.findall(r"^(#\d+) (sha256:[0-9a-f]{64})$", log, re.M)
+    return {digest for step, digest in digests if step in steps}
+
+
 def run_remote_build(
     source: str | bytes,
     *,
     options: Mapping[str, str] | None = None,
     build_args: Mapping[str, str] | None = None,
+    progress: str = "plain",
 ) -> Build:
     """``docker build`` from a URL (str) or a tar on stdin (bytes); never raises."""
     with tempfile.TemporaryDirectory(prefix="pyfrontend-e2e-") as tmp:
         iidfile = Path(tmp, "iid")
-        cmd = [DOCKER, "build", "--progress=plain", "--iidfile", str(iidfile)]
+        cmd = [*build_command(), f"--progress={progress}", "--iidfile", str(iidfile)]
         for flag, value in (options or {}).items():
             cmd += [flag, value]
         for key, value in (build_args or {}).items():
