@@ -14,6 +14,7 @@ from typing import Protocol
 
 from frontend.compiler import reference
 from frontend.compiler.image import Image, at_epoch, empty_image, env_key, image_from_json
+from frontend.compiler.imageformat import ImageFormat, image_format
 from frontend.compiler.lower import (
     StageContext,
     StageState,
@@ -48,10 +49,12 @@ class CompileResult:
     plan: sem.BuildPlan
     bases: Mapping[int, StageBase] = field(default_factory=dict)
     """What the build checks need of each lowered stage's base image."""
+    image_format: ImageFormat = field(default_factory=ImageFormat)
+    """How the engine's own frontend writes the config (``config_json``)."""
 
     @property
     def config_json(self) -> bytes:
-        return self.image.to_json()
+        return self.image.to_json(self.image_format)
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ class _Base:
     image: Image
     platform: Platform
     checked: StageBase = StageBase()
+    build_args: tuple[tuple[str, str | None], ...] = ()
+    """The ARGs of the stage this one is built on, where RUN history lists them."""
 
 
 def plan_for(dockerfile: ast.Dockerfile, options: BuildOptions) -> sem.BuildPlan:
@@ -91,13 +96,16 @@ def compile_dockerfile(
     context_state = llb.State(output=Output(context))
     meta_args = plan.meta_arg_map()
     single = len(plan.stages) == 1
+    fmt = image_format(options.llb_caps)
 
     done: dict[int, StageState] = {}
     for index in _dependency_order(plan):
         stage = plan.stages[index]
         if stage.base is not None:
             parent = done[stage.base]
-            base = _Base(parent.llb, parent.image, parent.llb.platform or options.target_platform)
+            platform = parent.llb.platform or options.target_platform
+            inherited = parent.build_args if fmt.inherits_stage_args else ()
+            base = _Base(parent.llb, parent.image, platform, build_args=inherited)
         else:
             base = bases[index]
         ctx = StageContext(
@@ -122,7 +130,9 @@ def compile_dockerfile(
     image = _finalize_image(target.image, options)
     definition = marshal(target.llb.output, source=source, oneof_last=options.llb_caps.oneof_last)
     checked = {i: base.checked for i, base in bases.items()}
-    return CompileResult(definition=definition, image=image, plan=plan, bases=checked)
+    return CompileResult(
+        definition=definition, image=image, plan=plan, bases=checked, image_format=fmt
+    )
 
 
 def _dependency_order(plan: sem.BuildPlan) -> list[int]:
@@ -298,7 +308,7 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
     if image.config.user:
         state = state.with_user(image.config.user)
     first_step = 1 if (stage.base is None and stage.base_name != sem.SCRATCH) else 0
-    st = StageState(llb=state, image=image, step=first_step)
+    st = StageState(llb=state, image=image, build_args=base.build_args, step=first_step)
     for trigger in image.config.on_build or ():
         st = _run_trigger(ctx, stage, trigger, st)
     return replace(st, image=st.image.with_config(on_build=None))

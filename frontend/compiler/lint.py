@@ -23,13 +23,13 @@ from frontend.compiler.dockerignore import parse_dockerignore
 from frontend.compiler.options import BuildOptions
 from frontend.compiler.preview import assumed_image, options_from_args
 from frontend.errors import DockerfileError, DockerfileWarning
+from frontend.gotext import go_json
 from frontend.llb.caps import LLBCaps
 from frontend.llb.marshal import SourceFile
 from frontend.llb.platform import DEFAULT_PLATFORM, Platform
 from frontend.semantics.check_report import (
     LintReport,
     error_text,
-    go_json,
     results_json,
     results_text,
 )

@@ -17,6 +17,7 @@ from frontend.compiler import heredoc
 from frontend.compiler.copyadd import lower_copy_like
 from frontend.compiler.history import health_config, plain_list, port_map, quoted_list, run_command
 from frontend.compiler.image import Healthcheck, Image, set_env
+from frontend.compiler.imageformat import ImageFormat, image_format
 from frontend.compiler.mounts import run_mounts
 from frontend.compiler.options import BuildOptions
 from frontend.compiler.ports import parse_ports
@@ -64,6 +65,11 @@ class StageContext:
     """What each ``RUN --mount from=`` reads, by (command, mount) index."""
     ignore_cache: bool = False
     file_op: bool = True
+
+    @property
+    def image_format(self) -> ImageFormat:
+        """How the engine's own frontend writes the config and history."""
+        return image_format(self.options.llb_caps)
 
     def expand(self, word: str, st: StageState) -> str:
         try:
@@ -145,6 +151,8 @@ def lower_arg(ctx: StageContext, node: ast.Arg, index: int, st: StageState) -> S
             value = ctx.meta_args[name]
         if value is not None:
             state = state.with_env(name, value)
+        if ctx.image_format.arg_shows_value:
+            shown[-1] = name if value is None else f"{name}={value}"
         declared.append((name, value))
     image = st.image.commit("ARG " + " ".join(shown), layer=False)
     return replace(st, llb=state, image=image, build_args=tuple(declared))
@@ -195,7 +203,8 @@ def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> S
         proxy_env=_proxy_env(ctx.options),
         meta=meta,
     )
-    created_by = "RUN " + run_command(args, st.build_args, st.llb.env_map())
+    unique = ctx.image_format.unique_run_args
+    created_by = "RUN " + run_command(args, st.build_args, st.llb.env_map(), unique=unique)
     image = st.image.commit(created_by + " # buildkit", layer=True)
     state = st.llb.with_output(state.output)  # a mount's env (SSH_AUTH_SOCK) was this step's
     paths = st.context_paths | extra.context_paths
@@ -288,18 +297,18 @@ def lower_entrypoint(
 
 
 def lower_expose(ctx: StageContext, node: ast.Expose, index: int, st: StageState) -> StageState:
-    ports: set[str] = set()
+    listed = ctx.image_format.expose_list
+    ports: list[str] = []
     for word in node.ports:
         try:
             specs = expand_words(word, st.llb.env_map(), ctx.escape)
         except WordError as exc:
             raise DockerfileError(str(exc)) from None
         for spec in specs:
-            ports.update(parse_ports(spec))
-    exposed = tuple(sorted(set(st.image.config.exposed_ports) | ports))
-    image = st.image.with_config(exposed_ports=exposed).commit(
-        f"EXPOSE {port_map(ports)}", layer=False
-    )
+            ports += parse_ports(spec, strict=listed)
+    exposed = tuple(sorted(set(st.image.config.exposed_ports) | set(ports)))
+    shown = plain_list(ports) if listed else port_map(ports)
+    image = st.image.with_config(exposed_ports=exposed).commit(f"EXPOSE {shown}", layer=False)
     return replace(st, image=image)
 
 
@@ -353,7 +362,8 @@ def lower_healthcheck(
             retries=node.retries,
         )
     image = st.image.with_config(healthcheck=hc)
-    return replace(st, image=image.commit(f"HEALTHCHECK {health_config(hc)}", layer=False))
+    shown = health_config(hc, ctx.image_format)
+    return replace(st, image=image.commit(f"HEALTHCHECK {shown}", layer=False))
 
 
 def lower_unsupported(

@@ -274,7 +274,8 @@ def _resolver(bridge: Bridge) -> ImageResolver:
 def lint(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> dict[str, bytes]:
     """The ``frontend.lint`` subrequest: the checks of every stage, as result metadata."""
     from frontend.compiler.lint import lint_dockerfile
-    from frontend.semantics.check_report import go_json, results_json, results_text
+    from frontend.gotext import go_json
+    from frontend.semantics.check_report import results_json, results_text
 
     report = lint_dockerfile(
         loaded.data,

@@ -32,6 +32,9 @@ SOURCE_HTTP_CHECKSUM: Final = "source.http.checksum"
 SOURCE_GIT_SUBDIR: Final = "source.git.subdir"
 FILE_COPY_INCLUDE_EXCLUDE_PATTERNS: Final = "file.copy.includeexcludepatterns"
 MERGE_OP: Final = "mergeop"
+FILE_COPY_ALWAYS_REPLACE_EXISTING_DEST_PATHS: Final = "file.copy.alwaysreplaceexistingdestpaths"
+FILE_SYMLINK_CREATE: Final = "file.symlink.create"
+SOURCE_IMAGE_CHECKSUM: Final = "source.image.checksum"
 EXEC_MOUNT_TMPFS_SIZE: Final = "exec.mount.tmpfs.size"
 EXEC_SECRET_ENV: Final = "exec.secretenv"
 EXEC_MOUNT_CACHE_CONTENT: Final = "exec.mount.cache.content"
@@ -50,15 +53,34 @@ ADDED_IN: Final = {
     EXEC_MOUNT_TMPFS_SIZE: "v0.10",
     EXEC_SECRET_ENV: "v0.10",
     EXEC_MOUNT_CACHE_CONTENT: "v0.13",
+    FILE_COPY_ALWAYS_REPLACE_EXISTING_DEST_PATHS: "v0.14",
     EXEC_VALID_EXIT_CODE: "v0.17",
+    FILE_SYMLINK_CREATE: "v0.19",
     EXEC_META_CDI: "v0.20",
-    SOURCE_GIT_CHECKSUM: "v0.23",
+    SOURCE_GIT_CHECKSUM: "v0.22",
     SOURCE_GIT_SKIP_SUBMODULES: "v0.24",
+    SOURCE_IMAGE_CHECKSUM: "v0.25",
     FILE_COPY_REQUIRED_PATHS: "v0.26",
     SOURCE_GIT_MTIME: "v0.29",
     SOURCE_GIT_FETCH_BY_COMMIT: "v0.30",
 }
 """The BuildKit release that introduced each cap newer than v0.8."""
+
+
+def release_line(engine: LLBCaps) -> tuple[int, int]:
+    """The BuildKit release line ``(0, minor)`` an engine's caps place it in.
+
+    The newest release in ``ADDED_IN`` whose cap the engine has (v0.8 when none):
+    a lower bound, as releases that added no cap (v0.12, v0.15, v0.16, v0.18...)
+    read as the one before them. A current engine is the newest line known.
+    """
+    lines = [_line(since) for cap, since in ADDED_IN.items() if engine.supports(cap)]
+    return max(lines, default=(0, 8))
+
+
+def _line(release: str) -> tuple[int, int]:
+    major, minor = release.removeprefix("v").split(".")
+    return int(major), int(minor)
 
 
 class LLBCaps:

@@ -11,7 +11,8 @@ import pytest
 from frontend.cli import main
 from frontend.compiler.lint import lint_dockerfile
 from frontend.compiler.preview import assumed_image
-from frontend.semantics.check_report import go_json, source_excerpt
+from frontend.gotext import go_json
+from frontend.semantics.check_report import source_excerpt
 
 
 def write(tmp_path: Path, text: str, name: str = "Dockerfile") -> Path:
