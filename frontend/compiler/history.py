@@ -21,7 +21,7 @@ def plain_list(items: Iterable[str]) -> str:
 
 def port_map(ports: Iterable[str]) -> str:
     """``%v`` of a port set: ``map[80/tcp:{} 443/tcp:{}]``."""
-    return "map[" + " ".join(f"{p}:{{}}" for p in sorted(ports)) + "]"
+    return "map[" + " ".join(f"{p}:{{}}" for p in sorted(set(ports))) + "]"
 
 
 def run_command(
