@@ -299,7 +299,7 @@ def lower_entrypoint(
 def lower_expose(ctx: StageContext, node: ast.Expose, index: int, st: StageState) -> StageState:
     listed = ctx.image_format.expose_list
     ports: list[str] = []
-    for word in node.ports:
+    for word in sorted(node.ports):  # Docker's parser sorts the words as written
         try:
             specs = expand_words(word, st.llb.env_map(), ctx.escape)
         except WordError as exc:
