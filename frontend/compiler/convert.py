@@ -23,6 +23,7 @@ from frontend.compiler.lower import (
     step_name,
 )
 from frontend.compiler.options import BuildOptions
+from frontend.compiler.sharedmaps import SharedMaps, born_from, shared_config
 from frontend.errors import DockerfileError
 from frontend.llb import state as llb
 from frontend.llb.graph import Deferred, OpMeta, Output, Vertex
@@ -67,6 +68,7 @@ class _Base:
     checked: StageBase = StageBase()
     build_args: tuple[tuple[str, str | None], ...] = ()
     """The ARGs of the stage this one is built on, where RUN history lists them."""
+    maps: SharedMaps = SharedMaps()
 
 
 def plan_for(dockerfile: ast.Dockerfile, options: BuildOptions) -> sem.BuildPlan:
@@ -105,7 +107,8 @@ def compile_dockerfile(
             parent = done[stage.base]
             platform = parent.llb.platform or options.target_platform
             inherited = parent.build_args if fmt.inherits_stage_args else ()
-            base = _Base(parent.llb, parent.image, platform, build_args=inherited)
+            maps = parent.maps.child()
+            base = _Base(parent.llb, parent.image, platform, build_args=inherited, maps=maps)
         else:
             base = bases[index]
         ctx = StageContext(
@@ -119,6 +122,7 @@ def compile_dockerfile(
             sources=_copy_sources(plan, stage, done, options),
             mount_sources=_mount_sources(plan, stage, done, options),
             ignore_cache=_ignores_cache(stage, options),
+            stage_index=index,
         )
         st = _start(ctx, base, stage, single)
         for i, node in enumerate(stage.commands):
@@ -127,7 +131,10 @@ def compile_dockerfile(
 
     target = done[plan.target]
     context.bind(_context_source(options, done.values()))
-    image = _finalize_image(target.image, options)
+    image = target.image
+    if fmt.shares_maps:
+        image = _with_shared_maps(target, done, bases)
+    image = _finalize_image(image, options)
     definition = marshal(target.llb.output, source=source, oneof_last=options.llb_caps.oneof_last)
     checked = {i: base.checked for i, base in bases.items()}
     return CompileResult(
@@ -226,7 +233,8 @@ def _resolve_bases(
             )
             mode = options.image_resolve_mode
             state = llb.image(pinned, platform=platform, resolve_mode=mode, meta=meta)
-        bases[i] = _Base(state, image, platform, _checked(stage, image, platform))
+        checked = _checked(stage, image, platform)
+        bases[i] = _Base(state, image, platform, checked, maps=born_from(config, str(i)))
     return bases
 
 
@@ -308,7 +316,9 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
     if image.config.user:
         state = state.with_user(image.config.user)
     first_step = 1 if (stage.base is None and stage.base_name != sem.SCRATCH) else 0
-    st = StageState(llb=state, image=image, build_args=base.build_args, step=first_step)
+    st = StageState(
+        llb=state, image=image, build_args=base.build_args, step=first_step, maps=base.maps
+    )
     for trigger in image.config.on_build or ():
         st = _run_trigger(ctx, stage, trigger, st)
     return replace(st, image=st.image.with_config(on_build=None))
@@ -354,6 +364,26 @@ def _context_source(options: BuildOptions, stages: Iterable[StageState]) -> Vert
     )
     assert state.output is not None
     return state.output.vertex
+
+
+def _with_shared_maps(
+    target: StageState, done: Mapping[int, StageState], bases: Mapping[int, _Base]
+) -> Image:
+    """The target's labels, ports and volumes with what the stages sharing its maps
+    wrote into them (stages dispatched in Dockerfile order)."""
+    births = {
+        f"{i}/{kind}": base.image.config for i, base in bases.items() for kind in base.maps.held
+    }
+    stages = [done[i].maps for i in sorted(done)]
+    shared = shared_config(target.maps, stages, births)
+    config = target.image.config
+    if "Labels" in shared:
+        config = replace(config, labels=shared["Labels"] or None)
+    if "ExposedPorts" in shared:
+        config = replace(config, exposed_ports=tuple(sorted(shared["ExposedPorts"])))
+    if "Volumes" in shared:
+        config = replace(config, volumes=tuple(sorted(shared["Volumes"])))
+    return replace(target.image, config=config)
 
 
 def _finalize_image(image: Image, options: BuildOptions) -> Image:

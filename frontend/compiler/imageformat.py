@@ -60,6 +60,12 @@ class ImageFormat:
         return self.line >= (0, 25)
 
     @property
+    def shares_maps(self) -> bool:
+        """Up to v0.29: a stage shares its label, port and volume maps with the stages
+        built on it (``sharedmaps``)."""
+        return self.line < (0, 30)
+
+    @property
     def health_fields(self) -> bool:
         """v0.30: the history of HEALTHCHECK names its fields (``{Test:[...] Interval:1s ...}``)."""
         return self.line >= (0, 30)

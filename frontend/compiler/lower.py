@@ -21,6 +21,7 @@ from frontend.compiler.imageformat import ImageFormat, image_format
 from frontend.compiler.mounts import run_mounts
 from frontend.compiler.options import BuildOptions
 from frontend.compiler.ports import parse_ports
+from frontend.compiler.sharedmaps import SharedMaps
 from frontend.compiler.signals import check_signal
 from frontend.errors import DockerfileError
 from frontend.llb import caps
@@ -46,6 +47,8 @@ class StageState:
     cmd_set: bool = False
     step: int = 0
     context_paths: frozenset[str] = frozenset()
+    maps: SharedMaps = SharedMaps()
+    """The label, port and volume maps held, as older frontends share them."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class StageContext:
     """What each ``RUN --mount from=`` reads, by (command, mount) index."""
     ignore_cache: bool = False
     file_op: bool = True
+    stage_index: int = 0
 
     @property
     def image_format(self) -> ImageFormat:
@@ -263,14 +267,12 @@ def lower_add(ctx: StageContext, node: ast.Add, index: int, st: StageState) -> S
 
 
 def lower_label(ctx: StageContext, node: ast.Label, index: int, st: StageState) -> StageState:
-    labels = dict(st.image.config.labels or {})
-    shown = []
-    for pair in node.pairs:
-        key, value = ctx.expand(pair.key, st), ctx.expand(pair.value, st)
-        labels[key] = value
-        shown.append(f"{key}={value}")
-    image = st.image.with_config(labels=labels).commit("LABEL " + " ".join(shown), layer=False)
-    return replace(st, image=image)
+    pairs = [(ctx.expand(p.key, st), ctx.expand(p.value, st)) for p in node.pairs]
+    labels = {**(st.image.config.labels or {}), **dict(pairs)}
+    shown = " ".join(f"{key}={value}" for key, value in pairs)
+    image = st.image.with_config(labels=labels).commit(f"LABEL {shown}", layer=False)
+    maps = st.maps.write("Labels", str(ctx.stage_index), pairs)
+    return replace(st, image=image, maps=maps)
 
 
 def lower_maintainer(
@@ -309,7 +311,8 @@ def lower_expose(ctx: StageContext, node: ast.Expose, index: int, st: StageState
     exposed = tuple(sorted(set(st.image.config.exposed_ports) | set(ports)))
     shown = plain_list(ports) if listed else port_map(ports)
     image = st.image.with_config(exposed_ports=exposed).commit(f"EXPOSE {shown}", layer=False)
-    return replace(st, image=image)
+    maps = st.maps.write("ExposedPorts", str(ctx.stage_index), ((p, "") for p in ports))
+    return replace(st, image=image, maps=maps)
 
 
 def lower_volume(ctx: StageContext, node: ast.Volume, index: int, st: StageState) -> StageState:
@@ -318,7 +321,8 @@ def lower_volume(ctx: StageContext, node: ast.Volume, index: int, st: StageState
         raise DockerfileError("VOLUME specified can not be an empty string")
     volumes = tuple(sorted(set(st.image.config.volumes) | set(paths)))
     image = st.image.with_config(volumes=volumes).commit(f"VOLUME {plain_list(paths)}", layer=False)
-    return replace(st, image=image)
+    maps = st.maps.write("Volumes", str(ctx.stage_index), ((p, "") for p in paths))
+    return replace(st, image=image, maps=maps)
 
 
 def lower_stopsignal(

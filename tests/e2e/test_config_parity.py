@@ -322,6 +322,23 @@ ENV X=env
 RUN true
 """
 
+# Up to BuildKit v0.29 stages built on one stage share its label and port maps.
+SHARED_MAPS = r"""
+FROM busybox AS base
+LABEL base=1
+EXPOSE 80
+FROM base AS sib
+LABEL sib=1 base=overridden
+EXPOSE 81
+VOLUME /v
+FROM base AS other
+VOLUME /w
+FROM base
+COPY --from=sib /bin/true /t
+COPY --from=other /bin/true /u
+LABEL final=1
+"""
+
 
 def _same_config_blob(builtin: str, ours: str) -> None:
     """The config blobs are byte-identical (the layer list aside when the layers differ),
@@ -338,8 +355,13 @@ def _same_config_blob(builtin: str, ours: str) -> None:
 
 @pytest.mark.parametrize(
     ("dockerfile", "args"),
-    [(METADATA_ONLY, {}), (METADATA_ONLY, {"B": "given"}), (WITH_LAYERS, {"Y": "y"})],
-    ids=["metadata", "metadata-args", "layers"],
+    [
+        (METADATA_ONLY, {}),
+        (METADATA_ONLY, {"B": "given"}),
+        (WITH_LAYERS, {"Y": "y"}),
+        (SHARED_MAPS, {}),
+    ],
+    ids=["metadata", "metadata-args", "layers", "shared-maps"],
 )
 def test_config_blob_is_the_builtins(dockerfile: str, args: dict[str, str]) -> None:
     if ENGINE != "legacy":

@@ -121,3 +121,34 @@ def test_strict_port_specs(spec: str, result: str | list[str]) -> None:
         with pytest.raises(DockerfileError) as info:
             parse_ports(spec, strict=True)
         assert info.value.message == result
+
+
+SHARED = """\
+FROM base AS parent
+LABEL p=1
+FROM parent AS sibling
+LABEL s=1 p=2
+EXPOSE 81
+FROM scratch AS own
+FROM own AS own-child
+VOLUME /c
+FROM parent
+COPY --from=sibling / /
+COPY --from=own-child / /
+VOLUME /v
+"""
+
+
+@pytest.mark.parametrize(("engine", "shared"), [("v0.8", True), ("v0.25", True), ("newest", False)])
+def test_stages_share_label_and_port_maps_up_to_v029(
+    compile_text: Compile, resolver: Resolver, engine: str, shared: bool
+) -> None:
+    resolver.configs["docker.io/library/base:latest"] = image_config(ExposedPorts={})
+    config = json.loads(compile_text(SHARED, llb_caps=ENGINES[engine]).config_json)["config"]
+    if shared:  # the sibling wrote into the maps the target holds; "own-child" made its own
+        assert config["Labels"] == {"p": "2", "s": "1"}
+        assert config["ExposedPorts"] == {"81/tcp": {}}
+    else:
+        assert config["Labels"] == {"p": "1"}
+        assert "ExposedPorts" not in config
+    assert config["Volumes"] == {"/v": {}}
