@@ -13,7 +13,14 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from frontend.compiler import reference
-from frontend.compiler.image import Image, at_epoch, empty_image, env_key, image_from_json
+from frontend.compiler.image import (
+    Image,
+    at_epoch,
+    default_env,
+    empty_image,
+    env_key,
+    image_from_json,
+)
 from frontend.compiler.imageformat import ImageFormat, image_format
 from frontend.compiler.lower import (
     StageContext,
@@ -28,7 +35,7 @@ from frontend.errors import DockerfileError
 from frontend.llb import state as llb
 from frontend.llb.graph import Deferred, OpMeta, Output, Vertex
 from frontend.llb.marshal import SourceFile, marshal
-from frontend.llb.platform import Platform, default_path
+from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
 from frontend.semantics import stages as sem
 from frontend.semantics.checks import StageBase
@@ -194,7 +201,7 @@ def _resolve_bases(
             continue
         platform = stage.platform or options.target_platform
         if stage.base_name == sem.SCRATCH:
-            empty = empty_image(options.target_platform)
+            empty = empty_image(options.target_platform, image_format(options.llb_caps))
             checked = StageBase(os=platform.os, name=stage.base_name)
             bases[i] = _Base(llb.scratch(platform), empty, platform, checked)
         else:
@@ -303,7 +310,8 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
     """Apply the base config to the state: env (PATH ensured), dir, user, network."""
     image = base.image
     if not any(env_key(e) == "PATH" for e in image.config.env):
-        image = image.with_config(env=(*image.config.env, f"PATH={default_path(base.platform.os)}"))
+        path = default_env(base.platform.os, ctx.image_format)
+        image = image.with_config(env=(*image.config.env, *path))
     state = replace(base.state, platform=base.platform, network=ctx.options.force_network)
     for entry in image.config.env:
         key, _, value = entry.partition("=")

@@ -114,14 +114,21 @@ def rfc3339(seconds: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def empty_image(platform: Platform) -> Image:
+def empty_image(platform: Platform, fmt: ImageFormat | None = None) -> Image:
     """What ``FROM scratch`` starts from."""
     return Image(
         os=platform.os,
         architecture=platform.architecture,
         variant=platform.variant,
-        config=Config(env=(f"PATH={default_path(platform.os)}",), working_dir="/"),
+        config=Config(env=default_env(platform.os, fmt or ImageFormat()), working_dir="/"),
     )
+
+
+def default_env(os_name: str, fmt: ImageFormat) -> tuple[str, ...]:
+    """The PATH a config without one gets (none for Windows, since BuildKit v0.22)."""
+    if os_name == "windows" and fmt.windows_leaves_path:
+        return ()
+    return (f"PATH={default_path(os_name)}",)
 
 
 def env_key(entry: str) -> str:

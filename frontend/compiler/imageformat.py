@@ -54,6 +54,11 @@ class ImageFormat:
         return self.line >= (0, 18)
 
     @property
+    def windows_leaves_path(self) -> bool:
+        """v0.22: Windows images get no default PATH (Windows sets its own)."""
+        return self.line >= (0, 22)
+
+    @property
     def expose_list(self) -> bool:
         """v0.25: EXPOSE parses ports with its own stricter rules and records them as a
         list in order (``EXPOSE [80/tcp 443/tcp]``), not as a Go map."""

@@ -15,12 +15,16 @@ from pathlib import Path
 
 import pytest
 
+from frontend.compiler.convert import compile_dockerfile
 from frontend.compiler.imageformat import ImageFormat, image_format
+from frontend.compiler.options import BuildOptions
 from frontend.compiler.ports import parse_ports
 from frontend.errors import DockerfileError
 from frontend.gateway.testing import V08_LLB_CAPS
 from frontend.llb.caps import LLBCaps, release_line
-from tests.unit.compiler.conftest import Compile, Resolver, image_config
+from frontend.llb.platform import WINDOWS_PATH, Platform
+from frontend.syntax import parse
+from tests.unit.compiler.conftest import AMD64, Compile, Resolver, image_config
 
 CASES = Path(__file__).parent / "config_formats"
 V025_LLB_CAPS = frozenset(
@@ -152,3 +156,13 @@ def test_stages_share_label_and_port_maps_up_to_v029(
         assert config["Labels"] == {"p": "1"}
         assert "ExposedPorts" not in config
     assert config["Volumes"] == {"/v": {}}
+
+
+@pytest.mark.parametrize(("engine", "env"), [("v0.8", ["PATH=" + WINDOWS_PATH]), ("v0.25", None)])
+def test_windows_images_get_a_path_before_v022(
+    resolver: Resolver, engine: str, env: list[str] | None
+) -> None:
+    windows = Platform("windows", "amd64")
+    options = BuildOptions(AMD64, windows, llb_caps=ENGINES[engine])
+    result = compile_dockerfile(parse("FROM scratch\nUSER app\n"), options, resolver)
+    assert json.loads(result.config_json)["config"].get("Env") == env
