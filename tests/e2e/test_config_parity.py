@@ -88,11 +88,11 @@ def test_healthcheck_inherited_from_an_image(base_image: str) -> None:
 
 
 def test_healthcheck_start_interval() -> None:
-    # The built-in frontend of this engine predates --start-interval.
-    image = build(
-        "FROM busybox\nHEALTHCHECK --start-interval=250ms --start-period=5s CMD true\n",
-        frontend="ours",
-    )
+    dockerfile = "FROM busybox\nHEALTHCHECK --start-interval=250ms --start-period=5s CMD true\n"
+    if ENGINE == "legacy":  # the built-in frontend of Engine 20.10 predates --start-interval
+        image = build(dockerfile, frontend="ours")
+    else:
+        image = assert_same_build(dockerfile)
     config = raw_config(image)
     assert config["config"]["Healthcheck"] == {
         "Test": ["CMD-SHELL", "true"],
@@ -347,25 +347,36 @@ def _same_config_blob(builtin: str, ours: str) -> None:
     layers_a, layers_b = (json.loads(blob)["rootfs"] for blob in (a, b))
     if layers_a == layers_b:
         assert a == b
-        assert builtin == ours
+        # The containerd store's image id is that of an index with a provenance
+        # attestation, which names the frontend.
+        if ENGINE != "current-containerd":
+            assert builtin == ours
         return
     rootfs = re.compile(rb'"rootfs":\{[^}]*\}')
     assert rootfs.sub(b"", a) == rootfs.sub(b"", b)
 
 
+@pytest.mark.engines("legacy", "current", "current-containerd")
+@pytest.mark.parametrize("args", [{}, {"B": "given"}], ids=["defaults", "args"])
+def test_metadata_config_blob_is_the_builtins(args: dict[str, str]) -> None:
+    # No new layers: the exporter dates the new history from the base image's.
+    images = [
+        build(METADATA_ONLY, FILES, frontend=frontend, build_args=args)
+        for frontend in ("builtin", "ours")
+    ]
+    _same_config_blob(*images)
+
+
 @pytest.mark.parametrize(
     ("dockerfile", "args"),
-    [
-        (METADATA_ONLY, {}),
-        (METADATA_ONLY, {"B": "given"}),
-        (WITH_LAYERS, {"Y": "y"}),
-        (SHARED_MAPS, {}),
-    ],
-    ids=["metadata", "metadata-args", "layers", "shared-maps"],
+    [(WITH_LAYERS, {"Y": "y"}), (SHARED_MAPS, {})],
+    ids=["layers", "shared-maps"],
 )
 def test_config_blob_is_the_builtins(dockerfile: str, args: dict[str, str]) -> None:
     if ENGINE != "legacy":
         # Layers not shared with the built-in's build would be dated differently.
+        # (Not on the containerd image store yet: its exporter keeps the base image's
+        # history dates only when the frontend returns the base image config.)
         args = {**args, "SOURCE_DATE_EPOCH": "1700000000"}
     images = [
         build(dockerfile, FILES, frontend=frontend, build_args=args)
