@@ -107,6 +107,31 @@ def go_bool(text: str) -> bool:
     raise ValueError(text)
 
 
+def tabwrite(text: str, padding: int) -> str:
+    """``text`` aligned as Go's ``text/tabwriter`` aligns it (min width 0, tab width 0,
+    space padding, no flags): each tab-terminated cell padded to its column's width
+    in its block of consecutive lines plus ``padding``; a line's last cell as is."""
+    lines = [line.split("\t") for line in text.split("\n")]
+    out: list[str] = []
+    for i, cells in enumerate(lines):
+        row = []
+        for column, cell in enumerate(cells[:-1]):
+            row.append(cell.ljust(_column_width(lines, i, column) + padding))
+        out.append("".join(row) + cells[-1])
+    return "\n".join(out)
+
+
+def _column_width(lines: list[list[str]], index: int, column: int) -> int:
+    """The widest cell of ``column`` in the run of lines around ``index`` that have it."""
+    first = index
+    while first > 0 and len(lines[first - 1]) - 1 > column:
+        first -= 1
+    last = index
+    while last + 1 < len(lines) and len(lines[last + 1]) - 1 > column:
+        last += 1
+    return max(len(lines[j][column]) for j in range(first, last + 1))
+
+
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                  "\u2028": "\\u2028", "\u2029": "\\u2029"}  # fmt: skip
 _JSON_ESCAPED = re.compile("[<>&\u2028\u2029\udc80-\udcff]")

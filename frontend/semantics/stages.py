@@ -8,7 +8,7 @@ target, refuse cycles, and keep only the stages the target reaches.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from frontend.errors import DockerfileError
@@ -40,6 +40,8 @@ class Stage:
     commands: tuple[ast.Instruction, ...]
     base: int | None = None
     """Index of the earlier stage this one starts from, if any."""
+    from_context: bool = False
+    """A named context (``context:NAME``) replaces the whole stage."""
 
     @property
     def display_name(self) -> str:
@@ -140,8 +142,14 @@ def plan(
     build_args: Mapping[str, str],
     build_platform: Platform,
     target_platform: Platform,
+    has_context: Callable[[str, Platform | None], bool] | None = None,
 ) -> BuildPlan:
-    """Bind stages and ``--from`` references, then find what ``target`` needs."""
+    """Bind stages and ``--from`` references, then find what ``target`` needs.
+
+    ``has_context(name, platform)`` says whether a named context replaces the
+    stage called ``name`` (its ``--platform`` given, if any): such a stage is
+    neither built nor starts from another.
+    """
     meta_nodes, raw_stages = split_stages(dockerfile)
     meta_args = evaluate_meta_args(
         meta_nodes,
@@ -176,6 +184,7 @@ def plan(
                     "name can't start with a number or contain symbols",
                     node,
                 )
+        replaced = name is not None and has_context is not None and has_context(name, platform)
         stages.append(
             Stage(
                 index=index,
@@ -184,7 +193,8 @@ def plan(
                 platform=platform,
                 from_=node,
                 commands=tuple(commands),
-                base=by_name.get(base_name),
+                base=None if replaced else by_name.get(base_name),
+                from_context=replaced,
             )
         )
         if name is not None:
@@ -199,7 +209,7 @@ def plan(
     images = tuple(
         src
         for (stage, *_), src in [*sorted(sources.items()), *sorted(mount_sources.items())]
-        if stage in reachable and isinstance(src, ImageSource)
+        if stage in reachable and isinstance(src, ImageSource) and not stages[stage].from_context
     )
     return BuildPlan(
         stages=tuple(stages),
@@ -272,7 +282,7 @@ def _dependencies(
         if s.base is not None:
             deps[s.index].add(s.base)
     for (stage, *_), src in sources:
-        if isinstance(src, int):
+        if isinstance(src, int) and not stages[stage].from_context:
             deps[stage].add(src)
     return deps
 
