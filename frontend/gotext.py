@@ -9,6 +9,7 @@ slices with ``%q``. Undecodable input bytes arrive here as surrogate escapes
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(
@@ -131,10 +132,29 @@ def _column_width(lines: list[list[str]], index: int, column: int) -> int:
     return max(len(lines[j][column]) for j in range(first, last + 1))
 
 
-def go_json(obj: Any, indent: int | None = 2) -> str:
-    """JSON as Go's ``encoding/json`` writes it (HTML characters escaped)."""
+_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                 "\u2028": "\\u2028", "\u2029": "\\u2029"}  # fmt: skip
+_JSON_ESCAPED = re.compile("[<>&\u2028\u2029\udc80-\udcff]")
+_JSON_OLD_CONTROLS = {"\\b": "\\u0008", "\\f": "\\u000c"}
+
+
+def go_json(obj: Any, indent: int | None = 2, *, go121: bool = False) -> str:
+    """JSON as Go's ``encoding/json`` writes it: UTF-8 as is, HTML characters and
+    U+2028/U+2029 escaped, undecodable bytes as ``\\ufffd``.
+
+    ``go121``: as Go 1.21 and older wrote it, ``\\u0008`` and ``\\u000c`` for
+    backspace and form feed (newer Go writes ``\\b`` and ``\\f``, as Python does).
+    """
     separators = (",", ": ") if indent is not None else (",", ":")
     text = json.dumps(obj, indent=indent, ensure_ascii=False, separators=separators)
-    for ch, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
-        text = text.replace(ch, escaped)
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    text = _JSON_ESCAPED.sub(lambda m: _JSON_ESCAPES.get(m[0], "\\ufffd"), text)
+    if go121:
+        text = re.sub(r"(\\+)([bf])", _old_control, text)
+    return text
+
+
+def _old_control(match: re.Match[str]) -> str:
+    slashes, letter = match[1], match[2]
+    if len(slashes) % 2 == 0:  # an escaped backslash, then a plain letter
+        return match[0]
+    return slashes[:-1] + _JSON_OLD_CONTROLS["\\" + letter]

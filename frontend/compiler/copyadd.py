@@ -104,9 +104,13 @@ def lower_copy_like(
         state = _linked(st, actions, meta, ctx.step_label(f"LINK {ctx.command_text(node, st)}", st))
     else:
         state = st.llb.file(*actions, meta=meta)
-    shown = [*sources, *(f"<<{doc.name}" for doc in inline)]
-    flags = " --parents" if parents else ""
-    created_by = f"{node.keyword}{flags} {' '.join(shown)} {dest_word} # buildkit"
+    flags = []
+    if ctx.image_format.docker_spec:  # older frontends record no flags
+        chmod = ctx.expand(node.chmod, st) if node.chmod else ""
+        flags = ["--parents"] if parents else []
+        flags += [f"--{k}={v}" for k, v in (("chown", chown), ("chmod", chmod)) if v]
+    shown = [*flags, *sources, *(f"<<{doc.name}" for doc in inline), dest_word]
+    created_by = f"{node.keyword} {' '.join(shown)} # buildkit"
     image = st.image.commit(created_by, layer=True)
     return replace(
         st, llb=state, image=image, context_paths=frozenset(paths), source_reads=frozenset(reads)

@@ -33,6 +33,9 @@ SOURCE_GIT_SUBDIR: Final = "source.git.subdir"
 FILE_COPY_INCLUDE_EXCLUDE_PATTERNS: Final = "file.copy.includeexcludepatterns"
 MERGE_OP: Final = "mergeop"
 SOURCE_OCI_LAYOUT: Final = "source.ocilayout"
+FILE_COPY_ALWAYS_REPLACE_EXISTING_DEST_PATHS: Final = "file.copy.alwaysreplaceexistingdestpaths"
+FILE_SYMLINK_CREATE: Final = "file.symlink.create"
+SOURCE_IMAGE_CHECKSUM: Final = "source.image.checksum"
 EXEC_MOUNT_TMPFS_SIZE: Final = "exec.mount.tmpfs.size"
 EXEC_SECRET_ENV: Final = "exec.secretenv"
 EXEC_MOUNT_CACHE_CONTENT: Final = "exec.mount.cache.content"
@@ -52,10 +55,13 @@ ADDED_IN: Final = {
     EXEC_MOUNT_TMPFS_SIZE: "v0.10",
     EXEC_SECRET_ENV: "v0.10",
     EXEC_MOUNT_CACHE_CONTENT: "v0.13",
+    FILE_COPY_ALWAYS_REPLACE_EXISTING_DEST_PATHS: "v0.14",
     EXEC_VALID_EXIT_CODE: "v0.17",
+    FILE_SYMLINK_CREATE: "v0.19",
     EXEC_META_CDI: "v0.20",
-    SOURCE_GIT_CHECKSUM: "v0.23",
+    SOURCE_GIT_CHECKSUM: "v0.22",
     SOURCE_GIT_SKIP_SUBMODULES: "v0.24",
+    SOURCE_IMAGE_CHECKSUM: "v0.25",
     FILE_COPY_REQUIRED_PATHS: "v0.26",
     SOURCE_GIT_MTIME: "v0.29",
     SOURCE_GIT_FETCH_BY_COMMIT: "v0.30",
