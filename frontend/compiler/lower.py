@@ -20,6 +20,7 @@ from frontend.compiler.image import Healthcheck, Image, set_env
 from frontend.compiler.mounts import run_mounts
 from frontend.compiler.options import BuildOptions
 from frontend.compiler.ports import parse_ports
+from frontend.compiler.sandbox import run_sandbox
 from frontend.compiler.signals import check_signal
 from frontend.errors import DockerfileError
 from frontend.llb import caps
@@ -33,6 +34,8 @@ from frontend.syntax import ast
 DEFAULT_SHELL = ("/bin/sh", "-c")
 WINDOWS_SHELL = ("cmd", "/S", "/C")
 _PROXY_ARGS = ("http_proxy", "https_proxy", "ftp_proxy", "no_proxy")
+SBOM_SCAN_ARGS = frozenset(("BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"))
+"""Build args that tell the SBOM scanner what to scan; RUN steps never see them."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,7 @@ def lower_arg(ctx: StageContext, node: ast.Arg, index: int, st: StageState) -> S
         value = ctx.options.build_args.get(name, default)
         if value is None and name in ctx.meta_args:
             value = ctx.meta_args[name]
-        if value is not None:
+        if value is not None and name not in SBOM_SCAN_ARGS:
             state = state.with_env(name, value)
         declared.append((name, value))
     image = st.image.commit("ARG " + " ".join(shown), layer=False)
@@ -172,7 +175,9 @@ def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> S
     else:
         args = _command_args(st.image, node.command)
     extra = run_mounts(ctx, node, index, st)
-    mounts += extra.mounts
+    opts = ctx.options
+    sandbox = run_sandbox(opts.llb_caps, opts.ulimits, opts.shm_size, opts.cgroup_parent)
+    mounts += [*extra.mounts, *sandbox.mounts]
     network = None
     if node.network is not None:
         if node.network not in _NETWORKS:
@@ -193,6 +198,9 @@ def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> S
         network=network,
         security=security,
         proxy_env=_proxy_env(ctx.options),
+        secret_env=extra.secret_env,
+        ulimits=sandbox.ulimits,
+        cgroup_parent=sandbox.cgroup_parent,
         meta=meta,
     )
     created_by = "RUN " + run_command(args, st.build_args, st.llb.env_map())

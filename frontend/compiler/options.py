@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from frontend.compiler.sandbox import parse_shm_size, parse_ulimits
 from frontend.errors import DockerfileError
 from frontend.llb import caps
 from frontend.llb.caps import LLBCaps
-from frontend.llb.graph import HostIP, NetMode
+from frontend.llb.graph import HostIP, NetMode, Ulimit
 from frontend.llb.platform import Platform
 from frontend.llb.state import State
+
+HOSTNAME_ARG_OPT = "build-arg:BUILDKIT_SANDBOX_HOSTNAME"
+"""A build arg that, when set, overrides the ``hostname`` option."""
 
 _NET_MODES = {"sandbox": NetMode.SANDBOX, "host": NetMode.HOST, "none": NetMode.NONE}
 
@@ -42,6 +46,10 @@ class BuildOptions:
     """``SOURCE_DATE_EPOCH`` (seconds): the time the image and its new history carry."""
     all_stages: bool = False
     """Lower every stage, not only those the target needs (for the build checks)."""
+    ulimits: tuple[Ulimit, ...] = ()
+    shm_size: int = 0
+    """Bytes of ``/dev/shm`` for RUN steps (0: the engine's default)."""
+    cgroup_parent: str = ""
 
     def require_cap(self, cap: str, feature: str, failure: str = "") -> None:
         """Fail as an engine without ``cap`` fails, saying which engine would do."""
@@ -102,12 +110,15 @@ class BuildOptions:
             image_resolve_mode=opts.get("image-resolve-mode", "") or "default",
             force_network=_NET_MODES[network],
             extra_hosts=tuple(hosts),
-            hostname=opts.get("hostname", ""),
+            hostname=opts.get(HOSTNAME_ARG_OPT, "") or opts.get("hostname", ""),
             session_id=session_id,
             context_name=opts.get("contextkey", "") or "context",
             excludes=excludes,
             llb_caps=llb_caps or LLBCaps(),
             remote_context=remote_context,
+            ulimits=parse_ulimits(opts.get("ulimit", "")),
+            shm_size=parse_shm_size(opts.get("shm-size", "")),
+            cgroup_parent=opts.get("cgroup-parent", ""),
         )
 
 

@@ -34,6 +34,9 @@ FILE_COPY_INCLUDE_EXCLUDE_PATTERNS: Final = "file.copy.includeexcludepatterns"
 MERGE_OP: Final = "mergeop"
 EXEC_MOUNT_TMPFS_SIZE: Final = "exec.mount.tmpfs.size"
 EXEC_SECRET_ENV: Final = "exec.secretenv"
+EXEC_META_ULIMIT: Final = "exec.meta.ulimit"
+EXEC_META_CGROUP_PARENT: Final = "exec.meta.cgroup.parent"
+FILE_COPY_MODE_STRING: Final = "file.copy.modestring"
 EXEC_MOUNT_CACHE_CONTENT: Final = "exec.mount.cache.content"
 EXEC_VALID_EXIT_CODE: Final = "exec.validexitcode"
 EXEC_META_CDI: Final = "exec.meta.cdi"
@@ -49,8 +52,11 @@ ADDED_IN: Final = {
     MERGE_OP: "v0.10",
     EXEC_MOUNT_TMPFS_SIZE: "v0.10",
     EXEC_SECRET_ENV: "v0.10",
+    EXEC_META_ULIMIT: "v0.10",
+    EXEC_META_CGROUP_PARENT: "v0.10",
     EXEC_MOUNT_CACHE_CONTENT: "v0.13",
     EXEC_VALID_EXIT_CODE: "v0.17",
+    FILE_COPY_MODE_STRING: "v0.17",
     EXEC_META_CDI: "v0.20",
     SOURCE_GIT_CHECKSUM: "v0.23",
     SOURCE_GIT_SKIP_SUBMODULES: "v0.24",
