@@ -22,7 +22,7 @@ from frontend.compiler.lower import (
     step_name,
 )
 from frontend.compiler.options import BuildOptions
-from frontend.errors import DockerfileError
+from frontend.errors import DockerfileError, line_ranges
 from frontend.llb import state as llb
 from frontend.llb.graph import Deferred, OpMeta, Output, Vertex
 from frontend.llb.marshal import SourceFile, marshal
@@ -184,13 +184,21 @@ def _resolve_bases(
             wanted.append((i, _normalize(stage.base_name, stage.from_), platform))
 
     def fetch(item: tuple[int, str, Platform]) -> tuple[str, bytes]:
-        _, ref, platform = item
-        return resolve(
-            ref,
-            platform=platform,
-            resolve_mode=options.image_resolve_mode,
-            log_name=f"[internal] load metadata for {ref}",
-        )
+        i, ref, platform = item
+        try:
+            return resolve(
+                ref,
+                platform=platform,
+                resolve_mode=options.image_resolve_mode,
+                log_name=f"[internal] load metadata for {ref}",
+            )
+        except DockerfileError as exc:  # a missing image: point at its FROM
+            if exc.line:
+                raise
+            where = plan.stages[i].from_.location
+            raise DockerfileError(
+                exc.message, line=where.start_line, end_line=where.end_line
+            ) from None
 
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(wanted)))) as pool:
         answers = list(pool.map(fetch, wanted))
@@ -212,7 +220,7 @@ def _resolve_bases(
             meta = OpMeta(
                 name=step_name(display, 1, _total_steps(stage), f"FROM {pinned}"),
                 description=(("com.docker.dockerfile.v1.command", stage.from_.original.strip()),),
-                ranges=((stage.from_.location.start_line, stage.from_.location.end_line),),
+                ranges=line_ranges(stage.from_.location.start_line, stage.from_.location.end_line),
             )
             mode = options.image_resolve_mode
             state = llb.image(pinned, platform=platform, resolve_mode=mode, meta=meta)
@@ -277,7 +285,10 @@ def _source_state(
         ref,
         platform=options.target_platform,
         resolve_mode=options.image_resolve_mode,
-        meta=OpMeta(name=f"FROM {ref}"),
+        meta=OpMeta(
+            name=f"FROM {ref}",
+            ranges=line_ranges(node.location.start_line, node.location.end_line),
+        ),
     )
 
 

@@ -22,7 +22,7 @@ from frontend.compiler.options import BuildOptions
 from frontend.compiler.ports import parse_ports
 from frontend.compiler.sandbox import run_sandbox
 from frontend.compiler.signals import check_signal
-from frontend.errors import DockerfileError
+from frontend.errors import DockerfileError, line_ranges
 from frontend.llb import caps
 from frontend.llb import state as llb
 from frontend.llb.graph import Chown, Mkdir, Mkfile, Mount, NetMode, OpMeta, SecurityMode
@@ -97,7 +97,7 @@ class StageContext:
             name=name,
             description=(("com.docker.dockerfile.v1.command", node.original.strip()),),
             ignore_cache=self.ignore_cache,
-            ranges=((node.location.start_line, node.location.end_line),),
+            ranges=line_ranges(node.location.start_line, node.location.end_line),
         )
         return meta, st
 

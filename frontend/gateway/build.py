@@ -23,9 +23,11 @@ from frontend.gateway.bridge import Bridge, BridgeError
 from frontend.gateway.errors import (
     dockerfile_error_status,
     error_status,
+    solve_error_status,
     unsupported_subrequest_status,
 )
 from frontend.gateway.options import (
+    CacheImport,
     GatewayEnv,
     GatewayEnvError,
     cache_imports_from_opts,
@@ -50,6 +52,14 @@ DEFAULT_FILENAME = "Dockerfile"
 DESCRIBE = "frontend.subrequests.describe"
 KEEP_GIT_DIR_OPT = "build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR"
 LINT = "frontend.lint"
+
+
+class SolveFailedError(Exception):
+    """The build failed in the engine; ``status`` says where in the Dockerfile."""
+
+    def __init__(self, status: status_pb2.Status) -> None:
+        super().__init__(status.message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,9 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
         data = loaded.data if loaded else None
         definition = loaded.definition if loaded else None
         status = dockerfile_error_status(exc, data, definition=definition)
+    except SolveFailedError as exc:
+        log.info("solve_failed", error=exc.status.message)
+        status = exc.status
     except BridgeError as exc:
         log.warning("bridge_error", method=exc.method, code=exc.code.name, details=exc.details)
         status = error_status(exc.details or str(exc))
@@ -338,8 +351,29 @@ def build(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> tuple[st
     failure = lint_error(warnings, check)
     if failure:
         raise DockerfileError(failure)
-    ref = bridge.solve(result.definition, cache_imports=cache_imports_from_opts(env.opts))
+    ref = _solve_located(bridge, loaded, result.definition, cache_imports_from_opts(env.opts))
     return ref, result.config_json
+
+
+def _solve_located(
+    bridge: Bridge,
+    loaded: LoadedDockerfile,
+    definition: pb.Definition,
+    cache_imports: Sequence[CacheImport],
+) -> str:
+    """Solve the build now rather than at export, so that a failing step's error
+    names its Dockerfile line and instruction (on every client)."""
+    try:
+        return bridge.solve(definition, cache_imports=cache_imports, evaluate=True)
+    except BridgeError as exc:
+        status = solve_error_status(
+            exc.details or str(exc),
+            exc.code.value[0],
+            exc.status_details,
+            definition,
+            (loaded.filename, loaded.data, loaded.definition),
+        )
+        raise SolveFailedError(status) from None
 
 
 def _engine_caps(bridge: Bridge) -> LLBCaps:
