@@ -16,6 +16,7 @@ export DOCKER_BUILDKIT := 1
 
 DEMO_IMAGE ?= pyfrontend/hello
 PYTEST_ARGS ?=
+ENGINE ?=
 
 # run_pytest(ARGS): pytest, where "no tests collected" (exit code 5) is a failure.
 define run_pytest
@@ -32,6 +33,7 @@ help:
 	@echo "make engine       start (or reuse) the Docker engine: hack/engine.sh up"
 	@echo "make images       offline stand-in base images: hack/base-images.sh"
 	@echo "make image        the frontend image myorg/pyfrontend: hack/image.sh"
+	@echo "make e2e [ENGINE=legacy|current|current-containerd]   end-to-end tests (default: every engine)"
 	@echo "make unit | e2e | lint | proto-check | bench | bench-parse | bench-compile"
 
 deps: $(VENV)/.installed
@@ -62,8 +64,9 @@ unit: deps
 	$(call run_pytest,-m "not e2e")
 
 # The e2e session fixtures start the engine and build the images themselves.
+# ENGINE=legacy|current|current-containerd runs one engine; default: all of them.
 e2e: deps
-	$(call run_pytest,-m e2e tests/e2e)
+	PYTHON=$(PY) hack/e2e.sh $(ENGINE) -- $(PYTEST_ARGS)
 
 lint: deps
 	ruff check .

@@ -62,8 +62,19 @@ make_busybox() {
     log "made $BUSYBOX_IMAGE"
 }
 
+# copy_from_legacy IMAGE: load IMAGE from Engine 20.10 on the default socket into
+# the engine at DOCKER_HOST, when that is another engine that lacks it.
+copy_from_legacy() {
+    local legacy=(/usr/bin/docker -H unix:///var/run/docker.sock)
+    [[ -n ${DOCKER_HOST:-} && $DOCKER_HOST != unix:///var/run/docker.sock ]] || return 1
+    "${legacy[@]}" image inspect "$1" >/dev/null 2>&1 </dev/null || return 1
+    "${legacy[@]}" save "$1" </dev/null | "$DOCKER" load >/dev/null || return 1
+    log "copied $1 from the engine on the default socket"
+}
+
 make_python() {
     want "$PYTHON_STANDIN_IMAGE" || { log "$PYTHON_STANDIN_IMAGE present"; return; }
+    copy_from_legacy "$PYTHON_STANDIN_IMAGE" && return
     apt_install debootstrap debian-archive-keyring
     new_workdir
     local root=$WORK/rootfs

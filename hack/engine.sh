@@ -2,6 +2,9 @@
 # The Docker engine the tests and the demo build on.
 #
 # Usage: hack/engine.sh up|down|status|env
+# With PYFRONTEND_ENGINE=current or current-containerd, the same verbs go to
+# hack/engine-current.sh: Debian unstable's current Docker beside this one.
+# Without it, Engine 20.10 (legacy):
 #   up      use the engine at DOCKER_HOST, or the one on the default socket, or
 #           else install docker.io if needed and start dockerd in the background
 #           (log and pid in .work/engine/); idempotent
@@ -10,6 +13,11 @@
 #   env     print the environment to reach the engine (eval "$(hack/engine.sh env)")
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+
+case ${PYFRONTEND_ENGINE:-legacy} in
+legacy) ;;
+*) exec "$(dirname "$0")/engine-current.sh" "${1:-}" "$PYFRONTEND_ENGINE" ;;
+esac
 
 ENGINE_DIR=$STATE_DIR/engine
 PIDFILE=$ENGINE_DIR/dockerd.pid

@@ -5,6 +5,11 @@ images (hack/base-images.sh) and the frontend image (hack/image.sh). Outside CI,
 PYFRONTEND_E2E_REUSE_IMAGE=1 keeps an existing frontend image instead of
 rebuilding it, and the tests skip when no engine can be started. In CI (CI=true)
 nothing skips: a missing engine is an error, and so is any skipped test.
+
+The suite runs once per test engine (hack/e2e.sh sets PYFRONTEND_ENGINE). A
+test marked ``@pytest.mark.engines("current", ...)`` runs only on those
+engines; unmarked tests run on ``legacy`` and ``current``. Tests not meant for
+this engine are deselected, not skipped.
 """
 
 from __future__ import annotations
@@ -16,10 +21,35 @@ from collections.abc import Iterator
 
 import pytest
 
-from .harness import FRONTEND_IMAGE, REPO, docker, remove_built_images
+from .harness import ENGINE, ENGINES, FRONTEND_IMAGE, REPO, docker, remove_built_images
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+DEFAULT_ENGINES = ("legacy", "current")
 _skipped: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if ENGINE not in ENGINES:
+        raise pytest.UsageError(f"PYFRONTEND_ENGINE={ENGINE}: not one of {', '.join(ENGINES)}")
+
+
+def engines_of(item: pytest.Item) -> tuple[str, ...]:
+    """The engines ``item`` runs on."""
+    marker = item.get_closest_marker("engines")
+    if marker is None:
+        return DEFAULT_ENGINES
+    unknown = set(marker.args) - set(ENGINES)
+    if unknown:
+        raise pytest.UsageError(f"{item.nodeid}: unknown engines {sorted(unknown)}")
+    return tuple(marker.args)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    keep = [item for item in items if ENGINE in engines_of(item)]
+    dropped = [item for item in items if ENGINE not in engines_of(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 def _hack(script: str, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:

@@ -30,6 +30,10 @@ DOCKER = os.environ.get("DOCKER", "/usr/bin/docker")
 FRONTEND_IMAGE = os.environ.get("FRONTEND_IMAGE", "myorg/pyfrontend")
 TESTDATA_IMAGE = "pyfrontend/testdata:latest"
 DEFAULT_HOST = "unix:///var/run/docker.sock"
+ENGINE = os.environ.get("PYFRONTEND_ENGINE", "legacy")
+"""The test engine (hack/e2e.sh): ``legacy`` (Engine 20.10), ``current`` or
+``current-containerd`` (Debian unstable's Docker with buildx)."""
+ENGINES = ("legacy", "current", "current-containerd")
 
 Frontend = Literal["builtin", "ours"]
 # path -> (type, mode, uid, gid, sha256 of the content | link target | device)
@@ -39,6 +43,14 @@ BUILD_TIMEOUT = 600
 # Context files get this mtime, so that both builds see identical contexts.
 CONTEXT_MTIME = 1_577_836_800  # 2020-01-01T00:00:00Z
 _SYNTAX_LINE = re.compile(r"\A#\s*syntax\s*=.*\n", re.IGNORECASE)
+
+
+def build_command() -> list[str]:
+    """How a user builds on the test engine: ``docker build`` on Engine 20.10,
+    ``docker buildx build`` on a current engine."""
+    if ENGINE == "legacy":
+        return [DOCKER, "build"]
+    return [DOCKER, "buildx", "build"]
 
 
 def docker_env() -> dict[str, str]:
@@ -204,7 +216,7 @@ def run_build(
         root.mkdir()
         _write_context(root, dockerfile_for(dockerfile, frontend), context_files or {})
         iidfile = Path(tmp, "iid")
-        cmd = [DOCKER, "build", "--progress=plain", "--iidfile", str(iidfile)]
+        cmd = [*build_command(), "--progress=plain", "--iidfile", str(iidfile)]
         if target is not None:
             cmd += ["--target", target]
         for key, value in (build_args or {}).items():
@@ -289,7 +301,7 @@ def run_remote_build(
     """``docker build`` from a URL (str) or a tar on stdin (bytes); never raises."""
     with tempfile.TemporaryDirectory(prefix="pyfrontend-e2e-") as tmp:
         iidfile = Path(tmp, "iid")
-        cmd = [DOCKER, "build", "--progress=plain", "--iidfile", str(iidfile)]
+        cmd = [*build_command(), "--progress=plain", "--iidfile", str(iidfile)]
         for flag, value in (options or {}).items():
             cmd += [flag, value]
         for key, value in (build_args or {}).items():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from .harness import REPO, assert_same_build, run_image
+from .harness import ENGINES, REPO, assert_same_build, run_image
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.engines(*ENGINES)]
 
 
 def test_hello_example() -> None:
