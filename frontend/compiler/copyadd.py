@@ -64,8 +64,11 @@ def lower_copy_like(
     chown = ctx.expand(node.chown, st) if node.chown else ""
     checksum = ctx.expand(add.checksum, st) if add and add.checksum else ""
     mode = parse_chmod(ctx.expand(node.chmod, st) if node.chmod else "")
-    if mode.text:
-        ctx.options.require_cap(caps.FILE_COPY_MODE_STRING, f"{node.keyword} --chmod={mode.text}")
+    if mode.text and not ctx.options.llb_caps.copy_mode_string:
+        raise DockerfileError(
+            f"{node.keyword} --chmod={mode.text}: a symbolic mode needs BuildKit v0.17 or newer"
+            " (this engine would ignore it)"
+        )
     if node.excludes:
         ctx.options.require_cap(
             caps.FILE_COPY_INCLUDE_EXCLUDE_PATTERNS, f"{node.keyword} --exclude"

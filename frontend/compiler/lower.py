@@ -146,11 +146,17 @@ def lower_arg(ctx: StageContext, node: ast.Arg, index: int, st: StageState) -> S
         value = ctx.options.build_args.get(name, default)
         if value is None and name in ctx.meta_args:
             value = ctx.meta_args[name]
-        if value is not None and name not in SBOM_SCAN_ARGS:
+        if value is not None and not _scanner_only(name, ctx.options):
             state = state.with_env(name, value)
         declared.append((name, value))
     image = st.image.commit("ARG " + " ".join(shown), layer=False)
     return replace(st, llb=state, image=image, build_args=tuple(declared))
+
+
+def _scanner_only(arg: str, options: BuildOptions) -> bool:
+    """Whether ``arg`` is for the SBOM scanner only: on engines with attestations
+    (BuildKit 0.11, whose frontend keeps these args out of the environment)."""
+    return arg in SBOM_SCAN_ARGS and options.llb_caps.supports(caps.SOURCE_OCI_LAYOUT)
 
 
 def _proxy_env(options: BuildOptions) -> dict[str, str]:

@@ -36,8 +36,8 @@ EXEC_MOUNT_TMPFS_SIZE: Final = "exec.mount.tmpfs.size"
 EXEC_SECRET_ENV: Final = "exec.secretenv"
 EXEC_META_ULIMIT: Final = "exec.meta.ulimit"
 EXEC_META_CGROUP_PARENT: Final = "exec.meta.cgroup.parent"
-FILE_COPY_MODE_STRING: Final = "file.copy.modestring"
 EXEC_MOUNT_CACHE_CONTENT: Final = "exec.mount.cache.content"
+SOURCE_OCI_LAYOUT: Final = "source.ocilayout"
 EXEC_VALID_EXIT_CODE: Final = "exec.validexitcode"
 EXEC_META_CDI: Final = "exec.meta.cdi"
 SOURCE_GIT_CHECKSUM: Final = "source.git.checksum"
@@ -54,9 +54,9 @@ ADDED_IN: Final = {
     EXEC_SECRET_ENV: "v0.10",
     EXEC_META_ULIMIT: "v0.10",
     EXEC_META_CGROUP_PARENT: "v0.10",
+    SOURCE_OCI_LAYOUT: "v0.11",
     EXEC_MOUNT_CACHE_CONTENT: "v0.13",
     EXEC_VALID_EXIT_CODE: "v0.17",
-    FILE_COPY_MODE_STRING: "v0.17",
     EXEC_META_CDI: "v0.20",
     SOURCE_GIT_CHECKSUM: "v0.23",
     SOURCE_GIT_SKIP_SUBMODULES: "v0.24",
@@ -76,6 +76,15 @@ class LLBCaps:
     def supports(self, cap: str) -> bool:
         """Whether ``cap`` is present and enabled."""
         return self._enabled is None or cap in self._enabled
+
+    @property
+    def copy_mode_string(self) -> bool:
+        """Whether a copy may carry a symbolic mode (``modeStr``, BuildKit 0.17).
+
+        Its cap, ``file.copy.modestring``, is never announced (nor checked): the
+        exit-code cap of the same release stands for it.
+        """
+        return self.supports(EXEC_VALID_EXIT_CODE)
 
     @property
     def oneof_last(self) -> bool:

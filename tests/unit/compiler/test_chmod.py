@@ -96,8 +96,8 @@ def test_symbolic_mode_needs_buildkit_0_17(compile_text: Compile) -> None:
         compile_text("FROM busybox\nCOPY --chmod=u+x a /a\n", llb_caps=V08)
     assert info.value.line == 2
     assert info.value.message == (
-        "unknown API capability file.copy.modestring: "
-        "COPY --chmod=u+x needs BuildKit v0.17 or newer"
+        "COPY --chmod=u+x: a symbolic mode needs BuildKit v0.17 or newer"
+        " (this engine would ignore it)"
     )
     # octal modes work everywhere
     (copy,) = copies(compile_text("FROM busybox\nCOPY --chmod=644 a /a\n", llb_caps=V08).definition)

@@ -113,3 +113,12 @@ def test_sbom_scan_args_stay_out_of_the_run_env(compile_text: Compile) -> None:
     assert result.image.history[-1].created_by.startswith(
         "RUN |3 BUILDKIT_SBOM_SCAN_STAGE=true BUILDKIT_SBOM_SCAN_CONTEXT=true OTHER=1 "
     )
+
+
+def test_sbom_scan_args_stay_in_the_env_on_engine_20_10(compile_text: Compile) -> None:
+    """Its frontend (BuildKit 0.8) predates attestations and passes them on like any ARG."""
+    result = compile_text(
+        "FROM busybox\nARG BUILDKIT_SBOM_SCAN_STAGE=true\nRUN true\n", llb_caps=V08
+    )
+    (run,) = [op.exec for _, op in ops_of(result.definition) if op.HasField("exec")]
+    assert "BUILDKIT_SBOM_SCAN_STAGE=true" in run.meta.env
