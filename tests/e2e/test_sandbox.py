@@ -56,10 +56,15 @@ def test_ulimit_shm_size_and_cgroup_parent() -> None:
 FROM busybox
 RUN ulimit -n > /nofile.txt && ulimit -Hn >> /nofile.txt
 RUN df -k /dev/shm | tail -n 1 | awk '{print $2}' > /shm.txt
+RUN grep -c /pyfrontend-e2e-parent/ /proc/self/cgroup > /cgroups.txt
 """,
-        flags=["--ulimit", "nofile=1024:2048", "--shm-size", "8m"],
+        flags=[
+            *("--ulimit", "nofile=1024:2048", "--shm-size", "8m"),
+            *("--cgroup-parent", "pyfrontend-e2e-parent"),
+        ],
     )
     assert run_image(image, "cat", "/nofile.txt", "/shm.txt") == "1024\n2048\n8192\n"
+    assert int(run_image(image, "cat", "/cgroups.txt")) > 0
 
 
 def test_sandbox_options_on_any_engine() -> None:
