@@ -17,7 +17,7 @@ import structlog
 
 from frontend import elapsed_ms
 from frontend.compiler.dockerignore import parse_dockerignore
-from frontend.errors import DockerfileError, DockerfileWarning
+from frontend.errors import DockerfileError, DockerfileWarning, line_ranges
 from frontend.gateway import remote
 from frontend.gateway.bridge import Bridge, BridgeError
 from frontend.gateway.errors import (
@@ -262,7 +262,7 @@ def _warn(bridge: Bridge, loaded: LoadedDockerfile, warnings: Sequence[Dockerfil
             vertex,
             warning.short,
             info=info,
-            ranges=[(warning.line, warning.last_line)],
+            ranges=list(line_ranges(warning.line, warning.last_line)),
             detail=[warning.description] if warning.description else [],
             url=warning.url,
         )
