@@ -16,6 +16,7 @@ from typing import Any, Final
 from google.protobuf import any_pb2
 
 from frontend.errors import DockerfileError, line_ranges
+from frontend.llb.marshal import digest_of
 from frontend.pb import ops_pb2, status_pb2
 
 CODE_UNKNOWN: Final = 2
@@ -148,7 +149,8 @@ def failed_instruction(
     The engine names the op by digest (an ``errdefs.Vertex`` detail); the
     definition's source map gives its lines and its metadata the instruction.
     An engine that re-hashed the op still sends the lines (``errdefs.Source``):
-    the instruction is then that of the op at those lines.
+    the instruction is then that of the op at those lines. An op without lines
+    (a download) is located by the instruction that reads it.
     """
     digest = ""
     sent: list[tuple[int, int]] = []
@@ -166,6 +168,11 @@ def failed_instruction(
         same = [d for d in located if _op_lines(definition, d) == sent]
         same.sort(key=lambda d: COMMAND_DESCRIPTION not in definition.metadata[d].description)
         digest = same[0] if same else digest
+    name = ""
+    if digest in definition.metadata:  # (indexing would add the key)
+        name = definition.metadata[digest].description.get("llb.customname", "")
+    if digest and digest not in located and not sent and not name.startswith("[internal]"):
+        digest = _located_reader(definition, digest) or digest
     lines = _op_lines(definition, digest) if digest in located else sent
     if not lines:
         return None
@@ -173,6 +180,28 @@ def failed_instruction(
     if digest in definition.metadata:
         command = definition.metadata[digest].description.get(COMMAND_DESCRIPTION, "")
     return lines, command
+
+
+def _located_reader(definition: ops_pb2.Definition, digest: str) -> str:
+    """The nearest op with source lines that reads ``digest`` (directly or not): a
+    download, a Git checkout or an image that failed is the instruction's failure
+    (not so the ``[internal]`` steps, such as loading the build context)."""
+    readers: dict[str, list[str]] = {}
+    for data in getattr(definition, "def"):
+        op = ops_pb2.Op.FromString(data)
+        name = digest_of(data)
+        for inp in op.inputs:
+            readers.setdefault(inp.digest, []).append(name)
+    todo, seen = [digest], {digest}
+    while todo:
+        current = todo.pop(0)
+        if current in definition.Source.locations:
+            return current
+        for reader in readers.get(current, []):
+            if reader not in seen:
+                seen.add(reader)
+                todo.append(reader)
+    return ""
 
 
 def _op_lines(definition: ops_pb2.Definition, digest: str) -> list[tuple[int, int]]:

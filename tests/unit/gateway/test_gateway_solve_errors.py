@@ -78,3 +78,12 @@ def test_a_long_instruction_is_shortened() -> None:
 def test_a_failure_outside_the_dockerfile_keeps_the_engine_message(name: str) -> None:
     fake = FakeBridge(failing_steps={name: "no active session"})
     assert failed(fake).message == "no active session"
+
+
+def test_a_failed_download_is_the_failure_of_the_add_that_reads_it() -> None:
+    dockerfile = b"FROM busybox\nADD https://example.invalid/f.txt /f\n"
+    fake = FakeBridge(failing_steps={"ADD https": "invalid response status 404"})
+    message = failed(fake, dockerfile).message
+    assert message == (
+        "Dockerfile:2: ADD https://example.invalid/f.txt /f: invalid response status 404"
+    )
