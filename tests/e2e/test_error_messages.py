@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from .harness import build_fails
+from .test_copy_flags import Server, server  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.e2e
 
@@ -46,3 +47,8 @@ def test_stage_cycle_names_stages_and_lines() -> None:
         f"{where(2)}: circular dependency detected on stage: a: "
         f"a reads b (line {2 + 1}), b reads a (line {4 + 1})"
     ) in log
+
+
+def test_failed_download_names_the_add(server: Server) -> None:  # noqa: F811 - fixture
+    log = build_fails(f"FROM busybox\nADD {server.url}/no-such-file /f\n", frontend="ours")
+    assert f"{where(2)}: ADD {server.url}/no-such-file /f: " in log
