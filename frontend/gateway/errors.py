@@ -164,22 +164,25 @@ def failed_instruction(
         elif type_url == SOURCE_TYPE_URL and isinstance(value, dict) and not sent:
             sent = _json_ranges(_get(value, "ranges"))
     located = definition.Source.locations
-    if digest not in located and sent:
-        same = [d for d in located if _op_lines(definition, d) == sent]
-        same.sort(key=lambda d: COMMAND_DESCRIPTION not in definition.metadata[d].description)
-        digest = same[0] if same else digest
-    name = ""
-    if digest in definition.metadata:  # (indexing would add the key)
-        name = definition.metadata[digest].description.get("llb.customname", "")
+    name = _description(definition, digest, "llb.customname")
     if digest and digest not in located and not sent and not name.startswith("[internal]"):
         digest = _located_reader(definition, digest) or digest
     lines = _op_lines(definition, digest) if digest in located else sent
     if not lines:
         return None
-    command = ""
-    if digest in definition.metadata:
-        command = definition.metadata[digest].description.get(COMMAND_DESCRIPTION, "")
+    command = _description(definition, digest, COMMAND_DESCRIPTION)
+    if not command:  # an op of the instruction that does not say which (a COPY --from image)
+        same = (d for d in located if _op_lines(definition, d) == lines)
+        command = next(
+            (c for d in same if (c := _description(definition, d, COMMAND_DESCRIPTION))), ""
+        )
     return lines, command
+
+
+def _description(definition: ops_pb2.Definition, digest: str, key: str) -> str:
+    if digest not in definition.metadata:  # (indexing would add the key)
+        return ""
+    return definition.metadata[digest].description.get(key, "")
 
 
 def _located_reader(definition: ops_pb2.Definition, digest: str) -> str:

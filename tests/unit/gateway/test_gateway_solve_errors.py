@@ -87,3 +87,15 @@ def test_a_failed_download_is_the_failure_of_the_add_that_reads_it() -> None:
     assert message == (
         "Dockerfile:2: ADD https://example.invalid/f.txt /f: invalid response status 404"
     )
+
+
+def test_an_image_copy_from_reads_is_reported_at_the_copy() -> None:
+    dockerfile = b"FROM busybox\nCOPY --from=alpine:3 /z /z\n"
+    fake = FakeBridge(failing_steps={"alpine": "pull access denied"})
+    message = failed(fake, dockerfile).message
+    assert message == "Dockerfile:2: COPY --from=alpine:3 /z /z: pull access denied"
+
+
+def test_rehashed_op_without_source_details_keeps_the_engine_message() -> None:
+    fake = FakeBridge(failing_steps={"[internal] load build context": "gone"}, rehashed=True)
+    assert failed(fake).message == "gone"
