@@ -17,6 +17,7 @@ export DOCKER_BUILDKIT := 1
 DEMO_IMAGE ?= pyfrontend/hello
 PYTEST_ARGS ?=
 ENGINE ?=
+ENGINES ?= legacy current current-containerd
 
 # run_pytest(ARGS): pytest, where "no tests collected" (exit code 5) is a failure.
 define run_pytest
@@ -66,7 +67,7 @@ unit: deps
 # The e2e session fixtures start the engine and build the images themselves.
 # ENGINE=legacy|current|current-containerd runs one engine; default: all of them.
 e2e: deps
-	PYTHON=$(PY) hack/e2e.sh $(ENGINE) -- $(PYTEST_ARGS)
+	PYTHON=$(PY) hack/e2e.sh $(or $(ENGINE),$(ENGINES)) -- $(PYTEST_ARGS)
 
 lint: deps
 	ruff check .
@@ -76,8 +77,13 @@ lint: deps
 proto-check: deps
 	hack/gen-proto.sh --check
 
-bench: deps image
-	$(PY) hack/bench_e2e.py
+# The cached-rebuild bench on each engine (ENGINE=... for one).
+bench: deps
+	for engine in $(or $(ENGINE),$(ENGINES)); do \
+		PYFRONTEND_ENGINE=$$engine hack/engine.sh up; \
+		PYFRONTEND_ENGINE=$$engine hack/engine.sh exec -- \
+			bash -c 'hack/base-images.sh && hack/image.sh >/dev/null && $(PY) hack/bench_e2e.py'; \
+	done
 
 bench-parse: deps
 	$(PY) hack/bench_parse.py

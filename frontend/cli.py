@@ -24,11 +24,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return int(parse_main(args[1:]))
     if args[0] == "llb":
-        from frontend.compiler.preview import main as llb_main
+        from frontend.compiler.preview import llb_main
 
         return llb_main(args[1:])
     if args[0] == "check":
-        from frontend.compiler.lint import main as check_main
+        from frontend.compiler.preview import check_main
 
         return check_main(args[1:])
     print(__doc__, file=sys.stderr)

@@ -8,6 +8,9 @@ slices with ``%q``. Undecodable input bytes arrive here as surrogate escapes
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(
     map(chr, range(0x2000, 0x200B))
 )
@@ -140,3 +143,37 @@ def go_parse_int(text: str, base: int = 10, bits: int = 64) -> int:
     if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
         raise GoNumError("ParseInt", text, "value out of range")
     return value
+
+
+def tabwrite(text: str, padding: int) -> str:
+    """``text`` aligned as Go's ``text/tabwriter`` aligns it (min width 0, tab width 0,
+    space padding, no flags): each tab-terminated cell padded to its column's width
+    in its block of consecutive lines plus ``padding``; a line's last cell as is."""
+    lines = [line.split("\t") for line in text.split("\n")]
+    out: list[str] = []
+    for i, cells in enumerate(lines):
+        row = []
+        for column, cell in enumerate(cells[:-1]):
+            row.append(cell.ljust(_column_width(lines, i, column) + padding))
+        out.append("".join(row) + cells[-1])
+    return "\n".join(out)
+
+
+def _column_width(lines: list[list[str]], index: int, column: int) -> int:
+    """The widest cell of ``column`` in the run of lines around ``index`` that have it."""
+    first = index
+    while first > 0 and len(lines[first - 1]) - 1 > column:
+        first -= 1
+    last = index
+    while last + 1 < len(lines) and len(lines[last + 1]) - 1 > column:
+        last += 1
+    return max(len(lines[j][column]) for j in range(first, last + 1))
+
+
+def go_json(obj: Any, indent: int | None = 2) -> str:
+    """JSON as Go's ``encoding/json`` writes it (HTML characters escaped)."""
+    separators = (",", ": ") if indent is not None else (",", ":")
+    text = json.dumps(obj, indent=indent, ensure_ascii=False, separators=separators)
+    for ch, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(ch, escaped)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")

@@ -27,6 +27,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DOCKER = os.environ.get("DOCKER", "/usr/bin/docker")
 FRONTEND_IMAGE = os.environ.get("FRONTEND_IMAGE", "myorg/pyfrontend")
+ENGINE = os.environ.get("PYFRONTEND_ENGINE", "legacy")
+# How users build there: `docker build` on Engine 20.10, `docker buildx build` on current engines.
+BUILD = ["build"] if ENGINE == "legacy" else ["buildx", "build"]
 SYNTAX_LINE = re.compile(r"\A#\s*syntax\s*=.*\n", re.IGNORECASE)
 
 
@@ -51,14 +54,14 @@ def timed_build(dockerfile: Path, context: Path, *, may_fail: bool = False) -> f
     start = time.perf_counter()
     if may_fail:
         subprocess.run(
-            [DOCKER, "build", "-q", "-f", str(dockerfile), str(context)],
+            [DOCKER, *BUILD, "-q", "-f", str(dockerfile), str(context)],
             capture_output=True,
             stdin=subprocess.DEVNULL,
             env={**os.environ, "DOCKER_BUILDKIT": "1"},
             check=False,
         )
     else:
-        docker("build", "-q", "-f", str(dockerfile), str(context))
+        docker(*BUILD, "-q", "-f", str(dockerfile), str(context))
     return time.perf_counter() - start
 
 
@@ -67,7 +70,7 @@ def make_noop_image(tmp: str) -> None:
     ctx = Path(tmp, "noop")
     ctx.mkdir()
     (ctx / "Dockerfile").write_text('FROM busybox\nENTRYPOINT ["/bin/true"]\n')
-    docker("build", "-q", "-t", NOOP_IMAGE, str(ctx))
+    docker(*BUILD, "-q", "-t", NOOP_IMAGE, str(ctx))
 
 
 def main() -> None:
@@ -104,6 +107,8 @@ def main() -> None:
     ours = statistics.median(times["ours"])
     builtin = statistics.median(times["builtin"])
     noop = statistics.median(times["noop"])
+    version = docker("version", "--format", "{{.Server.Version}}").strip()
+    print(f"engine {ENGINE} (Docker {version}), `docker {' '.join(BUILD)}`:")
     print(f"cached rebuild of {args.context.relative_to(REPO)}, median of {args.runs} runs:")
     print(f"  pyfrontend        {ours * 1000:8.0f} ms")
     print(f"  built-in frontend {builtin * 1000:8.0f} ms")

@@ -25,17 +25,12 @@ for engine in "${engines[@]}"; do
     log "=== end-to-end tests on the $engine engine"
     rc=0
     case $engine in
-    legacy)
-        "$ROOT/hack/engine.sh" up
-        PYFRONTEND_ENGINE=legacy "$PY" -m pytest -m e2e "$ROOT/tests/e2e" "$@" || rc=$?
-        ;;
-    current | current-containerd)
-        "$ROOT/hack/engine-current.sh" up "$engine"
-        "$ROOT/hack/engine-current.sh" exec "$engine" -- \
-            "$PY" -m pytest -m e2e "$ROOT/tests/e2e" "$@" || rc=$?
-        ;;
+    legacy | current | current-containerd) ;;
     *) die "unknown engine '$engine' (legacy, current, current-containerd)" ;;
     esac
+    PYFRONTEND_ENGINE=$engine "$ROOT/hack/engine.sh" up
+    PYFRONTEND_ENGINE=$engine "$ROOT/hack/engine.sh" exec -- \
+        "$PY" -m pytest -m e2e "$ROOT/tests/e2e" "$@" || rc=$?
     if ((rc == 5)); then
         log "error: pytest collected no tests on the $engine engine"
         rc=1

@@ -144,7 +144,7 @@ inside() {
     mkdir -p "$TREE/var/lib/docker" "$TREE/run/pyfrontend"
     mount --bind "$state" "$TREE/var/lib/docker"
     mount --bind "$run" "$TREE/run/pyfrontend"
-    ip link set lo up
+    chroot "$TREE" ip link set lo up
     exec chroot "$TREE" /usr/sbin/dockerd \
         -H unix:///run/pyfrontend/docker.sock \
         --data-root /var/lib/docker/data --config-file /var/lib/docker/daemon.json \

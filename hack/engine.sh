@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Docker engine the tests and the demo build on.
 #
-# Usage: hack/engine.sh up|down|status|env
+# Usage: hack/engine.sh up|down|status|env|exec [-- CMD...]
 # With PYFRONTEND_ENGINE=current or current-containerd, the same verbs go to
 # hack/engine-current.sh: Debian unstable's current Docker beside this one.
 # Without it, Engine 20.10 (legacy):
@@ -11,12 +11,13 @@
 #   down    stop the daemon that `up` started (and only that one)
 #   status  say whether an engine answers and which daemon `up` recorded
 #   env     print the environment to reach the engine (eval "$(hack/engine.sh env)")
+#   exec    run CMD with that environment
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 case ${PYFRONTEND_ENGINE:-legacy} in
 legacy) ;;
-*) exec "$(dirname "$0")/engine-current.sh" "${1:-}" "$PYFRONTEND_ENGINE" ;;
+*) exec "$(dirname "$0")/engine-current.sh" "${1:-}" "$PYFRONTEND_ENGINE" "${@:2}" ;;
 esac
 
 ENGINE_DIR=$STATE_DIR/engine
@@ -36,6 +37,14 @@ print_env() {
     echo "export DOCKER_HOST=${DOCKER_HOST:-$DEFAULT_HOST}"
     echo "export DOCKER_BUILDKIT=1"
     echo "export DOCKER=$DOCKER"
+    echo "export PYFRONTEND_ENGINE=legacy"
+}
+
+cmd_exec() {
+    [[ ${1:-} == -- ]] && shift
+    (($#)) || die "exec: no command"
+    eval "$(print_env)"
+    exec "$@"
 }
 
 reached() {
@@ -133,8 +142,9 @@ up) cmd_up ;;
 down) cmd_down ;;
 status) cmd_status ;;
 env) print_env ;;
+exec) cmd_exec "${@:2}" ;;
 *)
-    echo "usage: $0 up|down|status|env" >&2
+    echo "usage: $0 up|down|status|env|exec [-- CMD...]" >&2
     exit 2
     ;;
 esac

@@ -10,9 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Protocol
 
 from frontend.compiler import reference
+from frontend.compiler.contexts import (
+    ContextLoader,
+    ContextReader,
+    ImageResolver,
+    Loaded,
+    LocalUse,
+    NamedContext,
+)
 from frontend.compiler.image import Image, at_epoch, empty_image, env_key, image_from_json
 from frontend.compiler.lower import (
     StageContext,
@@ -32,13 +39,7 @@ from frontend.semantics import stages as sem
 from frontend.semantics.checks import StageBase
 from frontend.syntax import ast, parse
 
-
-class ImageResolver(Protocol):
-    """Fetches a base image's config: returns ``(manifest digest, config JSON)``."""
-
-    def __call__(
-        self, ref: str, *, platform: Platform, resolve_mode: str, log_name: str
-    ) -> tuple[str, bytes]: ...
+__all__ = ["CompileResult", "ContextReader", "ImageResolver", "compile_dockerfile", "plan_for"]
 
 
 @dataclass(frozen=True)
@@ -62,16 +63,39 @@ class _Base:
     image: Image
     platform: Platform
     checked: StageBase = StageBase()
+    local: LocalUse | None = None
+    """A local named context, to be bound to the paths read from it."""
+    named: bool = False
+    """A named context: its source is not a step of the stage (no ``FROM`` step)."""
 
 
-def plan_for(dockerfile: ast.Dockerfile, options: BuildOptions) -> sem.BuildPlan:
-    """The stage plan of ``dockerfile`` for the target and platforms ``options`` name."""
+@dataclass(frozen=True)
+class _Use:
+    """Where a local named context is read: ``stage`` (a stage starts from it or is
+    replaced by it), ``copy`` (a ``COPY --from`` command) or ``mount``."""
+
+    kind: str
+    stage: int
+    command: int = -1
+
+
+def plan_for(
+    dockerfile: ast.Dockerfile, options: BuildOptions, loader: ContextLoader | None = None
+) -> sem.BuildPlan:
+    """The stage plan of ``dockerfile`` for the target and platforms ``options`` name
+    (with ``loader``, stages that named contexts replace are marked)."""
+
+    def has_context(name: str, platform: Platform | None) -> bool:
+        assert loader is not None
+        return loader.find(name, platform or options.target_platform) is not None
+
     return sem.plan(
         dockerfile,
         target=options.target,
         build_args=options.build_args,
         build_platform=options.build_platform,
         target_platform=options.target_platform,
+        has_context=has_context if loader is not None and options.named_contexts else None,
     )
 
 
@@ -81,12 +105,21 @@ def compile_dockerfile(
     resolve: ImageResolver,
     *,
     source: SourceFile | None = None,
+    contexts: ContextReader | None = None,
 ) -> CompileResult:
-    """Lower the stages ``options.target`` needs (or all) into one Definition."""
-    plan = plan_for(dockerfile, options)
+    """Lower the stages ``options.target`` needs (or all) into one Definition.
+
+    ``contexts`` reads what named contexts need from the engine (local
+    directories, inputs, OCI layouts); image contexts need only ``resolve``.
+    """
+    loader = ContextLoader(options, resolve, contexts)
+    plan = plan_for(dockerfile, options, loader)
     if options.all_stages:
         plan = replace(plan, reachable=frozenset(range(len(plan.stages))))
-    bases = _resolve_bases(plan, options, resolve)
+    bases = _resolve_bases(plan, options, resolve, loader)
+    uses: list[tuple[LocalUse, _Use]] = [
+        (b.local, _Use("stage", i)) for i, b in bases.items() if b.local is not None
+    ]
     context = Deferred()
     context_state = llb.State(output=Output(context))
     meta_args = plan.meta_arg_map()
@@ -100,6 +133,9 @@ def compile_dockerfile(
             base = _Base(parent.llb, parent.image, parent.llb.platform or options.target_platform)
         else:
             base = bases[index]
+        if stage.from_context:
+            done[index] = StageState(llb=base.state, image=base.image)
+            continue
         ctx = StageContext(
             display_name="" if single else stage.display_name,
             total_steps=_total_steps(stage),
@@ -108,8 +144,8 @@ def compile_dockerfile(
             escape=dockerfile.escape,
             context=context_state,
             meta_args=meta_args,
-            sources=_copy_sources(plan, stage, done, options),
-            mount_sources=_mount_sources(plan, stage, done, options),
+            sources=_copy_sources(plan, stage, done, options, loader, uses),
+            mount_sources=_mount_sources(plan, stage, done, options, loader, uses),
             ignore_cache=_ignores_cache(stage, options),
         )
         st = _start(ctx, base, stage, single)
@@ -119,6 +155,8 @@ def compile_dockerfile(
 
     target = done[plan.target]
     context.bind(_context_source(options, done.values()))
+    for use, site in uses:
+        use.bind(_paths_read(plan, done, site))
     image = _finalize_image(target.image, options)
     definition = marshal(target.llb.output, source=source, oneof_last=options.llb_caps.oneof_last)
     checked = {i: base.checked for i, base in bases.items()}
@@ -132,7 +170,7 @@ def _dependency_order(plan: sem.BuildPlan) -> list[int]:
         if plan.stages[i].base is not None:
             deps[i].add(plan.stages[i].base)  # type: ignore[arg-type]
     for (stage, *_), src in [*plan.sources.items(), *plan.mount_sources.items()]:
-        if stage in plan.reachable and isinstance(src, int):
+        if stage in plan.reachable and isinstance(src, int) and not plan.stages[stage].from_context:
             deps[stage].add(src)
     order: list[int] = []
     placed: set[int] = set()
@@ -166,9 +204,10 @@ def _normalize(ref: str, node: ast.Instruction) -> str:
 
 
 def _resolve_bases(
-    plan: sem.BuildPlan, options: BuildOptions, resolve: ImageResolver
+    plan: sem.BuildPlan, options: BuildOptions, resolve: ImageResolver, loader: ContextLoader
 ) -> dict[int, _Base]:
-    """Start points of reachable stages that begin from scratch or an image."""
+    """Start points of reachable stages that begin from scratch, an image or a
+    named context (loaded in parallel)."""
     bases: dict[int, _Base] = {}
     wanted = []
     for i in sorted(plan.reachable):
@@ -176,56 +215,95 @@ def _resolve_bases(
         if stage.base is not None:
             continue
         platform = stage.platform or options.target_platform
-        if stage.base_name == sem.SCRATCH:
+        if stage.base_name == sem.SCRATCH and not stage.from_context:
             empty = empty_image(options.target_platform)
             checked = StageBase(os=platform.os, name=stage.base_name)
             bases[i] = _Base(llb.scratch(platform), empty, platform, checked)
         else:
-            wanted.append((i, _normalize(stage.base_name, stage.from_), platform))
+            wanted.append(i)
 
-    def fetch(item: tuple[int, str, Platform]) -> tuple[str, bytes]:
-        i, ref, platform = item
-        try:
-            return resolve(
-                ref,
-                platform=platform,
-                resolve_mode=options.image_resolve_mode,
-                log_name=f"[internal] load metadata for {ref}",
-            )
-        except DockerfileError as exc:  # a missing image: point at its FROM
-            if exc.line:
-                raise
-            where = plan.stages[i].from_.location
-            raise DockerfileError(
-                exc.message, line=where.start_line, end_line=where.end_line
-            ) from None
+    def fetch(i: int) -> _Base:
+        return _load_base(plan, plan.stages[i], options, resolve, loader)
 
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(wanted)))) as pool:
-        answers = list(pool.map(fetch, wanted))
-    for (i, ref, platform), (digest, config) in zip(wanted, answers, strict=True):
-        stage = plan.stages[i]
-        try:
-            image = image_from_json(config)
-        except (ValueError, TypeError, AttributeError) as exc:  # not the JSON shape expected
-            raise DockerfileError(
-                f"invalid image config for {ref}: {exc}", line=stage.from_.location.start_line
-            ) from None
-        if stage.platform is None and options.implicit_target:
-            platform = _detect_platform(image, platform, options.build_platform)
-        pinned = reference.with_digest(ref, digest)
-        if image.is_scratch:
-            state = llb.scratch(platform)
-        else:
-            display = stage.display_name if len(plan.stages) > 1 else ""
-            meta = OpMeta(
-                name=step_name(display, 1, _total_steps(stage), f"FROM {pinned}"),
-                description=(("com.docker.dockerfile.v1.command", stage.from_.original.strip()),),
-                ranges=line_ranges(stage.from_.location.start_line, stage.from_.location.end_line),
-            )
-            mode = options.image_resolve_mode
-            state = llb.image(pinned, platform=platform, resolve_mode=mode, meta=meta)
-        bases[i] = _Base(state, image, platform, _checked(stage, image, platform))
+        bases.update(zip(wanted, pool.map(fetch, wanted), strict=True))
     return bases
+
+
+def _load_base(
+    plan: sem.BuildPlan,
+    stage: sem.Stage,
+    options: BuildOptions,
+    resolve: ImageResolver,
+    loader: ContextLoader,
+) -> _Base:
+    """A stage's start: the named context replacing it or its FROM, else the image."""
+    platform = stage.platform or options.target_platform
+    if stage.from_context:
+        assert stage.name is not None
+        found = loader.find(stage.name, platform)
+        assert found is not None
+        loaded = _load_context(loader, found, platform, stage.from_)
+        image = loaded.image or Image(os="", architecture="")
+        state = loaded.state
+        return _Base(state, image, state.platform or platform, local=loaded.local)
+    ref = _normalize(stage.base_name, stage.from_)
+    found = loader.find(ref, platform)
+    if found is not None:
+        loaded = _load_context(loader, found, platform, stage.from_)
+        image = loaded.image or empty_image(platform)
+        state = replace(loaded.state, platform=platform)
+        # a named context's platform is not checked against the build's
+        checked = replace(_checked(stage, image, platform), expected=None, actual=None)
+        return _Base(state, image, platform, checked, loaded.local, named=True)
+    prefix = f"{platform} internal" if options.multi_platform else "internal"
+    try:
+        digest, config = resolve(
+            ref,
+            platform=platform,
+            resolve_mode=options.image_resolve_mode,
+            log_name=f"[{prefix}] load metadata for {ref}",
+        )
+    except DockerfileError as exc:  # a missing image: point at its FROM
+        if exc.line:
+            raise
+        where = stage.from_.location
+        raise DockerfileError(exc.message, line=where.start_line, end_line=where.end_line) from None
+    try:
+        image = image_from_json(config)
+    except (ValueError, TypeError, AttributeError) as exc:  # not the JSON shape expected
+        raise DockerfileError(
+            f"invalid image config for {ref}: {exc}", line=stage.from_.location.start_line
+        ) from None
+    if stage.platform is None and options.implicit_target:
+        platform = _detect_platform(image, platform, options.build_platform)
+    pinned = reference.with_digest(ref, digest)
+    if image.is_scratch:
+        state = llb.scratch(platform)
+    else:
+        display = stage.display_name if len(plan.stages) > 1 else ""
+        if options.multi_platform:
+            display = f"{platform} {display}".rstrip()
+        meta = OpMeta(
+            name=step_name(display, 1, _total_steps(stage), f"FROM {pinned}"),
+            description=(("com.docker.dockerfile.v1.command", stage.from_.original.strip()),),
+            ranges=line_ranges(stage.from_.location.start_line, stage.from_.location.end_line),
+        )
+        mode = options.image_resolve_mode
+        state = llb.image(pinned, platform=platform, resolve_mode=mode, meta=meta)
+    return _Base(state, image, platform, _checked(stage, image, platform))
+
+
+def _load_context(
+    loader: ContextLoader, found: NamedContext, platform: Platform, node: ast.Instruction
+) -> Loaded:
+    """The named context ``found`` for ``platform``; errors pinned to ``node``'s lines."""
+    try:
+        return loader.load(found, platform)
+    except DockerfileError as exc:
+        if not exc.line:
+            exc.line, exc.end_line = node.location.start_line, node.location.end_line
+        raise
 
 
 def _checked(stage: sem.Stage, image: Image, platform: Platform) -> StageBase:
@@ -252,13 +330,16 @@ def _copy_sources(
     stage: sem.Stage,
     done: Mapping[int, StageState],
     options: BuildOptions,
+    loader: ContextLoader,
+    uses: list[tuple[LocalUse, _Use]],
 ) -> dict[int, llb.State]:
     """What each ``COPY --from`` of ``stage`` reads, by command index."""
-    return {
-        i: _source_state(src, stage.commands[i], done, options)
-        for (index, i), src in plan.sources.items()
-        if index == stage.index
-    }
+    out: dict[int, llb.State] = {}
+    for (index, i), src in plan.sources.items():
+        if index == stage.index:
+            site = _Use("copy", index, i)
+            out[i] = _source_state(src, stage.commands[i], done, options, loader, uses, site)
+    return out
 
 
 def _mount_sources(
@@ -266,30 +347,69 @@ def _mount_sources(
     stage: sem.Stage,
     done: Mapping[int, StageState],
     options: BuildOptions,
+    loader: ContextLoader,
+    uses: list[tuple[LocalUse, _Use]],
 ) -> dict[tuple[int, int], llb.State]:
     """What each ``RUN --mount from=`` of ``stage`` reads, by (command, mount) index."""
-    return {
-        (i, j): _source_state(src, stage.commands[i], done, options)
-        for (index, i, j), src in plan.mount_sources.items()
-        if index == stage.index
-    }
+    out: dict[tuple[int, int], llb.State] = {}
+    for (index, i, j), src in plan.mount_sources.items():
+        if index == stage.index:
+            site = _Use("mount", index, i)
+            out[i, j] = _source_state(src, stage.commands[i], done, options, loader, uses, site)
+    return out
 
 
 def _source_state(
-    src: sem.Source, node: ast.Instruction, done: Mapping[int, StageState], options: BuildOptions
+    src: sem.Source,
+    node: ast.Instruction,
+    done: Mapping[int, StageState],
+    options: BuildOptions,
+    loader: ContextLoader,
+    uses: list[tuple[LocalUse, _Use]],
+    site: _Use,
 ) -> llb.State:
+    """A stage's result, a named context, or an image (unresolved, as upstream)."""
     if isinstance(src, int):
         return done[src].llb
     ref = _normalize(src.ref, node)
+    platform = options.target_platform
+    found = loader.find(ref, platform)
+    if found is not None:
+        loaded = _load_context(loader, found, platform, node)
+        if loaded.local is not None:
+            uses.append((loaded.local, site))
+        return replace(loaded.state, platform=platform)
     return llb.image(
         ref,
-        platform=options.target_platform,
+        platform=platform,
         resolve_mode=options.image_resolve_mode,
         meta=OpMeta(
             name=f"FROM {ref}",
             ranges=line_ranges(node.location.start_line, node.location.end_line),
         ),
     )
+
+
+def _paths_read(plan: sem.BuildPlan, done: Mapping[int, StageState], site: _Use) -> set[str]:
+    """What a build reads of a local named context at ``site`` (``/``: everything)."""
+    if site.kind == "copy":
+        return {p for i, p in done[site.stage].source_reads if i == site.command}
+    if site.kind == "mount":
+        return set()
+    family = {site.stage}
+    for index in sorted(done):  # stages starting from the family share what it reads
+        if plan.stages[index].base in family:
+            family.add(index)
+    paths: set[str] = set()
+    for index in family:
+        stage = plan.stages[index]
+        built = not stage.from_context
+        if index == plan.target or (built and any(isinstance(n, ast.Run) for n in stage.commands)):
+            paths.add("/")
+    for (index, command), src in plan.sources.items():
+        if src in family and index in done:
+            paths |= {p for i, p in done[index].source_reads if i == command}
+    return paths
 
 
 def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> StageState:
@@ -308,7 +428,8 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
         state = state.with_dir(image.config.working_dir)
     if image.config.user:
         state = state.with_user(image.config.user)
-    first_step = 1 if (stage.base is None and stage.base_name != sem.SCRATCH) else 0
+    image_step = stage.base is None and stage.base_name != sem.SCRATCH and not base.named
+    first_step = 1 if image_step else 0
     st = StageState(llb=state, image=image, step=first_step)
     for trigger in image.config.on_build or ():
         st = _run_trigger(ctx, stage, trigger, st)

@@ -53,8 +53,10 @@ def lower_copy_like(
     st: StageState,
     source: llb.State,
     from_context: bool,
+    index: int = -1,
 ) -> StageState:
-    """Lower COPY or ADD reading local paths from ``source`` (the context or a stage)."""
+    """Lower COPY or ADD reading local paths from ``source`` (the context or a stage);
+    ``index``: the command's index in its stage, to record what it reads from a stage."""
     add = node if isinstance(node, ast.Add) else None
     parents = isinstance(node, ast.Copy) and node.parents
     unpack_flag = add.unpack if add else None
@@ -86,6 +88,7 @@ def lower_copy_like(
     )
     actions: list[Copy] = []
     paths = set(st.context_paths)
+    reads = set(st.source_reads)
     for src in sources:
         git = _git_ref(src)
         if git is not None:
@@ -99,6 +102,8 @@ def lower_copy_like(
         else:
             if from_context:
                 paths.add(clean_path("/" + src))
+            else:
+                reads.add((index, clean_path("/" + src)))
             unpack = add is not None if unpack_flag is None else unpack_flag
             actions.append(_local_copy(ctx, source, src, parents, unpack, plan))
     for doc in inline:
@@ -112,7 +117,9 @@ def lower_copy_like(
     flags = " --parents" if parents else ""
     created_by = f"{node.keyword}{flags} {' '.join(shown)} {dest_word} # buildkit"
     image = st.image.commit(created_by, layer=True)
-    return replace(st, llb=state, image=image, context_paths=frozenset(paths))
+    return replace(
+        st, llb=state, image=image, context_paths=frozenset(paths), source_reads=frozenset(reads)
+    )
 
 
 def dest_path(cwd: str, dest: str) -> str:

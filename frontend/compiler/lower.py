@@ -48,6 +48,8 @@ class StageState:
     cmd_set: bool = False
     step: int = 0
     context_paths: frozenset[str] = frozenset()
+    source_reads: frozenset[tuple[int, str]] = frozenset()
+    """``(command index, absolute path)`` each ``COPY --from`` of the stage reads."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,15 @@ class StageContext:
         if self.total_steps == 0:
             return text, st
         step = st.step + 1
-        return step_name(self.display_name, step, self.total_steps, text), replace(st, step=step)
+        return step_name(self.label(st), step, self.total_steps, text), replace(st, step=step)
+
+    def label(self, st: StageState | None = None) -> str:
+        """The stage's name in progress, after its platform in a multi-platform build."""
+        if not self.options.multi_platform:
+            return self.display_name
+        env = st.llb.env_map() if st is not None else {}
+        shown = f"{self.platform}{cross_platform_suffix(self.platform, env)}"
+        return f"{shown} {self.display_name}" if self.display_name else shown
 
     @staticmethod
     def command_text(node: ast.Instruction) -> str:
@@ -89,7 +99,7 @@ class StageContext:
 
     def step_label(self, text: str, st: StageState) -> str:
         """``[name k/N] TEXT`` for the step ``st`` is at, without advancing."""
-        return step_name(self.display_name, st.step, self.total_steps, text)
+        return step_name(self.label(st), st.step, self.total_steps, text)
 
     def op_meta(self, node: ast.Instruction, st: StageState) -> tuple[OpMeta, StageState]:
         name, st = self.progress_name(self.command_text(node), st)
@@ -109,6 +119,41 @@ def step_name(display_name: str, step: int, total: int, text: str) -> str:
     width = 1 + int(math.log10(total))
     prefix = f"{display_name} " if display_name else ""
     return f"[{prefix}{step:>{width}}/{total}] {text}"
+
+
+def cross_platform_suffix(platform: Platform, env: Mapping[str, str]) -> str:
+    """``->arm64`` when the stage's ``TARGET*`` variables name another platform than its own."""
+    target: Platform | None = None
+    parts = {"TARGETOS": "", "TARGETARCH": "", "TARGETVARIANT": ""}
+    named = False
+    for key, value in env.items():
+        if key == "TARGETPLATFORM":
+            try:
+                target = Platform.parse(value)
+                break
+            except ValueError:
+                continue
+        if key in parts:
+            parts[key], named = value, True
+    if target is None:
+        if not named:
+            return ""
+        os_ = parts["TARGETOS"] or platform.os
+        arch = parts["TARGETARCH"] or platform.architecture
+        variant = parts["TARGETVARIANT"]
+        try:
+            target = Platform.parse(f"{os_}/{arch}/{variant}" if variant else f"{os_}/{arch}")
+        except ValueError:
+            return ""
+    if target.os == platform.os and target.architecture != platform.architecture:
+        return (
+            f"->{target.architecture}/{target.variant}"
+            if target.variant
+            else (f"->{target.architecture}")
+        )
+    if target.os != platform.os:
+        return f"->{target}"
+    return ""
 
 
 Lowering = Callable[[StageContext, Any, int, StageState], StageState]
@@ -259,7 +304,7 @@ def lower_user(ctx: StageContext, node: ast.User, index: int, st: StageState) ->
 
 def lower_copy(ctx: StageContext, node: ast.Copy, index: int, st: StageState) -> StageState:
     if index in ctx.sources:
-        return lower_copy_like(ctx, node, st, ctx.sources[index], from_context=False)
+        return lower_copy_like(ctx, node, st, ctx.sources[index], from_context=False, index=index)
     return lower_copy_like(ctx, node, st, ctx.context, from_context=True)
 
 

@@ -1,22 +1,17 @@
-"""Build options: what the engine's frontend options mean to the compiler."""
+"""Build options: what a build request means to the compiler, for one target platform."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from frontend.compiler.sandbox import parse_shm_size, parse_ulimits
 from frontend.errors import DockerfileError
 from frontend.llb import caps
 from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import HostIP, NetMode, Ulimit
 from frontend.llb.platform import Platform
 from frontend.llb.state import State
-
-HOSTNAME_ARG_OPT = "build-arg:BUILDKIT_SANDBOX_HOSTNAME"
-"""A build arg that, when set, overrides the ``hostname`` option."""
-
-_NET_MODES = {"sandbox": NetMode.SANDBOX, "host": NetMode.HOST, "none": NetMode.NONE}
+from frontend.request import BuildRequest
 
 
 @dataclass(frozen=True)
@@ -46,6 +41,14 @@ class BuildOptions:
     """``SOURCE_DATE_EPOCH`` (seconds): the time the image and its new history carry."""
     all_stages: bool = False
     """Lower every stage, not only those the target needs (for the build checks)."""
+    multi_platform: bool = False
+    """One result per platform (progress names then start with the platform)."""
+    named_contexts: Mapping[str, str] = field(default_factory=dict)
+    """``context:KEY`` options by KEY (``name`` or ``name::os/arch``)."""
+    input_metadata: Mapping[str, str] = field(default_factory=dict)
+    """``input-metadata:NAME`` options (JSON) by input name."""
+    local_sessions: Mapping[str, str] = field(default_factory=dict)
+    """``local-sessionid:NAME``: the session that holds local NAME, when not the build's."""
     ulimits: tuple[Ulimit, ...] = ()
     shm_size: int = 0
     """Bytes of ``/dev/shm`` for RUN steps (0: the engine's default)."""
@@ -59,68 +62,45 @@ class BuildOptions:
         reason = failure or f"unknown API capability {cap}"
         raise DockerfileError(f"{reason}: {feature} needs BuildKit {since} or newer")
 
-    @classmethod
-    def from_opts(
-        cls,
-        opts: Mapping[str, str],
-        *,
-        build_platform: Platform,
-        session_id: str = "",
-        excludes: tuple[str, ...] = (),
-        llb_caps: LLBCaps | None = None,
-        remote_context: State | None = None,
-    ) -> BuildOptions:
-        """Read the ``key=value`` options the engine passes (``target``, ``build-arg:X``...)."""
-        platforms = [p for p in opts.get("platform", "").split(",") if p.strip()]
-        if len(platforms) > 1:
-            raise DockerfileError("building for several platforms at once is not supported yet")
-        try:
-            target_platform = Platform.parse(platforms[0]) if platforms else build_platform
-        except ValueError as exc:
-            raise DockerfileError(f"invalid platform option: {exc}") from None
-        no_cache = None
-        if "no-cache" in opts:
-            no_cache = frozenset(
-                n.strip().lower() for n in opts["no-cache"].split(",") if n.strip()
-            )
-        network = opts.get("force-network-mode", "") or "sandbox"
-        if network not in _NET_MODES:
-            raise DockerfileError(f"invalid force-network-mode: {network!r}")
-        hosts = []
-        for item in opts.get("add-hosts", "").split(","):
-            if item.strip():
-                host, sep, ip = item.strip().partition("=")
-                if not sep:
-                    host, _, ip = item.strip().partition(":")
-                hosts.append(HostIP(host, ip))
-        epoch = opts.get("build-arg:SOURCE_DATE_EPOCH", "")
-        try:
-            source_date_epoch = int(epoch) if epoch else None
-        except ValueError:
-            raise DockerfileError(f"invalid SOURCE_DATE_EPOCH: {epoch}") from None
-        return cls(
-            source_date_epoch=source_date_epoch,
-            build_platform=build_platform,
-            target_platform=target_platform,
-            implicit_target=not platforms,
-            target=opts.get("target", ""),
-            build_args=_prefixed(opts, "build-arg:"),
-            labels=_prefixed(opts, "label:"),
-            no_cache=no_cache,
-            image_resolve_mode=opts.get("image-resolve-mode", "") or "default",
-            force_network=_NET_MODES[network],
-            extra_hosts=tuple(hosts),
-            hostname=opts.get(HOSTNAME_ARG_OPT, "") or opts.get("hostname", ""),
-            session_id=session_id,
-            context_name=opts.get("contextkey", "") or "context",
-            excludes=excludes,
-            llb_caps=llb_caps or LLBCaps(),
-            remote_context=remote_context,
-            ulimits=parse_ulimits(opts.get("ulimit", "")),
-            shm_size=parse_shm_size(opts.get("shm-size", "")),
-            cgroup_parent=opts.get("cgroup-parent", ""),
-        )
+
+def build_options(
+    request: BuildRequest,
+    platform: Platform,
+    *,
+    excludes: tuple[str, ...] = (),
+    remote_context: State | None = None,
+    all_stages: bool = False,
+) -> BuildOptions:
+    """The compiler's view of ``request`` for the target ``platform``."""
+    return BuildOptions(
+        build_platform=request.build_platform,
+        target_platform=platform,
+        implicit_target=not request.target_platforms,
+        target=request.target,
+        build_args=request.build_args,
+        labels=request.labels,
+        no_cache=request.no_cache,
+        image_resolve_mode=request.image_resolve_mode,
+        force_network=request.network,
+        extra_hosts=request.extra_hosts,
+        hostname=request.hostname,
+        session_id=request.session_id,
+        context_name=request.context_key,
+        excludes=excludes,
+        llb_caps=request.llb_caps,
+        remote_context=remote_context,
+        source_date_epoch=request.source_date_epoch,
+        all_stages=all_stages,
+        multi_platform=request.multi_platform,
+        named_contexts=request.named_contexts,
+        input_metadata=request.input_metadata,
+        local_sessions=request.local_sessions,
+        ulimits=request.ulimits,
+        shm_size=request.shm_size,
+        cgroup_parent=request.cgroup_parent,
+    )
 
 
-def _prefixed(opts: Mapping[str, str], prefix: str) -> dict[str, str]:
-    return {k[len(prefix) :]: v for k, v in sorted(opts.items()) if k.startswith(prefix)}
+def single_platform(request: BuildRequest) -> Platform:
+    """The platform checks look at: the first target platform of ``request``."""
+    return request.platforms[0]

@@ -1,12 +1,18 @@
-"""``pyfrontend llb``: compile a Dockerfile without an engine and print its LLB.
+"""The offline commands: ``pyfrontend llb`` and ``pyfrontend check``.
 
+``pyfrontend llb`` compiles a Dockerfile without an engine and prints its LLB.
 Base images cannot be looked up offline, so each is taken to be a plain
 one-layer Linux image with no config of its own (a real build reads its
 config, which can change ``PATH``, the user, the working directory...). The
 build context is the client's directory, as ``docker build`` sends it.
-
 ``--format pb`` writes the ``pb.Definition`` bytes, which ``buildctl build``
 reads from standard input.
+
+``pyfrontend check FILE...`` runs the build checks as ``docker build --check``
+does, with the same stand-in base images, so checks that need a real config
+(its variables, its SHELL, its platform) know less than a build does; the
+context is the Dockerfile's directory, and its ``.dockerignore`` (or
+``<file>.dockerignore``) applies. Both assume every engine capability.
 """
 
 from __future__ import annotations
@@ -16,16 +22,25 @@ import json
 import os
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 
 from google.protobuf import json_format
 
-from frontend.compiler.convert import CompileResult, compile_dockerfile
-from frontend.compiler.options import BuildOptions
+from frontend.compiler.dockerignore import parse_dockerignore
+from frontend.compiler.entry import evaluate
+from frontend.compiler.result import PlatformResult
+from frontend.compiler.subrequests import LINT
 from frontend.errors import DockerfileError
+from frontend.gotext import go_json
 from frontend.llb.dump import dump
-from frontend.llb.marshal import SourceFile
-from frontend.llb.platform import DEFAULT_PLATFORM, Platform
-from frontend.syntax import parse
+from frontend.llb.platform import Platform
+from frontend.request import LoadedDockerfile, parse_request
+from frontend.semantics.check_report import (
+    LintReport,
+    error_text,
+    results_json,
+    results_text,
+)
 
 
 def assumed_image(
@@ -40,24 +55,39 @@ def assumed_image(
     return "", json.dumps(config).encode()
 
 
-def compile_offline(data: bytes, filename: str, opts: Mapping[str, str]) -> CompileResult:
+def compile_offline(data: bytes, filename: str, opts: Mapping[str, str]) -> PlatformResult:
     """LLB and image config of a Dockerfile, for frontend options ``opts``
     (``target``, ``build-arg:X``...)."""
-    options = BuildOptions.from_opts(opts, build_platform=DEFAULT_PLATFORM)
-    dockerfile = parse(data, filename=filename)
+    request = parse_request({**opts, "filename": filename})
+    result = evaluate(request, LoadedDockerfile(filename, data), assumed_image)
+    if result.error is not None:
+        raise result.error
+    if len(result.platforms) != 1:
+        shown = ", ".join(str(p.platform) for p in result.platforms)
+        raise DockerfileError(f"one platform at a time, please (got {shown})", filename=filename)
+    return result.platforms[0]
+
+
+def check_offline(
+    data: bytes, filename: str, opts: Mapping[str, str], excludes: tuple[str, ...] = ()
+) -> LintReport:
+    """The build checks' report on a Dockerfile (what ``docker build --check`` asks for)."""
     try:
-        result = compile_dockerfile(
-            dockerfile, options, assumed_image, source=SourceFile(filename, data)
-        )
+        request = parse_request({**opts, "filename": filename, "requestid": LINT})
     except DockerfileError as exc:
-        exc.filename = filename
-        raise
-    return result
+        return LintReport(filename, data, (), exc)
+    result = evaluate(request, LoadedDockerfile(filename, data, excludes), assumed_image)
+    assert result.report is not None
+    return result.report
 
 
 def options_from_args(args: argparse.Namespace) -> dict[str, str]:
-    """Frontend options from ``--target``, ``--platform`` and ``--build-arg``."""
+    """Frontend options from ``--target``, ``--platform``, ``--build-arg`` and
+    ``--build-context``."""
     opts = {"target": args.target, "platform": args.platform}
+    for item in getattr(args, "build_context", []):
+        name, _, value = item.partition("=")
+        opts[f"context:{name}"] = value
     for item in args.build_arg:
         name, sep, value = item.partition("=")
         if not sep:  # `--build-arg NAME` takes the value from the environment, as docker does
@@ -68,14 +98,22 @@ def options_from_args(args: argparse.Namespace) -> dict[str, str]:
     return {k: v for k, v in opts.items() if v}
 
 
-def main(argv: list[str]) -> int:
+def llb_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
-        prog="pyfrontend llb", description=__doc__.split("\n", 1)[0].split(": ", 1)[1]
+        prog="pyfrontend llb",
+        description="compile a Dockerfile without an engine and print its LLB",
     )
     parser.add_argument("--format", choices=("text", "json", "pb"), default="text")
     parser.add_argument("--target", default="", help="the stage to build (default: the last)")
     parser.add_argument("--build-arg", action="append", default=[], metavar="NAME[=VALUE]")
     parser.add_argument("--platform", default="", help="target platform, e.g. linux/arm64")
+    parser.add_argument(
+        "--build-context",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a named context: docker-image://REF, or a Git or HTTP URL",
+    )
     parser.add_argument(
         "--config", action="store_true", help="print the image config instead of the LLB"
     )
@@ -102,3 +140,45 @@ def main(argv: list[str]) -> int:
     else:
         print(dump(definition), end="")
     return 0
+
+
+def _excludes(path: Path) -> tuple[str, ...]:
+    for candidate in (Path(f"{path}.dockerignore"), path.parent / ".dockerignore"):
+        try:
+            return parse_dockerignore(candidate.read_bytes())
+        except OSError:
+            continue
+    return ()
+
+
+def check_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="pyfrontend check",
+        description="run the build checks on Dockerfiles, as docker build --check does",
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--target", default="", help="check only what this stage needs")
+    parser.add_argument("--build-arg", action="append", default=[], metavar="NAME[=VALUE]")
+    parser.add_argument("--platform", default="", help="target platform, e.g. linux/arm64")
+    parser.add_argument("files", nargs="+", metavar="FILE")
+    args = parser.parse_args(argv)
+    opts = options_from_args(args)
+    status = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            print(f"{name}: {exc.strerror}", file=sys.stderr)
+            status = 1
+            continue
+        report = check_offline(data, name, opts, _excludes(path))
+        if args.format == "json":
+            print(go_json(results_json(report), indent=None))
+        else:
+            print(results_text(report), end="")
+            if report.error is not None:
+                print(("\n" if report.warnings else "") + error_text(report), end="",
+                      file=sys.stderr)  # fmt: skip
+        status = max(status, report.status)
+    return status

@@ -19,7 +19,6 @@ from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError
 
 from frontend.gateway.errors import error_status
-from frontend.gateway.options import CacheImport
 from frontend.llb.platform import Platform
 from frontend.pb import (
     caps_pb2,
@@ -30,6 +29,7 @@ from frontend.pb import (
     status_pb2,
     worker_pb2,
 )
+from frontend.request import CacheImport
 
 # Gateway (Pong.FrontendAPICaps) capability IDs this module acts on.
 CAP_IMPORT_CACHES: Final = "importcaches"
@@ -39,6 +39,8 @@ CAP_FRONTEND_INPUTS: Final = "frontend.inputs"
 CAP_WARNINGS: Final = "gateway.warnings"
 
 STATUS_DETAILS_KEY: Final = "grpc-status-details-bin"
+RESOLVER_OCI_LAYOUT: Final = 1
+"""``ResolveImageConfigRequest.ResolverType`` of an OCI layout store."""
 
 log = structlog.get_logger()
 
@@ -144,11 +146,17 @@ class Bridge:
         *,
         resolve_mode: str = "default",
         log_name: str = "",
+        oci_store: tuple[str, str] | None = None,
     ) -> tuple[str, bytes]:
-        """The manifest digest and config JSON bytes of image ``ref`` for ``platform``."""
+        """The manifest digest and config JSON bytes of image ``ref`` for ``platform``
+        (from a registry, or with ``oci_store`` = ``(session, store id)`` from an OCI
+        layout the client holds)."""
         req = gateway_pb2.ResolveImageConfigRequest(
             Ref=ref, ResolveMode=resolve_mode, LogName=log_name
         )
+        if oci_store is not None:
+            req.ResolverType = RESOLVER_OCI_LAYOUT
+            req.SessionID, req.StoreID = oci_store
         if platform is not None:
             req.Platform.CopyFrom(to_pb_platform(platform))
         resp = self._call("ResolveImageConfig", self._stub.ResolveImageConfig, req)
@@ -265,6 +273,16 @@ class Bridge:
                 result.ref.id = ref_id
             else:
                 result.refDeprecated = ref_id
+        self._return(gateway_pb2.ReturnRequest(result=result), ok=True)
+
+    def return_refs(self, refs: Mapping[str, str], metadata: Mapping[str, bytes]) -> None:
+        """Finish the build with one ref per key (a platform id) and their metadata."""
+        result = gateway_pb2.Result(metadata=dict(metadata))
+        if self._supports(CAP_REF_ARRAY):
+            for key, ref_id in refs.items():
+                result.refs.refs[key].id = ref_id
+        else:
+            result.refsDeprecated.refs.update(refs)
         self._return(gateway_pb2.ReturnRequest(result=result), ok=True)
 
     def return_error(self, code: int, message: str, details: Sequence[any_pb2.Any] = ()) -> None:

@@ -1,57 +1,56 @@
-"""One frontend run: load the Dockerfile, compile it, solve, and return exactly once.
+"""One frontend run: read the request, load the Dockerfile, evaluate, solve, return once.
 
-``run`` is the whole imperative shell around the pure compiler. Every path
+``run`` is the whole imperative shell around the pure ``evaluate``
+(:mod:`frontend.compiler.entry`). Every path
 ends in a single ``Return`` sent from the ``finally``: the result, or an error
 whose message (and ``Source`` detail) names the Dockerfile line.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import structlog
 
 from frontend import elapsed_ms
 from frontend.compiler.dockerignore import parse_dockerignore
+from frontend.compiler.subrequests import reads_dockerfile
 from frontend.errors import DockerfileError, DockerfileWarning, line_ranges
 from frontend.gateway import remote
 from frontend.gateway.bridge import Bridge, BridgeError
+from frontend.gateway.contexts import BridgeContextReader, ResolveCache
 from frontend.gateway.errors import (
     dockerfile_error_status,
     error_status,
     solve_error_status,
+    unsupported_frontend_cap_status,
     unsupported_subrequest_status,
 )
-from frontend.gateway.options import (
-    CacheImport,
-    GatewayEnv,
-    GatewayEnvError,
-    cache_imports_from_opts,
-    read_gateway_env,
-)
-from frontend.gotext import go_bool
+from frontend.gateway.options import GatewayEnv, GatewayEnvError, read_gateway_env
 from frontend.llb import caps, git
 from frontend.llb import state as llb
 from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import OpMeta, Output
-from frontend.llb.marshal import SourceFile, digest_of, marshal
-from frontend.llb.platform import DEFAULT_PLATFORM, Platform
+from frontend.llb.marshal import digest_of, marshal
+from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
 from frontend.pb import status_pb2
+from frontend.request import (
+    DEFAULT_FILENAME,
+    BuildRequest,
+    LoadedDockerfile,
+    OptionError,
+    parse_request,
+)
 
 if TYPE_CHECKING:
     from frontend.compiler.convert import ImageResolver
+    from frontend.compiler.result import BuildResult, PlatformResult
 
 log = structlog.get_logger()
-
-DEFAULT_FILENAME = "Dockerfile"
-DESCRIBE = "frontend.subrequests.describe"
-KEEP_GIT_DIR_OPT = "build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR"
-LINT = "frontend.lint"
 
 
 class SolveFailedError(Exception):
@@ -62,19 +61,8 @@ class SolveFailedError(Exception):
         self.status = status
 
 
-@dataclass(frozen=True)
-class LoadedDockerfile:
-    filename: str
-    data: bytes
-    definition: pb.Definition
-    """The LLB that delivered the Dockerfile (for error locations and warnings)."""
-    excludes: tuple[str, ...]
-    remote_context: llb.State | None = None
-    """The build context when it is not the client's directory (see ``remote``)."""
-
-
 def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
-    """Build what the options ask for and report it through ``bridge`` exactly once.
+    """Answer what the options ask for through ``bridge``, exactly once.
 
     ``environ`` is the process environment the engine set (``os.environ`` if None).
     """
@@ -85,21 +73,20 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
         log.info("started", ms=elapsed_ms())
         with ThreadPoolExecutor(max_workers=1) as pool:
             # The engine syncs the Dockerfile while this thread loads the compiler.
-            fetched = pool.submit(_ping_and_load, bridge, env)
+            fetched = pool.submit(_request_and_load, bridge, env)
             _import_compiler()
-            loaded = fetched.result()
-        if loaded is None:
-            return
-        log.info("dockerfile_loaded", ms=elapsed_ms())
-        if env.opts.get("requestid") == LINT:
-            bridge.return_result(None, lint(bridge, env, loaded))
-            return
-        ref, config = build(bridge, env, loaded)
-        bridge.return_result(ref, {"containerimage.config": config})
-        log.info("returned", ms=elapsed_ms())
-    except DockerfileError as exc:
+            request, loaded = fetched.result()
         if loaded is not None:
-            exc.filename = loaded.filename  # errors past parsing do not know the file's name
+            log.info("dockerfile_loaded", ms=elapsed_ms())
+        from frontend.compiler.entry import evaluate
+
+        if missing := request.unsupported_frontend_cap:
+            bridge.return_status(unsupported_frontend_cap_status(missing))
+            return
+        reader = BridgeContextReader(bridge, request.session_id)
+        result = evaluate(request, loaded, ResolveCache(_resolver(bridge)), reader)
+        _deliver(bridge, request, loaded, result)
+    except DockerfileError as exc:
         log.info("dockerfile_error", error=str(exc))
         data = loaded.data if loaded else None
         definition = loaded.definition if loaded else None
@@ -110,7 +97,7 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
     except BridgeError as exc:
         log.warning("bridge_error", method=exc.method, code=exc.code.name, details=exc.details)
         status = error_status(exc.details or str(exc))
-    except GatewayEnvError as exc:  # a malformed option from the client
+    except (GatewayEnvError, OptionError) as exc:  # a malformed option from the client
         log.info("option_error", error=str(exc))
         status = error_status(str(exc))
     except Exception as exc:
@@ -121,74 +108,155 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
             bridge.return_status(status or error_status("pyfrontend: build ended without a result"))
 
 
-def _ping_and_load(bridge: Bridge, env: GatewayEnv) -> LoadedDockerfile | None:
-    """Ping, then read the Dockerfile; a subrequest is answered here (None)."""
-    bridge.ping()
-    request = env.opts.get("requestid", "")
-    if request and request != LINT:
-        _subrequest(bridge, request)
-        return None
-    return load_dockerfile(bridge, env)
+def _deliver(
+    bridge: Bridge, request: BuildRequest, loaded: LoadedDockerfile | None, result: BuildResult
+) -> None:
+    """Show the warnings, then return the subrequest's answer or solve and return the
+    build's result; an error is raised for ``run`` to return."""
+    if result.unsupported:
+        bridge.return_status(unsupported_subrequest_status(result.unsupported))
+        return
+    if loaded is not None:
+        _warn(bridge, loaded, result.warnings)
+    if result.error is not None:
+        raise result.error
+    if request.subrequest:
+        if result.report is not None:
+            report = result.report
+            log.info("linted", warnings=len(report.warnings), error=str(report.error or "") or None)
+        bridge.return_result(None, result.metadata)
+        return
+    first = result.platforms[0].compiled
+    log.info(
+        "compiled",
+        ms=elapsed_ms(),
+        platforms=len(result.platforms),
+        stages=len(first.plan.stages),
+        reachable=sorted(first.plan.reachable),
+        ops=len(getattr(first.definition, "def")),
+    )
+    _solve_and_return(bridge, request, loaded, result.platforms)
+    log.info("returned", ms=elapsed_ms())
+
+
+def _solve_and_return(
+    bridge: Bridge,
+    request: BuildRequest,
+    loaded: LoadedDockerfile | None,
+    platforms: Sequence[PlatformResult],
+) -> None:
+    """Solve each platform's definition (in parallel) and return one ref, or a refs map
+    keyed by platform id when the request asks for several platforms."""
+    from frontend.compiler.platforms import platform_id, result_metadata
+
+    def solve(built: PlatformResult) -> str:
+        return _solve_located(bridge, request, loaded, built.definition)
+
+    with ThreadPoolExecutor(max_workers=min(4, len(platforms))) as pool:
+        refs = list(pool.map(solve, platforms))
+    metadata = result_metadata(platforms, request.multi_platform)
+    if request.multi_platform:
+        keyed = {platform_id(b.platform): ref for b, ref in zip(platforms, refs, strict=True)}
+        bridge.return_refs(keyed, metadata)
+    else:
+        bridge.return_result(refs[0], metadata)
+
+
+def _solve_located(
+    bridge: Bridge,
+    request: BuildRequest,
+    loaded: LoadedDockerfile | None,
+    definition: pb.Definition,
+) -> str:
+    """Solve the build now rather than at export, so that a failing step's error
+    names its Dockerfile line and instruction (on every client)."""
+    try:
+        return bridge.solve(definition, cache_imports=request.cache_imports, evaluate=True)
+    except BridgeError as exc:
+        if loaded is None:
+            raise
+        status = solve_error_status(
+            exc.details or str(exc),
+            exc.code.value[0],
+            exc.status_details,
+            definition,
+            (loaded.filename, loaded.data, loaded.definition),
+        )
+        raise SolveFailedError(status) from None
+
+
+def _request_and_load(
+    bridge: Bridge, env: GatewayEnv
+) -> tuple[BuildRequest, LoadedDockerfile | None]:
+    """Ping, read the options, then the Dockerfile unless the request needs none."""
+    caps = bridge.ping()
+    request = parse_request(
+        env.opts,
+        session_id=env.session_id,
+        build_platform=env.build_platform,
+        llb_caps=LLBCaps(caps.llb),
+        gateway_caps=caps.gateway,
+    )
+    if not reads_dockerfile(request):
+        return request, None
+    return request, load_dockerfile(bridge, request)
 
 
 def _import_compiler() -> None:
     """Load the parser, compiler and checks (the slowest part of a cold start)."""
-    import frontend.compiler.convert
-    import frontend.compiler.lint
-    import frontend.semantics.checks
+    import frontend.compiler.entry
     import frontend.syntax.parser
 
     frontend.syntax.parser.load_grammar()
 
 
-def load_dockerfile(bridge: Bridge, env: GatewayEnv) -> LoadedDockerfile:
+def load_dockerfile(bridge: Bridge, request: BuildRequest) -> LoadedDockerfile:
     """Read the Dockerfile from the client, a Git repository or a download."""
-    opts = env.opts
-    filename = opts.get("filename", "") or DEFAULT_FILENAME
-    context_value = opts.get(opts.get("contextkey", "") or "context", "")
+    context_value = request.context_value
     try:
         repository = git.parse_git_ref(context_value)
     except git.GitRefError as exc:
         raise DockerfileError(f"invalid git context {context_value}: {exc}") from None
     if repository is not None:
-        return _load_from_git(bridge, env, repository, context_value, filename)
+        return _load_from_git(bridge, request, repository, context_value)
     if remote.is_http_url(context_value):
-        return _load_from_url(bridge, context_value, filename)
-    return _load_local(bridge, env, filename)
+        return _load_from_url(bridge, request, context_value)
+    return _load_local(bridge, request)
 
 
 def _load_local(
-    bridge: Bridge, env: GatewayEnv, filename: str, context: llb.State | None = None
+    bridge: Bridge, request: BuildRequest, context: llb.State | None = None
 ) -> LoadedDockerfile:
     """The Dockerfile from the client; with the client's context, its ``.dockerignore``
     too (``<Dockerfile>.dockerignore`` first), read in parallel."""
-    local_name = env.opts.get("dockerfilekey", "") or "dockerfile"
-    context_name = env.opts.get("contextkey", "") or "context"
+    filename = request.filename
+    local_name = request.dockerfile_key
+    context_name = request.context_key
     follow = [filename, filename + ".dockerignore"]
     lowercase = _lowercase_name(filename)
     if lowercase:
         follow.append(lowercase)
     source = llb.local(
         local_name,
-        session_id=env.session_id,
+        session_id=request.session_id,
         shared_key_hint=local_name,
         follow_paths=follow,
         meta=OpMeta(name=f"[internal] load build definition from {filename}"),
     )
-    definition = _marshal(bridge, source.output)
+    definition = _marshal(request, source.output)
     if context is not None:
         data = _read_dockerfile(bridge, bridge.solve(definition), filename)
-        return LoadedDockerfile(filename, data, definition, (), remote_context=context)
+        return LoadedDockerfile(filename, data, context=context, definition=definition)
     ignore_source = llb.local(
         context_name,
-        session_id=env.session_id,
+        session_id=request.session_id,
         shared_key_hint=f"{context_name}-.dockerignore",
         follow_paths=[".dockerignore"],
         meta=OpMeta(name="[internal] load .dockerignore"),
     )
     with ThreadPoolExecutor(max_workers=2) as pool:
         ignored = pool.submit(
-            _read_optional, bridge, _marshal(bridge, ignore_source.output), ".dockerignore"
+            _read_optional, bridge, _marshal(request, ignore_source.output), ".dockerignore"
         )
         ref = bridge.solve(definition)
         data = _read_dockerfile(bridge, ref, filename)
@@ -196,11 +264,11 @@ def _load_local(
         default_ignore = ignored.result()
     ignore = own_ignore if own_ignore is not None else default_ignore
     excludes = parse_dockerignore(ignore) if ignore else ()
-    return LoadedDockerfile(filename, data, definition, excludes)
+    return LoadedDockerfile(filename, data, excludes, definition=definition)
 
 
 def _load_from_git(
-    bridge: Bridge, env: GatewayEnv, repository: git.GitRef, url: str, filename: str
+    bridge: Bridge, request: BuildRequest, repository: git.GitRef, url: str
 ) -> LoadedDockerfile:
     """The context is a checkout of ``repository``, and so is the Dockerfile's source
     unless ``dockerfilekey`` names a local one.
@@ -209,10 +277,9 @@ def _load_from_git(
     and ``.git`` is left out unless the build arg BUILDKIT_CONTEXT_KEEP_GIT_DIR
     (or the URL's ``keep-git-dir``) asks for it.
     """
-    if _go_bool_or_false(env.opts.get(KEEP_GIT_DIR_OPT, "")):
+    if request.keep_git_dir:
         repository = replace(repository, keep_git_dir=True)
-    engine = _engine_caps(bridge)
-    missing = [cap for cap in repository.required_caps() if not engine.supports(cap)]
+    missing = [cap for cap in repository.required_caps() if not request.llb_caps.supports(cap)]
     if missing:
         subdir = caps.SOURCE_GIT_SUBDIR in missing
         hint = " (a subdir needs BuildKit 0.9 or later)" if subdir else ""
@@ -220,38 +287,39 @@ def _load_from_git(
             f"git context {url} needs LLB caps this engine lacks: {', '.join(missing)}{hint}"
         )
     context = git.git_source(repository, meta=OpMeta(name=f"[internal] load git source {url}"))
-    if "dockerfilekey" in env.opts:
-        return _load_local(bridge, env, filename, context)
-    definition = _marshal(bridge, context.output)
-    data = _read_dockerfile(bridge, bridge.solve(definition), filename)
-    return LoadedDockerfile(filename, data, definition, (), remote_context=context)
+    if request.dockerfile_key_given:
+        return _load_local(bridge, request, context)
+    definition = _marshal(request, context.output)
+    data = _read_dockerfile(bridge, bridge.solve(definition), request.filename)
+    return LoadedDockerfile(request.filename, data, context=context, definition=definition)
 
 
-def _load_from_url(bridge: Bridge, url: str, filename: str) -> LoadedDockerfile:
+def _load_from_url(bridge: Bridge, request: BuildRequest, url: str) -> LoadedDockerfile:
     """The Dockerfile and context from a download: an archive, or the Dockerfile itself.
 
     A remote context has no ``.dockerignore`` handling, as with Docker's frontend.
     """
+    filename = request.filename
     downloaded = remote.download(url)
-    ref = bridge.solve(_marshal(bridge, downloaded.output))
+    ref = bridge.solve(_marshal(request, downloaded.output))
     try:
         head = bridge.read_file(ref, remote.DOWNLOADED, length=remote.HEAD_BYTES)
     except BridgeError as exc:
         raise DockerfileError(f"failed to read downloaded context: {exc.details}") from None
     if remote.is_archive(head):
         context = remote.unpacked(downloaded)
-        definition = _marshal(bridge, context.output)
+        definition = _marshal(request, context.output)
         ref = bridge.solve(definition)
     else:
         context, filename = downloaded, remote.DOWNLOADED
-        definition = _marshal(bridge, downloaded.output)
+        definition = _marshal(request, downloaded.output)
     data = _read_dockerfile(bridge, ref, filename)
-    return LoadedDockerfile(filename, data, definition, (), remote_context=context)
+    return LoadedDockerfile(filename, data, context=context, definition=definition)
 
 
 def _warn(bridge: Bridge, loaded: LoadedDockerfile, warnings: Sequence[DockerfileWarning]) -> None:
     """Log each warning, and show it with the build's progress where the engine can."""
-    if not warnings:
+    if not warnings or loaded.definition is None:
         return
     defs = list(getattr(loaded.definition, "def"))
     vertex = digest_of(defs[0])  # the source op that loaded the Dockerfile
@@ -284,105 +352,9 @@ def _resolver(bridge: Bridge) -> ImageResolver:
     return resolve
 
 
-def lint(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> dict[str, bytes]:
-    """The ``frontend.lint`` subrequest: the checks of every stage, as result metadata."""
-    from frontend.compiler.lint import lint_dockerfile
-    from frontend.semantics.check_report import go_json, results_json, results_text
-
-    report = lint_dockerfile(
-        loaded.data,
-        loaded.filename,
-        env.opts,
-        _resolver(bridge),
-        build_platform=env.build_platform or DEFAULT_PLATFORM,
-        excludes=loaded.excludes,
-        llb_caps=_engine_caps(bridge),
-    )
-    log.info("linted", warnings=len(report.warnings), error=str(report.error or "") or None)
-    return {
-        "result.json": go_json(results_json(report)).encode(),
-        "result.txt": results_text(report).encode(),
-        "result.statuscode": str(report.status).encode(),
-        "version": b"1.0.0",
-    }
-
-
-def build(bridge: Bridge, env: GatewayEnv, loaded: LoadedDockerfile) -> tuple[str, bytes]:
-    """Compile, check and solve; returns the result ref and the image config JSON."""
-    from frontend.compiler.convert import compile_dockerfile
-    from frontend.compiler.lint import ignore_matcher
-    from frontend.compiler.options import BuildOptions
-    from frontend.semantics.check_rules import check_config, lint_error
-    from frontend.semantics.checks import CheckContext, run_checks
-    from frontend.syntax import parse
-
-    dockerfile = parse(loaded.data, filename=loaded.filename)
-    _warn(bridge, loaded, dockerfile.warnings)
-    check = check_config(dockerfile.directives, env.opts)
-    options = BuildOptions.from_opts(
-        env.opts,
-        build_platform=env.build_platform or DEFAULT_PLATFORM,
-        session_id=env.session_id,
-        excludes=loaded.excludes,
-        llb_caps=_engine_caps(bridge),
-        remote_context=loaded.remote_context,
-    )
-    result = compile_dockerfile(
-        dockerfile, options, _resolver(bridge), source=SourceFile(loaded.filename, loaded.data)
-    )
-    log.info(
-        "compiled",
-        ms=elapsed_ms(),
-        stages=len(result.plan.stages),
-        reachable=sorted(result.plan.reachable),
-        ops=len(getattr(result.definition, "def")),
-    )
-    context = CheckContext(
-        check,
-        options.build_platform,
-        options.target_platform,
-        options.build_args,
-        bases=result.bases,
-        ignore=ignore_matcher(loaded.excludes),
-        filename=loaded.filename,
-    )
-    warnings = run_checks(dockerfile, result.plan, context)
-    _warn(bridge, loaded, warnings)
-    failure = lint_error(warnings, check)
-    if failure:
-        raise DockerfileError(failure)
-    ref = _solve_located(bridge, loaded, result.definition, cache_imports_from_opts(env.opts))
-    return ref, result.config_json
-
-
-def _solve_located(
-    bridge: Bridge,
-    loaded: LoadedDockerfile,
-    definition: pb.Definition,
-    cache_imports: Sequence[CacheImport],
-) -> str:
-    """Solve the build now rather than at export, so that a failing step's error
-    names its Dockerfile line and instruction (on every client)."""
-    try:
-        return bridge.solve(definition, cache_imports=cache_imports, evaluate=True)
-    except BridgeError as exc:
-        status = solve_error_status(
-            exc.details or str(exc),
-            exc.code.value[0],
-            exc.status_details,
-            definition,
-            (loaded.filename, loaded.data, loaded.definition),
-        )
-        raise SolveFailedError(status) from None
-
-
-def _engine_caps(bridge: Bridge) -> LLBCaps:
-    return LLBCaps(bridge.caps.llb) if bridge.caps else LLBCaps()
-
-
-def _marshal(bridge: Bridge, output: Output | None) -> pb.Definition:
+def _marshal(request: BuildRequest, output: Output | None) -> pb.Definition:
     """``output`` marshalled the way the engine's own frontend would write it."""
-    return marshal(output, oneof_last=_engine_caps(bridge).oneof_last)
+    return marshal(output, oneof_last=request.llb_caps.oneof_last)
 
 
 def _lowercase_name(filename: str) -> str:
@@ -407,13 +379,6 @@ def _read_dockerfile(bridge: Bridge, ref: str, filename: str) -> bytes:
     raise DockerfileError(f"failed to read dockerfile: {failure}")
 
 
-def _go_bool_or_false(text: str) -> bool:
-    try:
-        return go_bool(text)
-    except ValueError:
-        return False
-
-
 def _read_optional(bridge: Bridge, definition: pb.Definition, path: str) -> bytes | None:
     return _read_ref_optional(bridge, bridge.solve(definition), path)
 
@@ -423,27 +388,3 @@ def _read_ref_optional(bridge: Bridge, ref: str, path: str) -> bytes | None:
         return bridge.read_file(ref, path)
     except BridgeError:
         return None
-
-
-def _subrequest(bridge: Bridge, request: str) -> None:
-    if request != DESCRIBE:
-        bridge.return_status(unsupported_subrequest_status(request))
-        return
-    described = [
-        {
-            "name": DESCRIBE,
-            "version": "1.0.0",
-            "type": "rpc",
-            "description": "List available subrequest types",
-            "metadata": [{"name": "result.json"}, {"name": "result.txt"}],
-        }
-    ]
-    text = "".join(f"{d['name']} - {d['description']}\n" for d in described)
-    bridge.return_result(
-        None,
-        {
-            "result.json": json.dumps(described).encode(),
-            "result.txt": text.encode(),
-            "version": b"1.0.0",
-        },
-    )

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
 from frontend.llb.platform import Platform
+from frontend.request import json_field
 
 OPT_PREFIX: Final = "BUILDKIT_FRONTEND_OPT_"
 SESSION_ID_VAR: Final = "BUILDKIT_SESSION_ID"
@@ -23,14 +24,6 @@ EXPORTED_PRODUCT_VAR: Final = "BUILDKIT_EXPORTEDPRODUCT"
 
 class GatewayEnvError(ValueError):
     """The engine's environment is malformed (for example, bad ``BUILDKIT_WORKERS`` JSON)."""
-
-
-@dataclass(frozen=True)
-class CacheImport:
-    """One cache source for ``SolveRequest.CacheImports`` (``type`` is e.g. ``registry``)."""
-
-    type: str
-    attrs: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -93,57 +86,17 @@ def parse_worker_platforms(text: str) -> tuple[Platform, ...]:
         raise GatewayEnvError(f"invalid {WORKERS_VAR}: expected a JSON array of objects")
     if not workers:
         return ()
-    platforms = _get(workers[0], "platforms") or []
+    platforms = json_field(workers[0], "platforms") or []
     if not isinstance(platforms, list):
         raise GatewayEnvError(f"invalid {WORKERS_VAR}: platforms must be an array")
     return tuple(_platform(p) for p in platforms)
-
-
-def cache_imports_from_opts(opts: Mapping[str, str]) -> tuple[CacheImport, ...]:
-    """Cache sources from ``cache-imports`` (JSON ``[{"Type","Attrs"}]``) then ``cache-from``.
-
-    ``cache-from`` is the older comma-separated list of registry refs.
-    """
-    imports: list[CacheImport] = []
-    if raw := opts.get("cache-imports", ""):
-        try:
-            entries = json.loads(raw)
-        except ValueError as exc:
-            raise GatewayEnvError(f"invalid cache-imports: {exc}") from None
-        if not isinstance(entries, list):
-            raise GatewayEnvError("invalid cache-imports: expected a JSON array")
-        for entry in entries:
-            if not isinstance(entry, dict):
-                raise GatewayEnvError("invalid cache-imports: expected objects")
-            attrs = _get(entry, "attrs") or {}
-            if not isinstance(attrs, dict):
-                raise GatewayEnvError("invalid cache-imports: Attrs must be an object")
-            type_ = _get(entry, "type")
-            imports.append(
-                CacheImport(str(type_ or ""), {str(k): str(v) for k, v in attrs.items()})
-            )
-    for ref in opts.get("cache-from", "").split(","):
-        if ref.strip():
-            imports.append(CacheImport("registry", {"ref": ref.strip()}))
-    return tuple(imports)
-
-
-def _get(obj: Mapping[str, object], key: str) -> object:
-    """``obj[key]``, matching the key case-insensitively as Go's JSON decoder does."""
-    if key in obj:
-        return obj[key]
-    folded = key.casefold()
-    for name, value in obj.items():
-        if name.casefold() == folded:
-            return value
-    return None
 
 
 def _platform(raw: object) -> Platform:
     if not isinstance(raw, dict):
         raise GatewayEnvError(f"invalid {WORKERS_VAR}: a platform must be an object")
     return Platform(
-        os=str(_get(raw, "os") or ""),
-        architecture=str(_get(raw, "architecture") or ""),
-        variant=str(_get(raw, "variant") or ""),
+        os=str(json_field(raw, "os") or ""),
+        architecture=str(json_field(raw, "architecture") or ""),
+        variant=str(json_field(raw, "variant") or ""),
     )

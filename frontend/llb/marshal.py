@@ -99,12 +99,20 @@ def marshal(
     names: dict[int, str] = {}
     emitted: dict[str, bytes] = {}
     for vertex in _post_order(root.vertex):
-        op, digest = _marshal_vertex(vertex, names, oneof_last)
+        raw = getattr(vertex, "data", None)
+        if isinstance(raw, bytes):  # an imported op (frontend.llb.imported), kept as it is
+            op, digest = raw, digest_of(raw)
+        else:
+            op, digest = _marshal_vertex(vertex, names, oneof_last)
         names[id(vertex)] = digest
         if digest in emitted:
             continue
         emitted[digest] = op
-        definition.metadata[digest].CopyFrom(vertex.meta.to_pb())
+        metadata = getattr(vertex, "metadata", None)
+        if isinstance(metadata, pb.OpMetadata):
+            definition.metadata[digest].CopyFrom(metadata)
+        else:
+            definition.metadata[digest].CopyFrom(vertex.meta.to_pb())
         if source is not None and vertex.meta.ranges:
             locs = definition.Source.locations[digest].locations.add(sourceIndex=0)
             for start, end in vertex.meta.ranges:

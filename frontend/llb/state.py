@@ -136,10 +136,14 @@ def local(
     follow_paths: Iterable[str] | None = None,
     exclude_patterns: Iterable[str] | None = None,
     include_patterns: Iterable[str] | None = None,
+    differ_none: bool = False,
     meta: OpMeta = NO_META,
 ) -> State:
-    """A ``local://`` source synced from the client session."""
+    """A ``local://`` source synced from the client session (``differ_none``: files
+    are compared by nothing but their presence, for a quick read of a few files)."""
     attrs: dict[str, str] = {}
+    if differ_none:
+        attrs["local.differ"] = "none"
     if session_id:
         attrs["local.session"] = session_id
     if shared_key_hint:

@@ -284,9 +284,15 @@ class ResolveImageConfigRequest(_message.Message):
     PLATFORM_FIELD_NUMBER: _builtins.int
     RESOLVEMODE_FIELD_NUMBER: _builtins.int
     LOGNAME_FIELD_NUMBER: _builtins.int
+    RESOLVERTYPE_FIELD_NUMBER: _builtins.int
+    SESSIONID_FIELD_NUMBER: _builtins.int
+    STOREID_FIELD_NUMBER: _builtins.int
     Ref: _builtins.str
     ResolveMode: _builtins.str
     LogName: _builtins.str
+    ResolverType: _builtins.int
+    SessionID: _builtins.str
+    StoreID: _builtins.str
     @_builtins.property
     def Platform(self) -> _ops_pb2.Platform: ...
     def __init__(
@@ -296,10 +302,13 @@ class ResolveImageConfigRequest(_message.Message):
         Platform: _ops_pb2.Platform | None = ...,
         ResolveMode: _builtins.str = ...,
         LogName: _builtins.str = ...,
+        ResolverType: _builtins.int = ...,
+        SessionID: _builtins.str = ...,
+        StoreID: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["Platform", b"Platform"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["LogName", b"LogName", "Platform", b"Platform", "Ref", b"Ref", "ResolveMode", b"ResolveMode"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["LogName", b"LogName", "Platform", b"Platform", "Ref", b"Ref", "ResolveMode", b"ResolveMode", "ResolverType", b"ResolverType", "SessionID", b"SessionID", "StoreID", b"StoreID"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -9,7 +9,6 @@ Docker CLI prints from it.
 from __future__ import annotations
 
 import base64
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,15 +60,6 @@ def results_json(report: LintReport) -> dict[str, Any]:
         location = {"ranges": _ranges(error.line, error.end_line)} if error.line else {}
         out["buildError"] = {"message": error.message, "location": location}
     return out
-
-
-def go_json(obj: Any, indent: int | None = 2) -> str:
-    """JSON as Go's ``encoding/json`` writes it (HTML characters escaped)."""
-    separators = (",", ": ") if indent is not None else (",", ":")
-    text = json.dumps(obj, indent=indent, ensure_ascii=False, separators=separators)
-    for ch, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
-        text = text.replace(ch, escaped)
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def source_excerpt(filename: str, data: bytes, start: int, end: int) -> str:

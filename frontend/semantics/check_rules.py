@@ -222,14 +222,22 @@ def parse_check_options(text: str) -> CheckConfig:
     return config
 
 
-def check_config(directives: Iterable[tuple[str, str]], opts: Mapping[str, str]) -> CheckConfig:
-    """The build's config: the build argument if given (it replaces the directive)."""
-    key = "build-arg:" + CHECK_BUILD_ARG
-    if key in opts:
-        try:
-            return parse_check_options(opts[key])
-        except ValueError as exc:
-            raise DockerfileError(f"failed to parse {key}: {exc}") from None
+def check_override(build_args: Mapping[str, str]) -> CheckConfig | None:
+    """The ``BUILDKIT_DOCKERFILE_CHECK`` build arg's config, if given."""
+    if CHECK_BUILD_ARG not in build_args:
+        return None
+    try:
+        return parse_check_options(build_args[CHECK_BUILD_ARG])
+    except ValueError as exc:
+        raise DockerfileError(f"failed to parse build-arg:{CHECK_BUILD_ARG}: {exc}") from None
+
+
+def check_config(
+    directives: Iterable[tuple[str, str]], override: CheckConfig | None = None
+) -> CheckConfig:
+    """The build's config: ``override`` (the build arg) if given, else the directive's."""
+    if override is not None:
+        return override
     value = dict(directives).get("check", "")
     try:
         return parse_check_options(_first_word(value))

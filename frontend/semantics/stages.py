@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from frontend.errors import DockerfileError
@@ -42,6 +42,8 @@ class Stage:
     commands: tuple[ast.Instruction, ...]
     base: int | None = None
     """Index of the earlier stage this one starts from, if any."""
+    from_context: bool = False
+    """A named context (``context:NAME``) replaces the whole stage."""
 
     @property
     def display_name(self) -> str:
@@ -142,8 +144,14 @@ def plan(
     build_args: Mapping[str, str],
     build_platform: Platform,
     target_platform: Platform,
+    has_context: Callable[[str, Platform | None], bool] | None = None,
 ) -> BuildPlan:
-    """Bind stages and ``--from`` references, then find what ``target`` needs."""
+    """Bind stages and ``--from`` references, then find what ``target`` needs.
+
+    ``has_context(name, platform)`` says whether a named context replaces the
+    stage called ``name`` (its ``--platform`` given, if any): such a stage is
+    neither built nor starts from another.
+    """
     meta_nodes, raw_stages = split_stages(dockerfile)
     meta_args = evaluate_meta_args(
         meta_nodes,
@@ -178,6 +186,7 @@ def plan(
                     "name can't start with a number or contain symbols",
                     node,
                 )
+        replaced = name is not None and has_context is not None and has_context(name, platform)
         stages.append(
             Stage(
                 index=index,
@@ -186,7 +195,8 @@ def plan(
                 platform=platform,
                 from_=node,
                 commands=tuple(commands),
-                base=by_name.get(base_name),
+                base=None if replaced else by_name.get(base_name),
+                from_context=replaced,
             )
         )
         if name is not None:
@@ -202,7 +212,7 @@ def plan(
     images = tuple(
         src
         for (stage, *_), src in [*sorted(sources.items()), *sorted(mount_sources.items())]
-        if stage in reachable and isinstance(src, ImageSource)
+        if stage in reachable and isinstance(src, ImageSource) and not stages[stage].from_context
     )
     return BuildPlan(
         stages=tuple(stages),
@@ -276,7 +286,7 @@ def _dependencies(
         if s.base is not None:
             deps[s.index][s.base] = s.from_
     for (stage, i, *_), src in sorted(sources, key=lambda item: item[0]):
-        if isinstance(src, int):
+        if isinstance(src, int) and not stages[stage].from_context:
             deps[stage].setdefault(src, stages[stage].commands[i])
     return deps
 
@@ -334,9 +344,11 @@ def _check_order(
     mount_sources: Mapping[tuple[int, int, int], Source],
     reachable: set[int],
 ) -> None:
-    """Refuse a stage the build needs that reads a stage defined after it, as Docker does."""
+    """Refuse a stage the build needs that reads a stage defined after it, as Docker does
+    (a stage a named context replaces reads nothing)."""
+    needed = {i for i in reachable if not stages[i].from_context}
     for (stage, i), src in sorted(sources.items()):
-        if stage in reachable and isinstance(src, int) and src > stage:
+        if stage in needed and isinstance(src, int) and src > stage:
             node = stages[stage].commands[i]
             assert isinstance(node, ast.Copy)
             raise _error(
@@ -345,7 +357,7 @@ def _check_order(
                 node,
             )
     for (stage, i, j), src in sorted(mount_sources.items()):
-        if stage in reachable and isinstance(src, int) and src > stage:
+        if stage in needed and isinstance(src, int) and src > stage:
             run = stages[stage].commands[i]
             assert isinstance(run, ast.Run)
             mount = run.mounts[j]

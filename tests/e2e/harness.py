@@ -292,16 +292,39 @@ def _tail(text: str, lines: int = 60) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+def vertex_progress() -> str:
+    """A progress mode whose log names each vertex's digest (see ``vertex_digests``):
+    Engine 20.10's plain progress prints them, buildx's plain progress does not."""
+    return "plain" if ENGINE == "legacy" else "rawjson"
+
+
+def vertex_digests(log: str, name: str) -> set[str]:
+    """The digests of the vertices called ``name`` in a ``vertex_progress()`` log."""
+    if ENGINE != "legacy":
+        found = set()
+        for line in log.splitlines():
+            if not line.startswith("{"):
+                continue  # the client's own messages
+            for vertex in json.loads(line).get("vertexes") or ():
+                if vertex.get("name") == name:
+                    found.add(vertex["digest"])
+        return found
+    steps = {step for step, text in re.findall(r"^(#\d+) (.+)$", log, re.M) if text == name}
+    digests = re.findall(r"^(#\d+) (sha256:[0-9a-f]{64})$", log, re.M)
+    return {digest for step, digest in digests if step in steps}
+
+
 def run_remote_build(
     source: str | bytes,
     *,
     options: Mapping[str, str] | None = None,
     build_args: Mapping[str, str] | None = None,
+    progress: str = "plain",
 ) -> Build:
     """``docker build`` from a URL (str) or a tar on stdin (bytes); never raises."""
     with tempfile.TemporaryDirectory(prefix="pyfrontend-e2e-") as tmp:
         iidfile = Path(tmp, "iid")
-        cmd = [*build_command(), "--progress=plain", "--iidfile", str(iidfile)]
+        cmd = [*build_command(), f"--progress={progress}", "--iidfile", str(iidfile)]
         for flag, value in (options or {}).items():
             cmd += [flag, value]
         for key, value in (build_args or {}).items():

@@ -1,10 +1,12 @@
-"""COPY/ADD flags newer than this engine's built-in frontend: --link, --exclude,
+"""COPY/ADD flags newer than Engine 20.10's built-in frontend: --link, --exclude,
 --parents, --checksum, --unpack and git sources.
 
-The built-in frontend (BuildKit v0.8) rejects these flags, so each test
-compares with the image the built-in frontend makes without the flag (where
-the flag must not change the image) or checks the image itself. URLs and git
-repositories are served from 127.0.0.1, which the engine fetches from.
+Engine 20.10's built-in frontend (BuildKit v0.8) rejects these flags, so there
+each test compares with the image the built-in frontend makes without the flag
+(where the flag must not change the image) or checks the image itself; on a
+current engine the built-in frontend has them, and the images are compared
+directly. URLs and git repositories are served from 127.0.0.1, which the
+engine fetches from.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 import pytest
 
 from .harness import (
+    ENGINE,
     assert_same_build,
     assert_same_image,
     build,
@@ -70,21 +73,27 @@ class Server:
     def digest(self, name: str) -> str:
         return "sha256:" + sha256((self.root / name).read_bytes())
 
+    def commit(self, ref: str) -> str:
+        """The commit ``ref`` names in the served repository."""
+        return _git(self.root / "repo.git", "rev-parse", f"{ref}^{{commit}}")
+
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
-def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(
+def _git(cwd: Path, *args: str) -> str:
+    proc = subprocess.run(
         ["git", *args],
         cwd=cwd,
         env={**os.environ, **_GIT_ENV},
         check=True,
         capture_output=True,
+        text=True,
         stdin=subprocess.DEVNULL,
     )
+    return proc.stdout.strip()
 
 
 def _make_repo(root: Path) -> None:
@@ -140,8 +149,7 @@ def created_by(image: str) -> list[str]:
 # --------------------------------------------------------------------------- --link
 
 
-def test_link_is_a_plain_copy_without_mergeop() -> None:
-    linked = """
+LINKED = """
 FROM busybox AS base
 RUN mkdir -p /from && echo staged > /from/s.txt
 FROM busybox
@@ -153,23 +161,38 @@ COPY --link --from=base /from /from-stage/
 ADD --link archive.tar.gz /unpacked/
 ADD --link --chown=3:4 a.txt /added
 """
-    expected = build(linked.replace(" --link", ""), FILES, frontend="builtin")
-    actual = build(linked, FILES, frontend="ours")
+
+
+@pytest.mark.engines("legacy")
+def test_link_is_a_plain_copy_without_mergeop() -> None:
+    expected = build(LINKED.replace(" --link", ""), FILES, frontend="builtin")
+    actual = build(LINKED, FILES, frontend="ours")
     assert_same_image(expected, actual)
+
+
+@pytest.mark.engines("current")
+def test_link_as_builtin() -> None:
+    assert_same_build(LINKED, FILES)
 
 
 # --------------------------------------------------------------------------- patterns
 
+PATTERN_FLAGS = [
+    ("COPY --exclude=*.log . /all/", "COPY --exclude"),
+    ("ADD --exclude=*.log --exclude=dir . /all/", "ADD --exclude"),
+    ("COPY --parents dir/sub/y.txt /p/", "COPY --parents"),
+    ("COPY --parents dir/./sub/*.txt /p/", "COPY --parents"),
+]
 
-@pytest.mark.parametrize(
-    ("instruction", "feature"),
-    [
-        ("COPY --exclude=*.log . /all/", "COPY --exclude"),
-        ("ADD --exclude=*.log --exclude=dir . /all/", "ADD --exclude"),
-        ("COPY --parents dir/sub/y.txt /p/", "COPY --parents"),
-        ("COPY --parents dir/./sub/*.txt /p/", "COPY --parents"),
-    ],
-)
+
+@pytest.mark.engines("current")
+@pytest.mark.parametrize("instruction", [instruction for instruction, _ in PATTERN_FLAGS])
+def test_pattern_flags_as_builtin(instruction: str) -> None:
+    assert_same_build(f"FROM busybox\n{instruction}\n", FILES)
+
+
+@pytest.mark.engines("legacy")
+@pytest.mark.parametrize(("instruction", "feature"), PATTERN_FLAGS)
 def test_pattern_flags_need_a_newer_engine(instruction: str, feature: str) -> None:
     log = build_fails(f"FROM busybox\n{instruction}\n", FILES, frontend="ours")
     assert "Dockerfile:3:1" in log  # line 1 is the `# syntax` line the harness adds
@@ -245,13 +268,23 @@ def test_add_unpack_flag(server: Server) -> None:
 # --------------------------------------------------------------------------- git
 
 
+# The served repository's HEAD names dev (it is a bare clone of a checkout of dev).
+# With no ref, BuildKit 0.8 fetches master; later releases ask the remote for its
+# default branch (``ls-remote --symref HEAD``), so a bare URL gives dev there.
+GIT_ADDS = (
+    "FROM busybox\nADD {repo} /g\nADD --keep-git-dir=true {repo}#v1 /k/\n"
+    "ADD --chown=1:2 {repo}?branch=dev /dev\n"
+)
+
+
+def _repo(server: Server) -> str:
+    return f"{server.url}/repo.git"
+
+
+@pytest.mark.engines("legacy")
 def test_add_git_repository(server: Server) -> None:
-    repo = f"{server.url}/repo.git"
-    dockerfile = (
-        f"FROM busybox\nADD {repo} /g\nADD --keep-git-dir=true {repo}#v1 /k/\n"
-        f"ADD --chown=1:2 {repo}?branch=dev /dev\n"
-    )
-    image = build(dockerfile, frontend="ours")
+    repo = _repo(server)
+    image = build(GIT_ADDS.format(repo=repo), frontend="ours")
     tree = snapshot(image).tree
     assert tree["/g/hello.txt"] == ("file", 0o644, 0, 0, sha256("hello\n"))
     assert tree["/g/sub/inner.txt"][4] == sha256("inner\n")
@@ -262,20 +295,62 @@ def test_add_git_repository(server: Server) -> None:
     assert f"ADD {repo} /g # buildkit" in created_by(image)
 
 
+@pytest.mark.engines("current")
+def test_add_git_repository_as_builtin(server: Server) -> None:
+    image = assert_same_build(GIT_ADDS.format(repo=_repo(server)))
+    tree = snapshot(image).tree
+    assert tree["/g/hello.txt"][4] == sha256("hello from dev\n")  # the remote's HEAD
+    assert not any(path.startswith("/g/.git") for path in tree)
+    assert "/k/.git/HEAD" in tree and tree["/k/hello.txt"][4] == sha256("hello\n")
+    assert tree["/dev/hello.txt"] == ("file", 0o644, 1, 2, sha256("hello from dev\n"))
+
+
+@pytest.mark.engines("current")
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{repo}#master:sub",
+        "{repo}?tag=v1&subdir=sub",
+        "--checksum={v1} {repo}#v1",
+        "{repo}?ref=master&commit={v1}",
+        "{repo}?keep-git-dir",
+    ],
+)
+def test_git_source_as_builtin(server: Server, source: str) -> None:
+    line = "ADD " + source.format(repo=_repo(server), v1=server.commit("v1")) + " /g"
+    assert_same_build(f"FROM busybox\n{line}\n")
+
+
+@pytest.mark.engines("current")
+def test_git_checksum_mismatch_as_builtin(server: Server) -> None:
+    wrong = "0123456789abcdef0123456789abcdef01234567"
+    dockerfile = f"FROM busybox\nADD --checksum={wrong} {_repo(server)}#v1 /g\n"
+    expected = build_fails(dockerfile, frontend="builtin")
+    actual = build_fails(dockerfile, frontend="ours")
+    message = f"expected checksum to match {wrong}, got {server.commit('v1')}"
+    assert message in expected
+    assert message in actual
+
+
+OLD_ENGINE_GIT_ERRORS = [
+    ("{repo}#master:sub", "subdir not supported yet: a git subdirectory needs BuildKit v0.9"),
+    (
+        "--checksum=0123456789abcdef0123456789abcdef01234567 {repo}",
+        "unknown API capability source.git.checksum",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        ("{repo}#master:sub", "subdir not supported yet: a git subdirectory needs BuildKit v0.9"),
-        (
-            "--checksum=0123456789abcdef0123456789abcdef01234567 {repo}",
-            "unknown API capability source.git.checksum",
-        ),
+        *(OLD_ENGINE_GIT_ERRORS if ENGINE == "legacy" else []),
         ("--keep-git-dir=false {repo}?keep-git-dir", "inconsistent keep-git-dir configuration"),
         ("{repo}?color=red", 'unexpected query "color"'),
     ],
 )
 def test_git_source_errors(server: Server, source: str, message: str) -> None:
-    line = "ADD " + source.format(repo=f"{server.url}/repo.git") + " /g"
+    line = "ADD " + source.format(repo=_repo(server)) + " /g"
     log = build_fails(f"FROM busybox\n{line}\n", frontend="ours")
     assert f"Dockerfile:3:1: {message}" in log
 

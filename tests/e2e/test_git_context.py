@@ -10,7 +10,6 @@ ours. No Dockerfile is copied into an image, so the images must be equal.
 from __future__ import annotations
 
 import os
-import re
 import socket
 import subprocess
 import tempfile
@@ -29,6 +28,8 @@ from .harness import (
     dockerfile_for,
     run_image,
     run_remote_build,
+    vertex_digests,
+    vertex_progress,
 )
 
 pytestmark = pytest.mark.e2e
@@ -197,18 +198,10 @@ def images() -> list[str]:
     return []
 
 
-def _loaded_git_vertices(log: str, url: str) -> set[str]:
-    """The vertex digests named ``[internal] load git source <url>`` in a build log."""
-    steps = dict(re.findall(r"^(#\d+) \[internal\] load git source (.+)$", log, re.M))
-    wanted = {step for step, name in steps.items() if name == url}
-    digests = re.findall(r"^(#\d+) (sha256:[0-9a-f]{64})$", log, re.M)
-    return {digest for step, digest in digests if step in wanted}
-
-
 def test_default_branch_over_the_git_protocol(servers: GitServers, images: list[str]) -> None:
     builtin, ours = servers.urls(servers.git)
     expected = build_remote(builtin, images)
-    result = run_remote_build(ours)
+    result = run_remote_build(ours, progress=vertex_progress())
     assert result.ok and result.image, result.log[-4000:]
     assert_same_image(expected, result.image)
     files = run_image(result.image, "cat", "/files").split()
@@ -216,7 +209,7 @@ def test_default_branch_over_the_git_protocol(servers: GitServers, images: list[
     assert "./dev.txt" not in files
     assert run_image(result.image) == "from git\n"
     # The op our frontend solves is the one the engine loaded the Dockerfile with.
-    assert len(_loaded_git_vertices(result.log, ours)) == 1
+    assert len(vertex_digests(result.log, f"[internal] load git source {ours}")) == 1
 
 
 @pytest.mark.parametrize("fragment", ["dev", "refs/heads/dev", "v1"])

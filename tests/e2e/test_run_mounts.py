@@ -56,6 +56,15 @@ RUN --mount=type=tmpfs,target=/scratch touch /scratch/gone && ls /scratch > /tmp
     )
 
 
+@pytest.mark.engines("current")
+def test_tmpfs_size_as_builtin() -> None:
+    assert_same_build(
+        "FROM busybox\nRUN --mount=type=tmpfs,target=/t,size=1m df -k /t | tail -n 1 | "
+        "awk '{print $2}' > /size.txt\n"
+    )
+
+
+@pytest.mark.engines("legacy")
 def test_tmpfs_size_needs_a_newer_engine() -> None:
     """BuildKit 0.8 has no tmpfs size (its own frontend rejects the key): a clear error."""
     log = build_fails(

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from frontend.compiler.options import BuildOptions
 from frontend.compiler.ports import parse_ports
 from frontend.errors import DockerfileError
 from frontend.gotext import go_duration, go_quote_rune
+from frontend.request import parse_request
 from tests.unit.compiler.conftest import AMD64, Compile, Resolver, image_config
 
 
@@ -172,4 +172,4 @@ def test_source_date_epoch_dates_the_image_and_its_new_history(compile_text: Com
 
 def test_source_date_epoch_must_be_a_number() -> None:
     with pytest.raises(DockerfileError, match="invalid SOURCE_DATE_EPOCH: soon"):
-        BuildOptions.from_opts({"build-arg:SOURCE_DATE_EPOCH": "soon"}, build_platform=AMD64)
+        parse_request({"build-arg:SOURCE_DATE_EPOCH": "soon"}, build_platform=AMD64)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from frontend.cli import main
-from frontend.compiler.lint import lint_dockerfile
-from frontend.compiler.preview import assumed_image
-from frontend.semantics.check_report import go_json, source_excerpt
+from frontend.compiler.preview import check_offline
+from frontend.gotext import go_json
+from frontend.semantics.check_report import source_excerpt
 
 
 def write(tmp_path: Path, text: str, name: str = "Dockerfile") -> Path:
@@ -100,12 +100,7 @@ def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_checks_survive_a_compile_error() -> None:
-    report = lint_dockerfile(
-        b"FROM busybox\nCMD x\nRUN --device=gpu true\n",
-        "Dockerfile",
-        {},
-        assumed_image,
-    )
+    report = check_offline(b"FROM busybox\nCMD x\nRUN --device=gpu true\n", "Dockerfile", {})
     assert report.error is not None and report.status == 1
     assert [w.rule for w in report.warnings] == ["JSONArgsRecommended"]
 

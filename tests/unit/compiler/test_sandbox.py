@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from frontend.compiler.options import BuildOptions
+from frontend.compiler.options import BuildOptions, build_options
 from frontend.compiler.sandbox import parse_shm_size, parse_ulimits
 from frontend.errors import DockerfileError
 from frontend.gateway.testing import V08_LLB_CAPS
@@ -14,6 +14,7 @@ from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import Ulimit
 from frontend.llb.marshal import ops_of
 from frontend.pb import ops_pb2 as pb
+from frontend.request import parse_request
 from tests.unit.compiler.conftest import AMD64, Compile
 
 V08 = LLBCaps(frozenset(V08_LLB_CAPS))
@@ -24,7 +25,7 @@ V010 = LLBCaps(
 
 
 def options(opts: dict[str, str], engine: LLBCaps | None = None) -> BuildOptions:
-    return BuildOptions.from_opts(opts, build_platform=AMD64, llb_caps=engine)
+    return build_options(parse_request(opts, build_platform=AMD64, llb_caps=engine), AMD64)
 
 
 def run_of(compile_text: Compile, opts: dict[str, str], engine: LLBCaps | None = None) -> pb.ExecOp:

@@ -9,7 +9,6 @@ import pytest
 
 from frontend.gateway import errors
 from frontend.gateway.bridge import Bridge, BridgeError, Caps, ReturnAlreadySentError
-from frontend.gateway.options import CacheImport
 from frontend.gateway.testing import (
     V08_GATEWAY_CAPS,
     V08_LLB_CAPS,
@@ -20,6 +19,7 @@ from frontend.gateway.testing import (
 )
 from frontend.llb.platform import Platform
 from frontend.pb import caps_pb2, gateway_pb2, ops_pb2
+from frontend.request import CacheImport
 
 DOCKERFILE = b"FROM busybox\nRUN echo hi\n"
 

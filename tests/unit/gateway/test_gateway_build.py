@@ -102,13 +102,43 @@ def test_describe_subrequest() -> None:
     ret = fake.return_request
     assert ret is not None
     names = [d["name"] for d in json.loads(ret.result.metadata["result.json"])]
-    assert names == ["frontend.subrequests.describe"]
+    assert names == [
+        "frontend.outline",
+        "frontend.targets",
+        "frontend.lint",
+        "frontend.subrequests.describe",
+    ]
+    assert fake.count("Solve") == 0  # no Dockerfile needed
 
 
 def test_unknown_subrequest_is_unimplemented() -> None:
-    fake = build(b"", {"requestid": "frontend.outline"})
+    fake = build(b"", {"requestid": "frontend.convertllb"})
     ret = fake.return_request
     assert ret is not None and ret.error.code == 12
+    assert ret.error.message == "unsupported request frontend.convertllb"
+
+
+def test_outline_and_targets_subrequests() -> None:
+    dockerfile = b"ARG V=1\n# app the app\nFROM busybox:latest AS app\nARG V\n"
+    fake = build(dockerfile, {"requestid": "frontend.outline"})
+    ret = fake.return_request
+    assert ret is not None and ret.HasField("result") and not ret.result.HasField("ref")
+    outline = json.loads(ret.result.metadata["result.json"])
+    assert (outline["name"], outline["description"]) == ("app", "the app")
+    assert [(a["name"], a["value"]) for a in outline["args"]] == [("V", "1")]
+    assert ret.result.metadata["version"] == b"1.0.0"
+    fake = build(dockerfile, {"requestid": "frontend.targets"})
+    ret = fake.return_request
+    assert ret is not None
+    listed = json.loads(ret.result.metadata["result.json"])["targets"]
+    assert listed[0]["name"] == "app" and listed[0]["default"] is True
+
+
+def test_outline_error_is_the_build_error() -> None:
+    fake = build(b"FROM busybox\nRUN --mount=type=secret true\n", {"requestid": "frontend.outline"})
+    ret = fake.return_request
+    assert ret is not None and ret.HasField("error")
+    assert "Dockerfile:2" in ret.error.message
 
 
 LATE_DIRECTIVE = b"FROM busybox\n# escape=`\nRUN echo hi\n"

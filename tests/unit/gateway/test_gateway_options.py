@@ -8,15 +8,14 @@ import random
 import pytest
 
 from frontend.gateway.options import (
-    CacheImport,
     GatewayEnvError,
-    cache_imports_from_opts,
     parse_frontend_opts,
     parse_worker_platforms,
     read_gateway_env,
 )
 from frontend.gateway.testing import gateway_env
 from frontend.llb.platform import Platform
+from frontend.request import CacheImport, OptionError, cache_imports_from_opts
 
 V08_WORKERS = json.dumps(
     [
@@ -126,5 +125,5 @@ def test_cache_imports_from_opts() -> None:
         CacheImport("registry", {"ref": "reg/b:cache"}),
     )
     assert cache_imports_from_opts({}) == ()
-    with pytest.raises(GatewayEnvError):
+    with pytest.raises(OptionError):
         cache_imports_from_opts({"cache-imports": "{"})

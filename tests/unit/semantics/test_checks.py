@@ -12,6 +12,7 @@ from frontend.semantics.check_rules import (
     RULES,
     CheckConfig,
     check_config,
+    check_override,
     lint_error,
     parse_check_options,
 )
@@ -41,7 +42,7 @@ def check(
         target_platform=AMD64,
     )  # fmt: skip
     ctx = CheckContext(
-        check_config(dockerfile.directives, opts), AMD64, AMD64, build_args,
+        check_config(dockerfile.directives, check_override(build_args)), AMD64, AMD64, build_args,
         bases=bases or {}, ignore=IgnoreMatcher(ignore) if ignore else None,
         all_stages=all_stages,
     )  # fmt: skip
@@ -407,7 +408,8 @@ def test_invalid_config_is_a_dockerfile_error(
     directives: tuple[tuple[str, str], ...], opts: dict[str, str], message: str
 ) -> None:
     with pytest.raises(DockerfileError, match=message):
-        check_config(directives, opts)
+        build_args = {k[10:]: v for k, v in opts.items() if k.startswith("build-arg:")}
+        check_config(directives, check_override(build_args))
 
 
 def test_experimental_rules_never_run() -> None:
@@ -418,7 +420,7 @@ def test_lint_error_lists_rules_once_sorted() -> None:
     text = "# check=error=true\nFROM busybox\nCMD a\nENV x y\nCMD b\n"
     dockerfile = parse(text)
     built = plan(dockerfile, target="", build_args={}, build_platform=AMD64, target_platform=AMD64)
-    config = check_config(dockerfile.directives, {})
+    config = check_config(dockerfile.directives)
     warnings = run_checks(dockerfile, built, CheckContext(config, AMD64, AMD64))
     assert lint_error(warnings, config) == (
         "lint violation found for rules: JSONArgsRecommended, LegacyKeyValueFormat, "

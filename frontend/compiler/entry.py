@@ -1,0 +1,137 @@
+"""The one entry point of every frontend run: a build request in, its result out.
+
+``evaluate`` is pure: given the request (options and engine caps, read once),
+the loaded Dockerfile and a base-image resolver, it returns the LLB and image
+config of each target platform, or a subrequest's answer, or the error, with
+the warnings to show. The gateway build, the subrequests and the offline
+commands all go through it.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from frontend.compiler.convert import ContextReader, ImageResolver, compile_dockerfile
+from frontend.compiler.lint import ignore_matcher, lint_dockerfile
+from frontend.compiler.options import build_options, single_platform
+from frontend.compiler.outline import outline, targets
+from frontend.compiler.result import BuildResult, PlatformResult
+from frontend.compiler.subrequests import (
+    DESCRIBE,
+    LINT,
+    OUTLINE,
+    SERVED,
+    TARGETS,
+    describe,
+    rpc_result,
+)
+from frontend.errors import DockerfileError, DockerfileWarning
+from frontend.llb.marshal import SourceFile
+from frontend.llb.platform import Platform
+from frontend.request import BuildRequest, LoadedDockerfile
+from frontend.semantics.check_report import results_json, results_text
+from frontend.semantics.check_rules import check_config, lint_error
+from frontend.semantics.checks import CheckContext, run_checks
+from frontend.syntax import parse
+
+
+def evaluate(
+    request: BuildRequest,
+    dockerfile: LoadedDockerfile | None,
+    resolve: ImageResolver,
+    contexts: ContextReader | None = None,
+) -> BuildResult:
+    """The result of ``request``; ``dockerfile`` may be None when it needs none.
+
+    ``contexts`` reads what named contexts need besides image configs (local
+    directories, frontend inputs, OCI layouts); without it only image contexts load.
+    """
+    name = request.subrequest
+    if name and name not in SERVED:
+        return BuildResult(unsupported=name)
+    if name == DESCRIBE:
+        return BuildResult(metadata=describe())
+    if dockerfile is None:
+        raise ValueError(f"{name or 'a build'} needs the Dockerfile")
+    if name in (OUTLINE, TARGETS):
+        try:
+            if name == TARGETS:
+                return BuildResult(metadata=targets(dockerfile.data, dockerfile.filename))
+            return BuildResult(metadata=_outline(request, dockerfile, resolve, contexts))
+        except DockerfileError as exc:
+            exc.filename = dockerfile.filename
+            return BuildResult(error=exc)
+    if name == LINT:
+        report = lint_dockerfile(request, dockerfile, resolve, contexts)
+        metadata = rpc_result(results_json(report), results_text(report))
+        metadata["result.statuscode"] = str(report.status).encode()
+        return BuildResult(metadata=metadata, report=report)
+    return _build(request, dockerfile, resolve, contexts)
+
+
+def _build(
+    request: BuildRequest,
+    dockerfile: LoadedDockerfile,
+    resolve: ImageResolver,
+    contexts: ContextReader | None,
+) -> BuildResult:
+    """Compile the target for each platform (in parallel, so their image look-ups
+    overlap) and check the first; a check may fail the build."""
+    warnings: list[DockerfileWarning] = []
+    results: list[PlatformResult] = []
+    try:
+        parsed = parse(dockerfile.data, filename=dockerfile.filename)
+        warnings.extend(parsed.warnings)
+        check = check_config(parsed.directives, request.check)
+        source = SourceFile(dockerfile.filename, dockerfile.data)
+
+        def compile_for(platform: Platform) -> PlatformResult:
+            options = build_options(
+                request, platform, excludes=dockerfile.excludes, remote_context=dockerfile.context
+            )
+            compiled = compile_dockerfile(
+                parsed, options, resolve, source=source, contexts=contexts
+            )
+            return PlatformResult(platform, compiled)
+
+        platforms = request.platforms
+        with ThreadPoolExecutor(max_workers=min(4, len(platforms))) as pool:
+            results.extend(pool.map(compile_for, platforms))
+        first = results[0]
+        context = CheckContext(
+            check,
+            request.build_platform,
+            first.platform,
+            request.build_args,
+            bases=first.compiled.bases,
+            ignore=ignore_matcher(dockerfile.excludes),
+            filename=dockerfile.filename,
+        )
+        checked = run_checks(parsed, first.compiled.plan, context)
+        warnings.extend(checked)
+        failure = lint_error(checked, check)
+        if failure:
+            raise DockerfileError(failure)
+    except DockerfileError as exc:
+        exc.filename = dockerfile.filename  # errors past parsing do not know the file's name
+        return BuildResult(warnings=tuple(warnings), error=exc)
+    return BuildResult(platforms=tuple(results), warnings=tuple(warnings))
+
+
+def _outline(
+    request: BuildRequest,
+    dockerfile: LoadedDockerfile,
+    resolve: ImageResolver,
+    contexts: ContextReader | None,
+) -> dict[str, bytes]:
+    """The ``frontend.outline`` answer: the target is compiled as a build would be."""
+    parsed = parse(dockerfile.data, filename=dockerfile.filename)
+    options = build_options(
+        request,
+        single_platform(request),
+        excludes=dockerfile.excludes,
+        remote_context=dockerfile.context,
+    )
+    source = SourceFile(dockerfile.filename, dockerfile.data)
+    compiled = compile_dockerfile(parsed, options, resolve, source=source, contexts=contexts)
+    return outline(parsed, dockerfile.data, compiled, options)

@@ -1,0 +1,335 @@
+"""The ``frontend.outline`` and ``frontend.targets`` subrequests, as Docker's frontend
+answers them (``docker buildx build --call outline|targets``).
+
+``targets`` lists every stage as written. ``outline`` lists what the target
+stage and the stages it needs take from the client: the build args they use
+(with the value the build would give them and the ``# NAME description``
+comment above the ARG), the secrets and SSH sockets their ``RUN --mount``\\ s
+ask for; each with its source location.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import posixpath
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from frontend.compiler.convert import CompileResult
+from frontend.compiler.options import BuildOptions
+from frontend.compiler.subrequests import rpc_result
+from frontend.errors import DockerfileError
+from frontend.gotext import tabwrite
+from frontend.semantics import stages as sem
+from frontend.semantics.words import WordError, expand_word, expand_word_matches
+from frontend.syntax import ast, parse
+from frontend.syntax.instructions import parse_mount
+
+
+def doc_comment(comments: tuple[str, ...], name: str) -> str:
+    """The description of ``name``: the text after ``name `` in a comment right above."""
+    if not name:
+        return ""
+    for line in comments:
+        if line.startswith(name + " "):
+            return line[len(name) + 1 :]
+    return ""
+
+
+def location(node: ast.Instruction) -> dict[str, Any]:
+    """``pb.Location`` as Go's JSON writes it: one range per source line."""
+    lines = range(
+        node.location.start_line, max(node.location.end_line, node.location.start_line) + 1
+    )
+    return {"ranges": [{"start": {"line": n}, "end": {"line": n}} for n in lines]}
+
+
+def _sources(data: bytes) -> list[str]:
+    return [base64.b64encode(data).decode()]
+
+
+# ---- targets ---------------------------------------------------------------
+
+
+def targets(data: bytes, filename: str) -> dict[str, bytes]:
+    """Every stage: name, description, whether it is the default, base and platform."""
+    dockerfile = parse(data, filename=filename)
+    _, raw_stages = sem.split_stages(dockerfile)
+    listed = []
+    for i, (node, _) in enumerate(raw_stages):
+        name = (node.name or "").lower()
+        entry: dict[str, Any] = {}
+        if name:
+            entry["name"] = name
+        if i == len(raw_stages) - 1:
+            entry["default"] = True
+        if description := doc_comment(node.comments, name):
+            entry["description"] = description
+        if node.image:
+            entry["base"] = node.image
+        if node.platform:
+            entry["platform"] = node.platform
+        entry["location"] = location(node)
+        listed.append(entry)
+    rows = ""
+    for entry in listed:
+        name = entry.get("name", "")
+        if entry.get("default"):
+            name = f"{name} (default)" if name else "(default)"
+        rows += f"{name}\t{entry.get('description', '')}\n"
+    text = tabwrite("TARGET\tDESCRIPTION\n" + rows, padding=1)
+    return rpc_result({"targets": listed, "sources": _sources(data)}, text)
+
+
+# ---- outline ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _ArgInfo:
+    name: str
+    value: str
+    description: str
+    node: ast.Instruction
+    deps: frozenset[str] = frozenset()
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name}
+        if self.description:
+            out["description"] = self.description
+        if self.value:
+            out["value"] = self.value
+        out["location"] = location(self.node)
+        return out
+
+
+@dataclass
+class _StageOutline:
+    """What one stage uses: build args (by name) and secret and SSH ids."""
+
+    args: dict[str, _ArgInfo]
+    used: list[str] = field(default_factory=list)
+    secrets: dict[str, tuple[bool, ast.Instruction]] = field(default_factory=dict)
+    ssh: dict[str, tuple[bool, ast.Instruction]] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    """The environment at the stage's end (what a stage built on it starts with)."""
+
+
+def outline(
+    dockerfile: ast.Dockerfile, data: bytes, compiled: CompileResult, options: BuildOptions
+) -> dict[str, bytes]:
+    """What the target stage (and each stage it needs) takes from the client.
+
+    ``compiled`` is the build of the target: its plan, and its base images'
+    environments (an ARG default can read them).
+    """
+    plan = compiled.plan
+    escape = dockerfile.escape
+    meta_nodes, _ = sem.split_stages(dockerfile)
+    global_env = {k: v for k, v in plan.meta_args if v is not None}
+    predefined = sem.platform_args(options.build_platform, options.target_platform)
+    meta = _meta_args(meta_nodes, options.build_args, predefined, escape)
+    outlines: dict[int, _StageOutline] = {}
+    for index in sorted(plan.reachable):  # a stage comes after the stage it starts from
+        stage = plan.stages[index]
+        if stage.base is not None:
+            env = dict(outlines[stage.base].env)
+        else:
+            image_env = compiled.bases[index].env if index in compiled.bases else ()
+            env = dict(item.partition("=")[::2] for item in image_env)
+        outlines[index] = _stage_outline(stage, meta, global_env, options.build_args, escape, env)
+    deps: dict[int, set[int]] = {i: set() for i in plan.reachable}
+    for (stage_index, *_), source in [*plan.sources.items(), *plan.mount_sources.items()]:
+        if isinstance(source, int) and stage_index in deps:
+            deps[stage_index].add(source)
+
+    args: list[_ArgInfo] = []
+    secrets: list[dict[str, Any]] = []
+    ssh: list[dict[str, Any]] = []
+    seen_args: set[str] = set()
+    seen_secrets: set[str] = set()
+    seen_ssh: set[str] = set()
+    visited: set[int] = set()
+
+    def visit(index: int) -> None:
+        """The target first, then the stage it starts from, then those it reads."""
+        if index in visited:  # a second visit would find nothing new
+            return
+        visited.add(index)
+        own = outlines[index]
+        for key in _closure(own):
+            if key in own.args and key not in seen_args:
+                seen_args.add(key)
+                args.append(own.args[key])
+        for ids, seen, out in ((own.secrets, seen_secrets, secrets), (own.ssh, seen_ssh, ssh)):
+            for key, (required, node) in ids.items():
+                if key not in seen:
+                    seen.add(key)
+                    entry: dict[str, Any] = {"name": key}
+                    if required:
+                        entry["required"] = True
+                    entry["location"] = location(node)
+                    out.append(entry)
+        base = plan.stages[index].base
+        if base is not None:
+            visit(base)
+        for dep in sorted(deps[index] - {base}):
+            visit(dep)
+
+    visit(plan.target)
+    target = plan.stages[plan.target]
+    result: dict[str, Any] = {}
+    if target.name:
+        result["name"] = target.name
+    if description := doc_comment(target.from_.comments, target.name or ""):
+        result["description"] = description
+    by_line = sorted(args, key=lambda a: a.node.location.start_line)
+    if by_line:
+        result["args"] = [a.to_json() for a in by_line]
+    if secrets:
+        result["secrets"] = sorted(secrets, key=_first_line)
+    if ssh:
+        result["ssh"] = sorted(ssh, key=_first_line)
+    result["sources"] = _sources(data)
+    return rpc_result(result, _outline_text(result))
+
+
+def _first_line(entry: Mapping[str, Any]) -> int:
+    return int(entry["location"]["ranges"][0]["start"]["line"])
+
+
+def _meta_args(
+    nodes: list[ast.Arg],
+    build_args: Mapping[str, str],
+    predefined: list[tuple[str, str | None]],
+    escape: str,
+) -> dict[str, _ArgInfo]:
+    """The global ARGs: value, description, location, and the args their defaults read."""
+    env = {k: build_args.get(k, v or "") for k, v in predefined}
+    infos: dict[str, _ArgInfo] = {}
+    for node in nodes:
+        for decl in node.args:
+            value: str | None = None
+            deps: frozenset[str] = frozenset()
+            if decl.name in build_args:
+                value = build_args[decl.name]
+            elif decl.default is not None:
+                try:
+                    found = expand_word_matches(decl.default, env, escape)
+                except WordError as exc:
+                    raise DockerfileError(str(exc), line=node.location.start_line) from None
+                value, deps = found.value, found.matched
+                if decl.name in deps:
+                    old = infos.get(decl.name)
+                    deps = (deps - {decl.name}) | (old.deps if old else frozenset())
+            if value is not None:
+                env[decl.name] = value
+            description = doc_comment(node.comments, decl.name)
+            infos[decl.name] = _ArgInfo(decl.name, value or "", description, node, deps)
+    return infos
+
+
+def _stage_outline(
+    stage: sem.Stage,
+    meta: Mapping[str, _ArgInfo],
+    global_env: Mapping[str, str],
+    build_args: Mapping[str, str],
+    escape: str,
+    env: dict[str, str],
+) -> _StageOutline:
+    """The args, secrets and SSH ids one stage uses (its FROM's and its own);
+    ``env`` is the environment it starts with."""
+    own = _StageOutline(args=dict(meta), env=env)
+    used: dict[str, None] = {}
+    words = [stage.from_.image] + ([stage.from_.platform] if stage.from_.platform else [])
+    for word in words:
+        with contextlib.suppress(WordError):  # planning already refused a bad FROM
+            matched = expand_word_matches(word, global_env, escape).matched
+            used.update(dict.fromkeys(sorted(matched)))
+    for node in stage.commands:
+        if isinstance(node, ast.Env):
+            for pair in node.pairs:
+                env[pair.key] = _expand(pair.value, env, escape)
+        elif isinstance(node, ast.Arg):
+            for decl in node.args:
+                value: str | None = None
+                inherited = False
+                if decl.name in build_args:
+                    value = build_args[decl.name]
+                elif decl.default is not None:
+                    value = _expand(decl.default, env, escape)
+                elif decl.name in global_env:
+                    value, inherited = global_env[decl.name], True
+                if not inherited:
+                    description = doc_comment(node.comments, decl.name)
+                    own.args[decl.name] = _ArgInfo(decl.name, value or "", description, node)
+                used[decl.name] = None
+                if value is not None:
+                    env[decl.name] = value
+        elif isinstance(node, ast.Run):
+            for mount in node.mounts:
+                _note_mount(own, mount, node, env, escape)
+    own.used = list(used)
+    return own
+
+
+def _note_mount(
+    own: _StageOutline, mount: ast.Mount, node: ast.Run, env: Mapping[str, str], escape: str
+) -> None:
+    if mount.type not in ("secret", "ssh"):
+        return
+    if mount.unexpanded:
+        try:
+            mount = parse_mount(mount.spec, lambda word: expand_word(word, env, escape))
+        except (DockerfileError, WordError):
+            return
+    if mount.type == "secret":
+        key = mount.source or mount.id or (posixpath.basename(mount.target) if mount.target else "")
+        if key:
+            own.secrets.setdefault(key, (mount.required, node))
+    else:
+        own.ssh.setdefault(mount.id or "default", (mount.required, node))
+
+
+def _expand(word: str, env: Mapping[str, str], escape: str) -> str:
+    try:
+        return expand_word(word, env, escape)
+    except WordError:
+        return word
+
+
+def _closure(own: _StageOutline) -> list[str]:
+    """The args a stage uses, with every arg their defaults read (transitively)."""
+    out: dict[str, None] = {}
+    pending = list(own.used)
+    while pending:
+        key = pending.pop(0)
+        if key in out:
+            continue
+        out[key] = None
+        info = own.args.get(key)
+        if info is not None:
+            pending.extend(sorted(info.deps))
+    return list(out)
+
+
+def _outline_text(result: Mapping[str, Any]) -> str:
+    """``result.txt``: the tables ``docker buildx build --call outline`` prints."""
+    text = ""
+    name, description = result.get("name", ""), result.get("description", "")
+    if name or description:
+        head = f"TARGET:\t{name or '(default)'}\n"
+        if description:
+            head += f"DESCRIPTION:\t{description}\n"
+        text += tabwrite(head, padding=1) + "\n"
+    if args := result.get("args"):
+        rows = "".join(
+            f"{a['name']}\t{a.get('value', '')}\t{a.get('description', '')}\n" for a in args
+        )
+        text += tabwrite("BUILD ARG\tVALUE\tDESCRIPTION\n" + rows, padding=3) + "\n"
+    for key, title in (("secrets", "SECRET"), ("ssh", "SSH")):
+        if entries := result.get(key):
+            rows = "".join(f"{e['name']}\t{'true' if e.get('required') else ''}\n" for e in entries)
+            text += tabwrite(f"{title}\tREQUIRED\n" + rows, padding=3) + "\n"
+    return text

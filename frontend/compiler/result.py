@@ -1,0 +1,44 @@
+"""What a frontend run returns: per-platform builds, a subrequest's answer, or an error."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from frontend.compiler.convert import CompileResult
+from frontend.errors import DockerfileError, DockerfileWarning
+from frontend.llb.platform import Platform
+from frontend.pb import ops_pb2 as pb
+from frontend.semantics.check_report import LintReport
+
+
+@dataclass(frozen=True)
+class PlatformResult:
+    """The build for one target platform: its LLB and its image config."""
+
+    platform: Platform
+    compiled: CompileResult
+
+    @property
+    def definition(self) -> pb.Definition:
+        return self.compiled.definition
+
+    @property
+    def config_json(self) -> bytes:
+        return self.compiled.config_json
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """One frontend run's answer: per-platform results, or a subrequest's metadata,
+    or an error; with the warnings to show either way."""
+
+    platforms: tuple[PlatformResult, ...] = ()
+    warnings: tuple[DockerfileWarning, ...] = ()
+    error: DockerfileError | None = None
+    metadata: Mapping[str, bytes] = field(default_factory=dict)
+    """A subrequest's result (``result.json``, ``result.txt``, ``version``...)."""
+    report: LintReport | None = None
+    """The lint subrequest's report, as ``metadata`` renders it."""
+    unsupported: str = ""
+    """A subrequest this frontend does not serve."""

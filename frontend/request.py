@@ -1,0 +1,301 @@
+"""The build request (every frontend option and engine capability, read once)
+and the Dockerfile it builds.
+
+``parse_request`` is the only reader of the ``key=value`` options the engine
+passes a frontend (``target``, ``build-arg:X``, ``platform``...) and of the
+capabilities its ``Ping`` answered. The gateway, the subrequests and the
+offline commands all start from the ``BuildRequest`` it returns.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Final
+
+from frontend.compiler.sandbox import parse_shm_size, parse_ulimits
+from frontend.errors import DockerfileError
+from frontend.gotext import go_bool
+from frontend.llb.caps import LLBCaps
+from frontend.llb.graph import HostIP, NetMode, Ulimit
+from frontend.llb.platform import DEFAULT_PLATFORM, Platform
+from frontend.llb.state import State
+from frontend.pb import ops_pb2 as pb
+from frontend.semantics.check_rules import CheckConfig, check_override
+
+DEFAULT_FILENAME: Final = "Dockerfile"
+DEFAULT_CONTEXT_KEY: Final = "context"
+DEFAULT_DOCKERFILE_KEY: Final = "dockerfile"
+KEEP_GIT_DIR_ARG: Final = "BUILDKIT_CONTEXT_KEEP_GIT_DIR"
+SOURCE_DATE_EPOCH_ARG: Final = "SOURCE_DATE_EPOCH"
+SANDBOX_HOSTNAME_ARG: Final = "BUILDKIT_SANDBOX_HOSTNAME"
+"""A build arg that, when set, overrides the ``hostname`` option."""
+
+FRONTEND_CAPS: Final = frozenset(
+    {
+        "moby.buildkit.frontend.inputs",
+        "moby.buildkit.frontend.subrequests",
+        "moby.buildkit.frontend.contexts",
+        "moby.buildkit.frontend.gitquerystring",
+    }
+)
+"""What clients may ask of this frontend (also its image's ``moby.buildkit.frontend.caps``)."""
+
+_NET_MODES: Final = {"sandbox": NetMode.SANDBOX, "host": NetMode.HOST, "none": NetMode.NONE}
+
+
+class OptionError(ValueError):
+    """A malformed option outside the Dockerfile's concerns (such as ``cache-imports``)."""
+
+
+@dataclass(frozen=True)
+class CacheImport:
+    """One cache source for ``SolveRequest.CacheImports`` (``type`` is e.g. ``registry``)."""
+
+    type: str
+    attrs: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LoadedDockerfile:
+    """The Dockerfile as read from the client, a Git checkout or a download."""
+
+    filename: str
+    data: bytes
+    excludes: tuple[str, ...] = ()
+    """The ``.dockerignore`` patterns of the client's context."""
+    context: State | None = None
+    """The build context when it is not the client's directory."""
+    definition: pb.Definition | None = None
+    """The LLB that delivered the Dockerfile (for error locations and warnings)."""
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """What one frontend run is asked to do, and what the engine can do."""
+
+    subrequest: str = ""
+    """``requestid``: empty for a build, else e.g. ``frontend.lint``."""
+    filename: str = DEFAULT_FILENAME
+    context_key: str = DEFAULT_CONTEXT_KEY
+    """The local source (and option) naming the build context."""
+    dockerfile_key: str = DEFAULT_DOCKERFILE_KEY
+    dockerfile_key_given: bool = False
+    """Whether the client named the Dockerfile's source (a Git context then keeps it local)."""
+    context_value: str = ""
+    """The option under ``context_key``: a Git or HTTP URL, or empty for the client's."""
+    keep_git_dir: bool = False
+    session_id: str = ""
+    build_platform: Platform = DEFAULT_PLATFORM
+    target_platforms: tuple[Platform, ...] = ()
+    """The ``platform`` option; empty means the build platform, implicitly."""
+    multi_platform: bool = False
+    """Return one result per platform (a refs map), even for a single platform."""
+    named_contexts: Mapping[str, str] = field(default_factory=dict)
+    """``context:KEY`` options by KEY (``name`` or ``name::os/arch``)."""
+    input_metadata: Mapping[str, str] = field(default_factory=dict)
+    """``input-metadata:NAME`` options (JSON) by input name."""
+    local_sessions: Mapping[str, str] = field(default_factory=dict)
+    """``local-sessionid:NAME``: the session that holds local NAME, when not the build's."""
+    target: str = ""
+    build_args: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    no_cache: frozenset[str] | None = None
+    """None: cache everything; empty: no cache anywhere; else stage names."""
+    image_resolve_mode: str = "default"
+    network: NetMode = NetMode.SANDBOX
+    extra_hosts: tuple[HostIP, ...] = ()
+    hostname: str = ""
+    ulimits: tuple[Ulimit, ...] = ()
+    shm_size: int = 0
+    cgroup_parent: str = ""
+    source_date_epoch: int | None = None
+    cache_imports: tuple[CacheImport, ...] = ()
+    check: CheckConfig | None = None
+    """The ``BUILDKIT_DOCKERFILE_CHECK`` build arg (it replaces the ``check`` directive)."""
+    llb_caps: LLBCaps = field(default_factory=LLBCaps)
+    gateway_caps: frozenset[str] | None = None
+    """The engine's gateway caps; None stands for a current engine (all of them)."""
+    frontend_caps: tuple[str, ...] = ()
+    """``frontend.caps``: what the client needs of this frontend (``NAME[+forward]``)."""
+
+    @property
+    def unsupported_frontend_cap(self) -> str:
+        """The first ``frontend.caps`` entry this frontend lacks, or empty.
+
+        This frontend forwards to no other, so ``+forward`` changes nothing.
+        """
+        for entry in self.frontend_caps:
+            name = entry.partition("+")[0]
+            if name not in FRONTEND_CAPS:
+                return name
+        return ""
+
+    @property
+    def platforms(self) -> tuple[Platform, ...]:
+        """The platforms to build for (the build platform when none was asked for)."""
+        return self.target_platforms or (self.build_platform,)
+
+    def supports_gateway(self, cap: str) -> bool:
+        return self.gateway_caps is None or cap in self.gateway_caps
+
+
+def parse_request(
+    opts: Mapping[str, str],
+    *,
+    session_id: str = "",
+    build_platform: Platform | None = None,
+    llb_caps: LLBCaps | None = None,
+    gateway_caps: frozenset[str] | None = None,
+) -> BuildRequest:
+    """Read the frontend options; a bad one is a ``DockerfileError`` (or ``OptionError``).
+
+    Without caps (offline) every capability counts as present.
+    """
+    filename = opts.get("filename", "") or DEFAULT_FILENAME
+    build_args = _prefixed(opts, "build-arg:")
+
+    def fail(message: str) -> DockerfileError:
+        return DockerfileError(message, filename=filename)
+
+    platforms = [p for p in opts.get("platform", "").split(",") if p.strip()]
+    try:
+        targets = tuple(dict.fromkeys(Platform.parse(p) for p in platforms))
+    except ValueError as exc:
+        raise fail(f"invalid platform option: {exc}") from None
+    multi_platform = _multi_platform(opts, build_args, len(targets), fail)
+    no_cache = None
+    if "no-cache" in opts:
+        no_cache = frozenset(n.strip().lower() for n in opts["no-cache"].split(",") if n.strip())
+    network = opts.get("force-network-mode", "") or "sandbox"
+    if network not in _NET_MODES:
+        raise fail(f"invalid force-network-mode: {network!r}")
+    epoch = build_args.get(SOURCE_DATE_EPOCH_ARG, "")
+    try:
+        source_date_epoch = int(epoch) if epoch else None
+    except ValueError:
+        raise fail(f"invalid SOURCE_DATE_EPOCH: {epoch}") from None
+    try:
+        check = check_override(build_args)
+        ulimits = parse_ulimits(opts.get("ulimit", ""))
+        shm_size = parse_shm_size(opts.get("shm-size", ""))
+    except DockerfileError as exc:
+        raise fail(exc.message) from None
+    context_key = opts.get("contextkey", "") or DEFAULT_CONTEXT_KEY
+    return BuildRequest(
+        subrequest=opts.get("requestid", ""),
+        filename=filename,
+        context_key=context_key,
+        dockerfile_key=opts.get("dockerfilekey", "") or DEFAULT_DOCKERFILE_KEY,
+        dockerfile_key_given="dockerfilekey" in opts,
+        context_value=opts.get(context_key, ""),
+        keep_git_dir=_go_bool_or_false(build_args.get(KEEP_GIT_DIR_ARG, "")),
+        session_id=session_id,
+        build_platform=build_platform or DEFAULT_PLATFORM,
+        target_platforms=targets,
+        multi_platform=multi_platform,
+        named_contexts=MappingProxyType(_prefixed(opts, "context:")),
+        input_metadata=MappingProxyType(_prefixed(opts, "input-metadata:")),
+        local_sessions=MappingProxyType(_prefixed(opts, "local-sessionid:")),
+        target=opts.get("target", ""),
+        build_args=MappingProxyType(build_args),
+        labels=MappingProxyType(_prefixed(opts, "label:")),
+        no_cache=no_cache,
+        image_resolve_mode=opts.get("image-resolve-mode", "") or "default",
+        network=_NET_MODES[network],
+        extra_hosts=_hosts(opts.get("add-hosts", "")),
+        hostname=build_args.get(SANDBOX_HOSTNAME_ARG, "") or opts.get("hostname", ""),
+        ulimits=ulimits,
+        shm_size=shm_size,
+        cgroup_parent=opts.get("cgroup-parent", ""),
+        source_date_epoch=source_date_epoch,
+        cache_imports=cache_imports_from_opts(opts),
+        check=check,
+        llb_caps=llb_caps or LLBCaps(),
+        gateway_caps=gateway_caps,
+        frontend_caps=tuple(c for c in opts.get("frontend.caps", "").split(",") if c),
+    )
+
+
+def cache_imports_from_opts(opts: Mapping[str, str]) -> tuple[CacheImport, ...]:
+    """Cache sources from ``cache-imports`` (JSON ``[{"Type","Attrs"}]``) then ``cache-from``.
+
+    ``cache-from`` is the older comma-separated list of registry refs.
+    """
+    imports: list[CacheImport] = []
+    if raw := opts.get("cache-imports", ""):
+        try:
+            entries = json.loads(raw)
+        except ValueError as exc:
+            raise OptionError(f"invalid cache-imports: {exc}") from None
+        if not isinstance(entries, list):
+            raise OptionError("invalid cache-imports: expected a JSON array")
+        for entry in entries:
+            if not isinstance(entry, dict):
+                raise OptionError("invalid cache-imports: expected objects")
+            attrs = json_field(entry, "attrs") or {}
+            if not isinstance(attrs, dict):
+                raise OptionError("invalid cache-imports: Attrs must be an object")
+            type_ = json_field(entry, "type")
+            imports.append(
+                CacheImport(str(type_ or ""), {str(k): str(v) for k, v in attrs.items()})
+            )
+    for ref in opts.get("cache-from", "").split(","):
+        if ref.strip():
+            imports.append(CacheImport("registry", {"ref": ref.strip()}))
+    return tuple(imports)
+
+
+def json_field(obj: Mapping[str, object], key: str) -> object:
+    """``obj[key]``, matching the key case-insensitively as Go's JSON decoder does."""
+    if key in obj:
+        return obj[key]
+    folded = key.casefold()
+    for name, value in obj.items():
+        if name.casefold() == folded:
+            return value
+    return None
+
+
+def _multi_platform(
+    opts: Mapping[str, str],
+    build_args: Mapping[str, str],
+    count: int,
+    fail: Callable[[str], DockerfileError],
+) -> bool:
+    """``multi-platform`` (or the build arg ``BUILDKIT_MULTI_PLATFORM``), else several platforms."""
+    text = build_args.get("BUILDKIT_MULTI_PLATFORM", "") or opts.get("multi-platform", "")
+    if not text:
+        return count > 1
+    try:
+        wanted = go_bool(text)
+    except ValueError:
+        raise fail(f"invalid boolean value for multi-platform: {text}") from None
+    if not wanted and count > 1:
+        raise fail("conflicting config: returning multiple target platforms is not allowed")
+    return wanted
+
+
+def _hosts(text: str) -> tuple[HostIP, ...]:
+    """``add-hosts``: ``host=ip`` (or the older ``host:ip``), comma-separated."""
+    hosts = []
+    for item in text.split(","):
+        if item.strip():
+            host, sep, ip = item.strip().partition("=")
+            if not sep:
+                host, _, ip = item.strip().partition(":")
+            hosts.append(HostIP(host, ip))
+    return tuple(hosts)
+
+
+def _go_bool_or_false(text: str) -> bool:
+    try:
+        return go_bool(text)
+    except ValueError:
+        return False
+
+
+def _prefixed(opts: Mapping[str, str], prefix: str) -> dict[str, str]:
+    return {k[len(prefix) :]: v for k, v in sorted(opts.items()) if k.startswith(prefix)}

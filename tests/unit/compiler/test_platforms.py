@@ -1,0 +1,152 @@
+"""Several target platforms in one build: options, per-platform compiles, result metadata."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from frontend.compiler.entry import evaluate
+from frontend.compiler.lower import cross_platform_suffix
+from frontend.compiler.platforms import result_metadata
+from frontend.compiler.result import PlatformResult
+from frontend.errors import DockerfileError
+from frontend.llb.marshal import ops_of
+from frontend.llb.platform import Platform
+from frontend.request import BuildRequest, LoadedDockerfile, parse_request
+from tests.unit.compiler.conftest import AMD64, Resolver
+
+ARM64 = Platform("linux", "arm64")
+ARMV7 = Platform("linux", "arm", "v7")
+
+CROSS = """\
+FROM --platform=$BUILDPLATFORM busybox AS tools
+RUN echo tools > /tools
+FROM --platform=$BUILDPLATFORM busybox AS build
+ARG TARGETARCH
+RUN echo $TARGETARCH > /arch
+FROM scratch
+COPY --from=tools /tools /tools
+COPY --from=build /arch /arch
+ARG TARGETPLATFORM
+LABEL built.for=$TARGETPLATFORM
+"""
+
+
+def options(opts: dict[str, str]) -> BuildRequest:
+    return parse_request(opts, build_platform=AMD64)
+
+
+def compile_platforms(
+    text: str, request: BuildRequest, resolver: Resolver
+) -> tuple[PlatformResult, ...]:
+    result = evaluate(request, LoadedDockerfile("Dockerfile", text.encode()), resolver)
+    assert result.error is None, result.error
+    return result.platforms
+
+
+def test_platform_list_and_multi_platform_flag() -> None:
+    o = options({"platform": "linux/amd64,linux/arm64,linux/arm"})
+    assert o.target_platforms == (AMD64, ARM64, ARMV7)
+    assert o.multi_platform
+    assert o.platforms == (AMD64, ARM64, ARMV7)
+    assert not options({"platform": "linux/arm64"}).multi_platform
+    assert options({"platform": "linux/arm64", "multi-platform": "true"}).multi_platform
+    assert options({"build-arg:BUILDKIT_MULTI_PLATFORM": "1"}).multi_platform
+    assert options({}).platforms == (AMD64,)
+
+
+def test_multi_platform_conflicts_are_refused() -> None:
+    with pytest.raises(DockerfileError, match="conflicting config"):
+        options({"platform": "linux/amd64,linux/arm64", "multi-platform": "false"})
+    with pytest.raises(DockerfileError, match="invalid boolean value for multi-platform: x"):
+        options({"multi-platform": "x"})
+
+
+def test_each_platform_gets_its_own_compile_and_shares_what_does_not_depend_on_it() -> None:
+    resolver = Resolver()
+    results = compile_platforms(CROSS, options({"platform": "linux/amd64,linux/arm64"}), resolver)
+    assert [str(r.platform) for r in results] == ["linux/amd64", "linux/arm64"]
+    amd, arm = ({d: op for d, op in ops_of(r.definition)} for r in results)
+    shared = set(amd) & set(arm)
+    tools = [
+        op for d, op in amd.items() if op.HasField("exec") and "tools" in op.exec.meta.args[-1]
+    ]
+    assert tools and all(d in shared for d, op in amd.items() if op in tools)
+    arch_runs = {
+        str(r.platform): next(
+            op.exec.meta.env
+            for _, op in ops_of(r.definition)
+            if op.HasField("exec") and "TARGETARCH" in op.exec.meta.args[-1]
+        )
+        for r in results
+    }
+    assert "TARGETARCH=amd64" in arch_runs["linux/amd64"]
+    assert "TARGETARCH=arm64" in arch_runs["linux/arm64"]
+    configs = [json.loads(r.config_json) for r in results]
+    assert [c["architecture"] for c in configs] == ["amd64", "arm64"]
+    assert [c["config"]["Labels"]["built.for"] for c in configs] == ["linux/amd64", "linux/arm64"]
+    # the image config of the build stage is resolved for the build platform only once per compile
+    assert resolver.calls.count("docker.io/library/busybox:latest") == 4
+
+
+def test_progress_names_carry_the_platform() -> None:
+    results = compile_platforms(CROSS, options({"platform": "linux/amd64,linux/arm64"}), Resolver())
+    arm = results[1].definition
+    shown = {m.description.get("llb.customname", "") for m in arm.metadata.values()}
+    assert any(n.startswith("[linux/amd64->arm64 build 2/2] RUN echo ") for n in shown)
+    assert any(n.startswith("[linux/amd64 tools 2/2] RUN echo tools") for n in shown)
+    assert any(n.startswith("[linux/arm64 stage-2 1/2] COPY --from=tools") for n in shown)
+
+
+def test_single_platform_names_are_unchanged() -> None:
+    (only,) = compile_platforms(CROSS, options({"platform": "linux/arm64"}), Resolver())
+    shown = {m.description.get("llb.customname", "") for m in only.definition.metadata.values()}
+    assert any(n.startswith("[build 2/2] RUN echo ") for n in shown)
+
+
+def test_result_metadata() -> None:
+    results = compile_platforms(
+        "FROM scratch\nENV A=1\n",
+        options({"platform": "linux/amd64,linux/arm/v7"}),
+        Resolver(),
+    )
+    meta = result_metadata(results, multi=True)
+    assert sorted(meta) == [
+        "containerimage.config/linux/amd64",
+        "containerimage.config/linux/arm/v7",
+        "refs.platforms",
+    ]
+    assert meta["refs.platforms"] == (
+        b'{"Platforms":[{"ID":"linux/amd64","Platform":{"architecture":"amd64","os":"linux"}},'
+        b'{"ID":"linux/arm/v7","Platform":{"architecture":"arm","os":"linux","variant":"v7"}}]}'
+    )
+    assert json.loads(meta["containerimage.config/linux/arm/v7"])["variant"] == "v7"
+    single = result_metadata(results[:1], multi=False)
+    assert list(single) == ["containerimage.config"]
+
+
+@pytest.mark.parametrize(
+    ("env", "suffix"),
+    [
+        ({}, ""),
+        ({"TARGETPLATFORM": "linux/arm64"}, "->arm64"),
+        ({"TARGETPLATFORM": "linux/amd64"}, ""),
+        ({"TARGETARCH": "arm", "TARGETVARIANT": "v7"}, "->arm/v7"),
+        ({"TARGETOS": "windows"}, "->windows/amd64"),
+        ({"TARGETPLATFORM": "bad!", "TARGETARCH": "arm64"}, "->arm64"),
+    ],
+)
+def test_cross_platform_suffix(env: dict[str, str], suffix: str) -> None:
+    assert cross_platform_suffix(AMD64, env) == suffix
+
+
+def test_warnings_are_shown_once_for_all_platforms() -> None:
+    text = "FROM busybox as b\nFROM scratch\nCOPY --from=b /x /x\n"
+    one = evaluate(options({}), LoadedDockerfile("Dockerfile", text.encode()), Resolver())
+    two = evaluate(
+        options({"platform": "linux/amd64,linux/arm64"}),
+        LoadedDockerfile("Dockerfile", text.encode()),
+        Resolver(),
+    )
+    assert one.warnings and [w.short for w in two.warnings] == [w.short for w in one.warnings]
