@@ -163,16 +163,16 @@ def failed_instruction(
             digest = str(_get(value, "digest") or "")
         elif type_url == SOURCE_TYPE_URL and isinstance(value, dict) and not sent:
             sent = _json_ranges(_get(value, "ranges"))
-    located = definition.Source.locations
     name = _description(definition, digest, "llb.customname")
-    if digest and digest not in located and not sent and not name.startswith("[internal]"):
+    internal = name.startswith("[internal]")
+    if digest and not _op_lines(definition, digest) and not sent and not internal:
         digest = _located_reader(definition, digest) or digest
-    lines = _op_lines(definition, digest) if digest in located else sent
+    lines = _op_lines(definition, digest) or sent
     if not lines:
         return None
     command = _description(definition, digest, COMMAND_DESCRIPTION)
     if not command:  # an op of the instruction that does not say which (a COPY --from image)
-        same = (d for d in located if _op_lines(definition, d) == lines)
+        same = (d for d in definition.Source.locations if _op_lines(definition, d) == lines)
         command = next(
             (c for d in same if (c := _description(definition, d, COMMAND_DESCRIPTION))), ""
         )
@@ -198,7 +198,7 @@ def _located_reader(definition: ops_pb2.Definition, digest: str) -> str:
     todo, seen = [digest], {digest}
     while todo:
         current = todo.pop(0)
-        if current in definition.Source.locations:
+        if _op_lines(definition, current):
             return current
         for reader in readers.get(current, []):
             if reader not in seen:
@@ -208,6 +208,8 @@ def _located_reader(definition: ops_pb2.Definition, digest: str) -> str:
 
 
 def _op_lines(definition: ops_pb2.Definition, digest: str) -> list[tuple[int, int]]:
+    if digest not in definition.Source.locations:  # (indexing would add the key)
+        return []
     return [
         (r.start.line, r.end.line)
         for loc in definition.Source.locations[digest].locations

@@ -68,7 +68,7 @@ def test_chmod_is_expanded(compile_text: Compile) -> None:
 def test_add_of_a_url_gets_the_mode(compile_text: Compile) -> None:
     text = "FROM busybox\nADD --chmod=700 https://e.x/f /f\nADD --chmod=a+r https://e.x/g /\n"
     octal, symbolic = copies(compile_text(text).definition)
-    assert (octal.src, octal.mode) == ("f", 0o700)
+    assert (octal.src, octal.mode) == ("/f", 0o700)
     assert (symbolic.mode, symbolic.modeStr) == (0, "a+r")
 
 
