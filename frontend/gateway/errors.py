@@ -170,13 +170,22 @@ def failed_instruction(
     lines = _op_lines(definition, digest) or sent
     if not lines:
         return None
-    command = _description(definition, digest, COMMAND_DESCRIPTION)
+    command = _command(definition, digest)
     if not command:  # an op of the instruction that does not say which (a COPY --from image)
         same = (d for d in definition.Source.locations if _op_lines(definition, d) == lines)
-        command = next(
-            (c for d in same if (c := _description(definition, d, COMMAND_DESCRIPTION))), ""
-        )
+        command = next((c for d in same if (c := _command(definition, d))), "")
     return lines, command
+
+
+def _command(definition: ops_pb2.Definition, digest: str) -> str:
+    """The instruction an op was lowered from: its description (RUN), else its
+    progress name without the ``[stage k/N]`` step (COPY and ADD since BuildKit 0.11)."""
+    described = _description(definition, digest, COMMAND_DESCRIPTION)
+    if described:
+        return described
+    name = _description(definition, digest, "llb.customname")
+    step, sep, text = name.partition("] ")
+    return text if step.startswith("[") and sep and not step.endswith("internal") else ""
 
 
 def _description(definition: ops_pb2.Definition, digest: str, key: str) -> str:

@@ -7,7 +7,8 @@ import pytest
 from frontend.gateway.bridge import Bridge
 from frontend.gateway.build import run
 from frontend.gateway.errors import SOURCE_TYPE_URL, VERTEX_TYPE_URL, decode_json_detail
-from frontend.gateway.testing import FakeBridge, gateway_env, serve
+from frontend.gateway.testing import V08_LLB_CAPS, FakeBridge, gateway_env, serve
+from frontend.llb import caps
 from frontend.pb import status_pb2
 
 DOCKERFILE = b"""\
@@ -99,3 +100,11 @@ def test_an_image_copy_from_reads_is_reported_at_the_copy() -> None:
 def test_rehashed_op_without_source_details_keeps_the_engine_message() -> None:
     fake = FakeBridge(failing_steps={"[internal] load build context": "gone"}, rehashed=True)
     assert failed(fake).message == "gone"
+
+
+def test_a_copy_on_a_current_engine_is_named_by_its_step() -> None:
+    """Docker's frontend stopped describing COPY ops with the instruction in BuildKit 0.11:
+    the step's progress name says which it is."""
+    current = (*V08_LLB_CAPS, *caps.ADDED_IN)
+    fake = FakeBridge(llb_caps=current, failing_steps={"COPY a.txt": "not found"})
+    assert failed(fake).message == "Dockerfile:5: COPY a.txt /a: not found"
