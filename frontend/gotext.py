@@ -107,6 +107,45 @@ def go_bool(text: str) -> bool:
     raise ValueError(text)
 
 
+class GoNumError(ValueError):
+    """Go's ``strconv`` failure: ``kind`` is ``invalid syntax`` or ``value out of range``;
+    the message is Go's, ``strconv.ParseInt: parsing "x": invalid syntax``."""
+
+    def __init__(self, func: str, text: str, kind: str) -> None:
+        super().__init__(f"strconv.{func}: parsing {go_quote(text)}: {kind}")
+        self.kind = kind
+
+
+def go_parse_uint(text: str, base: int, bits: int = 64) -> int:
+    """Go's ``strconv.ParseUint`` with an explicit base (no sign, prefix or ``_``)."""
+    if not text:
+        raise GoNumError("ParseUint", text, "invalid syntax")
+    limit = (1 << bits) - 1
+    value = 0
+    for ch in text:
+        digit = int(ch, 36) if ch.isascii() and ch.isalnum() else base
+        if digit >= base:
+            raise GoNumError("ParseUint", text, "invalid syntax")
+        value = value * base + digit
+        if value > limit:
+            raise GoNumError("ParseUint", text, "value out of range")
+    return value
+
+
+def go_parse_int(text: str, base: int = 10, bits: int = 64) -> int:
+    """Go's ``strconv.ParseInt`` with an explicit base: an optional sign, then digits."""
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    try:
+        value = go_parse_uint(digits, base, bits)
+    except GoNumError as exc:
+        raise GoNumError("ParseInt", text, exc.kind) from None
+    if text.startswith("-"):
+        value = -value
+    if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
+        raise GoNumError("ParseInt", text, "value out of range")
+    return value
+
+
 def tabwrite(text: str, padding: int) -> str:
     """``text`` aligned as Go's ``text/tabwriter`` aligns it (min width 0, tab width 0,
     space padding, no flags): each tab-terminated cell padded to its column's width

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
+from frontend.compiler.sandbox import parse_shm_size, parse_ulimits
 from frontend.errors import DockerfileError
 from frontend.gotext import go_bool
 from frontend.llb.caps import LLBCaps
-from frontend.llb.graph import HostIP, NetMode
+from frontend.llb.graph import HostIP, NetMode, Ulimit
 from frontend.llb.platform import DEFAULT_PLATFORM, Platform
 from frontend.llb.state import State
 from frontend.pb import ops_pb2 as pb
@@ -29,6 +30,8 @@ DEFAULT_CONTEXT_KEY: Final = "context"
 DEFAULT_DOCKERFILE_KEY: Final = "dockerfile"
 KEEP_GIT_DIR_ARG: Final = "BUILDKIT_CONTEXT_KEEP_GIT_DIR"
 SOURCE_DATE_EPOCH_ARG: Final = "SOURCE_DATE_EPOCH"
+SANDBOX_HOSTNAME_ARG: Final = "BUILDKIT_SANDBOX_HOSTNAME"
+"""A build arg that, when set, overrides the ``hostname`` option."""
 
 FRONTEND_CAPS: Final = frozenset(
     {
@@ -105,6 +108,9 @@ class BuildRequest:
     network: NetMode = NetMode.SANDBOX
     extra_hosts: tuple[HostIP, ...] = ()
     hostname: str = ""
+    ulimits: tuple[Ulimit, ...] = ()
+    shm_size: int = 0
+    cgroup_parent: str = ""
     source_date_epoch: int | None = None
     cache_imports: tuple[CacheImport, ...] = ()
     check: CheckConfig | None = None
@@ -173,6 +179,8 @@ def parse_request(
         raise fail(f"invalid SOURCE_DATE_EPOCH: {epoch}") from None
     try:
         check = check_override(build_args)
+        ulimits = parse_ulimits(opts.get("ulimit", ""))
+        shm_size = parse_shm_size(opts.get("shm-size", ""))
     except DockerfileError as exc:
         raise fail(exc.message) from None
     context_key = opts.get("contextkey", "") or DEFAULT_CONTEXT_KEY
@@ -198,7 +206,10 @@ def parse_request(
         image_resolve_mode=opts.get("image-resolve-mode", "") or "default",
         network=_NET_MODES[network],
         extra_hosts=_hosts(opts.get("add-hosts", "")),
-        hostname=opts.get("hostname", ""),
+        hostname=build_args.get(SANDBOX_HOSTNAME_ARG, "") or opts.get("hostname", ""),
+        ulimits=ulimits,
+        shm_size=shm_size,
+        cgroup_parent=opts.get("cgroup-parent", ""),
         source_date_epoch=source_date_epoch,
         cache_imports=cache_imports_from_opts(opts),
         check=check,

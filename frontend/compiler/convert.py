@@ -33,13 +33,12 @@ from frontend.compiler.lower import (
     StageContext,
     StageState,
     counts_as_step,
-    line_ranges,
     lower,
     step_name,
 )
 from frontend.compiler.options import BuildOptions
 from frontend.compiler.sharedmaps import SharedMaps, born_from, shared_config
-from frontend.errors import DockerfileError
+from frontend.errors import DockerfileError, line_ranges
 from frontend.llb import state as llb
 from frontend.llb.graph import COMMAND_KEY, Deferred, OpMeta, Output, Vertex
 from frontend.llb.marshal import SourceFile, marshal
@@ -298,12 +297,18 @@ def _load_base(
         checked = replace(_checked(stage, image, platform), expected=None, actual=None)
         return _Base(state, image, platform, checked, loaded.local, named=True)
     prefix = f"{platform} internal" if options.multi_platform else "internal"
-    digest, config = resolve(
-        ref,
-        platform=platform,
-        resolve_mode=options.image_resolve_mode,
-        log_name=f"[{prefix}] load metadata for {ref}",
-    )
+    try:
+        digest, config = resolve(
+            ref,
+            platform=platform,
+            resolve_mode=options.image_resolve_mode,
+            log_name=f"[{prefix}] load metadata for {ref}",
+        )
+    except DockerfileError as exc:  # a missing image: point at its FROM
+        if exc.line:
+            raise
+        where = stage.from_.location
+        raise DockerfileError(exc.message, line=where.start_line, end_line=where.end_line) from None
     try:
         image = image_from_json(config)
     except (ValueError, TypeError, AttributeError) as exc:  # not the JSON shape expected
@@ -322,7 +327,7 @@ def _load_base(
         meta = OpMeta(
             name=step_name(display, 1, _total_steps(stage, image, options), f"FROM {pinned}"),
             description=((COMMAND_KEY, stage.from_.original.strip()),),
-            ranges=line_ranges(stage.from_.location),
+            ranges=line_ranges(stage.from_.location.start_line, stage.from_.location.end_line),
         )
         mode = options.image_resolve_mode
         state = llb.image(pinned, platform=platform, resolve_mode=mode, meta=meta)
@@ -417,7 +422,11 @@ def _source_state(
         return replace(loaded.state, platform=platform)
     # As Docker's frontend: an image stage of its own, with no command, located at the
     # COPY (a RUN --mount's image gets a location without lines).
-    ranges = line_ranges(node.location) if isinstance(node, ast.Copy) else ()
+    ranges = (
+        line_ranges(node.location.start_line, node.location.end_line)
+        if isinstance(node, ast.Copy)
+        else ()
+    )
     return llb.image(
         ref,
         platform=platform,

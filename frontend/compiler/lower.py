@@ -22,9 +22,10 @@ from frontend.compiler.imageformat import ImageFormat, image_format
 from frontend.compiler.mounts import run_mounts
 from frontend.compiler.options import BuildOptions
 from frontend.compiler.ports import parse_ports
+from frontend.compiler.sandbox import run_sandbox
 from frontend.compiler.sharedmaps import SharedMaps
 from frontend.compiler.signals import check_signal
-from frontend.errors import DockerfileError
+from frontend.errors import DockerfileError, line_ranges
 from frontend.llb import caps
 from frontend.llb import state as llb
 from frontend.llb.graph import (
@@ -45,6 +46,8 @@ from frontend.syntax import ast
 DEFAULT_SHELL = ("/bin/sh", "-c")
 WINDOWS_SHELL = ("cmd", "/S", "/C")
 _PROXY_ARGS = ("http_proxy", "https_proxy", "ftp_proxy", "no_proxy")
+SBOM_SCAN_ARGS = frozenset(("BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"))
+"""Build args that tell the SBOM scanner what to scan; RUN steps never see them."""
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,7 @@ class StageContext:
             name=name,
             description=((COMMAND_KEY, command),) if described else (),
             ignore_cache=self.ignore_cache,
-            ranges=line_ranges(node.location),
+            ranges=line_ranges(node.location.start_line, node.location.end_line),
         )
         return meta, st
 
@@ -153,11 +156,6 @@ class StageContext:
 def instruction_line(node: ast.Instruction) -> str:
     """The instruction as written, continuation lines joined, without heredoc bodies."""
     return node.original.partition("\n")[0].strip()
-
-
-def line_ranges(location: ast.Location) -> tuple[tuple[int, int], ...]:
-    """One range per source line of an instruction, as Docker's frontend records them."""
-    return tuple((line, line) for line in range(location.start_line, location.end_line + 1))
 
 
 def step_name(display_name: str, step: int, total: int, text: str) -> str:
@@ -239,13 +237,19 @@ def lower_arg(ctx: StageContext, node: ast.Arg, index: int, st: StageState) -> S
         value = ctx.options.build_args.get(name, default)
         if value is None and name in ctx.meta_args:
             value = ctx.meta_args[name]
-        if value is not None:
+        if value is not None and not _scanner_only(name, ctx.options):
             state = state.with_env(name, value)
         if ctx.image_format.arg_shows_value:
             shown[-1] = name if value is None else f"{name}={value}"
         declared.append((name, value))
     image = st.image.commit("ARG " + " ".join(shown), layer=False)
     return replace(st, llb=state, image=image, build_args=tuple(declared))
+
+
+def _scanner_only(arg: str, options: BuildOptions) -> bool:
+    """Whether ``arg`` is for the SBOM scanner only: on engines with attestations
+    (BuildKit 0.11, whose frontend keeps these args out of the environment)."""
+    return arg in SBOM_SCAN_ARGS and options.llb_caps.release >= (0, 11)
 
 
 def _proxy_env(options: BuildOptions) -> dict[str, str]:
@@ -274,7 +278,9 @@ def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> S
     else:
         args = _command_args(st.image, node.command)
     extra = run_mounts(ctx, node, index, st)
-    mounts += extra.mounts
+    opts = ctx.options
+    sandbox = run_sandbox(opts.llb_caps, opts.ulimits, opts.shm_size, opts.cgroup_parent)
+    mounts += [*extra.mounts, *sandbox.mounts]
     network = None
     if node.network is not None:
         if node.network not in _NETWORKS:
@@ -295,6 +301,9 @@ def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> S
         network=network,
         security=security,
         proxy_env=_proxy_env(ctx.options),
+        secret_env=extra.secret_env,
+        ulimits=sandbox.ulimits,
+        cgroup_parent=sandbox.cgroup_parent,
         meta=meta,
     )
     unique = ctx.image_format.unique_run_args

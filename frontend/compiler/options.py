@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from frontend.errors import DockerfileError
 from frontend.llb import caps
 from frontend.llb.caps import LLBCaps
-from frontend.llb.graph import HostIP, NetMode
+from frontend.llb.graph import HostIP, NetMode, Ulimit
 from frontend.llb.platform import Platform
 from frontend.llb.state import State
 from frontend.request import BuildRequest
@@ -49,6 +49,10 @@ class BuildOptions:
     """``input-metadata:NAME`` options (JSON) by input name."""
     local_sessions: Mapping[str, str] = field(default_factory=dict)
     """``local-sessionid:NAME``: the session that holds local NAME, when not the build's."""
+    ulimits: tuple[Ulimit, ...] = ()
+    shm_size: int = 0
+    """Bytes of ``/dev/shm`` for RUN steps (0: the engine's default)."""
+    cgroup_parent: str = ""
 
     def require_cap(self, cap: str, feature: str, failure: str = "") -> None:
         """Fail as an engine without ``cap`` fails, saying which engine would do."""
@@ -91,6 +95,9 @@ def build_options(
         named_contexts=request.named_contexts,
         input_metadata=request.input_metadata,
         local_sessions=request.local_sessions,
+        ulimits=request.ulimits,
+        shm_size=request.shm_size,
+        cgroup_parent=request.cgroup_parent,
     )
 
 

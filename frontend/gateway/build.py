@@ -18,13 +18,14 @@ import structlog
 from frontend import elapsed_ms
 from frontend.compiler.dockerignore import parse_dockerignore
 from frontend.compiler.subrequests import reads_dockerfile
-from frontend.errors import DockerfileError, DockerfileWarning
+from frontend.errors import DockerfileError, DockerfileWarning, line_ranges
 from frontend.gateway import remote
 from frontend.gateway.bridge import Bridge, BridgeError
 from frontend.gateway.contexts import BridgeContextReader, ResolveCache
 from frontend.gateway.errors import (
     dockerfile_error_status,
     error_status,
+    solve_error_status,
     unsupported_frontend_cap_status,
     unsupported_subrequest_status,
 )
@@ -50,6 +51,14 @@ if TYPE_CHECKING:
     from frontend.compiler.result import BuildResult, PlatformResult
 
 log = structlog.get_logger()
+
+
+class SolveFailedError(Exception):
+    """The build failed in the engine; ``status`` says where in the Dockerfile."""
+
+    def __init__(self, status: status_pb2.Status) -> None:
+        super().__init__(status.message)
+        self.status = status
 
 
 def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
@@ -82,6 +91,9 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
         data = loaded.data if loaded else None
         definition = loaded.definition if loaded else None
         status = dockerfile_error_status(exc, data, definition=definition)
+    except SolveFailedError as exc:
+        log.info("solve_failed", error=exc.status.message)
+        status = exc.status
     except BridgeError as exc:
         log.warning("bridge_error", method=exc.method, code=exc.code.name, details=exc.details)
         status = error_status(exc.details or str(exc))
@@ -123,19 +135,22 @@ def _deliver(
         reachable=sorted(first.plan.reachable),
         ops=len(getattr(first.definition, "def")),
     )
-    _solve_and_return(bridge, request, result.platforms)
+    _solve_and_return(bridge, request, loaded, result.platforms)
     log.info("returned", ms=elapsed_ms())
 
 
 def _solve_and_return(
-    bridge: Bridge, request: BuildRequest, platforms: Sequence[PlatformResult]
+    bridge: Bridge,
+    request: BuildRequest,
+    loaded: LoadedDockerfile | None,
+    platforms: Sequence[PlatformResult],
 ) -> None:
     """Solve each platform's definition (in parallel) and return one ref, or a refs map
     keyed by platform id when the request asks for several platforms."""
     from frontend.compiler.platforms import platform_id, result_metadata
 
     def solve(built: PlatformResult) -> str:
-        return bridge.solve(built.definition, cache_imports=request.cache_imports)
+        return _solve_located(bridge, request, loaded, built.definition)
 
     with ThreadPoolExecutor(max_workers=min(4, len(platforms))) as pool:
         refs = list(pool.map(solve, platforms))
@@ -145,6 +160,29 @@ def _solve_and_return(
         bridge.return_refs(keyed, metadata)
     else:
         bridge.return_result(refs[0], metadata)
+
+
+def _solve_located(
+    bridge: Bridge,
+    request: BuildRequest,
+    loaded: LoadedDockerfile | None,
+    definition: pb.Definition,
+) -> str:
+    """Solve the build now rather than at export, so that a failing step's error
+    names its Dockerfile line and instruction (on every client)."""
+    try:
+        return bridge.solve(definition, cache_imports=request.cache_imports, evaluate=True)
+    except BridgeError as exc:
+        if loaded is None:
+            raise
+        status = solve_error_status(
+            exc.details or str(exc),
+            exc.code.value[0],
+            exc.status_details,
+            definition,
+            (loaded.filename, loaded.data, loaded.definition),
+        )
+        raise SolveFailedError(status) from None
 
 
 def _request_and_load(
@@ -292,7 +330,7 @@ def _warn(bridge: Bridge, loaded: LoadedDockerfile, warnings: Sequence[Dockerfil
             vertex,
             warning.short,
             info=info,
-            ranges=[(warning.line, warning.last_line)],
+            ranges=list(line_ranges(warning.line, warning.last_line)),
             detail=[warning.description] if warning.description else [],
             url=warning.url,
         )
