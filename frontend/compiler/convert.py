@@ -49,6 +49,10 @@ class CompileResult:
     plan: sem.BuildPlan
     bases: Mapping[int, StageBase] = field(default_factory=dict)
     """What the build checks need of each lowered stage's base image."""
+    base_config: bytes | None = None
+    """The config of the image the target stage starts from (through its parent
+    stages), as resolved; None for scratch. The image exporter keeps that image's
+    layers as they are when it rewrites timestamps."""
 
     @property
     def config_json(self) -> bytes:
@@ -67,6 +71,8 @@ class _Base:
     """A local named context, to be bound to the paths read from it."""
     named: bool = False
     """A named context: its source is not a step of the stage (no ``FROM`` step)."""
+    config: bytes | None = None
+    """The base image's config, for ``CompileResult.base_config``."""
 
 
 @dataclass(frozen=True)
@@ -126,13 +132,16 @@ def compile_dockerfile(
     single = len(plan.stages) == 1
 
     done: dict[int, StageState] = {}
+    base_configs: dict[int, bytes | None] = {}
     for index in _dependency_order(plan):
         stage = plan.stages[index]
         if stage.base is not None:
             parent = done[stage.base]
             base = _Base(parent.llb, parent.image, parent.llb.platform or options.target_platform)
+            base_configs[index] = base_configs[stage.base]
         else:
             base = bases[index]
+            base_configs[index] = base.config
         if stage.from_context:
             done[index] = StageState(llb=base.state, image=base.image)
             continue
@@ -160,7 +169,13 @@ def compile_dockerfile(
     image = _finalize_image(target.image, options)
     definition = marshal(target.llb.output, source=source, oneof_last=options.llb_caps.oneof_last)
     checked = {i: base.checked for i, base in bases.items()}
-    return CompileResult(definition=definition, image=image, plan=plan, bases=checked)
+    return CompileResult(
+        definition=definition,
+        image=image,
+        plan=plan,
+        bases=checked,
+        base_config=base_configs[plan.target],
+    )
 
 
 def _dependency_order(plan: sem.BuildPlan) -> list[int]:
@@ -254,7 +269,8 @@ def _load_base(
         image = loaded.image or empty_image(platform)
         state = replace(loaded.state, platform=platform)
         checked = _checked(stage, image, platform)
-        return _Base(state, image, platform, checked, loaded.local, named=True)
+        config = image.to_json()
+        return _Base(state, image, platform, checked, loaded.local, named=True, config=config)
     prefix = f"{platform} internal" if options.multi_platform else "internal"
     digest, config = resolve(
         ref,
@@ -284,7 +300,7 @@ def _load_base(
         )
         mode = options.image_resolve_mode
         state = llb.image(pinned, platform=platform, resolve_mode=mode, meta=meta)
-    return _Base(state, image, platform, _checked(stage, image, platform))
+    return _Base(state, image, platform, _checked(stage, image, platform), config=config)
 
 
 def _load_context(
