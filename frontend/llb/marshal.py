@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from google.protobuf.message import Message
 
-from frontend.llb.graph import Output, Vertex
+from frontend.llb.graph import Deferred, Output, Vertex
 from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
 
@@ -99,7 +99,9 @@ def marshal(
     names: dict[int, str] = {}
     emitted: dict[str, bytes] = {}
     for vertex in _post_order(root.vertex):
-        raw = getattr(vertex, "data", None)
+        # an imported op may stand behind a Deferred (a build context from an input)
+        target = vertex.target if isinstance(vertex, Deferred) else vertex
+        raw = getattr(target, "data", None)
         if isinstance(raw, bytes):  # an imported op (frontend.llb.imported), kept as it is
             op, digest = raw, digest_of(raw)
         else:
@@ -108,7 +110,7 @@ def marshal(
         if digest in emitted:
             continue
         emitted[digest] = op
-        metadata = getattr(vertex, "metadata", None)
+        metadata = getattr(target, "metadata", None)
         if isinstance(metadata, pb.OpMetadata):
             definition.metadata[digest].CopyFrom(metadata)
         else:
