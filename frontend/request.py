@@ -30,6 +30,16 @@ DEFAULT_DOCKERFILE_KEY: Final = "dockerfile"
 KEEP_GIT_DIR_ARG: Final = "BUILDKIT_CONTEXT_KEEP_GIT_DIR"
 SOURCE_DATE_EPOCH_ARG: Final = "SOURCE_DATE_EPOCH"
 
+FRONTEND_CAPS: Final = frozenset(
+    {
+        "moby.buildkit.frontend.inputs",
+        "moby.buildkit.frontend.subrequests",
+        "moby.buildkit.frontend.contexts",
+        "moby.buildkit.frontend.gitquerystring",
+    }
+)
+"""What clients may ask of this frontend (also its image's ``moby.buildkit.frontend.caps``)."""
+
 _NET_MODES: Final = {"sandbox": NetMode.SANDBOX, "host": NetMode.HOST, "none": NetMode.NONE}
 
 
@@ -105,6 +115,20 @@ class BuildRequest:
     llb_caps: LLBCaps = field(default_factory=LLBCaps)
     gateway_caps: frozenset[str] | None = None
     """The engine's gateway caps; None stands for a current engine (all of them)."""
+    frontend_caps: tuple[str, ...] = ()
+    """``frontend.caps``: what the client needs of this frontend (``NAME[+forward]``)."""
+
+    @property
+    def unsupported_frontend_cap(self) -> str:
+        """The first ``frontend.caps`` entry this frontend lacks, or empty.
+
+        This frontend forwards to no other, so ``+forward`` changes nothing.
+        """
+        for entry in self.frontend_caps:
+            name = entry.partition("+")[0]
+            if name not in FRONTEND_CAPS:
+                return name
+        return ""
 
     @property
     def platforms(self) -> tuple[Platform, ...]:
@@ -184,6 +208,7 @@ def parse_request(
         check=check,
         llb_caps=llb_caps or LLBCaps(),
         gateway_caps=gateway_caps,
+        frontend_caps=tuple(c for c in opts.get("frontend.caps", "").split(",") if c),
     )
 
 

@@ -135,12 +135,11 @@ def find_context(contexts: Mapping[str, str], name: str, platform: Platform) -> 
 
 @dataclass
 class ContextLoader:
-    """Loads named contexts for one compile; remembers local uses to bind later."""
+    """Loads named contexts for one compile (a directory's ``.dockerignore`` is read once)."""
 
     options: BuildOptions
     resolve: ImageResolver
     reader: ContextReader | None = None
-    locals: list[LocalUse] = field(default_factory=list)
     _excludes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def find(self, name: str, platform: Platform) -> NamedContext | None:
@@ -257,7 +256,6 @@ class ContextLoader:
             data = self._reader(found).read_file(marshal(probe.output), DOCKERIGNORE)
             self._excludes[found.key] = parse_dockerignore(data) if data else ()
         use = LocalUse(Deferred(), name, found.key, session, self._excludes[found.key])
-        self.locals.append(use)
         return Loaded(llb.State(output=Output(use.vertex)), local=use)
 
     def _input(self, found: NamedContext, name: str, platform: Platform) -> Loaded:

@@ -10,15 +10,23 @@ commands all go through it.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from frontend.compiler.convert import ContextReader, ImageResolver, compile_dockerfile
 from frontend.compiler.lint import ignore_matcher, lint_dockerfile
-from frontend.compiler.options import build_options, single_platform
+from frontend.compiler.options import build_options
 from frontend.compiler.outline import outline, targets
 from frontend.compiler.result import BuildResult, PlatformResult
-from frontend.compiler.subrequests import DESCRIBE, LINT, OUTLINE, SERVED, TARGETS, describe
+from frontend.compiler.subrequests import (
+    DESCRIBE,
+    LINT,
+    OUTLINE,
+    SERVED,
+    TARGETS,
+    describe,
+    rpc_result,
+)
 from frontend.errors import DockerfileError, DockerfileWarning
-from frontend.gotext import go_json
 from frontend.llb.marshal import SourceFile
 from frontend.llb.platform import Platform
 from frontend.request import BuildRequest, LoadedDockerfile
@@ -56,12 +64,8 @@ def evaluate(
             return BuildResult(error=exc)
     if name == LINT:
         report = lint_dockerfile(request, dockerfile, resolve, contexts)
-        metadata = {
-            "result.json": go_json(results_json(report)).encode(),
-            "result.txt": results_text(report).encode(),
-            "result.statuscode": str(report.status).encode(),
-            "version": b"1.0.0",
-        }
+        metadata = rpc_result(results_json(report), results_text(report))
+        metadata["result.statuscode"] = str(report.status).encode()
         return BuildResult(metadata=metadata, report=report)
     return _build(request, dockerfile, resolve, contexts)
 
@@ -121,11 +125,16 @@ def _outline(
     resolve: ImageResolver,
     contexts: ContextReader | None,
 ) -> dict[str, bytes]:
-    """The ``frontend.outline`` answer: the target is compiled as a build would be."""
+    """The ``frontend.outline`` answer: the target is compiled as a build would be.
+
+    As in Docker's frontend, the ``platform`` option plays no part: the target
+    platform is the build platform.
+    """
     parsed = parse(dockerfile.data, filename=dockerfile.filename)
+    request = replace(request, target_platforms=(), multi_platform=False)
     options = build_options(
         request,
-        single_platform(request),
+        request.build_platform,
         excludes=dockerfile.excludes,
         remote_context=dockerfile.context,
     )

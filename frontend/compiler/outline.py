@@ -150,8 +150,13 @@ def outline(
     seen_args: set[str] = set()
     seen_secrets: set[str] = set()
     seen_ssh: set[str] = set()
+    visited: set[int] = set()
 
     def visit(index: int) -> None:
+        """The target first, then the stage it starts from, then those it reads."""
+        if index in visited:  # a second visit would find nothing new
+            return
+        visited.add(index)
         own = outlines[index]
         for key in _closure(own):
             if key in own.args and key not in seen_args:
@@ -182,11 +187,10 @@ def outline(
     by_line = sorted(args, key=lambda a: a.node.location.start_line)
     if by_line:
         result["args"] = [a.to_json() for a in by_line]
-    line = _first_line
     if secrets:
-        result["secrets"] = sorted(secrets, key=line)
+        result["secrets"] = sorted(secrets, key=_first_line)
     if ssh:
-        result["ssh"] = sorted(ssh, key=line)
+        result["ssh"] = sorted(ssh, key=_first_line)
     result["sources"] = _sources(data)
     return rpc_result(result, _outline_text(result))
 

@@ -62,8 +62,10 @@ def compile_offline(data: bytes, filename: str, opts: Mapping[str, str]) -> Plat
     result = evaluate(request, LoadedDockerfile(filename, data), assumed_image)
     if result.error is not None:
         raise result.error
-    (built,) = result.platforms
-    return built
+    if len(result.platforms) != 1:
+        shown = ", ".join(str(p.platform) for p in result.platforms)
+        raise DockerfileError(f"one platform at a time, please (got {shown})", filename=filename)
+    return result.platforms[0]
 
 
 def check_offline(
@@ -80,8 +82,12 @@ def check_offline(
 
 
 def options_from_args(args: argparse.Namespace) -> dict[str, str]:
-    """Frontend options from ``--target``, ``--platform`` and ``--build-arg``."""
+    """Frontend options from ``--target``, ``--platform``, ``--build-arg`` and
+    ``--build-context``."""
     opts = {"target": args.target, "platform": args.platform}
+    for item in getattr(args, "build_context", []):
+        name, _, value = item.partition("=")
+        opts[f"context:{name}"] = value
     for item in args.build_arg:
         name, sep, value = item.partition("=")
         if not sep:  # `--build-arg NAME` takes the value from the environment, as docker does
@@ -101,6 +107,13 @@ def llb_main(argv: list[str]) -> int:
     parser.add_argument("--target", default="", help="the stage to build (default: the last)")
     parser.add_argument("--build-arg", action="append", default=[], metavar="NAME[=VALUE]")
     parser.add_argument("--platform", default="", help="target platform, e.g. linux/arm64")
+    parser.add_argument(
+        "--build-context",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a named context: docker-image://REF, or a Git or HTTP URL",
+    )
     parser.add_argument(
         "--config", action="store_true", help="print the image config instead of the LLB"
     )

@@ -22,10 +22,11 @@ from frontend.compiler.subrequests import reads_dockerfile
 from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.gateway import remote
 from frontend.gateway.bridge import CAP_FRONTEND_INPUTS, Bridge, BridgeError
-from frontend.gateway.contexts import BridgeContextReader
+from frontend.gateway.contexts import BridgeContextReader, ResolveCache
 from frontend.gateway.errors import (
     dockerfile_error_status,
     error_status,
+    unsupported_frontend_cap_status,
     unsupported_subrequest_status,
 )
 from frontend.gateway.options import GatewayEnv, GatewayEnvError, read_gateway_env
@@ -49,7 +50,7 @@ from frontend.request import (
 
 if TYPE_CHECKING:
     from frontend.compiler.convert import ImageResolver
-    from frontend.compiler.result import PlatformResult
+    from frontend.compiler.result import BuildResult, PlatformResult
 
 log = structlog.get_logger()
 
@@ -73,34 +74,12 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
             log.info("dockerfile_loaded", ms=elapsed_ms())
         from frontend.compiler.entry import evaluate
 
+        if missing := request.unsupported_frontend_cap:
+            bridge.return_status(unsupported_frontend_cap_status(missing))
+            return
         reader = BridgeContextReader(bridge, request.session_id)
-        result = evaluate(request, loaded, _resolver(bridge), reader)
-        if result.unsupported:
-            bridge.return_status(unsupported_subrequest_status(result.unsupported))
-            return
-        if loaded is not None:
-            _warn(bridge, loaded, result.warnings)
-        if result.error is not None:
-            raise result.error
-        if request.subrequest:
-            if result.report is not None:
-                report = result.report
-                log.info(
-                    "linted", warnings=len(report.warnings), error=str(report.error or "") or None
-                )
-            bridge.return_result(None, result.metadata)
-            return
-        first = result.platforms[0].compiled
-        log.info(
-            "compiled",
-            ms=elapsed_ms(),
-            platforms=len(result.platforms),
-            stages=len(first.plan.stages),
-            reachable=sorted(first.plan.reachable),
-            ops=len(getattr(first.definition, "def")),
-        )
-        _solve_and_return(bridge, request, result.platforms)
-        log.info("returned", ms=elapsed_ms())
+        result = evaluate(request, loaded, ResolveCache(_resolver(bridge)), reader)
+        _deliver(bridge, request, loaded, result)
     except DockerfileError as exc:
         log.info("dockerfile_error", error=str(exc))
         data = loaded.data if loaded else None
@@ -118,6 +97,37 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
     finally:
         if not bridge.returned:
             bridge.return_status(status or error_status("pyfrontend: build ended without a result"))
+
+
+def _deliver(
+    bridge: Bridge, request: BuildRequest, loaded: LoadedDockerfile | None, result: BuildResult
+) -> None:
+    """Show the warnings, then return the subrequest's answer or solve and return the
+    build's result; an error is raised for ``run`` to return."""
+    if result.unsupported:
+        bridge.return_status(unsupported_subrequest_status(result.unsupported))
+        return
+    if loaded is not None:
+        _warn(bridge, loaded, result.warnings)
+    if result.error is not None:
+        raise result.error
+    if request.subrequest:
+        if result.report is not None:
+            report = result.report
+            log.info("linted", warnings=len(report.warnings), error=str(report.error or "") or None)
+        bridge.return_result(None, result.metadata)
+        return
+    first = result.platforms[0].compiled
+    log.info(
+        "compiled",
+        ms=elapsed_ms(),
+        platforms=len(result.platforms),
+        stages=len(first.plan.stages),
+        reachable=sorted(first.plan.reachable),
+        ops=len(getattr(first.definition, "def")),
+    )
+    _solve_and_return(bridge, request, result.platforms)
+    log.info("returned", ms=elapsed_ms())
 
 
 def _solve_and_return(
@@ -351,7 +361,7 @@ def _resolver(bridge: Bridge) -> ImageResolver:
 
 def _marshal(request: BuildRequest, output: Output | None) -> pb.Definition:
     """``output`` marshalled the way the engine's own frontend would write it."""
-    return marshal(output, oneof_last=request.llb_caps.oneof_last)
+    return marshal(output, caps=request.llb_caps)
 
 
 def _lowercase_name(filename: str) -> str:

@@ -1,14 +1,21 @@
-"""What named build contexts read from the engine: the compiler's ``ContextReader``."""
+"""What named build contexts read from the engine (the compiler's ``ContextReader``),
+and image look-ups shared by the compiles of several platforms."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from frontend.errors import DockerfileError
 from frontend.gateway.bridge import Bridge, BridgeError
 from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
+
+if TYPE_CHECKING:
+    from frontend.compiler.contexts import ImageResolver
 
 
 @dataclass
@@ -46,3 +53,36 @@ class BridgeContextReader:
             )
         except BridgeError as exc:
             raise DockerfileError(f"failed to resolve image {ref}: {exc.details}") from None
+
+
+@dataclass
+class ResolveCache:
+    """An image resolver that asks the engine once per reference, platform, mode and
+    log name (the compiles of several platforms share stages, so their look-ups);
+    a failure is remembered too."""
+
+    resolve: ImageResolver
+    _answers: dict[tuple[str, Platform, str, str], Future[tuple[str, bytes]]] = field(
+        default_factory=dict, repr=False
+    )
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __call__(
+        self, ref: str, *, platform: Platform, resolve_mode: str, log_name: str
+    ) -> tuple[str, bytes]:
+        key = (ref, platform, resolve_mode, log_name)
+        with self._lock:
+            answer = self._answers.get(key)
+            first = answer is None
+            if answer is None:
+                answer = self._answers[key] = Future()
+        if first:
+            try:
+                answer.set_result(
+                    self.resolve(
+                        ref, platform=platform, resolve_mode=resolve_mode, log_name=log_name
+                    )
+                )
+            except Exception as exc:
+                answer.set_exception(exc)
+        return answer.result()

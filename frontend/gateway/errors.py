@@ -104,6 +104,16 @@ def dockerfile_error_status(
     return error_status(str(error), code=code, details=details)
 
 
+def unsupported_frontend_cap_status(name: str) -> status_pb2.Status:
+    """Unimplemented, with an ``errdefs.FrontendCap`` detail, for a ``frontend.caps``
+    entry this frontend does not have."""
+    return error_status(
+        f"unsupported frontend capability {name}",
+        code=CODE_UNIMPLEMENTED,
+        details=[json_detail(FRONTEND_CAP_TYPE_URL, {"name": name})],
+    )
+
+
 def unsupported_subrequest_status(name: str) -> status_pb2.Status:
     """Unimplemented, with an ``errdefs.Subrequest`` detail, for an unknown ``requestid``."""
     return error_status(

@@ -93,7 +93,10 @@ def oci_images(data: bytes) -> dict[str, Image]:
     return images
 
 
-def build_oci(dockerfile: str, frontend: harness.Frontend, platforms: str) -> bytes:
+def build_oci(
+    dockerfile: str, frontend: harness.Frontend, platforms: str, *, progress: str = "plain"
+) -> tuple[bytes, str]:
+    """The OCI layout tar of a build, and the build's log."""
     with tempfile.TemporaryDirectory(prefix="pyfrontend-e2e-") as tmp:
         root = Path(tmp, "context")
         root.mkdir()
@@ -101,7 +104,7 @@ def build_oci(dockerfile: str, frontend: harness.Frontend, platforms: str) -> by
         out = Path(tmp, "out.tar")
         cmd = [
             *harness.build_command(),
-            "--progress=plain",
+            f"--progress={progress}",
             "--platform",
             platforms,
             "--provenance=false",
@@ -120,14 +123,31 @@ def build_oci(dockerfile: str, frontend: harness.Frontend, platforms: str) -> by
         )
         if proc.returncode != 0:
             raise AssertionError(f"{frontend} build failed:\n{proc.stdout}{proc.stderr}"[-6000:])
-        return out.read_bytes()
+        return out.read_bytes(), proc.stdout + proc.stderr
+
+
+def _step_names(log: str) -> set[str]:
+    """Names of the COPY steps and image look-ups in a rawjson progress log (RUN names
+    are left out, ours show the command unexpanded; so are FROM names, which name one
+    of the stages sharing the image until shared ops merge their metadata)."""
+    names = set()
+    for line in log.splitlines():
+        if line.startswith("{"):
+            for vertex in json.loads(line).get("vertexes") or ():
+                name = vertex.get("name", "")
+                if name.startswith("[linux/") and "] COPY " in name or "load metadata for" in name:
+                    names.add(name)
+    return names
 
 
 @pytest.mark.parametrize("platforms", ["linux/amd64,linux/arm64", "linux/arm64,linux/arm/v7"])
 def test_several_platforms_match_the_builtin(platforms: str) -> None:
-    builtin = oci_images(build_oci(CROSS, "builtin", platforms))
-    ours = oci_images(build_oci(CROSS, "ours", platforms))
+    builtin_tar, builtin_log = build_oci(CROSS, "builtin", platforms, progress="rawjson")
+    ours_tar, ours_log = build_oci(CROSS, "ours", platforms, progress="rawjson")
+    builtin, ours = oci_images(builtin_tar), oci_images(ours_tar)
     assert sorted(ours) == sorted(builtin) == sorted(platforms.split(","))
+    # progress names carry the platform, as the built-in writes them
+    assert _step_names(ours_log) == _step_names(builtin_log)
     for key in builtin:
         b_config, b_tree, b_layers = builtin[key]
         o_config, o_tree, o_layers = ours[key]
@@ -141,8 +161,8 @@ def test_several_platforms_match_the_builtin(platforms: str) -> None:
 
 
 def test_one_platform_in_a_list_of_one_is_a_plain_image() -> None:
-    builtin = oci_images(build_oci(CROSS, "builtin", "linux/arm64"))
-    ours = oci_images(build_oci(CROSS, "ours", "linux/arm64"))
+    builtin = oci_images(build_oci(CROSS, "builtin", "linux/arm64")[0])
+    ours = oci_images(build_oci(CROSS, "ours", "linux/arm64")[0])
     assert ours.keys() == builtin.keys() == {"linux/arm64"}
     assert ours["linux/arm64"][0] == builtin["linux/arm64"][0]
 
@@ -166,7 +186,9 @@ def test_oci_layout_context_matches_the_builtin() -> None:
     (see test_config_parity)."""
     with tempfile.TemporaryDirectory(prefix="pyfrontend-e2e-oci-") as tmp:
         layout = Path(tmp, "layout")
-        data = build_oci("FROM busybox\nRUN echo layer > /from-layout\n", "builtin", "linux/amd64")
+        data, _ = build_oci(
+            "FROM busybox\nRUN echo layer > /from-layout\n", "builtin", "linux/amd64"
+        )
         with tarfile.open(fileobj=io.BytesIO(data)) as tar:
             tar.extractall(layout, filter="data")
         (manifest,) = json.loads((layout / "index.json").read_text())["manifests"]

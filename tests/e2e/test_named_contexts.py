@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,3 +71,53 @@ def test_mount_from_a_context(extra_dir: Path) -> None:
         FILES,
         flags=["--build-context", f"extra={extra_dir}"],
     )
+
+
+def _bake(frontend: harness.Frontend) -> str:
+    """``docker buildx bake app``, where app's ``base`` context is the target base
+    (buildx passes it as a frontend input, with its image config as input metadata)."""
+    app = "FROM base\nRUN cat /base > /copy && env | grep FROM_BASE > /env\nCOPY hello.txt /\n"
+    with tempfile.TemporaryDirectory(prefix="pyfrontend-e2e-bake-") as tmp:
+        root = Path(tmp)
+        (root / "Dockerfile.base").write_text(
+            "FROM busybox\nENV FROM_BASE=1\nWORKDIR /work\nRUN echo base > /base\n"
+        )
+        (root / "Dockerfile").write_text(harness.dockerfile_for(app, frontend))
+        (root / "hello.txt").write_text("hello\n")
+        (root / "docker-bake.hcl").write_text(
+            'target "base" {\n  dockerfile = "Dockerfile.base"\n}\n'
+            'target "app" {\n  contexts = { base = "target:base" }\n}\n'
+        )
+        meta = root / "meta.json"
+        proc = subprocess.run(
+            [harness.DOCKER, "buildx", "bake", "--progress=plain", "--metadata-file", str(meta)]
+            + ["app"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            env=harness.docker_env(),
+            stdin=subprocess.DEVNULL,
+            timeout=harness.BUILD_TIMEOUT,
+            check=False,
+        )
+        assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+        image = str(json.loads(meta.read_text())["app"]["containerimage.config.digest"])
+    harness.remove_at_session_end(image)
+    return image
+
+
+def test_bake_target_context_is_a_frontend_input() -> None:
+    harness.assert_same_image(_bake("builtin"), _bake("ours"))
+
+
+def test_image_context_source_is_the_builtins_op() -> None:
+    """The image a docker-image context names is the same op (same digest) as the
+    built-in frontend's: unpinned, with the build's platform."""
+    text = "FROM alpine\nCOPY hello.txt /hello.txt\n"
+    flags = ["--build-context", "alpine=docker-image://busybox:latest", "--progress=rawjson"]
+    name = "[context alpine] busybox:latest"
+    digests = [
+        harness.vertex_digests(harness.run_build(text, FILES, frontend=f, flags=flags).log, name)
+        for f in ("builtin", "ours")
+    ]
+    assert len(digests[0]) == 1 and digests[0] == digests[1]

@@ -289,3 +289,45 @@ def test_no_contexts_no_change(compile_text: object) -> None:
 def test_a_context_base_is_not_a_step() -> None:
     result = build("FROM alpine\nRUN true\n", {"alpine": "docker-image://busybox"})
     assert "[1/2] RUN true" in names(result)  # as Docker's frontend counts
+
+
+def test_offline_llb_takes_build_contexts(
+    tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pathlib import Path
+
+    from frontend.compiler.preview import llb_main
+
+    path = Path(str(tmp_path)) / "Dockerfile"
+    path.write_text("FROM alpine\nRUN true\n")
+    assert llb_main(["--build-context", "alpine=docker-image://busybox:1", str(path)]) == 0
+    assert 'identifier: "docker-image://docker.io/library/busybox:1"' in capsys.readouterr().out
+    assert llb_main(["--platform", "linux/amd64,linux/arm64", str(path)]) == 1
+    assert "one platform at a time" in capsys.readouterr().err
+
+
+def test_a_context_platform_is_not_checked() -> None:
+    resolver = Resolver(configs={"docker.io/library/arm:latest": image_config()})
+    arm = json.dumps({"architecture": "arm64", "os": "linux", "rootfs": {"diff_ids": ["x"]}})
+    resolver.configs["docker.io/library/arm:latest"] = arm.encode()
+    result = build("FROM base\n", {"base": "docker-image://arm"}, resolver=resolver)
+    assert result.bases[0].expected is None
+
+
+def test_request_reads_context_options() -> None:
+    from frontend.compiler.options import build_options
+    from frontend.request import parse_request
+
+    request = parse_request(
+        {
+            "context": "https://example.com/ctx.tar",
+            "contextkey": "context",
+            "context:base::linux/arm64": "docker-image://alpine",
+            "input-metadata:base": "{}",
+            "local-sessionid:dir": "s2",
+        }
+    )
+    assert dict(request.named_contexts) == {"base::linux/arm64": "docker-image://alpine"}
+    options = build_options(request, AMD64)
+    assert dict(options.input_metadata) == {"base": "{}"}
+    assert dict(options.local_sessions) == {"dir": "s2"}

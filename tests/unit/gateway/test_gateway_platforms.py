@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 from frontend.gateway.bridge import Bridge
 from frontend.gateway.build import run
+from frontend.gateway.errors import decode_json_detail
 from frontend.gateway.testing import FakeBridge, gateway_env, serve, source_definition
 from frontend.llb.marshal import ops_of
 from frontend.pb import gateway_pb2
+from frontend.request import FRONTEND_CAPS
 
 CROSS = b"""\
 FROM --platform=$BUILDPLATFORM busybox AS build
@@ -104,3 +108,34 @@ def test_oci_layout_named_context_asks_the_client_store() -> None:
         "fake-session",
         "store1",
     )
+
+
+def test_frontend_caps_we_have_are_accepted() -> None:
+    fake = build(CROSS, {"frontend.caps": "moby.buildkit.frontend.contexts+forward"})
+    ret = fake.return_request
+    assert ret is not None and ret.HasField("result")
+
+
+def test_unknown_frontend_cap_is_unimplemented() -> None:
+    fake = build(CROSS, {"frontend.caps": "moby.buildkit.frontend.contexts,moby.x.y+forward"})
+    ret = fake.return_request
+    assert ret is not None and ret.HasField("error")
+    assert ret.error.code == 12
+    assert ret.error.message == "unsupported frontend capability moby.x.y"
+    type_url, detail = decode_json_detail(ret.error.details[0])
+    assert type_url.endswith("errdefs.FrontendCap+json") and detail == {"name": "moby.x.y"}
+
+
+def test_image_label_lists_the_frontend_caps() -> None:
+    text = (Path(__file__).parents[3] / "Dockerfile.frontend").read_text()
+    match = re.search(r'moby\.buildkit\.frontend\.caps="([^"]*)"', text)
+    assert match is not None
+    assert set(match.group(1).split(",")) == FRONTEND_CAPS
+
+
+def test_platforms_share_image_look_ups() -> None:
+    fake = build(CROSS, {"platform": "linux/amd64,linux/arm64,linux/arm/v7"})
+    refs = [r.Ref for r in fake.requests("ResolveImageConfig")]  # type: ignore[attr-defined]
+    assert refs == [
+        "docker.io/library/busybox:latest"
+    ]  # the build stage runs on the build platform

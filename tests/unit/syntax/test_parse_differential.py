@@ -116,7 +116,11 @@ def test_generated_text_same_as_official_parser(text: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "Dockerfile"
         path.write_bytes(text.encode("utf-8", "surrogatepass"))
-        ours, theirs = _ours(path), _theirs(path)
+        try:
+            theirs = _theirs(path)
+        except UnicodeDecodeError:  # the package cannot return text Go cut inside a character
+            assume(False)
+        ours = _ours(path)
     for node in ours.get("instructions", []):
         if node["cmd"] == "ONBUILD" and node["heredocs"]:  # package-onbuild-heredocs
             return
