@@ -86,6 +86,9 @@ class BuildRequest:
     """Whether the client named the Dockerfile's source (a Git context then keeps it local)."""
     context_value: str = ""
     """The option under ``context_key``: a Git or HTTP URL, or empty for the client's."""
+    context_subdir: str | None = None
+    """``contextsubdir``: the directory of a Git, HTTP or input context to build from
+    (ignored for the client's directory, as by Docker's frontend)."""
     keep_git_dir: bool = False
     session_id: str = ""
     build_platform: Platform = DEFAULT_PLATFORM
@@ -191,6 +194,7 @@ def parse_request(
         dockerfile_key=opts.get("dockerfilekey", "") or DEFAULT_DOCKERFILE_KEY,
         dockerfile_key_given="dockerfilekey" in opts,
         context_value=opts.get(context_key, ""),
+        context_subdir=opts.get("contextsubdir"),
         keep_git_dir=_go_bool_or_false(build_args.get(KEEP_GIT_DIR_ARG, "")),
         session_id=session_id,
         build_platform=build_platform or DEFAULT_PLATFORM,

@@ -60,6 +60,10 @@ class CompileResult:
     """What the build checks need of each lowered stage's base image."""
     image_format: ImageFormat = field(default_factory=ImageFormat)
     """How the engine's own frontend writes the config (``config_json``)."""
+    base_config: bytes | None = None
+    """The config of the image the target stage starts from (through its parent
+    stages), as resolved; None for scratch. The image exporter keeps that image's
+    layers as they are when it rewrites timestamps."""
 
     @property
     def config_json(self) -> bytes:
@@ -81,6 +85,8 @@ class _Base:
     build_args: tuple[tuple[str, str | None], ...] = ()
     """The ARGs of the stage this one is built on, where RUN history lists them."""
     maps: SharedMaps = SharedMaps()
+    config: bytes | None = None
+    """The base image's config, for ``CompileResult.base_config``."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,7 @@ def compile_dockerfile(
     fmt = image_format(options.llb_caps)
 
     done: dict[int, StageState] = {}
+    base_configs: dict[int, bytes | None] = {}
     for index in _dependency_order(plan):
         stage = plan.stages[index]
         if stage.base is not None:
@@ -149,8 +156,10 @@ def compile_dockerfile(
             inherited = parent.build_args if fmt.inherits_stage_args else ()
             maps = parent.maps.child()
             base = _Base(parent.llb, parent.image, platform, build_args=inherited, maps=maps)
+            base_configs[index] = base_configs[stage.base]
         else:
             base = bases[index]
+            base_configs[index] = base.config
         if stage.from_context:
             done[index] = StageState(llb=base.state, image=base.image)
             continue
@@ -183,7 +192,12 @@ def compile_dockerfile(
     definition = marshal(target.llb.output, source=source, caps=options.llb_caps)
     checked = {i: base.checked for i, base in bases.items()}
     return CompileResult(
-        definition=definition, image=image, plan=plan, bases=checked, image_format=fmt
+        definition=definition,
+        image=image,
+        plan=plan,
+        bases=checked,
+        image_format=fmt,
+        base_config=base_configs[plan.target],
     )
 
 
@@ -295,7 +309,8 @@ def _load_base(
         state = replace(loaded.state, platform=platform)
         # a named context's platform is not checked against the build's
         checked = replace(_checked(stage, image, platform), expected=None, actual=None)
-        return _Base(state, image, platform, checked, loaded.local, named=True)
+        config = image.to_json()
+        return _Base(state, image, platform, checked, loaded.local, named=True, config=config)
     prefix = f"{platform} internal" if options.multi_platform else "internal"
     try:
         digest, config = resolve(
@@ -332,7 +347,8 @@ def _load_base(
         mode = options.image_resolve_mode
         state = llb.image(pinned, platform=platform, resolve_mode=mode, meta=meta)
     checked = _checked(stage, image, platform)
-    return _Base(state, image, platform, checked, maps=born_from(config, str(index)))
+    maps = born_from(config, str(index))
+    return _Base(state, image, platform, checked, maps=maps, config=config)
 
 
 def _load_context(

@@ -8,6 +8,7 @@ whose message (and ``Source`` detail) names the Dockerfile line.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -20,7 +21,7 @@ from frontend.compiler.dockerignore import parse_dockerignore
 from frontend.compiler.subrequests import reads_dockerfile
 from frontend.errors import DockerfileError, DockerfileWarning, line_ranges
 from frontend.gateway import remote
-from frontend.gateway.bridge import Bridge, BridgeError
+from frontend.gateway.bridge import CAP_FRONTEND_INPUTS, Bridge, BridgeError
 from frontend.gateway.contexts import BridgeContextReader, ResolveCache
 from frontend.gateway.errors import (
     dockerfile_error_status,
@@ -33,12 +34,14 @@ from frontend.gateway.options import GatewayEnv, GatewayEnvError, read_gateway_e
 from frontend.llb import caps, git
 from frontend.llb import state as llb
 from frontend.llb.caps import LLBCaps
-from frontend.llb.graph import OpMeta, Output
-from frontend.llb.marshal import digest_of, marshal
+from frontend.llb.graph import Copy, OpMeta, Output
+from frontend.llb.imported import definition_output
+from frontend.llb.marshal import marshal
 from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
 from frontend.pb import status_pb2
 from frontend.request import (
+    DEFAULT_CONTEXT_KEY,
     DEFAULT_FILENAME,
     BuildRequest,
     LoadedDockerfile,
@@ -211,24 +214,60 @@ def _import_compiler() -> None:
 
 
 def load_dockerfile(bridge: Bridge, request: BuildRequest) -> LoadedDockerfile:
-    """Read the Dockerfile from the client, a Git repository or a download."""
+    """Read the Dockerfile from the client, a Git repository, a download or the
+    frontend inputs; a non-local context is then scoped to ``contextsubdir``."""
     context_value = request.context_value
     try:
         repository = git.parse_git_ref(context_value)
     except git.GitRefError as exc:
         raise DockerfileError(f"invalid git context {context_value}: {exc}") from None
     if repository is not None:
-        return _load_from_git(bridge, request, repository, context_value)
-    if remote.is_http_url(context_value):
-        return _load_from_url(bridge, request, context_value)
-    return _load_local(bridge, request)
+        loaded = _load_from_git(bridge, request, repository, context_value)
+    elif remote.is_http_url(context_value):
+        loaded = _load_from_url(bridge, request, context_value)
+    else:
+        loaded = _load_from_inputs(bridge, request) or _load_local(bridge, request)
+    if loaded.context is None or request.context_subdir is None:
+        return loaded
+    return replace(loaded, context=_scoped(loaded.context, request.context_subdir))
+
+
+def _scoped(context: llb.State, subdir: str) -> llb.State:
+    """The contents of ``subdir`` of ``context``, at the root of an empty filesystem."""
+    assert context.output is not None
+    src = posixpath.normpath(posixpath.join("/", subdir or "."))
+    return llb.scratch().file(Copy(context.output, src, "/", dir_copy_contents=True))
+
+
+def _load_from_inputs(bridge: Bridge, request: BuildRequest) -> LoadedDockerfile | None:
+    """The context (input ``context``) and the Dockerfile (input named by
+    ``dockerfilekey``, unless given) from the frontend inputs, where the engine
+    has them; None when there is neither."""
+    if not request.supports_gateway(CAP_FRONTEND_INPUTS):
+        return None
+    try:
+        inputs = bridge.inputs()
+    except BridgeError as exc:
+        raise DockerfileError(f"failed to get frontend inputs: {exc.details}") from None
+    context_input = inputs.get(DEFAULT_CONTEXT_KEY)
+    dockerfile_input = None if request.dockerfile_key_given else inputs.get(request.dockerfile_key)
+    if context_input is None and dockerfile_input is None:
+        return None
+    context = None
+    if context_input is not None:
+        context = llb.State(output=definition_output(context_input))
+    return _load_local(bridge, request, context, dockerfile_input)
 
 
 def _load_local(
-    bridge: Bridge, request: BuildRequest, context: llb.State | None = None
+    bridge: Bridge,
+    request: BuildRequest,
+    context: llb.State | None = None,
+    dockerfile_input: pb.Definition | None = None,
 ) -> LoadedDockerfile:
-    """The Dockerfile from the client; with the client's context, its ``.dockerignore``
-    too (``<Dockerfile>.dockerignore`` first), read in parallel."""
+    """The Dockerfile from the client (or ``dockerfile_input``); with the client's
+    context, its ``.dockerignore`` too (``<Dockerfile>.dockerignore`` first), read
+    in parallel."""
     filename = request.filename
     local_name = request.dockerfile_key
     context_name = request.context_key
@@ -236,22 +275,27 @@ def _load_local(
     lowercase = _lowercase_name(filename)
     if lowercase:
         follow.append(lowercase)
+    # The same op as the engine's own frontend loads the Dockerfile with: one
+    # vertex, which the warnings are shown under.
+    differ_none = request.llb_caps.supports(caps.SOURCE_LOCAL_DIFFER)
     source = llb.local(
         local_name,
-        session_id=request.session_id,
+        session_id=request.local_sessions.get(local_name, request.session_id),
         shared_key_hint=local_name,
         follow_paths=follow,
+        differ_none=differ_none,
         meta=OpMeta(name=f"[internal] load build definition from {filename}"),
     )
-    definition = _marshal(request, source.output)
+    definition = dockerfile_input or _marshal(request, source.output)
     if context is not None:
         data = _read_dockerfile(bridge, bridge.solve(definition), filename)
         return LoadedDockerfile(filename, data, context=context, definition=definition)
     ignore_source = llb.local(
         context_name,
-        session_id=request.session_id,
+        session_id=request.local_sessions.get(context_name, request.session_id),
         shared_key_hint=f"{context_name}-.dockerignore",
         follow_paths=[".dockerignore"],
+        differ_none=differ_none,
         meta=OpMeta(name="[internal] load .dockerignore"),
     )
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -321,8 +365,9 @@ def _warn(bridge: Bridge, loaded: LoadedDockerfile, warnings: Sequence[Dockerfil
     """Log each warning, and show it with the build's progress where the engine can."""
     if not warnings or loaded.definition is None:
         return
-    defs = list(getattr(loaded.definition, "def"))
-    vertex = digest_of(defs[0])  # the source op that loaded the Dockerfile
+    # the op that gave the Dockerfile (the terminal op's input), as Docker's frontend names it
+    terminal = pb.Op.FromString(getattr(loaded.definition, "def")[-1])
+    vertex = terminal.inputs[0].digest if terminal.inputs else ""
     info = pb.SourceInfo(filename=loaded.filename, data=loaded.data, definition=loaded.definition)
     for warning in warnings:
         log.warning("dockerfile_warning", warning=str(warning), url=warning.url or None)

@@ -30,6 +30,7 @@ SOURCE_HTTP_CHECKSUM: Final = "source.http.checksum"
 
 # Newer engines.
 SOURCE_GIT_SUBDIR: Final = "source.git.subdir"
+SOURCE_LOCAL_DIFFER: Final = "source.local.differ"
 FILE_COPY_INCLUDE_EXCLUDE_PATTERNS: Final = "file.copy.includeexcludepatterns"
 MERGE_OP: Final = "mergeop"
 SOURCE_OCI_LAYOUT: Final = "source.ocilayout"
@@ -51,6 +52,7 @@ SOURCE_GIT_FETCH_BY_COMMIT: Final = "source.git.fetchbycommit"
 
 ADDED_IN: Final = {
     SOURCE_GIT_SUBDIR: "v0.9",
+    SOURCE_LOCAL_DIFFER: "v0.9",
     FILE_COPY_INCLUDE_EXCLUDE_PATTERNS: "v0.9",
     MERGE_OP: "v0.10",
     SOURCE_OCI_LAYOUT: "v0.11",
