@@ -96,6 +96,7 @@ def plan_for(
         build_platform=options.build_platform,
         target_platform=options.target_platform,
         has_context=has_context if loader is not None and options.named_contexts else None,
+        with_target_stage=options.target_stage_arg,
     )
 
 

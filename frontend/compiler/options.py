@@ -50,6 +50,11 @@ class BuildOptions:
     local_sessions: Mapping[str, str] = field(default_factory=dict)
     """``local-sessionid:NAME``: the session that holds local NAME, when not the build's."""
 
+    @property
+    def target_stage_arg(self) -> bool:
+        """Whether ``TARGETSTAGE`` is a predefined ARG (Docker's frontend from BuildKit 0.17)."""
+        return self.llb_caps.supports(caps.EXEC_VALID_EXIT_CODE)
+
     def require_cap(self, cap: str, feature: str, failure: str = "") -> None:
         """Fail as an engine without ``cap`` fails, saying which engine would do."""
         if self.llb_caps.supports(cap):

@@ -85,6 +85,15 @@ def platform_args(build: Platform, target: Platform) -> list[tuple[str, str | No
     ]
 
 
+def target_stage_arg(target: str, dockerfile: ast.Dockerfile) -> tuple[str, str]:
+    """The predefined ``TARGETSTAGE`` ARG: the requested target, else the last
+    stage's name, else ``default`` (BuildKit 0.17 and later)."""
+    if not target:
+        last = [node for node in dockerfile.instructions if isinstance(node, ast.From)][-1:]
+        target = last[0].name.lower() if last and last[0].name else ""
+    return ("TARGETSTAGE", target or "default")
+
+
 def _error(message: str, node: ast.Instruction) -> DockerfileError:
     return DockerfileError(
         message,
@@ -143,20 +152,20 @@ def plan(
     build_platform: Platform,
     target_platform: Platform,
     has_context: Callable[[str, Platform | None], bool] | None = None,
+    with_target_stage: bool = False,
 ) -> BuildPlan:
     """Bind stages and ``--from`` references, then find what ``target`` needs.
 
     ``has_context(name, platform)`` says whether a named context replaces the
     stage called ``name`` (its ``--platform`` given, if any): such a stage is
-    neither built nor starts from another.
+    neither built nor starts from another. ``with_target_stage`` predefines
+    ``TARGETSTAGE`` too.
     """
     meta_nodes, raw_stages = split_stages(dockerfile)
-    meta_args = evaluate_meta_args(
-        meta_nodes,
-        build_args,
-        platform_args(build_platform, target_platform),
-        dockerfile.escape,
-    )
+    predefined = platform_args(build_platform, target_platform)
+    if with_target_stage:
+        predefined.append(target_stage_arg(target, dockerfile))
+    meta_args = evaluate_meta_args(meta_nodes, build_args, predefined, dockerfile.escape)
     arg_env = {k: v or "" for k, v in meta_args}
 
     stages: list[Stage] = []

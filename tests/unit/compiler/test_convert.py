@@ -7,6 +7,8 @@ import json
 import pytest
 
 from frontend.errors import DockerfileError
+from frontend.llb import caps
+from frontend.llb.caps import LLBCaps
 from frontend.llb.marshal import ops_of
 from frontend.pb import ops_pb2 as pb
 from tests.unit.compiler.conftest import Compile, Resolver, image_config
@@ -23,6 +25,10 @@ RUN echo stage2
 
 def exec_args(result_def: pb.Definition) -> list[list[str]]:
     return [list(op.exec.meta.args) for _, op in ops_of(result_def) if op.HasField("exec")]
+
+
+def exec_envs(result_def: pb.Definition) -> list[list[str]]:
+    return [list(op.exec.meta.env) for _, op in ops_of(result_def) if op.HasField("exec")]
 
 
 def sources(result_def: pb.Definition) -> list[str]:
@@ -209,3 +215,38 @@ def test_malformed_base_config_is_an_error(
     resolver.configs["docker.io/library/busybox:latest"] = config
     with pytest.raises(DockerfileError, match="invalid image config"):
         compile_text("FROM busybox\nRUN true\n")
+
+
+TARGET_STAGE = """\
+FROM busybox AS base
+RUN echo "$TARGETSTAGE" > /out/first
+ARG TARGETSTAGE
+RUN echo "$TARGETSTAGE" > /out/second
+FROM scratch AS foo
+COPY --from=base /out/ /
+FROM scratch
+COPY --from=base /out/ /
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "second"),
+    [
+        (TARGET_STAGE, {"target": "foo"}, "foo"),
+        (TARGET_STAGE, {}, "default"),
+        (TARGET_STAGE + "FROM scratch AS final\nCOPY --from=base /out/ /\n", {}, "final"),
+        (TARGET_STAGE, {"build_args": {"TARGETSTAGE": "x"}}, "x"),
+    ],
+)
+def test_target_stage_is_a_predefined_arg(
+    compile_text: Compile, text: str, options: dict[str, object], second: str
+) -> None:
+    first, after = exec_envs(compile_text(text, **options).definition)
+    assert not any(e.startswith("TARGETSTAGE=") for e in first)
+    assert f"TARGETSTAGE={second}" in after
+
+
+def test_target_stage_is_not_predefined_on_engines_before_0_17(compile_text: Compile) -> None:
+    old = LLBCaps(frozenset({caps.FILE_BASE, caps.EXEC_MOUNT_BIND}))
+    result = compile_text(TARGET_STAGE, target="foo", llb_caps=old)
+    assert not any(e.startswith("TARGETSTAGE=") for e in exec_envs(result.definition)[1])
