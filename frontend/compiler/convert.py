@@ -33,7 +33,7 @@ from frontend.errors import DockerfileError
 from frontend.llb import state as llb
 from frontend.llb.graph import Deferred, OpMeta, Output, Vertex
 from frontend.llb.marshal import SourceFile, marshal
-from frontend.llb.platform import Platform, default_path
+from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
 from frontend.semantics import stages as sem
 from frontend.semantics.checks import StageBase
@@ -217,7 +217,9 @@ def _resolve_bases(
             continue
         platform = stage.platform or options.target_platform
         if stage.base_name == sem.SCRATCH and not stage.from_context:
-            empty = empty_image(options.target_platform)
+            empty = empty_image(
+                options.target_platform, options.default_env(options.target_platform.os)
+            )
             checked = StageBase(os=platform.os, name=stage.base_name)
             bases[i] = _Base(llb.scratch(platform), empty, platform, checked)
         else:
@@ -252,7 +254,7 @@ def _load_base(
     found = loader.find(ref, platform)
     if found is not None:
         loaded = _load_context(loader, found, platform, stage.from_)
-        image = loaded.image or empty_image(platform)
+        image = loaded.image or empty_image(platform, options.default_env(platform.os))
         state = replace(loaded.state, platform=platform)
         # a named context's platform is not checked against the build's
         checked = replace(_checked(stage, image, platform), expected=None, actual=None)
@@ -408,7 +410,9 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
     """Apply the base config to the state: env (PATH ensured), dir, user, network."""
     image = base.image
     if not any(env_key(e) == "PATH" for e in image.config.env):
-        image = image.with_config(env=(*image.config.env, f"PATH={default_path(base.platform.os)}"))
+        image = image.with_config(
+            env=(*image.config.env, *ctx.options.default_env(base.platform.os))
+        )
     state = replace(base.state, platform=base.platform, network=ctx.options.force_network)
     for entry in image.config.env:
         key, _, value = entry.partition("=")

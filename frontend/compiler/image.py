@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from frontend.llb.platform import Platform, default_path
+from frontend.llb.platform import Platform
 
 HISTORY_COMMENT = "buildkit.dockerfile.v0"
 
@@ -107,13 +107,13 @@ def rfc3339(seconds: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def empty_image(platform: Platform) -> Image:
-    """What ``FROM scratch`` starts from."""
+def empty_image(platform: Platform, env: tuple[str, ...]) -> Image:
+    """What ``FROM scratch`` starts from (``env``: the default PATH, if any)."""
     return Image(
         os=platform.os,
         architecture=platform.architecture,
         variant=platform.variant,
-        config=Config(env=(f"PATH={default_path(platform.os)}",), working_dir="/"),
+        config=Config(env=env, working_dir="/"),
     )
 
 

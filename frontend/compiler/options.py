@@ -9,7 +9,7 @@ from frontend.errors import DockerfileError
 from frontend.llb import caps
 from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import HostIP, NetMode
-from frontend.llb.platform import Platform
+from frontend.llb.platform import Platform, default_path
 from frontend.llb.state import State
 from frontend.request import BuildRequest
 
@@ -54,6 +54,13 @@ class BuildOptions:
     def target_stage_arg(self) -> bool:
         """Whether ``TARGETSTAGE`` is a predefined ARG (Docker's frontend from BuildKit 0.17)."""
         return self.llb_caps.supports(caps.EXEC_VALID_EXIT_CODE)
+
+    def default_env(self, os_name: str) -> tuple[str, ...]:
+        """What an image whose config sets no PATH gets: the OS's default PATH, but
+        nothing for Windows from BuildKit 0.22 (Windows sets its own)."""
+        if os_name == "windows" and self.llb_caps.supports(caps.SOURCE_GIT_CHECKSUM):
+            return ()
+        return (f"PATH={default_path(os_name)}",)
 
     def require_cap(self, cap: str, feature: str, failure: str = "") -> None:
         """Fail as an engine without ``cap`` fails, saying which engine would do."""
