@@ -34,6 +34,7 @@ from frontend.llb import state as llb
 from frontend.llb.graph import Deferred, OpMeta, Output, Vertex
 from frontend.llb.marshal import SourceFile, marshal
 from frontend.llb.platform import Platform
+from frontend.llb.state import clean_path
 from frontend.pb import ops_pb2 as pb
 from frontend.semantics import stages as sem
 from frontend.semantics.checks import StageBase
@@ -72,11 +73,13 @@ class _Base:
 @dataclass(frozen=True)
 class _Use:
     """Where a local named context is read: ``stage`` (a stage starts from it or is
-    replaced by it), ``copy`` (a ``COPY --from`` command) or ``mount``."""
+    replaced by it), ``copy`` (a ``COPY --from`` command) or ``mount`` (one
+    ``RUN --mount from=``)."""
 
     kind: str
     stage: int
     command: int = -1
+    mount: int = -1
 
 
 def plan_for(
@@ -351,7 +354,7 @@ def _mount_sources(
     out: dict[tuple[int, int], llb.State] = {}
     for (index, i, j), src in plan.mount_sources.items():
         if index == stage.index:
-            site = _Use("mount", index, i)
+            site = _Use("mount", index, i, j)
             out[i, j] = _source_state(src, stage.commands[i], done, options, loader, uses, site)
     return out
 
@@ -389,7 +392,7 @@ def _paths_read(plan: sem.BuildPlan, done: Mapping[int, StageState], site: _Use)
     if site.kind == "copy":
         return {p for i, p in done[site.stage].source_reads if i == site.command}
     if site.kind == "mount":
-        return set()
+        return {_mount_read(plan, (site.stage, site.command, site.mount))}
     family = {site.stage}
     for index in sorted(done):  # stages starting from the family share what it reads
         if plan.stages[index].base in family:
@@ -403,7 +406,18 @@ def _paths_read(plan: sem.BuildPlan, done: Mapping[int, StageState], site: _Use)
     for (index, command), src in plan.sources.items():
         if src in family and index in done:
             paths |= {p for i, p in done[index].source_reads if i == command}
+    for key, src in plan.mount_sources.items():
+        if src in family and key[0] in done:
+            paths.add(_mount_read(plan, key))
     return paths
+
+
+def _mount_read(plan: sem.BuildPlan, key: tuple[int, int, int]) -> str:
+    """The path a ``RUN --mount from=`` reads of its source (``/``: all of it)."""
+    stage, command, mount = key
+    node = plan.stages[stage].commands[command]
+    assert isinstance(node, ast.Run)
+    return clean_path("/" + node.mounts[mount].source)
 
 
 def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> StageState:

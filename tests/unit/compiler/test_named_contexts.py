@@ -331,3 +331,20 @@ def test_request_reads_context_options() -> None:
     options = build_options(request, AMD64)
     assert dict(options.input_metadata) == {"base": "{}"}
     assert dict(options.local_sessions) == {"dir": "s2"}
+
+
+@pytest.mark.parametrize(
+    ("text", "follow"),
+    [
+        ("FROM busybox\nRUN --mount=from=foo,src=/foo,target=/in/foo cp /in/foo /foo\n", '["foo"]'),
+        ("FROM busybox\nRUN --mount=from=foo,target=/in ls /in\n", None),
+        (
+            "FROM scratch AS foo\nFROM busybox\nRUN --mount=from=foo,src=dir/x,target=/in ls\n",
+            '["dir/x"]',
+        ),
+    ],
+)
+def test_mount_from_a_local_context_syncs_only_its_source(text: str, follow: str | None) -> None:
+    result = build(text, {"foo": "local:foo"}, reader=Reader())
+    attrs = dict(source_ops(result)["local://foo"].source.attrs)
+    assert attrs.get("local.followpaths") == follow
