@@ -7,6 +7,7 @@ reachable stage in dependency order, then bind the build context and marshal.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -121,6 +122,8 @@ def compile_dockerfile(
     if options.all_stages:
         plan = replace(plan, reachable=frozenset(range(len(plan.stages))))
     bases = _resolve_bases(plan, options, resolve, loader)
+    if options.onbuild_sources:
+        plan = _bind_triggers(plan, bases, options, resolve, loader)
     uses: list[tuple[LocalUse, _Use]] = [
         (b.local, _Use("stage", i)) for i, b in bases.items() if b.local is not None
     ]
@@ -236,6 +239,45 @@ def _resolve_bases(
     return bases
 
 
+def _bind_triggers(
+    plan: sem.BuildPlan,
+    bases: dict[int, _Base],
+    options: BuildOptions,
+    resolve: ImageResolver,
+    loader: ContextLoader,
+) -> sem.BuildPlan:
+    """Bind the ``COPY --from`` of the ONBUILD triggers each stage runs; the stages
+    they read join the build (their bases are added to ``bases``)."""
+    while True:
+        copies: dict[tuple[int, int], ast.Copy] = {}
+        for index in sorted(plan.reachable):
+            for k, text in enumerate(_triggers_of(plan, bases, index)):
+                with contextlib.suppress(DockerfileError):  # reported when the trigger runs
+                    nodes = parse(text).instructions
+                    if len(nodes) == 1 and isinstance(nodes[0], ast.Copy) and nodes[0].from_:
+                        copies[index, -1 - k] = nodes[0]
+        grown = sem.with_trigger_sources(plan, copies)
+        new = grown.reachable - plan.reachable
+        plan = grown
+        if not new:
+            return plan
+        bases.update(_resolve_bases(replace(plan, reachable=new), options, resolve, loader))
+
+
+def _triggers_of(plan: sem.BuildPlan, bases: Mapping[int, _Base], index: int) -> tuple[str, ...]:
+    """The ONBUILD triggers stage ``index`` runs first: its base image's, or the
+    ONBUILD instructions of the stage it starts from."""
+    stage = plan.stages[index]
+    if stage.from_context:
+        return ()
+    if stage.base is None:
+        return bases[index].image.config.on_build or ()
+    parent = plan.stages[stage.base]
+    if parent.from_context:
+        return bases[parent.index].image.config.on_build or ()
+    return tuple(n.expression for n in parent.commands if isinstance(n, ast.Onbuild))
+
+
 def _load_base(
     plan: sem.BuildPlan,
     stage: sem.Stage,
@@ -338,7 +380,8 @@ def _copy_sources(
     for (index, i), src in plan.sources.items():
         if index == stage.index:
             site = _Use("copy", index, i)
-            out[i] = _source_state(src, stage.commands[i], done, options, loader, uses, site)
+            node = stage.commands[i] if i >= 0 else stage.from_  # < 0: an ONBUILD trigger
+            out[i] = _source_state(src, node, done, options, loader, uses, site)
     return out
 
 
@@ -441,12 +484,15 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
     image_step = stage.base is None and stage.base_name != sem.SCRATCH and not base.named
     first_step = 1 if image_step else 0
     st = StageState(llb=state, image=image, step=first_step)
-    for trigger in image.config.on_build or ():
-        st = _run_trigger(ctx, stage, trigger, st)
+    for k, trigger in enumerate(image.config.on_build or ()):
+        st = _run_trigger(ctx, stage, trigger, -1 - k, st)
     return replace(st, image=st.image.with_config(on_build=None))
 
 
-def _run_trigger(ctx: StageContext, stage: sem.Stage, trigger: str, st: StageState) -> StageState:
+def _run_trigger(
+    ctx: StageContext, stage: sem.Stage, trigger: str, index: int, st: StageState
+) -> StageState:
+    """Run one ONBUILD trigger; ``index`` (< 0) keys what its ``COPY --from`` reads."""
     where = stage.from_.location
     try:
         parsed = parse(trigger)
@@ -457,14 +503,14 @@ def _run_trigger(ctx: StageContext, stage: sem.Stage, trigger: str, st: StageSta
             "onbuild trigger should be a single expression", line=where.start_line
         )
     node = parsed.instructions[0]
-    if isinstance(node, ast.Copy) and node.from_:
+    if isinstance(node, ast.Copy) and node.from_ and not ctx.options.onbuild_sources:
         raise DockerfileError("ONBUILD COPY --from is not supported yet", line=where.start_line)
     if isinstance(node, ast.Run) and any(m.from_ for m in node.mounts):
         raise DockerfileError(
             "ONBUILD RUN --mount from= is not supported yet", line=where.start_line
         )
     node = replace(node, location=where)
-    return lower(ctx, node, -1, st)
+    return lower(ctx, node, index, st)
 
 
 def _context_source(options: BuildOptions, stages: Iterable[StageState]) -> Vertex:

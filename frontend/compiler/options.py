@@ -55,6 +55,11 @@ class BuildOptions:
         """Whether ``TARGETSTAGE`` is a predefined ARG (Docker's frontend from BuildKit 0.17)."""
         return self.llb_caps.supports(caps.EXEC_VALID_EXIT_CODE)
 
+    @property
+    def onbuild_sources(self) -> bool:
+        """Whether an ONBUILD trigger may ``COPY --from`` (Docker's frontend from BuildKit 0.17)."""
+        return self.llb_caps.supports(caps.EXEC_VALID_EXIT_CODE)
+
     def default_env(self, os_name: str) -> tuple[str, ...]:
         """What an image whose config sets no PATH gets: the OS's default PATH, but
         nothing for Windows from BuildKit 0.22 (Windows sets its own)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from frontend.errors import DockerfileError
 from frontend.llb.platform import Platform
@@ -237,17 +237,43 @@ def _bind_sources(stages: list[Stage], by_name: dict[str, int]) -> dict[tuple[in
         for i, node in enumerate(stage.commands):
             if not isinstance(node, ast.Copy) or not node.from_:
                 continue
-            ref = node.from_
-            if ref.isdigit() or (ref.startswith("-") and ref[1:].isdigit()):
-                index = int(ref)
-                if not 0 <= index < len(stages):
-                    raise _error(f"invalid stage index {index}", node)
-                sources[stage.index, i] = index
-            elif ref.lower() in by_name:
-                sources[stage.index, i] = by_name[ref.lower()]
-            else:
-                sources[stage.index, i] = ImageSource(ref, node.location)
+            sources[stage.index, i] = _copy_source(node.from_, len(stages), by_name, node)
     return sources
+
+
+def _copy_source(ref: str, count: int, by_name: Mapping[str, int], node: ast.Copy) -> Source:
+    """A ``COPY --from`` value: a stage index, a stage name, else an image."""
+    if ref.isdigit() or (ref.startswith("-") and ref[1:].isdigit()):
+        index = int(ref)
+        if not 0 <= index < count:
+            raise _error(f"invalid stage index {index}", node)
+        return index
+    if ref.lower() in by_name:
+        return by_name[ref.lower()]
+    return ImageSource(ref, node.location)
+
+
+def with_trigger_sources(
+    plan: BuildPlan, triggers: Mapping[tuple[int, int], ast.Copy]
+) -> BuildPlan:
+    """``plan`` with the ``COPY --from`` of ONBUILD triggers bound too.
+
+    ``triggers`` maps ``(stage, -1 - trigger index)`` to the trigger's COPY; the
+    stages they read become reachable (upstream binds triggers before it picks
+    the stages to build).
+    """
+    by_name = {s.name: s.index for s in plan.stages if s.name is not None}
+    sources = dict(plan.sources)
+    for key, node in triggers.items():
+        assert node.from_
+        sources[key] = _copy_source(node.from_, len(plan.stages), by_name, node)
+    stages = list(plan.stages)
+    deps = _dependencies(stages, [*sources.items(), *plan.mount_sources.items()])
+    _check_cycles(stages, deps)
+    reachable = set(plan.reachable)
+    for index in plan.reachable:
+        reachable |= _reachable(index, deps)
+    return replace(plan, sources=sources, reachable=frozenset(reachable))
 
 
 def _bind_mount_sources(

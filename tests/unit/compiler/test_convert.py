@@ -11,6 +11,7 @@ from frontend.llb import caps
 from frontend.llb.caps import LLBCaps
 from frontend.llb.marshal import ops_of
 from frontend.pb import ops_pb2 as pb
+from frontend.semantics.stages import ImageSource
 from tests.unit.compiler.conftest import Compile, Resolver, image_config
 
 SEED_SKIP = """\
@@ -250,3 +251,56 @@ def test_target_stage_is_not_predefined_on_engines_before_0_17(compile_text: Com
     old = LLBCaps(frozenset({caps.FILE_BASE, caps.EXEC_MOUNT_BIND}))
     result = compile_text(TARGET_STAGE, target="foo", llb_caps=old)
     assert not any(e.startswith("TARGETSTAGE=") for e in exec_envs(result.definition)[1])
+
+
+ONBUILD_FROM_STAGE = """\
+FROM busybox AS otherstage
+RUN echo hello > /testfile
+FROM base AS inputstage
+FROM scratch
+COPY --from=inputstage /out/foo /bar
+"""
+
+
+def test_onbuild_copy_from_a_stage_builds_that_stage(
+    compile_text: Compile, resolver: Resolver
+) -> None:
+    resolver.configs["docker.io/library/base:latest"] = image_config(
+        OnBuild=["COPY --from=otherstage /testfile /out/foo"]
+    )
+    result = compile_text(ONBUILD_FROM_STAGE)
+    assert result.plan.reachable == {0, 1, 2}
+    assert result.plan.sources[1, -1] == 0
+    assert [args[-1] for args in exec_args(result.definition)] == ["echo hello > /testfile"]
+    copies = [op.file for _, op in ops_of(result.definition) if op.HasField("file")]
+    paths = [(a.copy.src, a.copy.dest) for f in copies for a in f.actions if a.HasField("copy")]
+    assert ("/testfile", "/out/foo") in paths
+
+
+def test_onbuild_copy_from_an_image_and_from_a_parent_stage(
+    compile_text: Compile, resolver: Resolver
+) -> None:
+    text = (
+        "FROM busybox AS tools\nRUN make\n"
+        "FROM busybox AS parent\nONBUILD COPY --from=tools /bin/tool /tool\n"
+        "ONBUILD COPY --from=alpine /etc/os-release /os\n"
+        "FROM parent\nRUN true\n"
+    )
+    result = compile_text(text)
+    assert result.plan.sources[2, -1] == 0
+    image = result.plan.sources[2, -2]
+    assert isinstance(image, ImageSource)
+    assert image.ref == "alpine"
+    assert "docker-image://docker.io/library/alpine:latest" in sources(result.definition)
+    assert 0 in result.plan.reachable
+
+
+def test_onbuild_copy_from_is_refused_before_0_17(
+    compile_text: Compile, resolver: Resolver
+) -> None:
+    resolver.configs["docker.io/library/base:latest"] = image_config(
+        OnBuild=["COPY --from=otherstage /testfile /out/foo"]
+    )
+    old = LLBCaps(frozenset({caps.FILE_BASE, caps.EXEC_MOUNT_BIND}))
+    with pytest.raises(DockerfileError, match="ONBUILD COPY --from is not supported yet"):
+        compile_text(ONBUILD_FROM_STAGE, llb_caps=old)
