@@ -26,13 +26,14 @@ from frontend.compiler.lower import (
     StageContext,
     StageState,
     counts_as_step,
+    line_ranges,
     lower,
     step_name,
 )
 from frontend.compiler.options import BuildOptions
 from frontend.errors import DockerfileError
 from frontend.llb import state as llb
-from frontend.llb.graph import Deferred, OpMeta, Output, Vertex
+from frontend.llb.graph import COMMAND_KEY, Deferred, OpMeta, Output, Vertex
 from frontend.llb.marshal import SourceFile, marshal
 from frontend.llb.platform import Platform
 from frontend.llb.state import clean_path
@@ -130,7 +131,7 @@ def compile_dockerfile(
     context = Deferred()
     context_state = llb.State(output=Output(context))
     meta_args = plan.meta_arg_map()
-    single = len(plan.stages) == 1
+    single = _single_stage(plan)
 
     done: dict[int, StageState] = {}
     for index in _dependency_order(plan):
@@ -145,7 +146,7 @@ def compile_dockerfile(
             continue
         ctx = StageContext(
             display_name="" if single else stage.display_name,
-            total_steps=_total_steps(stage),
+            total_steps=_total_steps(stage, base.image, options),
             platform=base.platform,
             options=options,
             escape=dockerfile.escape,
@@ -165,9 +166,20 @@ def compile_dockerfile(
     for use, site in uses:
         use.bind(_paths_read(plan, done, site))
     image = _finalize_image(target.image, options)
-    definition = marshal(target.llb.output, source=source, oneof_last=options.llb_caps.oneof_last)
+    definition = marshal(target.llb.output, source=source, caps=options.llb_caps)
     checked = {i: base.checked for i, base in bases.items()}
     return CompileResult(definition=definition, image=image, plan=plan, bases=checked)
+
+
+def _single_stage(plan: sem.BuildPlan) -> bool:
+    """Whether progress names leave the stage out: as in Docker's frontend, one stage
+    that reads no image (``COPY --from``) and has no ``RUN --mount`` (each counts as a
+    source of its own there, even from the context)."""
+    if len(plan.stages) != 1:
+        return False
+    if any(not isinstance(src, int) for src in plan.sources.values()):
+        return False
+    return not any(isinstance(n, ast.Run) and n.mounts for n in plan.stages[0].commands)
 
 
 def _dependency_order(plan: sem.BuildPlan) -> list[int]:
@@ -188,8 +200,12 @@ def _dependency_order(plan: sem.BuildPlan) -> list[int]:
     return order
 
 
-def _total_steps(stage: sem.Stage) -> int:
+def _total_steps(stage: sem.Stage, base: Image, options: BuildOptions) -> int:
+    """The steps a stage shows: its FROM, its RUN/COPY/ADD/WORKDIR and (since
+    BuildKit 0.17) every ONBUILD trigger of its base."""
     total = 1 if stage.base_name != sem.SCRATCH and stage.base is None else 0
+    if options.llb_caps.release >= (0, 17):
+        total += len(base.config.on_build or ())
     return total + sum(counts_as_step(n, True) for n in stage.commands)
 
 
@@ -323,13 +339,13 @@ def _load_base(
     if image.is_scratch:
         state = llb.scratch(platform)
     else:
-        display = stage.display_name if len(plan.stages) > 1 else ""
+        display = "" if _single_stage(plan) else stage.display_name
         if options.multi_platform:
             display = f"{platform} {display}".rstrip()
         meta = OpMeta(
-            name=step_name(display, 1, _total_steps(stage), f"FROM {pinned}"),
-            description=(("com.docker.dockerfile.v1.command", stage.from_.original.strip()),),
-            ranges=((stage.from_.location.start_line, stage.from_.location.end_line),),
+            name=step_name(display, 1, _total_steps(stage, image, options), f"FROM {pinned}"),
+            description=((COMMAND_KEY, stage.from_.original.strip()),),
+            ranges=line_ranges(stage.from_.location),
         )
         mode = options.image_resolve_mode
         state = llb.image(pinned, platform=platform, resolve_mode=mode, meta=meta)
@@ -422,11 +438,14 @@ def _source_state(
         if loaded.local is not None:
             uses.append((loaded.local, site))
         return replace(loaded.state, platform=platform)
+    # As Docker's frontend: an image stage of its own, with no command, located at the
+    # COPY (a RUN --mount's image gets a location without lines).
+    ranges = line_ranges(node.location) if isinstance(node, ast.Copy) else ()
     return llb.image(
         ref,
         platform=platform,
         resolve_mode=options.image_resolve_mode,
-        meta=OpMeta(name=f"FROM {ref}"),
+        meta=OpMeta(name=f"FROM {ref}", description=((COMMAND_KEY, ""),), ranges=ranges),
     )
 
 
@@ -510,7 +529,7 @@ def _run_trigger(
             "ONBUILD RUN --mount from= is not supported yet", line=where.start_line
         )
     node = replace(node, location=where)
-    return lower(ctx, node, index, st)
+    return lower(replace(ctx, onbuild=True), node, index, st)
 
 
 def _context_source(options: BuildOptions, stages: Iterable[StageState]) -> Vertex:

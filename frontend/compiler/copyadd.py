@@ -21,7 +21,7 @@ from frontend.gotext import go_quote
 from frontend.llb import caps
 from frontend.llb import state as llb
 from frontend.llb.git import GitRef, GitRefError, git_source, parse_git_ref
-from frontend.llb.graph import Chown, Copy, Mkfile, OpMeta, ProgressGroup
+from frontend.llb.graph import COMMAND_KEY, Chown, Copy, Mkfile, OpMeta, ProgressGroup
 from frontend.llb.state import clean_path
 from frontend.semantics.words import WordError
 from frontend.syntax import ast
@@ -101,7 +101,7 @@ def lower_copy_like(
         actions.append(_inline_copy(ctx, doc, st, plan))
 
     if node.link and not node.chmod and ctx.options.llb_caps.supports(caps.MERGE_OP):
-        state = _linked(st, actions, meta, ctx.step_label(f"LINK {ctx.command_text(node)}", st))
+        state = _linked(st, actions, meta, ctx.step_label(f"LINK {ctx.command_text(node, st)}", st))
     else:
         state = st.llb.file(*actions, meta=meta)
     shown = [*sources, *(f"<<{doc.name}" for doc in inline)]
@@ -176,8 +176,9 @@ def _local_copy(
         parent, pivot, pattern = src.partition("/./")
         if not pivot:
             parent, pattern = "/", src
-        pattern = clean_path("/" + pattern)
-        include = (pattern.lstrip("/"),)
+        # as Docker's frontend: an absolute pattern stays as written, a relative one is cleaned
+        pattern = pattern if posixpath.isabs(pattern) else clean_path("/" + pattern)
+        include = (pattern.removeprefix("/"),)
         # Only a path without wildcards must exist (engines that can check it).
         literal = not _WILDCARD.search(parent) and not _WILDCARD.search(pattern)
         if literal and ctx.options.llb_caps.supports(caps.FILE_COPY_REQUIRED_PATHS):
@@ -206,11 +207,17 @@ def _http_copy(ctx: StageContext, src: str, checksum: str, unpack: bool, plan: _
         ctx.options.require_cap(caps.SOURCE_HTTP_CHECKSUM, "ADD --checksum")
         checksum = parse_digest(checksum)
     filename = url_filename(src)
-    http = llb.http(src, filename=filename, checksum=checksum, meta=OpMeta(name=plan.meta.name))
+    # Docker's frontend describes the download with the instruction before BuildKit 0.10,
+    # with an empty command since.
+    old = ctx.options.llb_caps.release < (0, 10)
+    described = plan.meta.description if old else ((COMMAND_KEY, ""),)
+    meta = OpMeta(name=plan.meta.name, description=described)
+    http = llb.http(src, filename=filename, checksum=checksum, meta=meta)
     return Copy(
         http.output,
-        filename,
+        "/" + filename,  # the Go client joins a relative source path to the source's "/"
         plan.dest,
+        mode=plan.mode if ctx.options.llb_caps.release >= (0, 9) else -1,  # --chmod since 0.9
         owner=plan.owner,
         attempt_unpack=unpack,
         create_dest_path=True,

@@ -10,10 +10,11 @@ commands all go through it.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from frontend.compiler.convert import ContextReader, ImageResolver, compile_dockerfile
 from frontend.compiler.lint import ignore_matcher, lint_dockerfile
-from frontend.compiler.options import build_options, single_platform
+from frontend.compiler.options import build_options
 from frontend.compiler.outline import outline, targets
 from frontend.compiler.result import BuildResult, PlatformResult
 from frontend.compiler.subrequests import (
@@ -124,11 +125,16 @@ def _outline(
     resolve: ImageResolver,
     contexts: ContextReader | None,
 ) -> dict[str, bytes]:
-    """The ``frontend.outline`` answer: the target is compiled as a build would be."""
+    """The ``frontend.outline`` answer: the target is compiled as a build would be.
+
+    As in Docker's frontend, the ``platform`` option plays no part: the target
+    platform is the build platform.
+    """
     parsed = parse(dockerfile.data, filename=dockerfile.filename)
+    request = replace(request, target_platforms=(), multi_platform=False)
     options = build_options(
         request,
-        single_platform(request),
+        request.build_platform,
         excludes=dockerfile.excludes,
         remote_context=dockerfile.context,
     )

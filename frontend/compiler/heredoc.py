@@ -5,24 +5,24 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from frontend.semantics.words import expand_word
+from frontend.semantics.words import WordError, expand_word, expand_words
 from frontend.syntax import ast
 
-_MARKER = re.compile(r"^(\d*)<<(-?)(.+)$")
+_MARKER = re.compile(r"(\d*)<<(-?)\s*([^<]*)", re.S)
 _LEADING_TABS = re.compile(r"(?m)^\t+")
 
 
 def marker_name(word: str) -> str | None:
-    """The delimiter of a lone heredoc word (``<<EOF``, ``<<-'EOF'``, ``3<<EOF``), else None."""
-    match = _MARKER.match(word)
-    if match is None or "<" in match.group(3):
+    """The delimiter of a lone heredoc word (``<<EOF``, ``<<-'EOF'``, ``3<< "E F"``), else
+    None: what follows ``<<`` must lex, quotes and escapes removed, to one word."""
+    match = _MARKER.fullmatch(word)
+    if match is None or not match.group(3):
         return None
-    name = match.group(3)
-    if len(name) >= 2 and name[0] == name[-1] and name[0] in "'\"":
-        name = name[1:-1]
-    if not name or any(c.isspace() for c in name):
+    try:
+        words = expand_words(match.group(3), {}, "\\", skip_unset_env=True)
+    except WordError:
         return None
-    return name
+    return words[0] if len(words) == 1 and words[0] else None
 
 
 def find(heredocs: tuple[ast.Heredoc, ...], word: str) -> ast.Heredoc | None:

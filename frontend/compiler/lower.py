@@ -7,6 +7,7 @@ state plus the image config being built). Functions are pure; the context
 
 from __future__ import annotations
 
+import contextlib
 import math
 import posixpath
 from collections.abc import Callable, Mapping
@@ -24,7 +25,16 @@ from frontend.compiler.signals import check_signal
 from frontend.errors import DockerfileError
 from frontend.llb import caps
 from frontend.llb import state as llb
-from frontend.llb.graph import Chown, Mkdir, Mkfile, Mount, NetMode, OpMeta, SecurityMode
+from frontend.llb.graph import (
+    COMMAND_KEY,
+    Chown,
+    Mkdir,
+    Mkfile,
+    Mount,
+    NetMode,
+    OpMeta,
+    SecurityMode,
+)
 from frontend.llb.platform import Platform
 from frontend.llb.state import clean_path
 from frontend.semantics.words import WordError, expand_word, expand_words
@@ -73,11 +83,16 @@ class StageContext:
         except WordError as exc:
             raise DockerfileError(str(exc)) from None
 
+    onbuild: bool = False
+    """Lowering an ONBUILD trigger of the base image."""
+
     def progress_name(self, text: str, st: StageState) -> tuple[str, StageState]:
         """``[name k/N] TEXT``, advancing the step counter."""
         if self.total_steps == 0:
             return text, st
         step = st.step + 1
+        if self.onbuild and self.options.llb_caps.release >= (0, 17):
+            text = f"ONBUILD {text}"
         return step_name(self.label(st), step, self.total_steps, text), replace(st, step=step)
 
     def label(self, st: StageState | None = None) -> str:
@@ -88,25 +103,51 @@ class StageContext:
         shown = f"{self.platform}{cross_platform_suffix(self.platform, env)}"
         return f"{shown} {self.display_name}" if self.display_name else shown
 
-    @staticmethod
-    def command_text(node: ast.Instruction) -> str:
-        """The instruction as progress shows it: keyword upper-cased, the rest as written."""
-        keyword, _, rest = node.original.strip().partition(" ")
-        return f"{keyword.upper()} {rest}".rstrip()
+    def command_text(self, node: ast.Instruction, st: StageState, suffix: str = "") -> str:
+        """The instruction (without heredoc bodies) and ``suffix`` as progress shows them:
+        variables expanded (a RUN keeps its quotes and unset variables), then the keyword
+        upper-cased; as written if expansion fails."""
+        text = instruction_line(node) + suffix
+        run = isinstance(node, ast.Run)
+        env = st.llb.env_map()
+        if isinstance(node, ast.Run):
+            env.update((m.env, "****") for m in node.mounts if m.type == "secret" and m.env)
+        with contextlib.suppress(WordError):
+            text = expand_word(text, env, self.escape, raw_quotes=run, skip_unset_env=run)
+        keyword, sep, rest = text.partition(" ")
+        return keyword.upper() + sep + rest
 
     def step_label(self, text: str, st: StageState) -> str:
         """``[name k/N] TEXT`` for the step ``st`` is at, without advancing."""
         return step_name(self.label(st), st.step, self.total_steps, text)
 
-    def op_meta(self, node: ast.Instruction, st: StageState) -> tuple[OpMeta, StageState]:
-        name, st = self.progress_name(self.command_text(node), st)
+    def op_meta(
+        self, node: ast.Instruction, st: StageState, suffix: str = ""
+    ) -> tuple[OpMeta, StageState]:
+        """Name (the instruction's, then ``suffix``), description and lines of a step's op."""
+        name, st = self.progress_name(self.command_text(node, st, suffix), st)
+        # Docker's frontend describes RUN steps only since BuildKit 0.11 (COPY and ADD before).
+        described = isinstance(node, ast.Run) or (
+            isinstance(node, ast.Copy | ast.Add) and self.options.llb_caps.release < (0, 11)
+        )
+        command = instruction_line(node)
         meta = OpMeta(
             name=name,
-            description=(("com.docker.dockerfile.v1.command", node.original.strip()),),
+            description=((COMMAND_KEY, command),) if described else (),
             ignore_cache=self.ignore_cache,
-            ranges=((node.location.start_line, node.location.end_line),),
+            ranges=line_ranges(node.location),
         )
         return meta, st
+
+
+def instruction_line(node: ast.Instruction) -> str:
+    """The instruction as written, continuation lines joined, without heredoc bodies."""
+    return node.original.partition("\n")[0].strip()
+
+
+def line_ranges(location: ast.Location) -> tuple[tuple[int, int], ...]:
+    """One range per source line of an instruction, as Docker's frontend records them."""
+    return tuple((line, line) for line in range(location.start_line, location.end_line + 1))
 
 
 def step_name(display_name: str, step: int, total: int, text: str) -> str:
@@ -212,8 +253,12 @@ def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> S
     if node.devices and ctx.options.llb_caps.supports(caps.EXEC_META_CDI):
         raise DockerfileError("RUN --device is not supported yet")
     mounts: list[Mount] = []
+    suffix = ""
     if isinstance(node.command, ast.ShellCommand) and node.command.heredocs:
         args, mounts = _heredoc_program(ctx, node.command, st)
+        first = node.command.heredocs[0]
+        if heredoc.marker_name(node.command.text.strip()) == first.name:
+            suffix = f" ({heredoc.summary(first)})"  # a lone heredoc: its first line shows
     else:
         args = _command_args(st.image, node.command)
     extra = run_mounts(ctx, node, index, st)
@@ -228,7 +273,7 @@ def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> S
         if node.security not in _SECURITY:
             raise DockerfileError(f"unsupported security mode {node.security!r}")
         security = _SECURITY[node.security]
-    meta, st = ctx.op_meta(node, st)
+    meta, st = ctx.op_meta(node, st, suffix)
     process = st.llb
     for key, value in extra.env:
         process = process.with_env(key, value)
@@ -277,7 +322,9 @@ def lower_workdir(ctx: StageContext, node: ast.Workdir, index: int, st: StageSta
         meta, st = ctx.op_meta(node, st)
         user = st.image.config.user
         owner = Chown.parse(user) if user else None
-        state = state.file(Mkdir(wd, 0o755, make_parents=True, owner=owner), meta=meta)
+        # the Go client cleans a mkdir path (the trailing slash stays in the cwd)
+        mkdir = Mkdir(clean_path(wd), 0o755, make_parents=True, owner=owner)
+        state = state.file(mkdir, meta=meta)
         layer = True
     return replace(st, llb=state, image=image.commit(f"WORKDIR {wd}", layer=layer))
 

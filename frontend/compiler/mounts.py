@@ -89,10 +89,9 @@ def _expanded(ctx: StageContext, mount: ast.Mount, st: StageState) -> ast.Mount:
 
 
 def _target(mount: ast.Mount, cwd: str) -> str:
-    target = mount.target
+    target = mount.target  # an absolute target stays as written, as Docker's frontend keeps it
     if not posixpath.isabs(posixpath.normpath(target or ".")):
-        target = posixpath.join("/", cwd, target)
-    target = clean_path(target) if target else target
+        target = clean_path(posixpath.join("/", cwd, target))
     if target == "/":
         raise DockerfileError(f"invalid mount target {go_quote(target)}")
     return target
@@ -122,7 +121,7 @@ def _filesystem(
             selector=selector,
             readonly=mount.readonly,
             type=MountType.CACHE,
-            cache_id=f"{namespace}/{mount.id or mount.target}",  # the target as written
+            cache_id=f"{namespace}/{mount.id or posixpath.normpath(mount.target)}",
             cache_sharing=_SHARING[mount.sharing],
         )
     no_output = ctx.options.llb_caps.supports(caps.EXEC_MOUNT_BIND_READWRITE_NOOUTPUT)
@@ -141,7 +140,9 @@ def _cache_root(ctx: StageContext, mount: ast.Mount, source: llb.State | None) -
     base = replace(base, platform=ctx.platform)
     owner = Chown(UserRef(id=mount.uid or 0), UserRef(id=mount.gid or 0))
     mode = mount.mode if mount.mode is not None else 0o755
-    meta = OpMeta(name="[internal] settings cache mount permissions")
+    # (the name's typo was fixed in BuildKit 0.16)
+    verb = "setting" if ctx.options.llb_caps.release >= (0, 16) else "settings"
+    meta = OpMeta(name=f"[internal] {verb} cache mount permissions")
     return base.file(Mkdir("/cache", mode=mode, owner=owner), meta=meta)
 
 

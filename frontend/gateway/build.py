@@ -326,7 +326,7 @@ def _resolver(bridge: Bridge) -> ImageResolver:
 
 def _marshal(request: BuildRequest, output: Output | None) -> pb.Definition:
     """``output`` marshalled the way the engine's own frontend would write it."""
-    return marshal(output, oneof_last=request.llb_caps.oneof_last)
+    return marshal(output, caps=request.llb_caps)
 
 
 def _lowercase_name(filename: str) -> str:

@@ -32,6 +32,7 @@ SOURCE_HTTP_CHECKSUM: Final = "source.http.checksum"
 SOURCE_GIT_SUBDIR: Final = "source.git.subdir"
 FILE_COPY_INCLUDE_EXCLUDE_PATTERNS: Final = "file.copy.includeexcludepatterns"
 MERGE_OP: Final = "mergeop"
+SOURCE_OCI_LAYOUT: Final = "source.ocilayout"
 EXEC_MOUNT_TMPFS_SIZE: Final = "exec.mount.tmpfs.size"
 EXEC_SECRET_ENV: Final = "exec.secretenv"
 EXEC_MOUNT_CACHE_CONTENT: Final = "exec.mount.cache.content"
@@ -47,6 +48,7 @@ ADDED_IN: Final = {
     SOURCE_GIT_SUBDIR: "v0.9",
     FILE_COPY_INCLUDE_EXCLUDE_PATTERNS: "v0.9",
     MERGE_OP: "v0.10",
+    SOURCE_OCI_LAYOUT: "v0.11",
     EXEC_MOUNT_TMPFS_SIZE: "v0.10",
     EXEC_SECRET_ENV: "v0.10",
     EXEC_MOUNT_CACHE_CONTENT: "v0.13",
@@ -81,6 +83,18 @@ class LLBCaps:
         every op the protobuf-go way, and map error lines through those digests.
         """
         return self.supports(EXEC_VALID_EXIT_CODE)
+
+    @property
+    def release(self) -> tuple[int, int]:
+        """The oldest BuildKit release (major, minor) with every cap this engine has
+        from ``ADDED_IN``: a lower bound of the engine's release, exact where a release
+        added a cap (not 0.12, 0.14-0.16, 0.18-0.19...). A current engine: the newest."""
+        newest = (0, 8)
+        for cap, since in ADDED_IN.items():
+            if self.supports(cap):
+                major, minor = since.lstrip("v").split(".")
+                newest = max(newest, (int(major), int(minor)))
+        return newest
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, LLBCaps) and self._enabled == other._enabled

@@ -23,6 +23,10 @@ OpBody = pb.ExecOp | pb.SourceOp | pb.FileOp | pb.MergeOp
 """The message in an op's oneof."""
 
 
+COMMAND_KEY = "com.docker.dockerfile.v1.command"
+"""The description key naming the Dockerfile instruction an op comes from."""
+
+
 @dataclass(frozen=True)
 class ProgressGroup:
     """Ops shown as one step in the progress output; a weak member yields the group's name."""
@@ -39,7 +43,8 @@ class OpMeta:
     name: str = ""
     description: tuple[tuple[str, str], ...] = ()
     ignore_cache: bool = False
-    ranges: tuple[tuple[int, int], ...] = ()
+    ranges: tuple[tuple[int, int], ...] | None = None
+    """Source lines (each ``(start, end)``); None: no location, (): a location without lines."""
     progress_group: ProgressGroup | None = None
 
     def to_pb(self) -> pb.OpMetadata:

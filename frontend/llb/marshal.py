@@ -1,23 +1,26 @@
 """Marshal a vertex graph into a ``pb.Definition``: deterministic bytes, sha256 names.
 
-Ops are serialised the way the engine's own Go frontend writes them: with
-protobuf-go (BuildKit 0.17 and later) non-oneof fields by number, then the
-oneof; with gogo (earlier engines) all fields by number. Each op is named
-``sha256:<hex of those bytes>``, and emitted
-post-order; an op whose digest was already emitted is skipped, which is what
-collapses a base shared by several stages into one op. The terminal op, with
-one input and no body, comes last.
+Ops are written the way the engine's own Go frontend writes them (``OpShape``):
+with protobuf-go (BuildKit 0.17 and later) non-oneof fields by number, then the
+oneof; with gogo (earlier engines) all fields by number; and with the fields
+that client release sets. Each op is named ``sha256:<hex of those bytes>``, and
+emitted post-order; an op whose digest was already emitted is skipped, which is
+what collapses a base shared by several stages into one op (its metadata is
+merged and its source locations listed once per vertex, as Go does). The
+terminal op, with one input and no body, comes last.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from google.protobuf.message import Message
 
-from frontend.llb.graph import Output, Vertex
+from frontend.llb.caps import EXEC_MOUNT_TMPFS_SIZE, LLBCaps
+from frontend.llb.graph import FileOp, Output, Vertex
+from frontend.llb.opcaps import op_caps, terminal_caps
 from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
 
@@ -31,6 +34,47 @@ class SourceFile:
     filename: str
     data: bytes
     language: str = "Dockerfile"
+
+
+@dataclass(frozen=True)
+class OpShape:
+    """How the Go client of the engine's release writes ops (fields it sets or omits)."""
+
+    oneof_last: bool = True
+    """protobuf-go field order (BuildKit 0.17 and later)."""
+    remove_mount_stubs: bool = True
+    """``Meta.removeMountStubsRecursive`` on every exec (0.11 and later)."""
+    file_platform: bool = False
+    """A platform on file ops (dropped in 0.12)."""
+    empty_socket_input: bool = True
+    """Secret and SSH mounts name no input (-1) rather than leaving it unset (0.16)."""
+    tmpfs_opt: bool = True
+    """Every tmpfs mount carries a ``TmpfsOpt``, even an empty one (0.10)."""
+
+    @classmethod
+    def for_engine(cls, caps: LLBCaps) -> OpShape:
+        release = caps.release
+        return cls(
+            oneof_last=caps.oneof_last,
+            # (its cap, exec.meta.removemountstubs.recursive, is never advertised)
+            remove_mount_stubs=release >= (0, 11),
+            file_platform=release < (0, 12),
+            empty_socket_input=release >= (0, 16),
+            tmpfs_opt=caps.supports(EXEC_MOUNT_TMPFS_SIZE),
+        )
+
+    def apply(self, op: pb.Op) -> None:
+        """Set or clear the fields this client release writes differently."""
+        if op.HasField("file") and not self.file_platform:
+            op.ClearField("platform")
+        if not op.HasField("exec"):
+            return
+        op.exec.meta.removeMountStubsRecursive = self.remove_mount_stubs
+        for m in op.exec.mounts:
+            if m.mountType in (pb.SECRET, pb.SSH) and self.empty_socket_input:
+                m.input = -1
+            elif m.mountType == pb.TMPFS and self.tmpfs_opt:
+                m.TmpfsOpt.SetInParent()
 
 
 def _varint(value: int) -> bytes:
@@ -68,6 +112,16 @@ def _platform_pb(p: Platform) -> pb.Platform:
     return pb.Platform(OS=p.os, Architecture=p.architecture, Variant=p.variant)
 
 
+def _visit_order(vertex: Vertex) -> Sequence[Output | None]:
+    """The inputs in the order Go's marshaller walks them: a file op's base first,
+    then the sources of its copies from the last action back (the order ops are
+    listed in the definition, not the op's input numbering)."""
+    if isinstance(vertex, FileOp):
+        edges = vertex.inputs()
+        return [*edges[:1], *reversed(edges[1:])] if vertex.base is not None else edges[::-1]
+    return vertex.inputs()
+
+
 def _post_order(root: Vertex) -> Iterator[Vertex]:
     """Each vertex after all its inputs, each once; iterative (deep chains are fine)."""
     done: set[int] = set()
@@ -81,56 +135,76 @@ def _post_order(root: Vertex) -> Iterator[Vertex]:
             yield vertex
             continue
         stack.append((vertex, True))
-        for edge in reversed(vertex.inputs()):
+        for edge in reversed(_visit_order(vertex)):
             if edge is not None and id(edge.vertex) not in done:
                 stack.append((edge.vertex, False))
 
 
 def marshal(
-    root: Output | None, *, source: SourceFile | None = None, oneof_last: bool = True
+    root: Output | None, *, source: SourceFile | None = None, caps: LLBCaps | None = None
 ) -> pb.Definition:
-    """The Definition whose result is ``root`` (None = an empty, scratch result).
-
-    ``oneof_last``: the field order of op bytes (see ``canonical_op_bytes``).
-    """
+    """The Definition whose result is ``root`` (None = an empty, scratch result),
+    written for an engine with ``caps`` (default: a current engine)."""
     definition = pb.Definition()
     if root is None:
         return definition
+    engine = caps or LLBCaps()
+    shape = OpShape.for_engine(engine)
     names: dict[int, str] = {}
     emitted: dict[str, bytes] = {}
     for vertex in _post_order(root.vertex):
         raw = getattr(vertex, "data", None)
         if isinstance(raw, bytes):  # an imported op (frontend.llb.imported), kept as it is
-            op, digest = raw, digest_of(raw)
+            data, digest = raw, digest_of(raw)
+            md = pb.OpMetadata()
+            imported = getattr(vertex, "metadata", None)
+            if isinstance(imported, pb.OpMetadata):
+                md.CopyFrom(imported)
         else:
-            op, digest = _marshal_vertex(vertex, names, oneof_last)
+            op, digest = _marshal_vertex(vertex, names, shape)
+            data = canonical_op_bytes(op, oneof_last=shape.oneof_last)
+            md = vertex.meta.to_pb()
+            for cap in op_caps(op, engine):
+                md.caps[cap] = True
         names[id(vertex)] = digest
-        if digest in emitted:
-            continue
-        emitted[digest] = op
-        metadata = getattr(vertex, "metadata", None)
-        if isinstance(metadata, pb.OpMetadata):
-            definition.metadata[digest].CopyFrom(metadata)
-        else:
-            definition.metadata[digest].CopyFrom(vertex.meta.to_pb())
-        if source is not None and vertex.meta.ranges:
-            locs = definition.Source.locations[digest].locations.add(sourceIndex=0)
+        _merge_metadata(definition.metadata[digest], md)
+        # Go lists every op in the source map, most with no location at all
+        entry = definition.Source.locations[digest]
+        if source is not None and vertex.meta.ranges is not None:
+            locs = entry.locations.add(sourceIndex=0)
             for start, end in vertex.meta.ranges:
                 locs.ranges.add(
                     start=pb.Position(line=start, character=0),
                     end=pb.Position(line=end, character=0),
                 )
+        if digest not in emitted:
+            emitted[digest] = data
     terminal = pb.Op(inputs=[pb.Input(digest=names[id(root.vertex)], index=root.index)])
-    last = canonical_op_bytes(terminal, oneof_last=oneof_last)
+    last = canonical_op_bytes(terminal, oneof_last=shape.oneof_last)
+    for cap in terminal_caps(definition.metadata.values()):
+        definition.metadata[digest_of(last)].caps[cap] = True
     getattr(definition, "def").extend([*emitted.values(), last])
-    if source is not None and definition.Source.locations:
+    if source is not None and any(e.locations for e in definition.Source.locations.values()):
         definition.Source.infos.add(
             filename=source.filename, data=source.data, language=source.language
         )
     return definition
 
 
-def _marshal_vertex(vertex: Vertex, names: dict[int, str], oneof_last: bool) -> tuple[bytes, str]:
+def _merge_metadata(into: pb.OpMetadata, md: pb.OpMetadata) -> None:
+    """Fold the metadata of another vertex with the same digest in, as Go merges it."""
+    if not into.ByteSize():
+        into.CopyFrom(md)
+        return
+    into.ignore_cache |= md.ignore_cache
+    into.description.update(md.description)
+    for cap in md.caps:
+        into.caps[cap] = True
+    if md.HasField("progress_group"):
+        into.progress_group.CopyFrom(md.progress_group)
+
+
+def _marshal_vertex(vertex: Vertex, names: dict[int, str], shape: OpShape) -> tuple[pb.Op, str]:
     inputs: list[tuple[str, int]] = []
     for edge in vertex.inputs():
         if edge is not None and (key := (names[id(edge.vertex)], edge.index)) not in inputs:
@@ -147,8 +221,8 @@ def _marshal_vertex(vertex: Vertex, names: dict[int, str], oneof_last: bool) -> 
     if vertex.platform is not None:
         op.platform.CopyFrom(_platform_pb(vertex.platform))
     op.constraints.SetInParent()
-    data = canonical_op_bytes(op, oneof_last=oneof_last)
-    return data, digest_of(data)
+    shape.apply(op)
+    return op, digest_of(canonical_op_bytes(op, oneof_last=shape.oneof_last))
 
 
 def ops_of(definition: pb.Definition) -> list[tuple[str, pb.Op]]:
@@ -161,4 +235,4 @@ def ops_of(definition: pb.Definition) -> list[tuple[str, pb.Op]]:
     return out
 
 
-__all__ = ["SourceFile", "canonical_op_bytes", "digest_of", "marshal", "ops_of"]
+__all__ = ["OpShape", "SourceFile", "canonical_op_bytes", "digest_of", "marshal", "ops_of"]

@@ -68,7 +68,9 @@ class BuildPlan:
     """External images read by ``COPY --from`` in reachable stages."""
 
     def meta_arg_map(self) -> dict[str, str]:
-        return {k: v or "" for k, v in self.meta_args}
+        """The global ARGs that have a value (one declared without a default and not
+        given as a build arg sets nothing in the stages that name it)."""
+        return {k: v for k, v in self.meta_args if v is not None}
 
 
 def platform_args(build: Platform, target: Platform) -> list[tuple[str, str | None]]:

@@ -70,7 +70,7 @@ def test_link_with_mergeop_merges_a_copy_onto_scratch(compile_text: Compile) -> 
     assert action.copy.src == "/a.txt" and action.copy.dest == "/dst/"
     # a named owner is looked up in the action's own input: scratch, as Go writes it
     assert action.copy.owner.user.byName == pb.NamedUserOpt(name="app", input=-1)
-    assert layer.platform.OS == "linux"
+    assert not layer.HasField("platform")  # file ops carry none since BuildKit 0.12
 
     meta = result.definition.metadata
     layer_digest = next(d for d, op in by_digest.items() if op.HasField("file"))
@@ -197,7 +197,7 @@ def test_add_checksum_sets_the_http_attr(compile_text: Compile) -> None:
     http = source_op(result.definition, "https://")
     assert dict(http.attrs) == {"http.checksum": SHA, "http.filename": "f.tgz"}
     (copy,) = copies(result.definition)
-    assert (copy.src, copy.attemptUnpackDockerCompatibility) == ("f.tgz", False)
+    assert (copy.src, copy.attemptUnpackDockerCompatibility) == ("/f.tgz", False)
     assert history(result)[-1] == "ADD https://h/x/f.tgz /d/ # buildkit"
 
 

@@ -100,11 +100,23 @@ def test_secret_and_ssh_options(compile_text: Compile) -> None:
         "--mount=type=ssh,id=key,target=/agent,mode=0666 true\n",
     )
     secret, ssh = run.mounts[1], run.mounts[2]
-    assert (secret.input, secret.output, secret.dest) == (0, 0, "/etc/tok")
+    # no input (-1), as the Go client writes it since BuildKit 0.16; output unset
+    assert (secret.input, secret.output, secret.dest) == (-1, 0, "/etc/tok")
+    assert (ssh.input, ssh.output) == (-1, 0)
     opt = secret.secretOpt
     assert (opt.ID, opt.uid, opt.gid, opt.mode, opt.optional) == ("tok", 1, 2, 0o440, False)
     assert (ssh.SSHOpt.ID, ssh.SSHOpt.mode, ssh.SSHOpt.optional) == ("key", 0o666, True)
     assert "SSH_AUTH_SOCK=/agent" in run.meta.env
+
+
+def test_secret_and_ssh_mounts_leave_input_unset_on_old_engines(compile_text: Compile) -> None:
+    run = last_exec(
+        compile_text,
+        "FROM busybox\nRUN --mount=type=secret,id=s --mount=type=ssh true\n",
+        llb_caps=V08,
+    )
+    assert [(m.input, m.output) for m in run.mounts[1:]] == [(0, 0), (0, 0)]
+    assert not run.meta.removeMountStubsRecursive
 
 
 def test_ssh_socket_env_is_for_that_step_only(compile_text: Compile) -> None:

@@ -155,6 +155,16 @@ FROM busybox:latest AS two
     }
 
 
+def test_outline_takes_the_build_platform_whatever_the_platform_option() -> None:
+    dockerfile = (
+        b"FROM --platform=$TARGETPLATFORM busybox AS app\nARG TARGETARCH\nARG A=$TARGETARCH\n"
+    )
+    for platform in ("linux/arm64", "linux/arm64,linux/s390x"):
+        meta = answer("frontend.outline", dockerfile, platform=platform)
+        args = json.loads(meta["result.json"])["args"]
+        assert [(a["name"], a["value"]) for a in args] == [("A", "amd64")]
+
+
 def test_outline_of_an_unnamed_stage_has_no_header() -> None:
     meta = answer("frontend.outline", b"FROM busybox:latest\n# stage0 ignored\nRUN true\n")
     assert json.loads(meta["result.json"]) == {

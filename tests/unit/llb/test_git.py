@@ -6,7 +6,9 @@ from dataclasses import replace
 
 import pytest
 
+from frontend.gateway.testing import V08_LLB_CAPS
 from frontend.llb import caps
+from frontend.llb.caps import LLBCaps
 from frontend.llb.git import GitRefError, git_source, is_git_ref, parse_git_ref
 from frontend.llb.graph import OpMeta, SourceOp
 from frontend.llb.marshal import digest_of, marshal, ops_of
@@ -197,12 +199,12 @@ def test_required_caps() -> None:
     }
 
 
-@pytest.mark.parametrize("oneof_last", [False, True])
-def test_marshalled_like_go(oneof_last: bool) -> None:
+@pytest.mark.parametrize("engine", [LLBCaps(frozenset(V08_LLB_CAPS)), LLBCaps()])
+def test_marshalled_like_go(engine: LLBCaps) -> None:
     """A git source is written as Go writes it: no platform, empty constraints."""
     ref = parse_git_ref("git://h/r#main")
     assert ref is not None
-    definition = marshal(git_source(ref).output, oneof_last=oneof_last)
+    definition = marshal(git_source(ref).output, caps=engine)
     (_, op), _terminal = ops_of(definition)
     assert op.source.identifier == "git://h/r#main"
     assert not op.HasField("platform") and op.HasField("constraints")
@@ -212,7 +214,7 @@ def test_same_vertex_as_the_engine_frontend() -> None:
     """The digest Docker 20.10's built-in frontend gave this source (seen in its progress)."""
     ref = parse_git_ref("git://127.0.0.1:42859/ours.git#dev")
     assert ref is not None
-    definition = marshal(git_source(ref).output, oneof_last=False)
+    definition = marshal(git_source(ref).output, caps=LLBCaps(frozenset(V08_LLB_CAPS)))
     assert digest_of(getattr(definition, "def")[0]) == (
         "sha256:46a3245213ad428c546e999f95af8a60d3043f227db9d0b439784cec6a1bc62f"
     )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 
+from frontend.gateway.testing import V08_LLB_CAPS
 from frontend.llb import state as llb
-from frontend.llb.graph import Chown, Copy, Mkdir, OpMeta
+from frontend.llb.caps import LLBCaps
+from frontend.llb.graph import Chown, Copy, Mkdir, Mount, MountType, OpMeta
 from frontend.llb.marshal import SourceFile, canonical_op_bytes, marshal, ops_of
 from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
@@ -49,7 +51,7 @@ def test_gogo_field_order_for_engines_before_0_17() -> None:
     for a context downloaded from the URL below (seen in its build progress)."""
     url = "http://build-context-oc7den4obsv2dgwyhbi09tvrd"
     root = llb.http(url, filename="context")
-    (first, terminal) = defs(marshal(root.output, oneof_last=False))
+    (first, terminal) = defs(marshal(root.output, caps=LLBCaps(frozenset(V08_LLB_CAPS))))
     assert first.startswith(b"\x1a")  # the oneof (3) first, then constraints (11)
     assert hashlib.sha256(first).hexdigest() == (
         "54316a528fd6ad7cf2f77e0e284aeea25d0836d842fed878c60da9aaad8f3256"
@@ -133,5 +135,60 @@ def test_source_locations_recorded() -> None:
     st, _ = llb.image(BUSYBOX, platform=AMD64).run(["true"], meta=OpMeta(ranges=((2, 3),)))
     d = marshal(st.output, source=SourceFile("Dockerfile", b"FROM busybox\nRUN true\n"))
     assert d.Source.infos[0].filename == "Dockerfile"
-    (locs,) = d.Source.locations.values()
-    assert locs.locations[0].ranges[0].start.line == 2
+    image, run = (d.Source.locations[digest] for digest, _ in ops_of(d)[:2])
+    assert not image.locations  # listed, as Go lists every op, with no location
+    assert run.locations[0].ranges[0].start.line == 2
+
+
+V08 = LLBCaps(frozenset(V08_LLB_CAPS))
+
+
+def test_ops_are_shaped_like_the_engines_go_client() -> None:
+    """Newest: remove mount stubs, no platform on file ops, sockets without input, an
+    empty TmpfsOpt; BuildKit 0.8 wrote none of these."""
+    base = llb.image(BUSYBOX, platform=AMD64)
+    run, _ = base.file(Mkdir("/d")).run(
+        ["true"],
+        mounts=[
+            Mount(dest="/t", type=MountType.TMPFS),
+            Mount(dest="/run/secrets/s", type=MountType.SECRET, secret_id="s"),
+        ],
+    )
+    for engine, new in ((LLBCaps(), True), (V08, False)):
+        ops = dict(ops_of(marshal(run.output, caps=engine)))
+        (exec_op,) = [op for op in ops.values() if op.HasField("exec")]
+        (file_op,) = [op for op in ops.values() if op.HasField("file")]
+        assert exec_op.exec.meta.removeMountStubsRecursive is new
+        assert file_op.HasField("platform") is not new
+        tmpfs, secret = exec_op.exec.mounts[1], exec_op.exec.mounts[2]
+        assert tmpfs.HasField("TmpfsOpt") is new
+        assert secret.input == (-1 if new else 0)
+
+
+def test_metadata_lists_the_caps_the_engine_checks() -> None:
+    run, _ = llb.image(BUSYBOX, platform=AMD64).run(["true"], meta=OpMeta(name="x"))
+    d = marshal(run.output)
+    (image, exec_, terminal) = [d.metadata[digest] for digest, _ in ops_of(d)]
+    assert set(image.caps) == {"source.image"}
+    assert set(exec_.caps) == {
+        "exec.meta.base",
+        "exec.meta.setsdefaultpath",
+        "exec.mount.bind",
+    }
+    assert set(terminal.caps) == {"constraints", "platform", "meta.description"}
+    # an engine without a cap never sees it required
+    old = marshal(run.output, caps=LLBCaps(frozenset({"exec.meta.base"})))
+    assert [set(md.caps) for md in old.metadata.values() if "exec.meta.base" in md.caps] == [
+        {"exec.meta.base"}
+    ]
+
+
+def test_a_shared_op_keeps_every_location_and_merges_metadata() -> None:
+    first = llb.image(BUSYBOX, platform=AMD64, meta=OpMeta(name="a", ranges=((1, 1),)))
+    second = llb.image(BUSYBOX, platform=AMD64, meta=OpMeta(name="b", ranges=((5, 5),)))
+    merged = llb.merge([first, second.file(Mkdir("/x"))])
+    d = marshal(merged.output, source=SourceFile("Dockerfile", b""))
+    digest = ops_of(d)[0][0]
+    spans = [[r.start.line for r in loc.ranges] for loc in d.Source.locations[digest].locations]
+    assert spans == [[1], [5]]
+    assert d.metadata[digest].description["llb.customname"] == "b"
