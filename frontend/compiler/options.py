@@ -53,17 +53,17 @@ class BuildOptions:
     @property
     def target_stage_arg(self) -> bool:
         """Whether ``TARGETSTAGE`` is a predefined ARG (Docker's frontend from BuildKit 0.17)."""
-        return self.llb_caps.supports(caps.EXEC_VALID_EXIT_CODE)
+        return self.llb_caps.release >= (0, 17)
 
     @property
     def onbuild_sources(self) -> bool:
         """Whether an ONBUILD trigger may ``COPY --from`` (Docker's frontend from BuildKit 0.17)."""
-        return self.llb_caps.supports(caps.EXEC_VALID_EXIT_CODE)
+        return self.llb_caps.release >= (0, 17)
 
     def default_env(self, os_name: str) -> tuple[str, ...]:
         """What an image whose config sets no PATH gets: the OS's default PATH, but
         nothing for Windows from BuildKit 0.22 (Windows sets its own)."""
-        if os_name == "windows" and self.llb_caps.supports(caps.SOURCE_GIT_CHECKSUM):
+        if os_name == "windows" and self.llb_caps.release >= (0, 22):
             return ()
         return (f"PATH={default_path(os_name)}",)
 

@@ -395,7 +395,7 @@ def test_git_errors(compile_text: Compile, src: str, flags: str, message: str) -
         (
             "https://h/r.git",
             "--checksum=abc",
-            "unknown API capability source.git.checksum: a git checksum needs BuildKit v0.23"
+            "unknown API capability source.git.checksum: a git checksum needs BuildKit v0.22"
             " or newer",
         ),
         (
