@@ -262,15 +262,16 @@ def _bind_triggers(
     resolve: ImageResolver,
     loader: ContextLoader,
 ) -> sem.BuildPlan:
-    """Bind the ``COPY --from`` of the ONBUILD triggers each stage runs; the stages
-    they read join the build (their bases are added to ``bases``)."""
+    """Bind the ``COPY --from`` and ``RUN --mount from=`` of the ONBUILD triggers
+    each stage runs; the stages they read join the build (their bases are added
+    to ``bases``)."""
     while True:
-        copies: dict[tuple[int, int], ast.Copy] = {}
+        copies: dict[tuple[int, int], ast.Instruction] = {}
         for index in sorted(plan.reachable):
             for k, text in enumerate(_triggers_of(plan, bases, index)):
                 with contextlib.suppress(DockerfileError):  # reported when the trigger runs
                     nodes = parse(text).instructions
-                    if len(nodes) == 1 and isinstance(nodes[0], ast.Copy) and nodes[0].from_:
+                    if len(nodes) == 1 and isinstance(nodes[0], ast.Copy | ast.Run):
                         copies[index, -1 - k] = nodes[0]
         grown = sem.with_trigger_sources(plan, copies)
         new = grown.reachable - plan.reachable
@@ -414,7 +415,8 @@ def _mount_sources(
     for (index, i, j), src in plan.mount_sources.items():
         if index == stage.index:
             site = _Use("mount", index, i, j)
-            out[i, j] = _source_state(src, stage.commands[i], done, options, loader, uses, site)
+            node = stage.commands[i] if i >= 0 else stage.from_  # < 0: an ONBUILD trigger
+            out[i, j] = _source_state(src, node, done, options, loader, uses, site)
     return out
 
 
@@ -477,6 +479,8 @@ def _paths_read(plan: sem.BuildPlan, done: Mapping[int, StageState], site: _Use)
 def _mount_read(plan: sem.BuildPlan, key: tuple[int, int, int]) -> str:
     """The path a ``RUN --mount from=`` reads of its source (``/``: all of it)."""
     stage, command, mount = key
+    if command < 0:  # an ONBUILD trigger's mount
+        return "/"
     node = plan.stages[stage].commands[command]
     assert isinstance(node, ast.Run)
     return clean_path("/" + node.mounts[mount].source)
@@ -522,9 +526,10 @@ def _run_trigger(
             "onbuild trigger should be a single expression", line=where.start_line
         )
     node = parsed.instructions[0]
-    if isinstance(node, ast.Copy) and node.from_ and not ctx.options.onbuild_sources:
+    onbuild_sources = ctx.options.onbuild_sources
+    if isinstance(node, ast.Copy) and node.from_ and not onbuild_sources:
         raise DockerfileError("ONBUILD COPY --from is not supported yet", line=where.start_line)
-    if isinstance(node, ast.Run) and any(m.from_ for m in node.mounts):
+    if isinstance(node, ast.Run) and any(m.from_ for m in node.mounts) and not onbuild_sources:
         raise DockerfileError(
             "ONBUILD RUN --mount from= is not supported yet", line=where.start_line
         )

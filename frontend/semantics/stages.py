@@ -256,26 +256,33 @@ def _copy_source(ref: str, count: int, by_name: Mapping[str, int], node: ast.Cop
 
 
 def with_trigger_sources(
-    plan: BuildPlan, triggers: Mapping[tuple[int, int], ast.Copy]
+    plan: BuildPlan, triggers: Mapping[tuple[int, int], ast.Instruction]
 ) -> BuildPlan:
-    """``plan`` with the ``COPY --from`` of ONBUILD triggers bound too.
+    """``plan`` with the ``COPY --from`` and ``RUN --mount from=`` of ONBUILD
+    triggers bound too.
 
-    ``triggers`` maps ``(stage, -1 - trigger index)`` to the trigger's COPY; the
-    stages they read become reachable (upstream binds triggers before it picks
-    the stages to build).
+    ``triggers`` maps ``(stage, -1 - trigger index)`` to the trigger; the stages
+    they read become reachable (upstream binds triggers before it picks the
+    stages to build).
     """
     by_name = {s.name: s.index for s in plan.stages if s.name is not None}
     sources = dict(plan.sources)
+    mount_sources = dict(plan.mount_sources)
     for key, node in triggers.items():
-        assert node.from_
-        sources[key] = _copy_source(node.from_, len(plan.stages), by_name, node)
+        if isinstance(node, ast.Copy) and node.from_:
+            sources[key] = _copy_source(node.from_, len(plan.stages), by_name, node)
+        elif isinstance(node, ast.Run):
+            for j, src in _run_mount_sources(node, by_name):
+                mount_sources[(*key, j)] = src
     stages = list(plan.stages)
-    deps = _dependencies(stages, [*sources.items(), *plan.mount_sources.items()])
+    deps = _dependencies(stages, [*sources.items(), *mount_sources.items()])
     _check_cycles(stages, deps)
     reachable = set(plan.reachable)
     for index in plan.reachable:
         reachable |= _reachable(index, deps)
-    return replace(plan, sources=sources, reachable=frozenset(reachable))
+    return replace(
+        plan, sources=sources, mount_sources=mount_sources, reachable=frozenset(reachable)
+    )
 
 
 def _bind_mount_sources(
@@ -290,17 +297,20 @@ def _bind_mount_sources(
     sources: dict[tuple[int, int, int], Source] = {}
     for stage in stages:
         for i, node in enumerate(stage.commands):
-            if not isinstance(node, ast.Run):
-                continue
-            for j, mount in enumerate(node.mounts):
-                ref = mount.from_
-                if not ref or mount.type not in ("bind", "cache"):
-                    continue
-                if ref.lower() in by_name:
-                    sources[stage.index, i, j] = by_name[ref.lower()]
-                else:
-                    sources[stage.index, i, j] = ImageSource(ref, node.location)
+            if isinstance(node, ast.Run):
+                for j, src in _run_mount_sources(node, by_name):
+                    sources[stage.index, i, j] = src
     return sources
+
+
+def _run_mount_sources(node: ast.Run, by_name: Mapping[str, int]) -> list[tuple[int, Source]]:
+    """``(mount index, source)`` of the mounts of ``node`` that read a stage or image."""
+    out: list[tuple[int, Source]] = []
+    for j, mount in enumerate(node.mounts):
+        ref = mount.from_
+        if ref and mount.type in ("bind", "cache"):
+            out.append((j, by_name.get(ref.lower(), ImageSource(ref, node.location))))
+    return out
 
 
 def _find_target(target: str, stages: list[Stage], by_name: dict[str, int]) -> int:

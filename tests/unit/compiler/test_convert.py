@@ -199,14 +199,29 @@ def test_user_id_out_of_range_is_an_error_with_its_line(compile_text: Compile, t
     assert info.value.line == text.count("\n")
 
 
-def test_onbuild_run_mount_from_a_stage_is_refused(
+def test_onbuild_run_mount_from_a_stage_is_refused_before_0_17(
     compile_text: Compile, resolver: Resolver
 ) -> None:
     resolver.configs["docker.io/library/base:latest"] = image_config(
         OnBuild=["RUN --mount=from=tools,target=/t true"]
     )
+    old = LLBCaps(frozenset({caps.FILE_BASE, caps.EXEC_MOUNT_BIND}))
     with pytest.raises(DockerfileError, match="ONBUILD RUN --mount from= is not supported yet"):
-        compile_text("FROM base\n")
+        compile_text("FROM base\n", llb_caps=old)
+
+
+def test_onbuild_run_mount_from_a_stage_builds_that_stage(
+    compile_text: Compile, resolver: Resolver
+) -> None:
+    resolver.configs["docker.io/library/base:latest"] = image_config(
+        OnBuild=["RUN --mount=type=bind,target=/in,from=inputstage cat /in/foo"]
+    )
+    text = "FROM busybox AS inputstage\nRUN echo foo > /foo\nFROM base\nRUN true\n"
+    result = compile_text(text)
+    assert result.plan.mount_sources[1, -1, 0] == 0
+    assert result.plan.reachable == {0, 1}
+    runs = [args[-1] for args in exec_args(result.definition)]
+    assert runs == ["echo foo > /foo", "cat /in/foo", "true"]
 
 
 @pytest.mark.parametrize("config", [b'{"config": "x"}', b'{"rootfs": "x"}', b'{"history": ["x"]}'])
