@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def line_ranges(start: int, end: int) -> tuple[tuple[int, int], ...]:
+    """One ``(line, line)`` range per line of ``start..end``: how Docker's frontend
+    locates an instruction continued over several lines (in errors and in the LLB)."""
+    return tuple((line, line) for line in range(start, max(start, end) + 1))
+
+
 def _where(filename: str, line: int, column: int) -> str:
     if not line:
         return filename
@@ -25,6 +31,8 @@ class DockerfileError(Exception):
 
     ``line``/``column`` are 1-based; ``line`` 0 means "no particular line"
     (for example a bad ``--target``). ``end_line`` defaults to ``line``.
+    ``also`` lists more ``(start, end)`` line spans the error is about (each
+    instruction of a stage cycle).
     """
 
     def __init__(
@@ -36,6 +44,7 @@ class DockerfileError(Exception):
         end_line: int | None = None,
         filename: str = "Dockerfile",
         source_line: str | None = None,
+        also: tuple[tuple[int, int], ...] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -44,6 +53,7 @@ class DockerfileError(Exception):
         self.end_line = end_line if end_line is not None else line
         self.filename = filename
         self.source_line = source_line
+        self.also = also
 
     def __str__(self) -> str:
         return f"{_where(self.filename, self.line, self.column)}: {self.message}"

@@ -9,6 +9,7 @@ slices with ``%q``. Undecodable input bytes arrive here as surrogate escapes
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(
@@ -106,6 +107,45 @@ def go_bool(text: str) -> bool:
     raise ValueError(text)
 
 
+class GoNumError(ValueError):
+    """Go's ``strconv`` failure: ``kind`` is ``invalid syntax`` or ``value out of range``;
+    the message is Go's, ``strconv.ParseInt: parsing "x": invalid syntax``."""
+
+    def __init__(self, func: str, text: str, kind: str) -> None:
+        super().__init__(f"strconv.{func}: parsing {go_quote(text)}: {kind}")
+        self.kind = kind
+
+
+def go_parse_uint(text: str, base: int, bits: int = 64) -> int:
+    """Go's ``strconv.ParseUint`` with an explicit base (no sign, prefix or ``_``)."""
+    if not text:
+        raise GoNumError("ParseUint", text, "invalid syntax")
+    limit = (1 << bits) - 1
+    value = 0
+    for ch in text:
+        digit = int(ch, 36) if ch.isascii() and ch.isalnum() else base
+        if digit >= base:
+            raise GoNumError("ParseUint", text, "invalid syntax")
+        value = value * base + digit
+        if value > limit:
+            raise GoNumError("ParseUint", text, "value out of range")
+    return value
+
+
+def go_parse_int(text: str, base: int = 10, bits: int = 64) -> int:
+    """Go's ``strconv.ParseInt`` with an explicit base: an optional sign, then digits."""
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    try:
+        value = go_parse_uint(digits, base, bits)
+    except GoNumError as exc:
+        raise GoNumError("ParseInt", text, exc.kind) from None
+    if text.startswith("-"):
+        value = -value
+    if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
+        raise GoNumError("ParseInt", text, "value out of range")
+    return value
+
+
 def tabwrite(text: str, padding: int) -> str:
     """``text`` aligned as Go's ``text/tabwriter`` aligns it (min width 0, tab width 0,
     space padding, no flags): each tab-terminated cell padded to its column's width
@@ -131,10 +171,29 @@ def _column_width(lines: list[list[str]], index: int, column: int) -> int:
     return max(len(lines[j][column]) for j in range(first, last + 1))
 
 
-def go_json(obj: Any, indent: int | None = 2) -> str:
-    """JSON as Go's ``encoding/json`` writes it (HTML characters escaped)."""
+_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                 "\u2028": "\\u2028", "\u2029": "\\u2029"}  # fmt: skip
+_JSON_ESCAPED = re.compile("[<>&\u2028\u2029\udc80-\udcff]")
+_JSON_OLD_CONTROLS = {"\\b": "\\u0008", "\\f": "\\u000c"}
+
+
+def go_json(obj: Any, indent: int | None = 2, *, go121: bool = False) -> str:
+    """JSON as Go's ``encoding/json`` writes it: UTF-8 as is, HTML characters and
+    U+2028/U+2029 escaped, undecodable bytes as ``\\ufffd``.
+
+    ``go121``: as Go 1.21 and older wrote it, ``\\u0008`` and ``\\u000c`` for
+    backspace and form feed (newer Go writes ``\\b`` and ``\\f``, as Python does).
+    """
     separators = (",", ": ") if indent is not None else (",", ":")
     text = json.dumps(obj, indent=indent, ensure_ascii=False, separators=separators)
-    for ch, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
-        text = text.replace(ch, escaped)
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    text = _JSON_ESCAPED.sub(lambda m: _JSON_ESCAPES.get(m[0], "\\ufffd"), text)
+    if go121:
+        text = re.sub(r"(\\+)([bf])", _old_control, text)
+    return text
+
+
+def _old_control(match: re.Match[str]) -> str:
+    slashes, letter = match[1], match[2]
+    if len(slashes) % 2 == 0:  # an escaped backslash, then a plain letter
+        return match[0]
+    return slashes[:-1] + _JSON_OLD_CONTROLS["\\" + letter]

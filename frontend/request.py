@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
+from frontend.compiler.sandbox import parse_shm_size, parse_ulimits
 from frontend.errors import DockerfileError
 from frontend.gotext import go_bool
 from frontend.llb.caps import LLBCaps
-from frontend.llb.graph import HostIP, NetMode
+from frontend.llb.graph import HostIP, NetMode, Ulimit
 from frontend.llb.platform import DEFAULT_PLATFORM, Platform
 from frontend.llb.state import State
 from frontend.pb import ops_pb2 as pb
@@ -29,6 +30,8 @@ DEFAULT_CONTEXT_KEY: Final = "context"
 DEFAULT_DOCKERFILE_KEY: Final = "dockerfile"
 KEEP_GIT_DIR_ARG: Final = "BUILDKIT_CONTEXT_KEEP_GIT_DIR"
 SOURCE_DATE_EPOCH_ARG: Final = "SOURCE_DATE_EPOCH"
+SANDBOX_HOSTNAME_ARG: Final = "BUILDKIT_SANDBOX_HOSTNAME"
+"""A build arg that, when set, overrides the ``hostname`` option."""
 
 FRONTEND_CAPS: Final = frozenset(
     {
@@ -83,6 +86,9 @@ class BuildRequest:
     """Whether the client named the Dockerfile's source (a Git context then keeps it local)."""
     context_value: str = ""
     """The option under ``context_key``: a Git or HTTP URL, or empty for the client's."""
+    context_subdir: str | None = None
+    """``contextsubdir``: the directory of a Git, HTTP or input context to build from
+    (ignored for the client's directory, as by Docker's frontend)."""
     keep_git_dir: bool = False
     session_id: str = ""
     build_platform: Platform = DEFAULT_PLATFORM
@@ -105,6 +111,9 @@ class BuildRequest:
     network: NetMode = NetMode.SANDBOX
     extra_hosts: tuple[HostIP, ...] = ()
     hostname: str = ""
+    ulimits: tuple[Ulimit, ...] = ()
+    shm_size: int = 0
+    cgroup_parent: str = ""
     source_date_epoch: int | None = None
     cache_imports: tuple[CacheImport, ...] = ()
     check: CheckConfig | None = None
@@ -173,6 +182,8 @@ def parse_request(
         raise fail(f"invalid SOURCE_DATE_EPOCH: {epoch}") from None
     try:
         check = check_override(build_args)
+        ulimits = parse_ulimits(opts.get("ulimit", ""))
+        shm_size = parse_shm_size(opts.get("shm-size", ""))
     except DockerfileError as exc:
         raise fail(exc.message) from None
     context_key = opts.get("contextkey", "") or DEFAULT_CONTEXT_KEY
@@ -183,6 +194,7 @@ def parse_request(
         dockerfile_key=opts.get("dockerfilekey", "") or DEFAULT_DOCKERFILE_KEY,
         dockerfile_key_given="dockerfilekey" in opts,
         context_value=opts.get(context_key, ""),
+        context_subdir=opts.get("contextsubdir"),
         keep_git_dir=_go_bool_or_false(build_args.get(KEEP_GIT_DIR_ARG, "")),
         session_id=session_id,
         build_platform=build_platform or DEFAULT_PLATFORM,
@@ -198,7 +210,10 @@ def parse_request(
         image_resolve_mode=opts.get("image-resolve-mode", "") or "default",
         network=_NET_MODES[network],
         extra_hosts=_hosts(opts.get("add-hosts", "")),
-        hostname=opts.get("hostname", ""),
+        hostname=build_args.get(SANDBOX_HOSTNAME_ARG, "") or opts.get("hostname", ""),
+        ulimits=ulimits,
+        shm_size=shm_size,
+        cgroup_parent=opts.get("cgroup-parent", ""),
         source_date_epoch=source_date_epoch,
         cache_imports=cache_imports_from_opts(opts),
         check=check,

@@ -21,17 +21,25 @@ from frontend.compiler.contexts import (
     LocalUse,
     NamedContext,
 )
-from frontend.compiler.image import Image, at_epoch, empty_image, env_key, image_from_json
+from frontend.compiler.image import (
+    Image,
+    at_epoch,
+    default_env,
+    empty_image,
+    env_key,
+    image_from_json,
+)
+from frontend.compiler.imageformat import ImageFormat, image_format
 from frontend.compiler.lower import (
     StageContext,
     StageState,
     counts_as_step,
-    line_ranges,
     lower,
     step_name,
 )
 from frontend.compiler.options import BuildOptions
-from frontend.errors import DockerfileError
+from frontend.compiler.sharedmaps import SharedMaps, born_from, shared_config
+from frontend.errors import DockerfileError, line_ranges
 from frontend.llb import state as llb
 from frontend.llb.graph import COMMAND_KEY, Deferred, OpMeta, Output, Vertex
 from frontend.llb.marshal import SourceFile, marshal
@@ -52,10 +60,16 @@ class CompileResult:
     plan: sem.BuildPlan
     bases: Mapping[int, StageBase] = field(default_factory=dict)
     """What the build checks need of each lowered stage's base image."""
+    image_format: ImageFormat = field(default_factory=ImageFormat)
+    """How the engine's own frontend writes the config (``config_json``)."""
+    base_config: bytes | None = None
+    """The config of the image the target stage starts from (through its parent
+    stages), as resolved; None for scratch. The image exporter keeps that image's
+    layers as they are when it rewrites timestamps."""
 
     @property
     def config_json(self) -> bytes:
-        return self.image.to_json()
+        return self.image.to_json(self.image_format)
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,11 @@ class _Base:
     """A local named context, to be bound to the paths read from it."""
     named: bool = False
     """A named context: its source is not a step of the stage (no ``FROM`` step)."""
+    build_args: tuple[tuple[str, str | None], ...] = ()
+    """The ARGs of the stage this one is built on, where RUN history lists them."""
+    maps: SharedMaps = SharedMaps()
+    config: bytes | None = None
+    """The base image's config, for ``CompileResult.base_config``."""
 
 
 @dataclass(frozen=True)
@@ -132,15 +151,22 @@ def compile_dockerfile(
     context_state = llb.State(output=Output(context))
     meta_args = plan.meta_arg_map()
     single = _single_stage(plan)
+    fmt = image_format(options.llb_caps)
 
     done: dict[int, StageState] = {}
+    base_configs: dict[int, bytes | None] = {}
     for index in _dependency_order(plan):
         stage = plan.stages[index]
         if stage.base is not None:
             parent = done[stage.base]
-            base = _Base(parent.llb, parent.image, parent.llb.platform or options.target_platform)
+            platform = parent.llb.platform or options.target_platform
+            inherited = parent.build_args if fmt.inherits_stage_args else ()
+            maps = parent.maps.child()
+            base = _Base(parent.llb, parent.image, platform, build_args=inherited, maps=maps)
+            base_configs[index] = base_configs[stage.base]
         else:
             base = bases[index]
+            base_configs[index] = base.config
         if stage.from_context:
             done[index] = StageState(llb=base.state, image=base.image)
             continue
@@ -155,6 +181,7 @@ def compile_dockerfile(
             sources=_copy_sources(plan, stage, done, options, loader, uses),
             mount_sources=_mount_sources(plan, stage, done, options, loader, uses),
             ignore_cache=_ignores_cache(stage, options),
+            stage_index=index,
         )
         st = _start(ctx, base, stage, single)
         for i, node in enumerate(stage.commands):
@@ -165,10 +192,20 @@ def compile_dockerfile(
     context.bind(_context_source(options, done.values()))
     for use, site in uses:
         use.bind(_paths_read(plan, done, site))
-    image = _finalize_image(target.image, options)
+    image = target.image
+    if fmt.shares_maps:
+        image = _with_shared_maps(target, done, bases)
+    image = _finalize_image(image, options)
     definition = marshal(target.llb.output, source=source, caps=options.llb_caps)
     checked = {i: base.checked for i, base in bases.items()}
-    return CompileResult(definition=definition, image=image, plan=plan, bases=checked)
+    return CompileResult(
+        definition=definition,
+        image=image,
+        plan=plan,
+        bases=checked,
+        image_format=fmt,
+        base_config=base_configs[plan.target],
+    )
 
 
 def _single_stage(plan: sem.BuildPlan) -> bool:
@@ -239,16 +276,14 @@ def _resolve_bases(
             continue
         platform = stage.platform or options.target_platform
         if stage.base_name == sem.SCRATCH and not stage.from_context:
-            empty = empty_image(
-                options.target_platform, options.default_env(options.target_platform.os)
-            )
+            empty = empty_image(options.target_platform, image_format(options.llb_caps))
             checked = StageBase(os=platform.os, name=stage.base_name)
             bases[i] = _Base(llb.scratch(platform), empty, platform, checked)
         else:
             wanted.append(i)
 
     def fetch(i: int) -> _Base:
-        return _load_base(plan, plan.stages[i], options, resolve, loader)
+        return _load_base(plan, i, options, resolve, loader)
 
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(wanted)))) as pool:
         bases.update(zip(wanted, pool.map(fetch, wanted), strict=True))
@@ -297,12 +332,13 @@ def _triggers_of(plan: sem.BuildPlan, bases: Mapping[int, _Base], index: int) ->
 
 def _load_base(
     plan: sem.BuildPlan,
-    stage: sem.Stage,
+    index: int,
     options: BuildOptions,
     resolve: ImageResolver,
     loader: ContextLoader,
 ) -> _Base:
     """A stage's start: the named context replacing it or its FROM, else the image."""
+    stage = plan.stages[index]
     platform = stage.platform or options.target_platform
     if stage.from_context:
         assert stage.name is not None
@@ -316,18 +352,25 @@ def _load_base(
     found = loader.find(ref, platform)
     if found is not None:
         loaded = _load_context(loader, found, platform, stage.from_)
-        image = loaded.image or empty_image(platform, options.default_env(platform.os))
+        image = loaded.image or empty_image(platform, image_format(options.llb_caps))
         state = replace(loaded.state, platform=platform)
         # a named context's platform is not checked against the build's
         checked = replace(_checked(stage, image, platform), expected=None, actual=None)
-        return _Base(state, image, platform, checked, loaded.local, named=True)
+        config = image.to_json()
+        return _Base(state, image, platform, checked, loaded.local, named=True, config=config)
     prefix = f"{platform} internal" if options.multi_platform else "internal"
-    digest, config = resolve(
-        ref,
-        platform=platform,
-        resolve_mode=options.image_resolve_mode,
-        log_name=f"[{prefix}] load metadata for {ref}",
-    )
+    try:
+        digest, config = resolve(
+            ref,
+            platform=platform,
+            resolve_mode=options.image_resolve_mode,
+            log_name=f"[{prefix}] load metadata for {ref}",
+        )
+    except DockerfileError as exc:  # a missing image: point at its FROM
+        if exc.line:
+            raise
+        where = stage.from_.location
+        raise DockerfileError(exc.message, line=where.start_line, end_line=where.end_line) from None
     try:
         image = image_from_json(config)
     except (ValueError, TypeError, AttributeError) as exc:  # not the JSON shape expected
@@ -346,11 +389,13 @@ def _load_base(
         meta = OpMeta(
             name=step_name(display, 1, _total_steps(stage, image, options), f"FROM {pinned}"),
             description=((COMMAND_KEY, stage.from_.original.strip()),),
-            ranges=line_ranges(stage.from_.location),
+            ranges=line_ranges(stage.from_.location.start_line, stage.from_.location.end_line),
         )
         mode = options.image_resolve_mode
         state = llb.image(pinned, platform=platform, resolve_mode=mode, meta=meta)
-    return _Base(state, image, platform, _checked(stage, image, platform))
+    checked = _checked(stage, image, platform)
+    maps = born_from(config, str(index))
+    return _Base(state, image, platform, checked, maps=maps, config=config)
 
 
 def _load_context(
@@ -442,7 +487,11 @@ def _source_state(
         return replace(loaded.state, platform=platform)
     # As Docker's frontend: an image stage of its own, with no command, located at the
     # COPY (a RUN --mount's image gets a location without lines).
-    ranges = line_ranges(node.location) if isinstance(node, ast.Copy) else ()
+    ranges = (
+        line_ranges(node.location.start_line, node.location.end_line)
+        if isinstance(node, ast.Copy)
+        else ()
+    )
     return llb.image(
         ref,
         platform=platform,
@@ -490,9 +539,8 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
     """Apply the base config to the state: env (PATH ensured), dir, user, network."""
     image = base.image
     if not any(env_key(e) == "PATH" for e in image.config.env):
-        image = image.with_config(
-            env=(*image.config.env, *ctx.options.default_env(base.platform.os))
-        )
+        path = default_env(base.platform.os, ctx.image_format)
+        image = image.with_config(env=(*image.config.env, *path))
     state = replace(base.state, platform=base.platform, network=ctx.options.force_network)
     for entry in image.config.env:
         key, _, value = entry.partition("=")
@@ -506,7 +554,9 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
         state = state.with_user(image.config.user)
     image_step = stage.base is None and stage.base_name != sem.SCRATCH and not base.named
     first_step = 1 if image_step else 0
-    st = StageState(llb=state, image=image, step=first_step)
+    st = StageState(
+        llb=state, image=image, build_args=base.build_args, step=first_step, maps=base.maps
+    )
     for k, trigger in enumerate(image.config.on_build or ()):
         st = _run_trigger(ctx, stage, trigger, -1 - k, st)
     return replace(st, image=st.image.with_config(on_build=None))
@@ -556,6 +606,26 @@ def _context_source(options: BuildOptions, stages: Iterable[StageState]) -> Vert
     )
     assert state.output is not None
     return state.output.vertex
+
+
+def _with_shared_maps(
+    target: StageState, done: Mapping[int, StageState], bases: Mapping[int, _Base]
+) -> Image:
+    """The target's labels, ports and volumes with what the stages sharing its maps
+    wrote into them (stages dispatched in Dockerfile order)."""
+    births = {
+        f"{i}/{kind}": base.image.config for i, base in bases.items() for kind in base.maps.held
+    }
+    stages = [done[i].maps for i in sorted(done)]
+    shared = shared_config(target.maps, stages, births)
+    config = target.image.config
+    if "Labels" in shared:
+        config = replace(config, labels=shared["Labels"] or None)
+    if "ExposedPorts" in shared:
+        config = replace(config, exposed_ports=tuple(sorted(shared["ExposedPorts"])))
+    if "Volumes" in shared:
+        config = replace(config, volumes=tuple(sorted(shared["Volumes"])))
+    return replace(target.image, config=config)
 
 
 def _finalize_image(image: Image, options: BuildOptions) -> Image:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from frontend.compiler import heredoc
+from frontend.compiler.filemode import parse_chmod
 from frontend.errors import DockerfileError
 from frontend.gotext import go_quote
 from frontend.llb import caps
@@ -40,6 +41,7 @@ class _Plan:
 
     dest: str
     mode: int
+    mode_str: str
     owner: Chown | None
     excludes: tuple[str, ...]
     meta: OpMeta
@@ -63,6 +65,12 @@ def lower_copy_like(
     dest_word = ctx.expand(node.dest, st)
     chown = ctx.expand(node.chown, st) if node.chown else ""
     checksum = ctx.expand(add.checksum, st) if add and add.checksum else ""
+    mode = parse_chmod(ctx.expand(node.chmod, st) if node.chmod else "")
+    if mode.text and not ctx.options.llb_caps.copy_mode_string:
+        raise DockerfileError(
+            f"{node.keyword} --chmod={mode.text}: a symbolic mode needs BuildKit v0.17 or newer"
+            " (this engine would ignore it)"
+        )
     if node.excludes:
         ctx.options.require_cap(
             caps.FILE_COPY_INCLUDE_EXCLUDE_PATTERNS, f"{node.keyword} --exclude"
@@ -72,7 +80,8 @@ def lower_copy_like(
     meta, st = ctx.op_meta(node, st)
     plan = _Plan(
         dest=dest_path(st.llb.cwd, dest_word),
-        mode=_octal_mode(node.chmod),
+        mode=0 if mode.text else mode.octal,
+        mode_str=mode.text,
         owner=Chown.parse(chown) if chown else None,
         excludes=node.excludes,
         meta=meta,
@@ -104,9 +113,13 @@ def lower_copy_like(
         state = _linked(st, actions, meta, ctx.step_label(f"LINK {ctx.command_text(node, st)}", st))
     else:
         state = st.llb.file(*actions, meta=meta)
-    shown = [*sources, *(f"<<{doc.name}" for doc in inline)]
-    flags = " --parents" if parents else ""
-    created_by = f"{node.keyword}{flags} {' '.join(shown)} {dest_word} # buildkit"
+    flags = []
+    if ctx.image_format.docker_spec:  # older frontends record no flags
+        chmod = ctx.expand(node.chmod, st) if node.chmod else ""
+        flags = ["--parents"] if parents else []
+        flags += [f"--{k}={v}" for k, v in (("chown", chown), ("chmod", chmod)) if v]
+    shown = [*flags, *sources, *(f"<<{doc.name}" for doc in inline), dest_word]
+    created_by = f"{node.keyword} {' '.join(shown)} # buildkit"
     image = st.image.commit(created_by, layer=True)
     return replace(
         st, llb=state, image=image, context_paths=frozenset(paths), source_reads=frozenset(reads)
@@ -119,13 +132,6 @@ def dest_path(cwd: str, dest: str) -> str:
     if dest in ("", ".") or dest.endswith("/"):
         path = path.rstrip("/") + "/"
     return path
-
-
-def _octal_mode(chmod: str | None) -> int:
-    try:
-        return int(chmod, 8) if chmod else -1
-    except ValueError:
-        return -1
 
 
 def _is_http(src: str) -> bool:
@@ -189,6 +195,7 @@ def _local_copy(
         clean_path("/" + src),
         plan.dest,
         mode=plan.mode,
+        mode_str=plan.mode_str,
         owner=plan.owner,
         follow_symlink=True,
         dir_copy_contents=True,
@@ -218,6 +225,7 @@ def _http_copy(ctx: StageContext, src: str, checksum: str, unpack: bool, plan: _
         "/" + filename,  # the Go client joins a relative source path to the source's "/"
         plan.dest,
         mode=plan.mode if ctx.options.llb_caps.release >= (0, 9) else -1,  # --chmod since 0.9
+        mode_str=plan.mode_str,
         owner=plan.owner,
         attempt_unpack=unpack,
         create_dest_path=True,
@@ -241,6 +249,7 @@ def _git_copy(ctx: StageContext, node: ast.Add, git: GitRef, checksum: str, plan
         "/",
         plan.dest,
         mode=plan.mode,
+        mode_str=plan.mode_str,
         owner=plan.owner,
         create_dest_path=True,
         exclude_patterns=plan.excludes,
@@ -289,6 +298,7 @@ def _inline_copy(ctx: StageContext, doc: ast.Heredoc, st: StageState, plan: _Pla
         f"/{doc.name}",
         plan.dest,
         mode=plan.mode,
+        mode_str=plan.mode_str,
         owner=plan.owner,
         create_dest_path=True,
         exclude_patterns=plan.excludes,

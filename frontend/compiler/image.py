@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from frontend.llb.platform import Platform
+from frontend.compiler.imageformat import ImageFormat
+from frontend.gotext import go_json
+from frontend.llb.platform import Platform, default_path
 
 HISTORY_COMMENT = "buildkit.dockerfile.v0"
 
@@ -63,6 +65,8 @@ class Image:
     os: str
     architecture: str
     variant: str = ""
+    os_version: str = ""
+    os_features: tuple[str, ...] = ()
     author: str = ""
     config: Config = field(default_factory=Config)
     diff_ids: tuple[str, ...] = ()
@@ -87,8 +91,11 @@ class Image:
             for h in self.history
         )
 
-    def to_json(self) -> bytes:
-        return json.dumps(_image_to_go(self), separators=(",", ":")).encode()
+    def to_json(self, fmt: ImageFormat | None = None) -> bytes:
+        """The config as the built-in frontend of ``fmt``'s release line writes it."""
+        fmt = fmt or ImageFormat()
+        body = _docker_spec_image(self) if fmt.docker_spec else _legacy_image(self, fmt)
+        return go_json(body, indent=None, go121=fmt.old_go).encode()
 
 
 def at_epoch(image: Image, seconds: int) -> Image:
@@ -107,14 +114,21 @@ def rfc3339(seconds: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def empty_image(platform: Platform, env: tuple[str, ...]) -> Image:
-    """What ``FROM scratch`` starts from (``env``: the default PATH, if any)."""
+def empty_image(platform: Platform, fmt: ImageFormat | None = None) -> Image:
+    """What ``FROM scratch`` starts from."""
     return Image(
         os=platform.os,
         architecture=platform.architecture,
         variant=platform.variant,
-        config=Config(env=env, working_dir="/"),
+        config=Config(env=default_env(platform.os, fmt or ImageFormat()), working_dir="/"),
     )
+
+
+def default_env(os_name: str, fmt: ImageFormat) -> tuple[str, ...]:
+    """The PATH a config without one gets (none for Windows, since BuildKit v0.22)."""
+    if os_name == "windows" and fmt.windows_leaves_path:
+        return ()
+    return (f"PATH={default_path(os_name)}",)
 
 
 def env_key(entry: str) -> str:
@@ -147,6 +161,8 @@ def image_from_json(data: bytes) -> Image:
         os=raw.get("os") or "",
         architecture=raw.get("architecture") or "",
         variant=raw.get("variant") or "",
+        os_version=raw.get("os.version") or "",
+        os_features=tuple(raw.get("os.features") or ()),
         author=raw.get("author") or "",
         config=Config(
             user=c.get("User") or "",
@@ -195,24 +211,42 @@ def _health_to_go(hc: Healthcheck) -> dict[str, Any]:
     )
 
 
-def _image_to_go(img: Image) -> dict[str, Any]:
-    c = img.config
-    config = _omit_empty(
+def _oci_config(c: Config) -> list[tuple[str, Any]]:
+    """The fields of the OCI image spec's ``ImageConfig``, in its order."""
+    return [
+        ("User", c.user),
+        ("ExposedPorts", {p: {} for p in c.exposed_ports}),
+        ("Env", list(c.env)),
+        ("Entrypoint", list(c.entrypoint) if c.entrypoint else None),
+        ("Cmd", list(c.cmd) if c.cmd else None),
+        ("Volumes", {v: {} for v in c.volumes}),
+        ("WorkingDir", c.working_dir),
+        ("Labels", dict(sorted(c.labels.items())) if c.labels else None),
+        ("StopSignal", c.stop_signal),
+    ]
+
+
+def _history_entry(h: History) -> dict[str, Any]:
+    return _omit_empty(
         [
-            ("User", c.user),
-            ("ExposedPorts", {p: {} for p in c.exposed_ports}),
-            ("Env", list(c.env)),
-            ("Entrypoint", list(c.entrypoint) if c.entrypoint else None),
-            ("Cmd", list(c.cmd) if c.cmd else None),
-            ("Volumes", {v: {} for v in c.volumes}),
-            ("WorkingDir", c.working_dir),
-            ("Labels", dict(sorted(c.labels.items())) if c.labels else None),
-            ("StopSignal", c.stop_signal),
+            ("created", h.created),
+            ("created_by", h.created_by),
+            ("comment", h.comment),
+            ("empty_layer", h.empty_layer),
         ]
     )
+
+
+def _legacy_image(img: Image, fmt: ImageFormat) -> dict[str, Any]:
+    """The frontend's own image type (up to BuildKit v0.12): ``OnBuild`` always
+    written, ``StopTimeout`` kept, ``variant`` last."""
+    c = img.config
+    config = _omit_empty(_oci_config(c))
+    if c.args_escaped and fmt.args_escaped_first:
+        config["ArgsEscaped"] = True
     if c.healthcheck is not None:  # a pointer in Go: kept even when all its fields are empty
         config["Healthcheck"] = _health_to_go(c.healthcheck)
-    if c.args_escaped:
+    if c.args_escaped and not fmt.args_escaped_first:
         config["ArgsEscaped"] = True
     config["OnBuild"] = list(c.on_build) if c.on_build else None
     if c.stop_timeout is not None:
@@ -227,22 +261,50 @@ def _image_to_go(img: Image) -> dict[str, Any]:
     out["architecture"] = img.architecture
     out["os"] = img.os
     out["rootfs"] = {"type": "layers", "diff_ids": list(img.diff_ids)}
-    history = [
-        _omit_empty(
-            [
-                ("created", h.created),
-                ("created_by", h.created_by),
-                ("comment", h.comment),
-                ("empty_layer", h.empty_layer),
-            ]
-        )
-        if isinstance(h, History)
-        else dict(h)
-        for h in img.history
-    ]
+    history = [_history_entry(h) if isinstance(h, History) else dict(h) for h in img.history]
     if history:
         out["history"] = history
     out["config"] = config
     if img.variant:
         out["variant"] = img.variant
     return out
+
+
+def _docker_spec_image(img: Image) -> dict[str, Any]:
+    """moby's ``DockerOCIImage`` (BuildKit v0.13 on): the OCI image with Docker's
+    config fields; the frontend never dates the image itself."""
+    c = img.config
+    config = _omit_empty([*_oci_config(c), ("ArgsEscaped", c.args_escaped)])
+    if c.healthcheck is not None:
+        config["Healthcheck"] = _health_to_go(c.healthcheck)
+    config.update(_omit_empty([("OnBuild", list(c.on_build or ())), ("Shell", list(c.shell))]))
+    out: dict[str, Any] = {}
+    if img.author:
+        out["author"] = img.author
+    out["architecture"] = img.architecture
+    out["os"] = img.os
+    out.update(
+        _omit_empty(
+            [
+                ("os.version", img.os_version),
+                ("os.features", list(img.os_features)),
+                ("variant", img.variant),
+            ]
+        )
+    )
+    out["rootfs"] = {"type": "layers", "diff_ids": list(img.diff_ids) or None}
+    history = [
+        _history_entry(h) if isinstance(h, History) else _base_history_entry(h) for h in img.history
+    ]
+    if history:
+        out["history"] = history
+    out["config"] = config
+    return out
+
+
+_HISTORY_KEYS = ("created", "created_by", "author", "comment", "empty_layer")
+
+
+def _base_history_entry(h: Mapping[str, Any]) -> dict[str, Any]:
+    """A base image's history entry as Go re-reads and writes it: known keys only."""
+    return _omit_empty([(k, h.get(k)) for k in _HISTORY_KEYS])

@@ -18,11 +18,14 @@ from frontend.compiler import heredoc
 from frontend.compiler.copyadd import lower_copy_like
 from frontend.compiler.history import health_config, plain_list, port_map, quoted_list, run_command
 from frontend.compiler.image import Healthcheck, Image, set_env
+from frontend.compiler.imageformat import ImageFormat, image_format
 from frontend.compiler.mounts import run_mounts
 from frontend.compiler.options import BuildOptions
 from frontend.compiler.ports import parse_ports
+from frontend.compiler.sandbox import run_sandbox
+from frontend.compiler.sharedmaps import SharedMaps
 from frontend.compiler.signals import check_signal
-from frontend.errors import DockerfileError
+from frontend.errors import DockerfileError, line_ranges
 from frontend.llb import caps
 from frontend.llb import state as llb
 from frontend.llb.graph import (
@@ -43,6 +46,8 @@ from frontend.syntax import ast
 DEFAULT_SHELL = ("/bin/sh", "-c")
 WINDOWS_SHELL = ("cmd", "/S", "/C")
 _PROXY_ARGS = ("http_proxy", "https_proxy", "ftp_proxy", "no_proxy")
+SBOM_SCAN_ARGS = frozenset(("BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"))
+"""Build args that tell the SBOM scanner what to scan; RUN steps never see them."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,8 @@ class StageState:
     context_paths: frozenset[str] = frozenset()
     source_reads: frozenset[tuple[int, str]] = frozenset()
     """``(command index, absolute path)`` each ``COPY --from`` of the stage reads."""
+    maps: SharedMaps = SharedMaps()
+    """The label, port and volume maps held, as older frontends share them."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,12 @@ class StageContext:
     """What each ``RUN --mount from=`` reads, by (command, mount) index."""
     ignore_cache: bool = False
     file_op: bool = True
+    stage_index: int = 0
+
+    @property
+    def image_format(self) -> ImageFormat:
+        """How the engine's own frontend writes the config and history."""
+        return image_format(self.options.llb_caps)
 
     def expand(self, word: str, st: StageState) -> str:
         try:
@@ -135,7 +148,7 @@ class StageContext:
             name=name,
             description=((COMMAND_KEY, command),) if described else (),
             ignore_cache=self.ignore_cache,
-            ranges=line_ranges(node.location),
+            ranges=line_ranges(node.location.start_line, node.location.end_line),
         )
         return meta, st
 
@@ -143,11 +156,6 @@ class StageContext:
 def instruction_line(node: ast.Instruction) -> str:
     """The instruction as written, continuation lines joined, without heredoc bodies."""
     return node.original.partition("\n")[0].strip()
-
-
-def line_ranges(location: ast.Location) -> tuple[tuple[int, int], ...]:
-    """One range per source line of an instruction, as Docker's frontend records them."""
-    return tuple((line, line) for line in range(location.start_line, location.end_line + 1))
 
 
 def step_name(display_name: str, step: int, total: int, text: str) -> str:
@@ -229,11 +237,19 @@ def lower_arg(ctx: StageContext, node: ast.Arg, index: int, st: StageState) -> S
         value = ctx.options.build_args.get(name, default)
         if value is None and name in ctx.meta_args:
             value = ctx.meta_args[name]
-        if value is not None:
+        if value is not None and not _scanner_only(name, ctx.options):
             state = state.with_env(name, value)
+        if ctx.image_format.arg_shows_value:
+            shown[-1] = name if value is None else f"{name}={value}"
         declared.append((name, value))
     image = st.image.commit("ARG " + " ".join(shown), layer=False)
     return replace(st, llb=state, image=image, build_args=tuple(declared))
+
+
+def _scanner_only(arg: str, options: BuildOptions) -> bool:
+    """Whether ``arg`` is for the SBOM scanner only: on engines with attestations
+    (BuildKit 0.11, whose frontend keeps these args out of the environment)."""
+    return arg in SBOM_SCAN_ARGS and options.llb_caps.release >= (0, 11)
 
 
 def _proxy_env(options: BuildOptions) -> dict[str, str]:
@@ -262,7 +278,9 @@ def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> S
     else:
         args = _command_args(st.image, node.command)
     extra = run_mounts(ctx, node, index, st)
-    mounts += extra.mounts
+    opts = ctx.options
+    sandbox = run_sandbox(opts.llb_caps, opts.ulimits, opts.shm_size, opts.cgroup_parent)
+    mounts += [*extra.mounts, *sandbox.mounts]
     network = None
     if node.network is not None:
         if node.network not in _NETWORKS:
@@ -283,9 +301,13 @@ def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> S
         network=network,
         security=security,
         proxy_env=_proxy_env(ctx.options),
+        secret_env=extra.secret_env,
+        ulimits=sandbox.ulimits,
+        cgroup_parent=sandbox.cgroup_parent,
         meta=meta,
     )
-    created_by = "RUN " + run_command(args, st.build_args, st.llb.env_map())
+    unique = ctx.image_format.unique_run_args
+    created_by = "RUN " + run_command(args, st.build_args, st.llb.env_map(), unique=unique)
     image = st.image.commit(created_by + " # buildkit", layer=True)
     state = st.llb.with_output(state.output)  # a mount's env (SSH_AUTH_SOCK) was this step's
     paths = st.context_paths | extra.context_paths
@@ -346,14 +368,12 @@ def lower_add(ctx: StageContext, node: ast.Add, index: int, st: StageState) -> S
 
 
 def lower_label(ctx: StageContext, node: ast.Label, index: int, st: StageState) -> StageState:
-    labels = dict(st.image.config.labels or {})
-    shown = []
-    for pair in node.pairs:
-        key, value = ctx.expand(pair.key, st), ctx.expand(pair.value, st)
-        labels[key] = value
-        shown.append(f"{key}={value}")
-    image = st.image.with_config(labels=labels).commit("LABEL " + " ".join(shown), layer=False)
-    return replace(st, image=image)
+    pairs = [(ctx.expand(p.key, st), ctx.expand(p.value, st)) for p in node.pairs]
+    labels = {**(st.image.config.labels or {}), **dict(pairs)}
+    shown = " ".join(f"{key}={value}" for key, value in pairs)
+    image = st.image.with_config(labels=labels).commit(f"LABEL {shown}", layer=False)
+    maps = st.maps.write("Labels", str(ctx.stage_index), pairs)
+    return replace(st, image=image, maps=maps)
 
 
 def lower_maintainer(
@@ -380,19 +400,20 @@ def lower_entrypoint(
 
 
 def lower_expose(ctx: StageContext, node: ast.Expose, index: int, st: StageState) -> StageState:
-    ports: set[str] = set()
-    for word in node.ports:
+    listed = ctx.image_format.expose_list
+    ports: list[str] = []
+    for word in sorted(node.ports):  # Docker's parser sorts the words as written
         try:
             specs = expand_words(word, st.llb.env_map(), ctx.escape)
         except WordError as exc:
             raise DockerfileError(str(exc)) from None
         for spec in specs:
-            ports.update(parse_ports(spec))
-    exposed = tuple(sorted(set(st.image.config.exposed_ports) | ports))
-    image = st.image.with_config(exposed_ports=exposed).commit(
-        f"EXPOSE {port_map(ports)}", layer=False
-    )
-    return replace(st, image=image)
+            ports += parse_ports(spec, strict=listed)
+    exposed = tuple(sorted(set(st.image.config.exposed_ports) | set(ports)))
+    shown = plain_list(ports) if listed else port_map(ports)
+    image = st.image.with_config(exposed_ports=exposed).commit(f"EXPOSE {shown}", layer=False)
+    maps = st.maps.write("ExposedPorts", str(ctx.stage_index), ((p, "") for p in ports))
+    return replace(st, image=image, maps=maps)
 
 
 def lower_volume(ctx: StageContext, node: ast.Volume, index: int, st: StageState) -> StageState:
@@ -401,7 +422,8 @@ def lower_volume(ctx: StageContext, node: ast.Volume, index: int, st: StageState
         raise DockerfileError("VOLUME specified can not be an empty string")
     volumes = tuple(sorted(set(st.image.config.volumes) | set(paths)))
     image = st.image.with_config(volumes=volumes).commit(f"VOLUME {plain_list(paths)}", layer=False)
-    return replace(st, image=image)
+    maps = st.maps.write("Volumes", str(ctx.stage_index), ((p, "") for p in paths))
+    return replace(st, image=image, maps=maps)
 
 
 def lower_stopsignal(
@@ -445,7 +467,8 @@ def lower_healthcheck(
             retries=node.retries,
         )
     image = st.image.with_config(healthcheck=hc)
-    return replace(st, image=image.commit(f"HEALTHCHECK {health_config(hc)}", layer=False))
+    shown = health_config(hc, ctx.image_format)
+    return replace(st, image=image.commit(f"HEALTHCHECK {shown}", layer=False))
 
 
 def lower_unsupported(

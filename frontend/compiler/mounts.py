@@ -7,8 +7,10 @@
 - ``tmpfs``: an empty in-memory filesystem.
 - ``secret`` and ``ssh``: a secret file, or an SSH agent socket, from the client.
 
-A tmpfs ``size`` needs BuildKit 0.10 (the Go client makes the op require the
-cap, so older engines refuse the build); a secret ``env`` is not lowered yet.
+A tmpfs ``size`` and a secret ``env`` need BuildKit 0.10 (the Go client makes
+the op require the cap, so older engines refuse the build). A secret with
+``env`` and no ``target`` is only an environment variable; with both, it is
+also the file.
 
 Mounts never change the image: only the root filesystem is the step's result.
 """
@@ -23,7 +25,16 @@ from frontend.errors import DockerfileError
 from frontend.gotext import go_quote
 from frontend.llb import caps
 from frontend.llb import state as llb
-from frontend.llb.graph import CacheSharing, Chown, Mkdir, Mount, MountType, OpMeta, UserRef
+from frontend.llb.graph import (
+    CacheSharing,
+    Chown,
+    Mkdir,
+    Mount,
+    MountType,
+    OpMeta,
+    SecretEnv,
+    UserRef,
+)
 from frontend.llb.state import clean_path
 from frontend.syntax import ast
 from frontend.syntax.instructions import parse_mount
@@ -44,26 +55,32 @@ _SHARING = {
 
 @dataclass(frozen=True)
 class RunMounts:
-    """What a RUN's mounts add to its exec: mounts, env, and context paths read."""
+    """What a RUN's mounts add to its exec: mounts, env, secrets as env, context paths read."""
 
     mounts: tuple[Mount, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
     context_paths: frozenset[str] = field(default_factory=frozenset)
+    secret_env: tuple[SecretEnv, ...] = ()
 
 
 def run_mounts(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> RunMounts:
     """Lower each ``--mount`` of ``node`` (command ``index`` of its stage)."""
     regular: list[Mount] = []
     secrets: list[Mount] = []
+    secret_env: list[SecretEnv] = []
     ssh: list[Mount] = []
     paths: set[str] = set()
     for j, written in enumerate(node.mounts):
         mount = _expanded(ctx, written, st)
         if mount.type == "secret":
-            if mount.env is not None:
-                ctx.options.require_cap(caps.EXEC_SECRET_ENV, "a secret as an environment variable")
-                raise DockerfileError("RUN --mount=type=secret,env= is not supported yet")
-            secrets.append(_secret(mount))
+            file, variable = _secret(mount)
+            if variable is not None:
+                ctx.options.require_cap(
+                    caps.EXEC_SECRET_ENV, "RUN --mount=type=secret,env= (a secret as a variable)"
+                )
+                secret_env.append(variable)
+            if file is not None:
+                secrets.append(file)
             continue
         if mount.type == "ssh":
             ssh.append(_ssh(mount, len(ssh)))
@@ -78,7 +95,7 @@ def run_mounts(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> 
     env: tuple[tuple[str, str], ...] = ()
     if ssh and st.llb.get_env("SSH_AUTH_SOCK") is None:
         env = (("SSH_AUTH_SOCK", ssh[0].dest),)
-    return RunMounts((*regular, *secrets, *ssh), env, frozenset(paths))
+    return RunMounts((*regular, *secrets, *ssh), env, frozenset(paths), tuple(secret_env))
 
 
 def _expanded(ctx: StageContext, mount: ast.Mount, st: StageState) -> ast.Mount:
@@ -146,13 +163,20 @@ def _cache_root(ctx: StageContext, mount: ast.Mount, source: llb.State | None) -
     return base.file(Mkdir("/cache", mode=mode, owner=owner), meta=meta)
 
 
-def _secret(mount: ast.Mount) -> Mount:
-    """A secret file: ``id`` (or ``source``, or the target's base name) from the client."""
+def _secret(mount: ast.Mount) -> tuple[Mount | None, SecretEnv | None]:
+    """A secret from the client, ``id`` (or ``source``, or the target's base name):
+    a file (the target, by default under ``/run/secrets``) unless only ``env`` is
+    given, and an environment variable when ``env`` is."""
     secret_id = mount.source or mount.id
     if not secret_id:
         if not mount.target:
             raise DockerfileError("one of source, target required")
         secret_id = posixpath.basename(mount.target)
+    variable = None
+    if mount.env is not None:
+        variable = SecretEnv(secret_id, mount.env, optional=not mount.required)
+        if not mount.target:
+            return None, variable
     target = mount.target or "/run/secrets/" + posixpath.basename(secret_id)
     return Mount(
         dest=target,
@@ -162,7 +186,7 @@ def _secret(mount: ast.Mount) -> Mount:
         gid=mount.gid or 0,
         mode=mount.mode if mount.mode is not None else 0o400,
         optional=not mount.required,
-    )
+    ), variable
 
 
 def _ssh(mount: ast.Mount, number: int) -> Mount:

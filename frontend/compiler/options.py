@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from frontend.errors import DockerfileError
 from frontend.llb import caps
 from frontend.llb.caps import LLBCaps
-from frontend.llb.graph import HostIP, NetMode
-from frontend.llb.platform import Platform, default_path
+from frontend.llb.graph import HostIP, NetMode, Ulimit
+from frontend.llb.platform import Platform
 from frontend.llb.state import State
 from frontend.request import BuildRequest
 
@@ -49,6 +49,10 @@ class BuildOptions:
     """``input-metadata:NAME`` options (JSON) by input name."""
     local_sessions: Mapping[str, str] = field(default_factory=dict)
     """``local-sessionid:NAME``: the session that holds local NAME, when not the build's."""
+    ulimits: tuple[Ulimit, ...] = ()
+    shm_size: int = 0
+    """Bytes of ``/dev/shm`` for RUN steps (0: the engine's default)."""
+    cgroup_parent: str = ""
 
     @property
     def target_stage_arg(self) -> bool:
@@ -59,13 +63,6 @@ class BuildOptions:
     def onbuild_sources(self) -> bool:
         """Whether an ONBUILD trigger may ``COPY --from`` (Docker's frontend from BuildKit 0.17)."""
         return self.llb_caps.release >= (0, 17)
-
-    def default_env(self, os_name: str) -> tuple[str, ...]:
-        """What an image whose config sets no PATH gets: the OS's default PATH, but
-        nothing for Windows from BuildKit 0.22 (Windows sets its own)."""
-        if os_name == "windows" and self.llb_caps.release >= (0, 22):
-            return ()
-        return (f"PATH={default_path(os_name)}",)
 
     def require_cap(self, cap: str, feature: str, failure: str = "") -> None:
         """Fail as an engine without ``cap`` fails, saying which engine would do."""
@@ -108,6 +105,9 @@ def build_options(
         named_contexts=request.named_contexts,
         input_metadata=request.input_metadata,
         local_sessions=request.local_sessions,
+        ulimits=request.ulimits,
+        shm_size=request.shm_size,
+        cgroup_parent=request.cgroup_parent,
     )
 
 

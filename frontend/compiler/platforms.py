@@ -4,8 +4,8 @@ Each platform is compiled on its own (with that platform as the target, so the
 platform ARGs take its values); stages that do not depend on the target platform
 give the same ops, which the engine solves once. With several platforms (or
 ``multi-platform``), the result is a refs map keyed by platform id, with
-``containerimage.config/<id>`` per platform and the ``refs.platforms`` list the
-image exporter needs.
+``containerimage.config/<id>`` (and ``containerimage.base.config/<id>``) per
+platform and the ``refs.platforms`` list the image exporter needs.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from frontend.compiler.result import PlatformResult
 from frontend.llb.platform import Platform
 
 IMAGE_CONFIG_KEY = "containerimage.config"
+BASE_CONFIG_KEY = "containerimage.base.config"
 PLATFORMS_KEY = "refs.platforms"
 
 
@@ -26,12 +27,16 @@ def platform_id(platform: Platform) -> str:
 
 
 def result_metadata(results: Sequence[PlatformResult], multi: bool) -> dict[str, bytes]:
-    """The Return metadata: the image config (per platform when ``multi``) and,
-    when ``multi``, the platform list."""
-    if not multi:
-        return {IMAGE_CONFIG_KEY: results[0].config_json}
-    meta = {f"{IMAGE_CONFIG_KEY}/{platform_id(r.platform)}": r.config_json for r in results}
-    meta[PLATFORMS_KEY] = platforms_json([r.platform for r in results])
+    """The Return metadata: the image config and the base image's config (per
+    platform when ``multi``) and, when ``multi``, the platform list."""
+    meta: dict[str, bytes] = {}
+    for result in results if multi else results[:1]:
+        suffix = f"/{platform_id(result.platform)}" if multi else ""
+        meta[IMAGE_CONFIG_KEY + suffix] = result.config_json
+        if result.compiled.base_config:
+            meta[BASE_CONFIG_KEY + suffix] = result.compiled.base_config
+    if multi:
+        meta[PLATFORMS_KEY] = platforms_json([r.platform for r in results])
     return meta
 
 

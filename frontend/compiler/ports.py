@@ -1,15 +1,19 @@
-"""EXPOSE port specs, read as Docker's ``nat.ParsePortSpec`` reads them.
+"""EXPOSE port specs, read as Docker's frontend reads them.
 
 A spec is ``[[ip:]host:]container[/proto]``; only the container ports are
-exposed, but the IP and host ports must still be well formed.
+exposed, but the IP and host ports must still be well formed. Up to BuildKit
+v0.24 the frontend used Docker's ``nat.ParsePortSpec``; from v0.25 it has
+its own, stricter reader (``strict``).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 
 from frontend.errors import DockerfileError
+from frontend.gotext import go_quote
 
 _PROTOCOLS = ("tcp", "udp", "sctp")
 _UINT = re.compile(r"[0-9]+")
@@ -53,12 +57,13 @@ def _port_range(text: str) -> tuple[int, int]:
     return start, end
 
 
-def _check_ip(raw: str) -> None:
-    """An IP, bracketed or not (``[::1]``), checked as ``net.SplitHostPort(raw + ":")``
-    then ``net.ParseIP`` check it."""
+def _check_ip(raw: str, *, strict: bool = False) -> None:
+    """An IP, bracketed or not (``[::1]``): ``net.SplitHostPort(raw + ":")`` (for
+    ``strict``, only a bracketed one), then ``net.ParseIP``."""
+    word = "IP" if strict else "ip"
 
     def bad(why: str) -> DockerfileError:
-        return DockerfileError(f"invalid ip address {raw}: address {raw}:: {why} in address")
+        return DockerfileError(f"invalid {word} address {raw}: address {raw}:: {why} in address")
 
     bracketed = raw.startswith("[")
     if bracketed:
@@ -68,14 +73,14 @@ def _check_ip(raw: str) -> None:
         if end + 1 != len(raw):
             raise bad("too many colons" if raw[end + 1] == ":" else "missing port")
         host = raw[1:end]
-    elif ":" in raw:
+    elif ":" in raw and not strict:
         raise bad("too many colons")
     else:
         host = raw
-    if "[" in raw[int(bracketed) :]:
+    if bracketed and "[" in raw[1:]:
         raise bad("unexpected '['")
-    if not bracketed and "]" in raw:
-        raise bad("unexpected ']'")
+    if not strict and not bracketed and ("[" in raw or "]" in raw):
+        raise bad("unexpected '['" if "[" in raw else "unexpected ']'")
     if not host:
         return
     try:
@@ -83,29 +88,70 @@ def _check_ip(raw: str) -> None:
             raise ValueError(host)
         ipaddress.ip_address(host)
     except ValueError:
-        raise DockerfileError(f"invalid ip address: {host}") from None
+        raise DockerfileError(f"invalid {word} address: {host}") from None
 
 
-def parse_ports(spec: str) -> list[str]:
-    """The ``port/proto`` keys a spec exposes: ``8000-8001/udp`` → two keys."""
-    ip, host, raw = _split_parts(spec)
-    container, proto = _split_proto(raw)
-    _check_ip(ip)
-    if not container:
-        raise DockerfileError(f"no port specified: {spec}<empty>")
+def _container_ports(
+    container: str, host: str, read: Callable[[str], tuple[int, int]]
+) -> tuple[int, int]:
+    """The container port range; a host range must be well formed and fit it."""
     try:
-        start, end = _port_range(container)
+        start, end = read(container)
     except ValueError:
         raise DockerfileError(f"invalid containerPort: {container}") from None
     if host:
         try:
-            host_start, host_end = _port_range(host)
+            host_start, host_end = read(host)
         except ValueError:
             raise DockerfileError(f"invalid hostPort: {host}") from None
         if end - start != host_end - host_start and end != start:
             raise DockerfileError(
                 f"invalid ranges specified for container and host Ports: {container} and {host}"
             )
+    return start, end
+
+
+def parse_ports(spec: str, *, strict: bool = False) -> list[str]:
+    """The ``port/proto`` keys a spec exposes: ``8000-8001/udp`` → two keys."""
+    if strict:
+        return _strict_ports(spec)
+    ip, host, raw = _split_parts(spec)
+    container, proto = _split_proto(raw)
+    _check_ip(ip)
+    if not container:
+        raise DockerfileError(f"no port specified: {spec}<empty>")
+    start, end = _container_ports(container, host, _port_range)
     if proto.lower() not in _PROTOCOLS:
         raise DockerfileError(f"invalid proto: {proto}")
     return [f"{port}/{proto.lower()}" for port in range(start, end + 1)]
+
+
+def _strict_port(text: str) -> int:
+    """Go's ``strconv.ParseInt(text, 10, 0)`` (a sign is allowed), then 0-65535."""
+    if not re.fullmatch(r"[+-]?[0-9]+", text) or not 0 <= int(text) <= 0xFFFF:
+        raise ValueError(text)
+    return int(text)
+
+
+def _strict_range(text: str) -> tuple[int, int]:
+    """``80`` or ``80-90`` (``80-80`` is one port); nothing else."""
+    start_text, dash, end_text = text.partition("-")
+    start = _strict_port(start_text)
+    if not dash or start_text == end_text:
+        return start, start
+    end = _strict_port(end_text)
+    if end < start:
+        raise ValueError(text)
+    return start, end
+
+
+def _strict_ports(spec: str) -> list[str]:
+    ip, host, raw = _split_parts(spec)
+    container, _, proto = raw.partition("/")
+    if not container:
+        raise DockerfileError(f"invalid port: {go_quote(spec)}: no port specified")
+    if proto.lower() not in ("", *_PROTOCOLS):
+        raise DockerfileError(f"invalid port: {go_quote(spec)}: invalid proto: {proto}")
+    _check_ip(ip, strict=True)
+    start, end = _container_ports(container, host, _strict_range)
+    return [f"{port}/{(proto or 'tcp').lower()}" for port in range(start, end + 1)]

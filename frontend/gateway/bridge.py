@@ -16,6 +16,7 @@ from typing import Final, TypeVar
 import grpc
 import structlog
 from google.protobuf import any_pb2
+from google.protobuf.message import DecodeError
 
 from frontend.gateway.errors import error_status
 from frontend.llb.platform import Platform
@@ -37,6 +38,7 @@ CAP_REF_ARRAY: Final = "proto.refarray"
 CAP_FRONTEND_INPUTS: Final = "frontend.inputs"
 CAP_WARNINGS: Final = "gateway.warnings"
 
+STATUS_DETAILS_KEY: Final = "grpc-status-details-bin"
 RESOLVER_OCI_LAYOUT: Final = 1
 """``ResolveImageConfigRequest.ResolverType`` of an OCI layout store."""
 
@@ -47,13 +49,21 @@ _Resp = TypeVar("_Resp")
 
 
 class BridgeError(Exception):
-    """A gateway call failed; ``code`` and ``details`` are the engine's gRPC status."""
+    """A gateway call failed; ``code`` and ``details`` are the engine's gRPC status,
+    ``status_details`` its typed details (which vertex failed, where in the source)."""
 
-    def __init__(self, method: str, code: grpc.StatusCode, details: str) -> None:
+    def __init__(
+        self,
+        method: str,
+        code: grpc.StatusCode,
+        details: str,
+        status_details: Sequence[any_pb2.Any] = (),
+    ) -> None:
         super().__init__(f"{method}: {details or code.name}")
         self.method = method
         self.code = code
         self.details = details
+        self.status_details = tuple(status_details)
 
     @property
     def is_not_found(self) -> bool:
@@ -311,9 +321,23 @@ class Bridge:
             code = exc.code() if isinstance(exc, grpc.Call) else grpc.StatusCode.UNKNOWN
             details = (exc.details() if isinstance(exc, grpc.Call) else None) or ""
             log.debug("gateway_call_failed", method=method, code=code.name, details=details)
-            raise BridgeError(method, code, details) from None
+            typed = _status_details(exc) if isinstance(exc, grpc.Call) else ()
+            raise BridgeError(method, code, details, typed) from None
         log.debug("gateway_call", method=method, ms=round((time.perf_counter() - start) * 1e3, 2))
         return resp
+
+
+def _status_details(call: grpc.Call) -> tuple[any_pb2.Any, ...]:
+    """The typed details of a failed call's status (the ``grpc-status-details-bin`` trailer)."""
+    for key, value in call.trailing_metadata() or ():
+        if key == STATUS_DETAILS_KEY and isinstance(value, bytes):
+            status = status_pb2.Status()
+            try:
+                status.ParseFromString(value)
+            except DecodeError:
+                return ()
+            return tuple(status.details)
+    return ()
 
 
 def to_pb_platform(platform: Platform) -> ops_pb2.Platform:

@@ -8,6 +8,7 @@ whose message (and ``Source`` detail) names the Dockerfile line.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -20,13 +21,14 @@ from frontend import elapsed_ms
 from frontend.compiler.contexts import ResolvedToNonImage
 from frontend.compiler.dockerignore import parse_dockerignore
 from frontend.compiler.subrequests import reads_dockerfile
-from frontend.errors import DockerfileError, DockerfileWarning
+from frontend.errors import DockerfileError, DockerfileWarning, line_ranges
 from frontend.gateway import remote
-from frontend.gateway.bridge import Bridge, BridgeError
+from frontend.gateway.bridge import CAP_FRONTEND_INPUTS, Bridge, BridgeError
 from frontend.gateway.contexts import BridgeContextReader, ResolveCache
 from frontend.gateway.errors import (
     dockerfile_error_status,
     error_status,
+    solve_error_status,
     unsupported_frontend_cap_status,
     unsupported_subrequest_status,
 )
@@ -34,12 +36,14 @@ from frontend.gateway.options import GatewayEnv, GatewayEnvError, read_gateway_e
 from frontend.llb import caps, git
 from frontend.llb import state as llb
 from frontend.llb.caps import LLBCaps
-from frontend.llb.graph import OpMeta, Output
-from frontend.llb.marshal import digest_of, marshal
+from frontend.llb.graph import Copy, OpMeta, Output
+from frontend.llb.imported import definition_output
+from frontend.llb.marshal import marshal
 from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
 from frontend.pb import status_pb2
 from frontend.request import (
+    DEFAULT_CONTEXT_KEY,
     DEFAULT_FILENAME,
     BuildRequest,
     LoadedDockerfile,
@@ -52,6 +56,14 @@ if TYPE_CHECKING:
     from frontend.compiler.result import BuildResult, PlatformResult
 
 log = structlog.get_logger()
+
+
+class SolveFailedError(Exception):
+    """The build failed in the engine; ``status`` says where in the Dockerfile."""
+
+    def __init__(self, status: status_pb2.Status) -> None:
+        super().__init__(status.message)
+        self.status = status
 
 
 def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
@@ -84,6 +96,9 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
         data = loaded.data if loaded else None
         definition = loaded.definition if loaded else None
         status = dockerfile_error_status(exc, data, definition=definition)
+    except SolveFailedError as exc:
+        log.info("solve_failed", error=exc.status.message)
+        status = exc.status
     except BridgeError as exc:
         log.warning("bridge_error", method=exc.method, code=exc.code.name, details=exc.details)
         status = error_status(exc.details or str(exc))
@@ -125,19 +140,22 @@ def _deliver(
         reachable=sorted(first.plan.reachable),
         ops=len(getattr(first.definition, "def")),
     )
-    _solve_and_return(bridge, request, result.platforms)
+    _solve_and_return(bridge, request, loaded, result.platforms)
     log.info("returned", ms=elapsed_ms())
 
 
 def _solve_and_return(
-    bridge: Bridge, request: BuildRequest, platforms: Sequence[PlatformResult]
+    bridge: Bridge,
+    request: BuildRequest,
+    loaded: LoadedDockerfile | None,
+    platforms: Sequence[PlatformResult],
 ) -> None:
     """Solve each platform's definition (in parallel) and return one ref, or a refs map
     keyed by platform id when the request asks for several platforms."""
     from frontend.compiler.platforms import platform_id, result_metadata
 
     def solve(built: PlatformResult) -> str:
-        return bridge.solve(built.definition, cache_imports=request.cache_imports)
+        return _solve_located(bridge, request, loaded, built.definition)
 
     with ThreadPoolExecutor(max_workers=min(4, len(platforms))) as pool:
         refs = list(pool.map(solve, platforms))
@@ -147,6 +165,29 @@ def _solve_and_return(
         bridge.return_refs(keyed, metadata)
     else:
         bridge.return_result(refs[0], metadata)
+
+
+def _solve_located(
+    bridge: Bridge,
+    request: BuildRequest,
+    loaded: LoadedDockerfile | None,
+    definition: pb.Definition,
+) -> str:
+    """Solve the build now rather than at export, so that a failing step's error
+    names its Dockerfile line and instruction (on every client)."""
+    try:
+        return bridge.solve(definition, cache_imports=request.cache_imports, evaluate=True)
+    except BridgeError as exc:
+        if loaded is None:
+            raise
+        status = solve_error_status(
+            exc.details or str(exc),
+            exc.code.value[0],
+            exc.status_details,
+            definition,
+            (loaded.filename, loaded.data, loaded.definition),
+        )
+        raise SolveFailedError(status) from None
 
 
 def _request_and_load(
@@ -175,24 +216,60 @@ def _import_compiler() -> None:
 
 
 def load_dockerfile(bridge: Bridge, request: BuildRequest) -> LoadedDockerfile:
-    """Read the Dockerfile from the client, a Git repository or a download."""
+    """Read the Dockerfile from the client, a Git repository, a download or the
+    frontend inputs; a non-local context is then scoped to ``contextsubdir``."""
     context_value = request.context_value
     try:
         repository = git.parse_git_ref(context_value)
     except git.GitRefError as exc:
         raise DockerfileError(f"invalid git context {context_value}: {exc}") from None
     if repository is not None:
-        return _load_from_git(bridge, request, repository, context_value)
-    if remote.is_http_url(context_value):
-        return _load_from_url(bridge, request, context_value)
-    return _load_local(bridge, request)
+        loaded = _load_from_git(bridge, request, repository, context_value)
+    elif remote.is_http_url(context_value):
+        loaded = _load_from_url(bridge, request, context_value)
+    else:
+        loaded = _load_from_inputs(bridge, request) or _load_local(bridge, request)
+    if loaded.context is None or request.context_subdir is None:
+        return loaded
+    return replace(loaded, context=_scoped(loaded.context, request.context_subdir))
+
+
+def _scoped(context: llb.State, subdir: str) -> llb.State:
+    """The contents of ``subdir`` of ``context``, at the root of an empty filesystem."""
+    assert context.output is not None
+    src = posixpath.normpath(posixpath.join("/", subdir or "."))
+    return llb.scratch().file(Copy(context.output, src, "/", dir_copy_contents=True))
+
+
+def _load_from_inputs(bridge: Bridge, request: BuildRequest) -> LoadedDockerfile | None:
+    """The context (input ``context``) and the Dockerfile (input named by
+    ``dockerfilekey``, unless given) from the frontend inputs, where the engine
+    has them; None when there is neither."""
+    if not request.supports_gateway(CAP_FRONTEND_INPUTS):
+        return None
+    try:
+        inputs = bridge.inputs()
+    except BridgeError as exc:
+        raise DockerfileError(f"failed to get frontend inputs: {exc.details}") from None
+    context_input = inputs.get(DEFAULT_CONTEXT_KEY)
+    dockerfile_input = None if request.dockerfile_key_given else inputs.get(request.dockerfile_key)
+    if context_input is None and dockerfile_input is None:
+        return None
+    context = None
+    if context_input is not None:
+        context = llb.State(output=definition_output(context_input))
+    return _load_local(bridge, request, context, dockerfile_input)
 
 
 def _load_local(
-    bridge: Bridge, request: BuildRequest, context: llb.State | None = None
+    bridge: Bridge,
+    request: BuildRequest,
+    context: llb.State | None = None,
+    dockerfile_input: pb.Definition | None = None,
 ) -> LoadedDockerfile:
-    """The Dockerfile from the client; with the client's context, its ``.dockerignore``
-    too (``<Dockerfile>.dockerignore`` first), read in parallel."""
+    """The Dockerfile from the client (or ``dockerfile_input``); with the client's
+    context, its ``.dockerignore`` too (``<Dockerfile>.dockerignore`` first), read
+    in parallel."""
     filename = request.filename
     local_name = request.dockerfile_key
     context_name = request.context_key
@@ -200,22 +277,27 @@ def _load_local(
     lowercase = _lowercase_name(filename)
     if lowercase:
         follow.append(lowercase)
+    # The same op as the engine's own frontend loads the Dockerfile with: one
+    # vertex, which the warnings are shown under.
+    differ_none = request.llb_caps.supports(caps.SOURCE_LOCAL_DIFFER)
     source = llb.local(
         local_name,
-        session_id=request.session_id,
+        session_id=request.local_sessions.get(local_name, request.session_id),
         shared_key_hint=local_name,
         follow_paths=follow,
+        differ_none=differ_none,
         meta=OpMeta(name=f"[internal] load build definition from {filename}"),
     )
-    definition = _marshal(request, source.output)
+    definition = dockerfile_input or _marshal(request, source.output)
     if context is not None:
         data = _read_dockerfile(bridge, bridge.solve(definition), filename)
         return LoadedDockerfile(filename, data, context=context, definition=definition)
     ignore_source = llb.local(
         context_name,
-        session_id=request.session_id,
+        session_id=request.local_sessions.get(context_name, request.session_id),
         shared_key_hint=f"{context_name}-.dockerignore",
         follow_paths=[".dockerignore"],
+        differ_none=differ_none,
         meta=OpMeta(name="[internal] load .dockerignore"),
     )
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -285,8 +367,9 @@ def _warn(bridge: Bridge, loaded: LoadedDockerfile, warnings: Sequence[Dockerfil
     """Log each warning, and show it with the build's progress where the engine can."""
     if not warnings or loaded.definition is None:
         return
-    defs = list(getattr(loaded.definition, "def"))
-    vertex = digest_of(defs[0])  # the source op that loaded the Dockerfile
+    # the op that gave the Dockerfile (the terminal op's input), as Docker's frontend names it
+    terminal = pb.Op.FromString(getattr(loaded.definition, "def")[-1])
+    vertex = terminal.inputs[0].digest if terminal.inputs else ""
     info = pb.SourceInfo(filename=loaded.filename, data=loaded.data, definition=loaded.definition)
     for warning in warnings:
         log.warning("dockerfile_warning", warning=str(warning), url=warning.url or None)
@@ -294,7 +377,7 @@ def _warn(bridge: Bridge, loaded: LoadedDockerfile, warnings: Sequence[Dockerfil
             vertex,
             warning.short,
             info=info,
-            ranges=[(warning.line, warning.last_line)],
+            ranges=list(line_ranges(warning.line, warning.last_line)),
             detail=[warning.description] if warning.description else [],
             url=warning.url,
         )

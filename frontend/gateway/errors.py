@@ -15,7 +15,8 @@ from typing import Any, Final
 
 from google.protobuf import any_pb2
 
-from frontend.errors import DockerfileError
+from frontend.errors import DockerfileError, line_ranges
+from frontend.llb.marshal import digest_of
 from frontend.pb import ops_pb2, status_pb2
 
 CODE_UNKNOWN: Final = 2
@@ -24,6 +25,7 @@ CODE_UNIMPLEMENTED: Final = 12
 
 TYPE_URL_PREFIX: Final = "github.com/moby/buildkit/"
 SOURCE_TYPE_URL: Final = TYPE_URL_PREFIX + "errdefs.Source+json"
+VERTEX_TYPE_URL: Final = TYPE_URL_PREFIX + "errdefs.Vertex+json"
 SUBREQUEST_TYPE_URL: Final = TYPE_URL_PREFIX + "errdefs.Subrequest+json"
 FRONTEND_CAP_TYPE_URL: Final = TYPE_URL_PREFIX + "errdefs.FrontendCap+json"
 
@@ -99,9 +101,146 @@ def dockerfile_error_status(
     """The status for a user-facing error, with a ``Source`` detail when it has a line."""
     details = []
     if error.line and dockerfile is not None:
-        lines = [(error.line, max(error.end_line, error.line))]
-        details.append(source_detail(error.filename, dockerfile, lines, definition=definition))
+        for start, end in ((error.line, error.end_line), *error.also):
+            lines = line_ranges(start, end)
+            details.append(source_detail(error.filename, dockerfile, lines, definition=definition))
     return error_status(str(error), code=code, details=details)
+
+
+COMMAND_DESCRIPTION: Final = "com.docker.dockerfile.v1.command"
+"""The op description holding the instruction an op was lowered from."""
+
+_SHOWN_COMMAND = 80
+"""Characters of a long instruction an error message repeats."""
+
+
+def solve_error_status(
+    message: str,
+    code: int,
+    details: Sequence[any_pb2.Any],
+    definition: ops_pb2.Definition,
+    dockerfile: tuple[str, bytes, ops_pb2.Definition | None],
+) -> status_pb2.Status:
+    """A failed solve's status, its message led by the Dockerfile line and instruction
+    the failing op came from (``Dockerfile:3: RUN exit 7: <the engine's message>``),
+    so every client shows where. The engine's typed details are kept; a ``Source``
+    for the Dockerfile is added when the engine sent none.
+    """
+    filename, data, loaded_from = dockerfile
+    found = failed_instruction(details, definition)
+    if found is None:
+        return error_status(message, code=code or CODE_UNKNOWN, details=details)
+    lines, command = found
+    if len(command) > _SHOWN_COMMAND:
+        command = command[: _SHOWN_COMMAND - 3] + "..."
+    where = f"{filename}:{lines[0][0]}"
+    text = f"{where}: {command}: {message}" if command else f"{where}: {message}"
+    extra = []
+    if not any(d.type_url == SOURCE_TYPE_URL for d in details):
+        extra.append(source_detail(filename, data, lines, definition=loaded_from))
+    return error_status(text, code=code or CODE_UNKNOWN, details=[*details, *extra])
+
+
+def failed_instruction(
+    details: Sequence[any_pb2.Any], definition: ops_pb2.Definition
+) -> tuple[list[tuple[int, int]], str] | None:
+    """The Dockerfile lines and instruction of the op an engine error names.
+
+    The engine names the op by digest (an ``errdefs.Vertex`` detail); the
+    definition's source map gives its lines and its metadata the instruction.
+    An engine that re-hashed the op still sends the lines (``errdefs.Source``):
+    the instruction is then that of the op at those lines. An op without lines
+    (a download) is located by the instruction that reads it.
+    """
+    digest = ""
+    sent: list[tuple[int, int]] = []
+    for detail in details:
+        try:
+            type_url, value = decode_json_detail(detail)
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if type_url == VERTEX_TYPE_URL and isinstance(value, dict):
+            digest = str(_get(value, "digest") or "")
+        elif type_url == SOURCE_TYPE_URL and isinstance(value, dict) and not sent:
+            sent = _json_ranges(_get(value, "ranges"))
+    name = _description(definition, digest, "llb.customname")
+    internal = name.startswith("[internal]")
+    if digest and not _op_lines(definition, digest) and not sent and not internal:
+        digest = _located_reader(definition, digest) or digest
+    lines = _op_lines(definition, digest) or sent
+    if not lines:
+        return None
+    command = _command(definition, digest)
+    if not command:  # an op of the instruction that does not say which (a COPY --from image)
+        same = (d for d in definition.Source.locations if _op_lines(definition, d) == lines)
+        command = next((c for d in same if (c := _command(definition, d))), "")
+    return lines, command
+
+
+def _command(definition: ops_pb2.Definition, digest: str) -> str:
+    """The instruction an op was lowered from: its description (RUN), else its
+    progress name without the ``[stage k/N]`` step (COPY and ADD since BuildKit 0.11)."""
+    described = _description(definition, digest, COMMAND_DESCRIPTION)
+    if described:
+        return described
+    name = _description(definition, digest, "llb.customname")
+    step, sep, text = name.partition("] ")
+    return text if step.startswith("[") and sep and not step.endswith("internal") else ""
+
+
+def _description(definition: ops_pb2.Definition, digest: str, key: str) -> str:
+    if digest not in definition.metadata:  # (indexing would add the key)
+        return ""
+    return definition.metadata[digest].description.get(key, "")
+
+
+def _located_reader(definition: ops_pb2.Definition, digest: str) -> str:
+    """The nearest op with source lines that reads ``digest`` (directly or not): a
+    download, a Git checkout or an image that failed is the instruction's failure
+    (not so the ``[internal]`` steps, such as loading the build context)."""
+    readers: dict[str, list[str]] = {}
+    for data in getattr(definition, "def"):
+        op = ops_pb2.Op.FromString(data)
+        name = digest_of(data)
+        for inp in op.inputs:
+            readers.setdefault(inp.digest, []).append(name)
+    todo, seen = [digest], {digest}
+    while todo:
+        current = todo.pop(0)
+        if _op_lines(definition, current):
+            return current
+        for reader in readers.get(current, []):
+            if reader not in seen:
+                seen.add(reader)
+                todo.append(reader)
+    return ""
+
+
+def _op_lines(definition: ops_pb2.Definition, digest: str) -> list[tuple[int, int]]:
+    if digest not in definition.Source.locations:  # (indexing would add the key)
+        return []
+    return [
+        (r.start.line, r.end.line)
+        for loc in definition.Source.locations[digest].locations
+        for r in loc.ranges
+    ]
+
+
+def _get(value: dict[str, Any], key: str) -> Any:
+    """A JSON field, matched case-insensitively as Go's ``encoding/json`` does."""
+    return next((v for k, v in value.items() if k.lower() == key), None)
+
+
+def _json_ranges(ranges: Any) -> list[tuple[int, int]]:
+    out = []
+    for r in ranges if isinstance(ranges, list) else ():
+        start = _get(r, "start") if isinstance(r, dict) else None
+        end = _get(r, "end") if isinstance(r, dict) else None
+        first = _get(start, "line") if isinstance(start, dict) else None
+        last = _get(end, "line") if isinstance(end, dict) else None
+        if isinstance(first, int) and first > 0:
+            out.append((first, last if isinstance(last, int) and last >= first else first))
+    return out
 
 
 def unsupported_frontend_cap_status(name: str) -> status_pb2.Status:

@@ -26,12 +26,21 @@ from dataclasses import dataclass, field
 from typing import Final
 
 import grpc
+from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError, Message
 
 from frontend.gateway.options import EXPORTED_PRODUCT_VAR, OPT_PREFIX, SESSION_ID_VAR, WORKERS_VAR
 from frontend.gateway.relay import Pumps
 from frontend.llb.platform import DEFAULT_PATH, Platform
-from frontend.pb import caps_pb2, gateway_pb2, gateway_pb2_grpc, ops_pb2, stat_pb2, worker_pb2
+from frontend.pb import (
+    caps_pb2,
+    gateway_pb2,
+    gateway_pb2_grpc,
+    ops_pb2,
+    stat_pb2,
+    status_pb2,
+    worker_pb2,
+)
 
 V08_GATEWAY_CAPS: Final[tuple[str, ...]] = (
     "solve.base",
@@ -229,6 +238,20 @@ def source_definition(*identifiers: str) -> ops_pb2.Definition:
     return d
 
 
+@dataclass(frozen=True)
+class _AbortStatus(grpc.Status):
+    """A status with trailing metadata, for ``abort_with_status``."""
+
+    code: grpc.StatusCode
+    details: str
+    trailing_metadata: tuple[tuple[str, bytes], ...]
+
+
+def _json_any(name: str, value: object) -> any_pb2.Any:
+    data = json.dumps(value).encode()
+    return any_pb2.Any(type_url="github.com/moby/buildkit/" + name, value=data)
+
+
 @dataclass(eq=False, repr=False)
 class FakeBridge(gateway_pb2_grpc.LLBBridgeServicer):
     """An LLBBridge that records calls and answers from its fields.
@@ -252,6 +275,11 @@ class FakeBridge(gateway_pb2_grpc.LLBBridgeServicer):
     strict_images: bool = False
     inputs: Mapping[str, ops_pb2.Definition] = field(default_factory=dict)
     validate_llb: bool = True
+    failing_steps: Mapping[str, str] = field(default_factory=dict)
+    """An evaluated solve fails, as the engine fails it, at the first op whose
+    progress name contains a key, with that key's message."""
+    rehashed: bool = False
+    """Name a failing op by another digest (an engine that re-marshals ops)."""
 
     calls: list[tuple[str, Message]] = field(default_factory=list, init=False)
     first_call_at: dict[str, float] = field(default_factory=dict, init=False)
@@ -318,6 +346,8 @@ class FakeBridge(gateway_pb2_grpc.LLBBridgeServicer):
         if not defs:
             return gateway_pb2.SolveResponse(result=gateway_pb2.Result(ref=gateway_pb2.Ref(id="")))
         local = self._check_llb(context, defs)
+        if request.Evaluate:
+            self._fail_step(context, definition)
         with self._lock:
             ref_id = f"ref-{len(self.solved) + 1}"
             self.solved[ref_id] = definition
@@ -452,6 +482,39 @@ class FakeBridge(gateway_pb2_grpc.LLBBridgeServicer):
         with self._lock:
             self.violations.append(what)
         context.abort(grpc.StatusCode.UNKNOWN, what)
+
+    def _fail_step(self, context: grpc.ServicerContext, definition: ops_pb2.Definition) -> None:
+        """Abort like the engine when a step fails: the failing vertex's digest and
+        its source lines as typed details of the status."""
+        for raw in getattr(definition, "def"):
+            digest = "sha256:" + hashlib.sha256(raw).hexdigest()
+            name = definition.metadata[digest].description.get("llb.customname", "")
+            message = next((m for key, m in self.failing_steps.items() if key in name), None)
+            if message is None:
+                continue
+            named = "sha256:" + "0" * 64 if self.rehashed else digest
+            details = [_json_any("errdefs.Vertex+json", {"digest": named})]
+            for loc in definition.Source.locations[digest].locations:
+                info = definition.Source.infos[loc.sourceIndex]
+                ranges = [
+                    {"start": {"line": r.start.line}, "end": {"line": r.end.line}}
+                    for r in loc.ranges
+                ]
+                details.append(
+                    _json_any(
+                        "errdefs.Source+json",
+                        {"info": {"filename": info.filename}, "ranges": ranges},
+                    )
+                )
+            status = status_pb2.Status(code=grpc.StatusCode.UNKNOWN.value[0], message=message)
+            status.details.extend(details)
+            context.abort_with_status(
+                _AbortStatus(
+                    grpc.StatusCode.UNKNOWN,
+                    message,
+                    (("grpc-status-details-bin", status.SerializeToString()),),
+                )
+            )
 
     def _files(self, context: grpc.ServicerContext, ref: str) -> Mapping[str, bytes]:
         with self._lock:

@@ -30,11 +30,17 @@ SOURCE_HTTP_CHECKSUM: Final = "source.http.checksum"
 
 # Newer engines.
 SOURCE_GIT_SUBDIR: Final = "source.git.subdir"
+SOURCE_LOCAL_DIFFER: Final = "source.local.differ"
 FILE_COPY_INCLUDE_EXCLUDE_PATTERNS: Final = "file.copy.includeexcludepatterns"
 MERGE_OP: Final = "mergeop"
 SOURCE_OCI_LAYOUT: Final = "source.ocilayout"
+FILE_COPY_ALWAYS_REPLACE_EXISTING_DEST_PATHS: Final = "file.copy.alwaysreplaceexistingdestpaths"
+FILE_SYMLINK_CREATE: Final = "file.symlink.create"
+SOURCE_IMAGE_CHECKSUM: Final = "source.image.checksum"
 EXEC_MOUNT_TMPFS_SIZE: Final = "exec.mount.tmpfs.size"
 EXEC_SECRET_ENV: Final = "exec.secretenv"
+EXEC_META_ULIMIT: Final = "exec.meta.ulimit"
+EXEC_META_CGROUP_PARENT: Final = "exec.meta.cgroup.parent"
 EXEC_MOUNT_CACHE_CONTENT: Final = "exec.mount.cache.content"
 EXEC_VALID_EXIT_CODE: Final = "exec.validexitcode"
 EXEC_META_CDI: Final = "exec.meta.cdi"
@@ -46,16 +52,22 @@ SOURCE_GIT_FETCH_BY_COMMIT: Final = "source.git.fetchbycommit"
 
 ADDED_IN: Final = {
     SOURCE_GIT_SUBDIR: "v0.9",
+    SOURCE_LOCAL_DIFFER: "v0.9",
     FILE_COPY_INCLUDE_EXCLUDE_PATTERNS: "v0.9",
     MERGE_OP: "v0.10",
     SOURCE_OCI_LAYOUT: "v0.11",
     EXEC_MOUNT_TMPFS_SIZE: "v0.10",
     EXEC_SECRET_ENV: "v0.10",
+    EXEC_META_ULIMIT: "v0.10",
+    EXEC_META_CGROUP_PARENT: "v0.10",
     EXEC_MOUNT_CACHE_CONTENT: "v0.13",
+    FILE_COPY_ALWAYS_REPLACE_EXISTING_DEST_PATHS: "v0.14",
     EXEC_VALID_EXIT_CODE: "v0.17",
+    FILE_SYMLINK_CREATE: "v0.19",
     EXEC_META_CDI: "v0.20",
     SOURCE_GIT_CHECKSUM: "v0.22",
     SOURCE_GIT_SKIP_SUBMODULES: "v0.24",
+    SOURCE_IMAGE_CHECKSUM: "v0.25",
     FILE_COPY_REQUIRED_PATHS: "v0.26",
     SOURCE_GIT_MTIME: "v0.29",
     SOURCE_GIT_FETCH_BY_COMMIT: "v0.30",
@@ -72,6 +84,15 @@ class LLBCaps:
     def supports(self, cap: str) -> bool:
         """Whether ``cap`` is present and enabled."""
         return self._enabled is None or cap in self._enabled
+
+    @property
+    def copy_mode_string(self) -> bool:
+        """Whether a copy may carry a symbolic mode (``modeStr``, BuildKit 0.17).
+
+        Its cap, ``file.copy.modestring``, is never announced (nor checked): the
+        release the other caps tell stands for it.
+        """
+        return self.release >= (0, 17)
 
     @property
     def oneof_last(self) -> bool:

@@ -148,6 +148,24 @@ class Mount:
 
 
 @dataclass(frozen=True)
+class SecretEnv:
+    """A secret the process reads from an environment variable ``name``."""
+
+    secret_id: str
+    name: str
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Ulimit:
+    """A resource limit (``nofile``, ``nproc``...) for the process; -1 is unlimited."""
+
+    name: str
+    soft: int
+    hard: int
+
+
+@dataclass(frozen=True)
 class HostIP:
     host: str
     ip: str
@@ -164,6 +182,8 @@ class ExecMeta:
     hostname: str = ""
     extra_hosts: tuple[HostIP, ...] = ()
     proxy_env: tuple[tuple[str, str], ...] = ()
+    ulimits: tuple[Ulimit, ...] = ()
+    cgroup_parent: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,6 +196,7 @@ class ExecOp:
     security: SecurityMode = SecurityMode.SANDBOX
     platform: Platform | None = None
     meta: OpMeta = field(default_factory=OpMeta)
+    secret_env: tuple[SecretEnv, ...] = ()
 
     def __post_init__(self) -> None:
         # As Go's client: filesystem mounts sorted by dest, then secrets, then ssh sockets.
@@ -202,9 +223,18 @@ class ExecOp:
 
     def body(self, ref: InputRef, n_inputs: int) -> tuple[str, pb.ExecOp]:
         em = self.exec_meta
-        meta = pb.Meta(args=em.args, env=em.env, cwd=em.cwd, user=em.user, hostname=em.hostname)
+        meta = pb.Meta(
+            args=em.args,
+            env=em.env,
+            cwd=em.cwd,
+            user=em.user,
+            hostname=em.hostname,
+            cgroupParent=em.cgroup_parent,
+        )
         for h in em.extra_hosts:
             meta.extraHosts.add(Host=h.host, IP=h.ip)
+        for u in em.ulimits:
+            meta.ulimit.add(Name=u.name, Soft=u.soft, Hard=u.hard)
         if em.proxy_env:
             meta.proxy_env.CopyFrom(pb.ProxyEnv(**dict(em.proxy_env)))
         op = pb.ExecOp(
@@ -212,6 +242,8 @@ class ExecOp:
             network=cast(pb.NetMode.ValueType, int(self.network)),
             security=cast(pb.SecurityMode.ValueType, int(self.security)),
         )
+        for secret in self.secret_env:
+            op.secretenv.add(ID=secret.secret_id, name=secret.name, optional=secret.optional)
         output = 0
         for m in self.mounts:
             if m.type in (MountType.SECRET, MountType.SSH):
@@ -311,6 +343,8 @@ class Copy:
     include_patterns: tuple[str, ...] = ()
     exclude_patterns: tuple[str, ...] = ()
     required_paths: tuple[str, ...] = ()
+    mode_str: str = ""
+    """A symbolic mode (``u+x``) the engine applies to each file; then ``mode`` is 0."""
 
     FIELD: ClassVar[str] = "copy"
 
@@ -330,6 +364,7 @@ class Copy:
             include_patterns=self.include_patterns,
             exclude_patterns=self.exclude_patterns,
             required_paths=self.required_paths,
+            modeStr=self.mode_str,
         )
 
 

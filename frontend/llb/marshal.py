@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from google.protobuf.message import Message
 
 from frontend.llb.caps import EXEC_MOUNT_TMPFS_SIZE, LLBCaps
-from frontend.llb.graph import FileOp, Output, Vertex
+from frontend.llb.graph import Deferred, FileOp, Output, Vertex
 from frontend.llb.opcaps import op_caps, terminal_caps
 from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
@@ -153,11 +153,13 @@ def marshal(
     names: dict[int, str] = {}
     emitted: dict[str, bytes] = {}
     for vertex in _post_order(root.vertex):
-        raw = getattr(vertex, "data", None)
+        # an imported op may stand behind a Deferred (a build context from an input)
+        target = vertex.target if isinstance(vertex, Deferred) else vertex
+        raw = getattr(target, "data", None)
         if isinstance(raw, bytes):  # an imported op (frontend.llb.imported), kept as it is
             data, digest = raw, digest_of(raw)
             md = pb.OpMetadata()
-            imported = getattr(vertex, "metadata", None)
+            imported = getattr(target, "metadata", None)
             if isinstance(imported, pb.OpMetadata):
                 md.CopyFrom(imported)
         else:

@@ -22,8 +22,10 @@ from frontend.llb.graph import (
     NetMode,
     OpMeta,
     Output,
+    SecretEnv,
     SecurityMode,
     SourceOp,
+    Ulimit,
 )
 from frontend.llb.platform import Platform
 
@@ -74,6 +76,9 @@ class State:
         network: NetMode | None = None,
         security: SecurityMode = SecurityMode.SANDBOX,
         proxy_env: Mapping[str, str] | None = None,
+        secret_env: Iterable[SecretEnv] = (),
+        ulimits: Iterable[Ulimit] = (),
+        cgroup_parent: str = "",
         meta: OpMeta = NO_META,
     ) -> tuple[State, ExecOp]:
         """Run ``args`` with this state as the root filesystem; returns the new root."""
@@ -85,6 +90,8 @@ class State:
             hostname=self.hostname,
             extra_hosts=self.extra_hosts,
             proxy_env=tuple(sorted((proxy_env or {}).items())),
+            ulimits=tuple(ulimits),
+            cgroup_parent=cgroup_parent,
         )
         root = Mount(dest="/", source=self.output, has_output=True)
         op = ExecOp(
@@ -94,6 +101,7 @@ class State:
             security=security,
             platform=self.platform,
             meta=meta,
+            secret_env=tuple(secret_env),
         )
         return self.with_output(op.output_of("/")), op
 

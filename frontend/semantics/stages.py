@@ -7,11 +7,13 @@ target, refuse cycles, and keep only the stages the target reaches.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from frontend.errors import DockerfileError
+from frontend.gotext import go_quote
 from frontend.llb.platform import Platform
 from frontend.semantics.words import WordError, expand_word
 from frontend.syntax import ast
@@ -217,6 +219,7 @@ def plan(
     deps = _dependencies(stages, [*sources.items(), *mount_sources.items()])
     _check_cycles(stages, deps)
     reachable = _reachable(target_index, deps)
+    _check_order(stages, sources, mount_sources, reachable)
     images = tuple(
         src
         for (stage, *_), src in [*sorted(sources.items()), *sorted(mount_sources.items())]
@@ -323,43 +326,97 @@ def _find_target(target: str, stages: list[Stage], by_name: dict[str, int]) -> i
 
 def _dependencies(
     stages: list[Stage], sources: Iterable[tuple[tuple[int, ...], Source]]
-) -> dict[int, set[int]]:
-    deps: dict[int, set[int]] = {s.index: set() for s in stages}
+) -> dict[int, dict[int, ast.Instruction]]:
+    """For each stage, the stages it reads, with the first instruction that reads each."""
+    deps: dict[int, dict[int, ast.Instruction]] = {s.index: {} for s in stages}
     for s in stages:
         if s.base is not None:
-            deps[s.index].add(s.base)
-    for (stage, *_), src in sources:
+            deps[s.index][s.base] = s.from_
+    for (stage, i, *_), src in sorted(sources, key=lambda item: item[0]):
         if isinstance(src, int) and not stages[stage].from_context:
-            deps[stage].add(src)
+            node = stages[stage].commands[i] if i >= 0 else stages[stage].from_  # < 0: ONBUILD
+            deps[stage].setdefault(src, node)
     return deps
 
 
-def _check_cycles(stages: list[Stage], deps: dict[int, set[int]]) -> None:
-    """Refuse a stage that (transitively) copies from itself."""
+def _check_cycles(stages: list[Stage], deps: Mapping[int, Mapping[int, ast.Instruction]]) -> None:
+    """Refuse a stage that (transitively) reads itself, naming each stage and line on the way."""
     done: set[int] = set()
     for start in range(len(stages)):
         if start in done:
             continue
-        on_path = {start}
-        stack: list[tuple[int, list[int]]] = [(start, sorted(deps[start]))]
+        path = [start]
+        stack: list[list[int]] = [sorted(deps[start], reverse=True)]
         while stack:
-            node, todo = stack[-1]
+            todo = stack[-1]
             if not todo:
                 stack.pop()
-                on_path.discard(node)
-                done.add(node)
+                done.add(path.pop())
                 continue
             nxt = todo.pop()
-            if nxt in on_path:
-                raise DockerfileError(
-                    f"circular dependency detected on stage: {stages[start].display_name}"
-                )
+            if nxt in path:
+                _cycle_error(stages, deps, [*path[path.index(nxt) :], nxt], start)
             if nxt not in done:
-                stack.append((nxt, sorted(deps[nxt])))
-                on_path.add(nxt)
+                stack.append(sorted(deps[nxt], reverse=True))
+                path.append(nxt)
 
 
-def _reachable(target: int, deps: dict[int, set[int]]) -> set[int]:
+def _cycle_error(
+    stages: list[Stage],
+    deps: Mapping[int, Mapping[int, ast.Instruction]],
+    cycle: list[int],
+    start: int,
+) -> None:
+    """``cycle`` lists stage indices, its first and last the same."""
+    steps = []
+    spans = []
+    for reader, read in itertools.pairwise(cycle):
+        node = deps[reader][read]
+        steps.append(
+            f"{stages[reader].display_name} reads {stages[read].display_name}"
+            f" (line {node.location.start_line})"
+        )
+        spans.append((node.location.start_line, node.location.end_line))
+    first = deps[cycle[0]][cycle[1]].location
+    raise DockerfileError(
+        f"circular dependency detected on stage: {stages[start].display_name}: " + ", ".join(steps),
+        line=first.start_line,
+        end_line=first.end_line,
+        also=tuple(spans[1:]),
+    )
+
+
+def _check_order(
+    stages: list[Stage],
+    sources: Mapping[tuple[int, int], Source],
+    mount_sources: Mapping[tuple[int, int, int], Source],
+    reachable: set[int],
+) -> None:
+    """Refuse a stage the build needs that reads a stage defined after it, as Docker does
+    (a stage a named context replaces reads nothing)."""
+    needed = {i for i in reachable if not stages[i].from_context}
+    for (stage, i), src in sorted(sources.items()):
+        if stage in needed and isinstance(src, int) and src > stage:
+            node = stages[stage].commands[i]
+            assert isinstance(node, ast.Copy)
+            raise _error(
+                f"cannot copy from stage {go_quote(node.from_ or '')}, it needs to be defined "
+                f"before current stage {go_quote(stages[stage].display_name)}",
+                node,
+            )
+    for (stage, i, j), src in sorted(mount_sources.items()):
+        if stage in needed and isinstance(src, int) and src > stage:
+            run = stages[stage].commands[i]
+            assert isinstance(run, ast.Run)
+            mount = run.mounts[j]
+            raise _error(
+                f"cannot mount from stage {go_quote(mount.from_ or '')} to "
+                f"{go_quote(mount.target or '')}, stage needs to be defined before current command",
+                run,
+            )
+
+
+def _reachable(target: int, deps: Mapping[int, Mapping[int, ast.Instruction]]) -> set[int]:
     seen = {target}
     todo = [target]
     while todo:

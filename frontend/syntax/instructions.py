@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from frontend.errors import DockerfileError
 from frontend.gotext import SPACE as GO_SPACE
-from frontend.gotext import go_bool, go_quote, time_quote
+from frontend.gotext import GoNumError, go_bool, go_parse_int, go_parse_uint, go_quote, time_quote
 from frontend.syntax import ast
 from frontend.syntax.nodes import Node
 
@@ -79,42 +79,12 @@ def _did_you_mean(match: str | None, prefix: str = "") -> str:
     return f" (did you mean {prefix}{match}?)" if match else ""
 
 
-class _NumError(ValueError):
-    """Go's ``strconv`` failure: ``kind`` is ``invalid syntax`` or ``value out of range``."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
-
-
-def _go_uint(text: str, base: int, bits: int = 32) -> int:
-    """Go's ``strconv.ParseUint`` with an explicit base (no sign, prefix or ``_``)."""
-    if not text:
-        raise _NumError("invalid syntax")
-    limit = (1 << bits) - 1
-    value = 0
-    for ch in text:
-        digit = int(ch, 36) if ch.isascii() and ch.isalnum() else base
-        if digit >= base:
-            raise _NumError("invalid syntax")
-        value = value * base + digit
-        if value > limit:
-            raise _NumError("value out of range")
-    return value
-
-
 def _go_int32(text: str) -> int:
     """Go's ``strconv.ParseInt(text, 10, 32)``, failing with Go's message."""
-    digits = text[1:] if text[:1] in ("+", "-") else text
     try:
-        value = _go_uint(digits, 10)
-        if text.startswith("-"):
-            value = -value
-        if not -(1 << 31) <= value < 1 << 31:
-            raise _NumError("value out of range")
-    except _NumError as exc:
-        raise _Invalid(f"strconv.ParseInt: parsing {go_quote(text)}: {exc.kind}") from None
-    return value
+        return go_parse_int(text, 10, 32)
+    except GoNumError as exc:
+        raise _Invalid(str(exc)) from None
 
 
 _NANOSECONDS = {"ns": 1, "us": 10**3, "\u00b5s": 10**3, "\u03bcs": 10**3, "ms": 10**6,
@@ -352,7 +322,7 @@ def _set_size(m: _MountDraft, key: str, value: str) -> None:
 def _number(attr: str, base: int) -> Callable[[_MountDraft, str, str], None]:
     def store(m: _MountDraft, key: str, value: str) -> None:
         try:
-            setattr(m, attr, _go_uint(value, base))
+            setattr(m, attr, go_parse_uint(value, base, 32))
         except ValueError:
             raise _Invalid(f"invalid value {value} for {key}") from None
 

@@ -481,23 +481,25 @@ def snapshot(image: str) -> Snapshot:
 def raw_config(image: str) -> dict[str, Any]:
     """The image's config blob as stored (``docker save``): fields the engine's API
     does not know (``inspect`` drops them) are kept."""
-    with (
-        subprocess.Popen(
-            [DOCKER, "save", image],
-            stdout=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            env=docker_env(),
-        ) as proc,
-        tarfile.open(fileobj=proc.stdout, mode="r|") as tar,
-    ):
-        for info in tar:
-            name = info.name
-            if "/" not in name and name.endswith(".json") and name != "manifest.json":
-                member = tar.extractfile(info)
-                assert member is not None
-                config: dict[str, Any] = json.load(member)
-                return config
-    raise RuntimeError(f"docker save {image}: no config blob")
+    config: dict[str, Any] = json.loads(raw_config_bytes(image))
+    return config
+
+
+def raw_config_bytes(image: str) -> bytes:
+    """The bytes of the image's config blob, as ``docker save`` writes it (the file
+    ``manifest.json`` names, in the legacy or the OCI layout)."""
+    with tempfile.TemporaryFile() as saved:
+        subprocess.run(
+            [DOCKER, "save", image], stdout=saved, stdin=subprocess.DEVNULL, env=docker_env(),
+            check=True, timeout=BUILD_TIMEOUT,
+        )  # fmt: skip
+        saved.seek(0)
+        with tarfile.open(fileobj=saved, mode="r:") as tar:
+            manifest = tar.extractfile("manifest.json")
+            assert manifest is not None, f"docker save {image}: no manifest.json"
+            member = tar.extractfile(json.load(manifest)[0]["Config"])
+            assert member is not None, f"docker save {image}: no config blob"
+            return member.read()
 
 
 # --------------------------------------------------------------------------- comparison

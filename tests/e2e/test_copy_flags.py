@@ -186,9 +186,26 @@ PATTERN_FLAGS = [
 
 
 @pytest.mark.engines("current")
-@pytest.mark.parametrize("instruction", [instruction for instruction, _ in PATTERN_FLAGS])
-def test_pattern_flags_as_builtin(instruction: str) -> None:
+@pytest.mark.parametrize(
+    "instruction", [instruction for instruction, feature in PATTERN_FLAGS if "exclude" in feature]
+)
+def test_exclude_as_builtin(instruction: str) -> None:
     assert_same_build(f"FROM busybox\n{instruction}\n", FILES)
+
+
+@pytest.mark.engines("current")
+@pytest.mark.parametrize(
+    ("instruction", "expected"),
+    [
+        ("COPY --parents dir/sub/y.txt /p/", {"/p/dir/sub/y.txt"}),
+        ("COPY --parents dir/./sub/*.txt /p/", {"/p/sub/y.txt"}),
+    ],
+)
+def test_parents_beyond_builtin(instruction: str, expected: set[str]) -> None:
+    """The engine's built-in frontend (BuildKit 0.25) keeps --parents for its labs
+    channel; ours accepts it, as Docker's newest frontend does."""
+    tree = snapshot(build(f"FROM busybox\n{instruction}\n", FILES, frontend="ours")).tree
+    assert {path for path in tree if path.startswith("/p/") and tree[path][0] == "file"} == expected
 
 
 @pytest.mark.engines("legacy")

@@ -90,3 +90,9 @@ def test_a_bad_option_is_a_dockerfile_error(opts: dict[str, str], message: str) 
 def test_a_bad_cache_import_is_an_option_error() -> None:
     with pytest.raises(OptionError, match="invalid cache-imports"):
         parse_request({"cache-imports": "not json"})
+
+
+def test_contextsubdir() -> None:
+    assert parse_request({}).context_subdir is None
+    assert parse_request({"contextsubdir": ""}).context_subdir == ""
+    assert parse_request({"contextsubdir": "sub/dir"}).context_subdir == "sub/dir"

@@ -6,13 +6,17 @@ import json
 
 import pytest
 
+from frontend.compiler.convert import compile_dockerfile
+from frontend.compiler.options import BuildOptions
 from frontend.errors import DockerfileError
 from frontend.llb import caps
 from frontend.llb.caps import LLBCaps
-from frontend.llb.marshal import ops_of
+from frontend.llb.marshal import SourceFile, ops_of
+from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
 from frontend.semantics.stages import ImageSource
-from tests.unit.compiler.conftest import Compile, Resolver, image_config
+from frontend.syntax import parse
+from tests.unit.compiler.conftest import AMD64, Compile, Resolver, image_config
 
 SEED_SKIP = """\
 FROM busybox AS base
@@ -166,8 +170,9 @@ def test_context_follow_paths(compile_text: Compile) -> None:
         (
             "FROM busybox AS a\nCOPY --from=1 /x /x\nFROM busybox\nCOPY --from=0 /x /x\n",
             "",
-            "circular dependency detected",
-            0,
+            "circular dependency detected on stage: a: a reads stage-1 (line 2), "
+            "stage-1 reads a (line 4)",
+            2,
         ),
         ("FROM busybox\nCOPY --from=5 /x /x\n", "", "invalid stage index 5", 2),
         ("FROM busybox\nENV A=${B:?needs_B}\n", "", "needs_B", 2),
@@ -319,3 +324,62 @@ def test_onbuild_copy_from_is_refused_before_0_17(
     old = LLBCaps(frozenset({caps.FILE_BASE, caps.EXEC_MOUNT_BIND}))
     with pytest.raises(DockerfileError, match="ONBUILD COPY --from is not supported yet"):
         compile_text(ONBUILD_FROM_STAGE, llb_caps=old)
+
+
+def test_a_missing_base_image_names_the_image_and_its_from_line() -> None:
+    def missing(
+        ref: str, *, platform: Platform, resolve_mode: str, log_name: str
+    ) -> tuple[str, bytes]:
+        raise DockerfileError(f"failed to resolve image {ref}: not found")
+
+    text = "FROM busybox AS ok\nFROM nope\nCOPY --from=ok / /\n"
+    options = BuildOptions(build_platform=AMD64, target_platform=AMD64)
+    with pytest.raises(DockerfileError) as info:
+        compile_dockerfile(parse(text), options, missing)
+    assert info.value.line == 1  # the first FROM resolved fails first
+    assert "docker.io/library/busybox:latest" in info.value.message
+
+
+def test_stage_cycle_names_each_stage_and_line(compile_text: Compile) -> None:
+    text = (
+        "FROM busybox AS stage0\nCOPY --from=stage2 f1 /sub/\n"
+        "FROM busybox AS stage1\nCOPY --from=stage0 f2 /sub/\n"
+        "FROM busybox AS stage2\nCOPY --from=stage1 f2 /sub/\n"
+    )
+    with pytest.raises(DockerfileError) as info:
+        compile_text(text)
+    assert info.value.message == (
+        "circular dependency detected on stage: stage0: stage0 reads stage2 (line 2), "
+        "stage2 reads stage1 (line 6), stage1 reads stage0 (line 4)"
+    )
+    assert (info.value.line, info.value.also) == (2, ((6, 6), (4, 4)))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "FROM busybox\nCOPY --from=1 /a /b\nFROM busybox\nFROM scratch\nCOPY --from=0 / /\n",
+            'cannot copy from stage "1", it needs to be defined before current stage "stage-0"',
+        ),
+        (
+            "FROM busybox AS a\nRUN --mount=from=b,target=/x true\nFROM busybox AS b\nFROM a\n",
+            'cannot mount from stage "b" to "/x", stage needs to be defined before current command',
+        ),
+    ],
+)
+def test_reading_a_later_stage_is_refused(compile_text: Compile, text: str, message: str) -> None:
+    with pytest.raises(DockerfileError) as info:
+        compile_text(text)
+    assert (info.value.message, info.value.line) == (message, 2)
+
+
+def test_an_image_named_by_copy_from_carries_the_copy_line(resolver: Resolver) -> None:
+    text = b"FROM busybox\n\nCOPY --from=alpine:3 \\\n  /a /b\n"
+    options = BuildOptions(build_platform=AMD64, target_platform=AMD64)
+    result = compile_dockerfile(
+        parse(text), options, resolver, source=SourceFile("Dockerfile", text)
+    )
+    (digest,) = [d for d, op in ops_of(result.definition) if "alpine" in op.source.identifier]
+    (location,) = result.definition.Source.locations[digest].locations
+    assert [(r.start.line, r.end.line) for r in location.ranges] == [(3, 3), (4, 4)]

@@ -84,7 +84,7 @@ def test_link_with_mergeop_merges_a_copy_onto_scratch(compile_text: Compile) -> 
     group, merge_group = meta[layer_digest].progress_group, meta[merge_digest].progress_group
     assert group.id == merge_group.id and group.name == merge_group.name
     assert (group.weak, merge_group.weak) == (True, False)
-    assert history(result)[-1] == "COPY a.txt /dst/ # buildkit"
+    assert history(result)[-1] == "COPY --chown=app a.txt /dst/ # buildkit"
     assert (
         result.definition
         == compile_text("FROM busybox\nCOPY --link --chown=app a.txt /dst/\n").definition
@@ -284,7 +284,9 @@ def test_add_git_source(compile_text: Compile) -> None:
     assert copy.createDestPath and not (copy.followSymlink or copy.dirCopyContents)
     assert not (copy.allowWildcard or copy.attemptUnpackDockerCompatibility)
     assert copy.owner.user.byID == 1 and copy.owner.group.byID == 2
-    assert history(result)[-1] == "ADD https://example.com/org/repo.git#v1 /src # buildkit"
+    assert history(result)[-1] == (
+        "ADD --chown=1:2 https://example.com/org/repo.git#v1 /src # buildkit"
+    )
     assert not any(op.source.identifier == "local://context" for _, op in ops(result.definition))
 
 

@@ -10,9 +10,13 @@ import pytest
 
 from frontend.compiler.ports import parse_ports
 from frontend.errors import DockerfileError
+from frontend.gateway.testing import V08_LLB_CAPS
 from frontend.gotext import go_duration, go_quote_rune
+from frontend.llb.caps import LLBCaps
 from frontend.request import parse_request
 from tests.unit.compiler.conftest import AMD64, Compile, Resolver, image_config
+
+V08 = LLBCaps(frozenset(V08_LLB_CAPS))
 
 
 def built(compile_text: Compile, text: str, **options: object) -> dict[str, Any]:
@@ -58,13 +62,19 @@ def test_healthcheck_shell_and_exec_form(compile_text: Compile) -> None:
         'HEALTHCHECK --interval=5s --timeout=3s --start-period=1m30s --retries=2 CMD curl -f "$U"\n'
         'HEALTHCHECK CMD ["ls", "-l"]\n'
     )
-    config = built(compile_text, text)
+    config = built(compile_text, text, llb_caps=V08)
     assert config["config"]["Healthcheck"] == {"Test": ["CMD", "ls", "-l"]}
     assert created_by(config) == [
         r'HEALTHCHECK &{["CMD-SHELL" "curl -f \"$U\""] "5s" "3s" "1m30s" ' "'\\x02'}",
         """HEALTHCHECK &{["CMD" "ls" "-l"] "0s" "0s" "0s" '\\x00'}""",
     ]
     assert all(h["empty_layer"] for h in config["history"])
+    assert created_by(built(compile_text, text)) == [
+        'HEALTHCHECK {Test:[CMD-SHELL curl -f "$U"] Interval:5s Timeout:3s StartPeriod:1m30s'
+        " StartInterval:0s Retries:2}",
+        "HEALTHCHECK {Test:[CMD ls -l] Interval:0s Timeout:0s StartPeriod:0s StartInterval:0s"
+        " Retries:0}",
+    ]
 
 
 def test_healthcheck_fields_in_go_order(compile_text: Compile) -> None:
@@ -72,7 +82,7 @@ def test_healthcheck_fields_in_go_order(compile_text: Compile) -> None:
         "FROM busybox\nHEALTHCHECK --retries=3 --start-interval=100ms --start-period=2s"
         " --timeout=1s --interval=10s CMD true\n"
     )
-    raw = compile_text(text).config_json
+    raw = compile_text(text, llb_caps=V08).config_json
     assert (
         b'"Healthcheck":{"Test":["CMD-SHELL","true"],"Interval":10000000000,"Timeout":1000000000,'
         b'"StartPeriod":2000000000,"StartInterval":100000000,"Retries":3},"OnBuild"'
@@ -87,7 +97,7 @@ def test_healthcheck_none_and_inheritance(compile_text: Compile, resolver: Resol
     )
     inherited = built(compile_text, "FROM base AS a\nFROM a\nRUN true\n")
     assert inherited["config"]["Healthcheck"] == {"Test": ["CMD", "check"], "Interval": 1000000000}
-    disabled = built(compile_text, "FROM base AS a\nHEALTHCHECK NONE\nFROM a\n")
+    disabled = built(compile_text, "FROM base AS a\nHEALTHCHECK NONE\nFROM a\n", llb_caps=V08)
     assert disabled["config"]["Healthcheck"] == {"Test": ["NONE"]}
     assert created_by(disabled)[-1] == """HEALTHCHECK &{["NONE"] "0s" "0s" "0s" '\\x00'}"""
 
@@ -164,9 +174,13 @@ def test_bad_stop_signals_name_the_line(compile_text: Compile, signal: str) -> N
 
 
 def test_source_date_epoch_dates_the_image_and_its_new_history(compile_text: Compile) -> None:
-    result = compile_text("FROM busybox\nRUN true\nENV A=1\n", source_date_epoch=0)
-    config = json.loads(result.config_json)
+    text = "FROM busybox\nRUN true\nENV A=1\n"
+    config = json.loads(compile_text(text, source_date_epoch=0, llb_caps=V08).config_json)
     assert config["created"] == "1970-01-01T00:00:00Z"
+    assert [h.get("created") for h in config["history"]][-2:] == ["1970-01-01T00:00:00Z"] * 2
+    # Newer frontends date the history only; the exporter dates the image from it.
+    config = json.loads(compile_text(text, source_date_epoch=0).config_json)
+    assert "created" not in config
     assert [h.get("created") for h in config["history"]][-2:] == ["1970-01-01T00:00:00Z"] * 2
 
 

@@ -17,7 +17,7 @@ from frontend.llb.caps import LLBCaps
 from frontend.llb.marshal import ops_of
 from frontend.llb.platform import Platform
 from frontend.request import BuildRequest, LoadedDockerfile, parse_request
-from tests.unit.compiler.conftest import AMD64, Resolver
+from tests.unit.compiler.conftest import AMD64, Resolver, image_config
 
 ARM64 = Platform("linux", "arm64")
 ARMV7 = Platform("linux", "arm", "v7")
@@ -176,3 +176,40 @@ def test_default_path_is_left_to_windows(engine: LLBCaps, windows_env: list[str]
         windows_env,
         ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
     ]
+
+
+BASED = """\
+FROM busybox AS base
+RUN echo base > /base
+FROM scratch AS empty
+COPY --from=base /base /base
+FROM base AS child
+ENV A=1
+"""
+
+
+@pytest.mark.parametrize("target", ["child", "base"])
+def test_base_config_follows_the_parent_stages(target: str) -> None:
+    config = image_config().replace(b"{", b'{"comment":"as resolved",', 1)
+    resolver = Resolver(configs={"docker.io/library/busybox:latest": config})
+    (only,) = compile_platforms(BASED, options({"target": target}), resolver)
+    assert only.compiled.base_config == config
+    assert result_metadata([only], multi=False)["containerimage.base.config"] == config
+
+
+def test_scratch_has_no_base_config() -> None:
+    (only,) = compile_platforms(BASED, options({"target": "empty"}), Resolver())
+    assert only.compiled.base_config is None
+    assert list(result_metadata([only], multi=False)) == ["containerimage.config"]
+
+
+def test_base_config_per_platform() -> None:
+    results = compile_platforms(
+        "FROM busybox\n", options({"platform": "linux/amd64,linux/arm64"}), Resolver()
+    )
+    meta = result_metadata(results, multi=True)
+    assert sorted(k for k in meta if k.startswith("containerimage.base.config")) == [
+        "containerimage.base.config/linux/amd64",
+        "containerimage.base.config/linux/arm64",
+    ]
+    assert meta["containerimage.base.config/linux/arm64"] == results[1].compiled.base_config

@@ -134,12 +134,39 @@ def test_tmpfs_size_needs_an_engine_that_takes_it(compile_text: Compile) -> None
         compile_text(text, llb_caps=V08)
 
 
-def test_secret_env_is_refused_not_ignored(compile_text: Compile) -> None:
+def test_secret_as_env_only(compile_text: Compile) -> None:
+    run = last_exec(compile_text, "FROM busybox\nRUN --mount=type=secret,id=t,env=TOKEN true\n")
+    assert [m.dest for m in run.mounts] == ["/"]
+    assert [(e.ID, e.name, e.optional) for e in run.secretenv] == [("t", "TOKEN", True)]
+    assert not any(e.startswith("TOKEN=") for e in run.meta.env)
+
+
+def test_secret_as_env_and_file(compile_text: Compile) -> None:
+    run = last_exec(
+        compile_text,
+        "FROM busybox\nRUN --mount=type=secret,id=t,env=TOKEN,target=/tok,required true\n",
+    )
+    assert [(e.ID, e.name, e.optional) for e in run.secretenv] == [("t", "TOKEN", False)]
+    secret = run.mounts[1]
+    assert (secret.dest, secret.mountType, secret.secretOpt.ID) == ("/tok", pb.SECRET, "t")
+    assert (secret.secretOpt.mode, secret.secretOpt.optional) == (0o400, False)
+
+
+def test_secret_env_id_from_the_target_and_variables(compile_text: Compile) -> None:
+    run = last_exec(
+        compile_text,
+        "FROM busybox\nARG V=TOKEN\nRUN --mount=type=secret,source=s,env=$V true\n",
+    )
+    assert [(e.ID, e.name) for e in run.secretenv] == [("s", "TOKEN")]
+
+
+def test_secret_env_needs_an_engine_that_takes_it(compile_text: Compile) -> None:
     text = "FROM busybox\nRUN --mount=type=secret,id=t,env=TOKEN true\n"
-    with pytest.raises(DockerfileError, match="exec.secretenv"):
+    with pytest.raises(DockerfileError) as info:
         compile_text(text, llb_caps=V08)
-    with pytest.raises(DockerfileError, match="env= is not supported yet"):
-        compile_text(text)
+    assert info.value.line == 2
+    assert "exec.secretenv" in info.value.message
+    assert "BuildKit v0.10 or newer" in info.value.message
 
 
 def test_variables_in_mount_options(compile_text: Compile) -> None:

@@ -77,9 +77,23 @@ def test_dockerfile_error_spanning_lines_and_definition() -> None:
     status = errors.dockerfile_error_status(err, DOCKERFILE, definition=d)
     _, value = errors.decode_json_detail(status.details[0])
     assert value["info"]["filename"] == "sub/Dockerfile.dev"
-    assert value["ranges"][0]["start"]["line"] == 2
-    assert value["ranges"][0]["end"]["line"] == 4
+    # one range per line, as Docker's frontend sends a continued instruction
+    assert [(r["start"]["line"], r["end"]["line"]) for r in value["ranges"]] == [
+        (2, 2),
+        (3, 3),
+        (4, 4),
+    ]
     assert "definition" in value["info"]
+
+
+def test_an_error_about_several_instructions_has_a_source_for_each() -> None:
+    err = DockerfileError("circular dependency", line=2, also=((6, 7), (4, 4)))
+    status = errors.dockerfile_error_status(err, DOCKERFILE)
+    spans = []
+    for detail in status.details:
+        _, value = errors.decode_json_detail(detail)
+        spans.append([r["start"]["line"] for r in value["ranges"]])
+    assert spans == [[2], [6, 7], [4]]
 
 
 def test_dockerfile_error_without_line_has_no_source() -> None:

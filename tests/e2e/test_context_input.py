@@ -1,0 +1,93 @@
+"""The build context as a frontend input or a URL, scoped with ``contextsubdir``.
+
+Docker's CLI passes neither, so a small gateway frontend (``input_driver/``,
+built on ours) makes the request as Go clients of BuildKit do, once for the
+engine's built-in frontend and once for ours; the images must be equal.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from tests.e2e import harness
+
+pytestmark = pytest.mark.e2e
+
+DRIVER_IMAGE = f"{harness.FRONTEND_IMAGE}-input-driver"
+
+DOCKERFILE = """\
+FROM busybox
+COPY . /ctx/
+RUN find /ctx | sort > /files
+"""
+
+FILES = {"sub/a.txt": "a\n", "sub/deep/b.txt": "b\n", "top.txt": "top\n"}
+
+
+def _run(cmd: list[str]) -> None:
+    """A build on the test engine (``cmd`` less the client's build command)."""
+    harness.docker(*harness.build_command()[1:], *cmd, timeout=harness.BUILD_TIMEOUT)
+
+
+@pytest.fixture(scope="module")
+def driver() -> str:
+    """The driver frontend image (on top of ours, for its gRPC plumbing)."""
+    with tempfile.TemporaryDirectory(prefix="pyfrontend-e2e-") as tmp:
+        root = Path(tmp)
+        source = Path(__file__).parent / "input_driver" / "driver.py"
+        (root / "driver.py").write_bytes(source.read_bytes())
+        (root / "Dockerfile").write_text(
+            f"FROM {harness.FRONTEND_IMAGE}\n"
+            "COPY driver.py /opt/driver.py\n"
+            'ENTRYPOINT ["/opt/pyfrontend/bin/python3", "/opt/driver.py"]\n'
+        )
+        _run(["-t", DRIVER_IMAGE, str(root)])
+    return DRIVER_IMAGE
+
+
+def _build(driver: str, target: str, args: Mapping[str, str]) -> str:
+    with tempfile.TemporaryDirectory(prefix="pyfrontend-e2e-") as tmp:
+        root = Path(tmp, "context")
+        root.mkdir()
+        harness._write_context(root, f"# syntax={driver}\n{DOCKERFILE}", FILES)
+        iidfile = Path(tmp, "iid")
+        cmd = ["--progress=plain", "--iidfile", str(iidfile)]
+        for key, value in {"DRIVER_TARGET": target, **args}.items():
+            cmd += ["--build-arg", f"{key}={value}"]
+        _run([*cmd, str(root)])
+        image = iidfile.read_text().strip()
+    harness.remove_at_session_end(image)
+    return image
+
+
+@pytest.mark.parametrize("subdir", ["", "sub", "./sub/"])
+def test_context_input_with_subdir(driver: str, subdir: str) -> None:
+    args = {"DRIVER_SUBDIR": subdir}
+    builtin = _build(driver, "builtin", args)
+    ours = _build(driver, harness.FRONTEND_IMAGE, args)
+    harness.assert_same_image(builtin, ours)
+    files = harness.run_image(ours, "cat", "/files").split()
+    if subdir:
+        assert "/ctx/a.txt" in files and "/ctx/deep/b.txt" in files
+        assert "/ctx/top.txt" not in files
+    else:
+        assert "/ctx/top.txt" in files and "/ctx/sub/a.txt" in files
+
+
+def test_remote_context_with_subdir(driver: str, tmp_path: Path) -> None:
+    """An archive downloaded by the engine; the Dockerfile is read from its root."""
+    server = harness.StaticServer(tmp_path)
+    try:
+        archive = harness.tar_archive({"Dockerfile": DOCKERFILE, **FILES}, gzip=True)
+        args = {"DRIVER_CONTEXT": server.url("context.tar.gz", archive), "DRIVER_SUBDIR": "sub"}
+        builtin = _build(driver, "builtin", args)
+        ours = _build(driver, harness.FRONTEND_IMAGE, args)
+    finally:
+        server.close()
+    harness.assert_same_image(builtin, ours)
+    files = harness.run_image(ours, "cat", "/files").split()
+    assert "/ctx/deep/b.txt" in files and "/ctx/top.txt" not in files
