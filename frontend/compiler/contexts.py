@@ -34,6 +34,7 @@ from frontend.pb import ops_pb2 as pb
 DOCKERIGNORE = ".dockerignore"
 IMAGE_CONFIG_KEY = "containerimage.config"
 _NOT_CONTEXTS = ("scratch", "context")
+_MAX_REDIRECTS = 10
 
 
 class ImageResolver(Protocol):
@@ -42,6 +43,15 @@ class ImageResolver(Protocol):
     def __call__(
         self, ref: str, *, platform: Platform, resolve_mode: str, log_name: str
     ) -> tuple[str, bytes]: ...
+
+
+class ResolvedToNonImage(DockerfileError):
+    """A source policy turned an image reference into another source (``updated``,
+    such as ``local://dir``): a named context then loads that source instead."""
+
+    def __init__(self, message: str, updated: str) -> None:
+        super().__init__(message)
+        self.updated = updated
 
 
 class ContextReader(Protocol):
@@ -71,6 +81,8 @@ class NamedContext:
     key: str
     """The option's key: ``name`` or ``name::os/arch``."""
     value: str
+    redirects: int = 0
+    """How many source policies rewrote the value before (a cycle stops at 10)."""
 
 
 @dataclass(frozen=True)
@@ -173,12 +185,15 @@ class ContextLoader:
             normalized = reference.normalize(ref)
         except reference.ReferenceError as exc:
             raise DockerfileError(str(exc)) from None
-        _, config = self.resolve(
-            normalized,
-            platform=platform,
-            resolve_mode=self.options.image_resolve_mode,
-            log_name=f"[context {found.key}] load metadata for {ref}",
-        )
+        try:
+            _, config = self.resolve(
+                normalized,
+                platform=platform,
+                resolve_mode=self.options.image_resolve_mode,
+                log_name=f"[context {found.key}] load metadata for {ref}",
+            )
+        except ResolvedToNonImage as exc:
+            return self.load(_redirected(found, exc.updated), platform)
         image = _image(config, found.key)
         meta = OpMeta(name=f"[context {found.key}] {ref}")
         state = llb.image(normalized, platform=platform, meta=meta)
@@ -278,6 +293,20 @@ class ContextLoader:
                 f"named context {found.key} ({found.value}) needs the engine to load it"
             )
         return self.reader
+
+
+def _redirected(found: NamedContext, updated: str) -> NamedContext:
+    """``found`` loading ``updated`` (``scheme://rest``) instead, as ``scheme:rest``."""
+    scheme, sep, rest = updated.partition("://")
+    if not sep:
+        raise DockerfileError(f"could not parse ref: {updated}")
+    value = f"{scheme}:{rest}"
+    if found.redirects >= _MAX_REDIRECTS:
+        raise DockerfileError(
+            "context recursion limit exceeded; this may indicate a cycle in the "
+            f"provided source policies: {value}"
+        )
+    return replace(found, value=value, redirects=found.redirects + 1)
 
 
 def with_image_config(state: llb.State, image: Image) -> llb.State:

@@ -7,6 +7,7 @@ reachable stage in dependency order, then bind the build context and marshal.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -43,6 +44,7 @@ from frontend.llb import state as llb
 from frontend.llb.graph import COMMAND_KEY, Deferred, OpMeta, Output, Vertex
 from frontend.llb.marshal import SourceFile, marshal
 from frontend.llb.platform import Platform
+from frontend.llb.state import clean_path
 from frontend.pb import ops_pb2 as pb
 from frontend.semantics import stages as sem
 from frontend.semantics.checks import StageBase
@@ -92,11 +94,13 @@ class _Base:
 @dataclass(frozen=True)
 class _Use:
     """Where a local named context is read: ``stage`` (a stage starts from it or is
-    replaced by it), ``copy`` (a ``COPY --from`` command) or ``mount``."""
+    replaced by it), ``copy`` (a ``COPY --from`` command) or ``mount`` (one
+    ``RUN --mount from=``)."""
 
     kind: str
     stage: int
     command: int = -1
+    mount: int = -1
 
 
 def plan_for(
@@ -116,6 +120,7 @@ def plan_for(
         build_platform=options.build_platform,
         target_platform=options.target_platform,
         has_context=has_context if loader is not None and options.named_contexts else None,
+        with_target_stage=options.target_stage_arg,
     )
 
 
@@ -137,6 +142,8 @@ def compile_dockerfile(
     if options.all_stages:
         plan = replace(plan, reachable=frozenset(range(len(plan.stages))))
     bases = _resolve_bases(plan, options, resolve, loader)
+    if options.onbuild_sources:
+        plan = _bind_triggers(plan, bases, options, resolve, loader)
     uses: list[tuple[LocalUse, _Use]] = [
         (b.local, _Use("stage", i)) for i, b in bases.items() if b.local is not None
     ]
@@ -283,6 +290,46 @@ def _resolve_bases(
     return bases
 
 
+def _bind_triggers(
+    plan: sem.BuildPlan,
+    bases: dict[int, _Base],
+    options: BuildOptions,
+    resolve: ImageResolver,
+    loader: ContextLoader,
+) -> sem.BuildPlan:
+    """Bind the ``COPY --from`` and ``RUN --mount from=`` of the ONBUILD triggers
+    each stage runs; the stages they read join the build (their bases are added
+    to ``bases``)."""
+    while True:
+        copies: dict[tuple[int, int], ast.Instruction] = {}
+        for index in sorted(plan.reachable):
+            for k, text in enumerate(_triggers_of(plan, bases, index)):
+                with contextlib.suppress(DockerfileError):  # reported when the trigger runs
+                    nodes = parse(text).instructions
+                    if len(nodes) == 1 and isinstance(nodes[0], ast.Copy | ast.Run):
+                        copies[index, -1 - k] = nodes[0]
+        grown = sem.with_trigger_sources(plan, copies)
+        new = grown.reachable - plan.reachable
+        plan = grown
+        if not new:
+            return plan
+        bases.update(_resolve_bases(replace(plan, reachable=new), options, resolve, loader))
+
+
+def _triggers_of(plan: sem.BuildPlan, bases: Mapping[int, _Base], index: int) -> tuple[str, ...]:
+    """The ONBUILD triggers stage ``index`` runs first: its base image's, or the
+    ONBUILD instructions of the stage it starts from."""
+    stage = plan.stages[index]
+    if stage.from_context:
+        return ()
+    if stage.base is None:
+        return bases[index].image.config.on_build or ()
+    parent = plan.stages[stage.base]
+    if parent.from_context:
+        return bases[parent.index].image.config.on_build or ()
+    return tuple(n.expression for n in parent.commands if isinstance(n, ast.Onbuild))
+
+
 def _load_base(
     plan: sem.BuildPlan,
     index: int,
@@ -395,7 +442,8 @@ def _copy_sources(
     for (index, i), src in plan.sources.items():
         if index == stage.index:
             site = _Use("copy", index, i)
-            out[i] = _source_state(src, stage.commands[i], done, options, loader, uses, site)
+            node = stage.commands[i] if i >= 0 else stage.from_  # < 0: an ONBUILD trigger
+            out[i] = _source_state(src, node, done, options, loader, uses, site)
     return out
 
 
@@ -411,8 +459,9 @@ def _mount_sources(
     out: dict[tuple[int, int], llb.State] = {}
     for (index, i, j), src in plan.mount_sources.items():
         if index == stage.index:
-            site = _Use("mount", index, i)
-            out[i, j] = _source_state(src, stage.commands[i], done, options, loader, uses, site)
+            site = _Use("mount", index, i, j)
+            node = stage.commands[i] if i >= 0 else stage.from_  # < 0: an ONBUILD trigger
+            out[i, j] = _source_state(src, node, done, options, loader, uses, site)
     return out
 
 
@@ -456,7 +505,7 @@ def _paths_read(plan: sem.BuildPlan, done: Mapping[int, StageState], site: _Use)
     if site.kind == "copy":
         return {p for i, p in done[site.stage].source_reads if i == site.command}
     if site.kind == "mount":
-        return set()
+        return {_mount_read(plan, (site.stage, site.command, site.mount))}
     family = {site.stage}
     for index in sorted(done):  # stages starting from the family share what it reads
         if plan.stages[index].base in family:
@@ -470,7 +519,20 @@ def _paths_read(plan: sem.BuildPlan, done: Mapping[int, StageState], site: _Use)
     for (index, command), src in plan.sources.items():
         if src in family and index in done:
             paths |= {p for i, p in done[index].source_reads if i == command}
+    for key, src in plan.mount_sources.items():
+        if src in family and key[0] in done:
+            paths.add(_mount_read(plan, key))
     return paths
+
+
+def _mount_read(plan: sem.BuildPlan, key: tuple[int, int, int]) -> str:
+    """The path a ``RUN --mount from=`` reads of its source (``/``: all of it)."""
+    stage, command, mount = key
+    if command < 0:  # an ONBUILD trigger's mount
+        return "/"
+    node = plan.stages[stage].commands[command]
+    assert isinstance(node, ast.Run)
+    return clean_path("/" + node.mounts[mount].source)
 
 
 def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> StageState:
@@ -495,12 +557,15 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
     st = StageState(
         llb=state, image=image, build_args=base.build_args, step=first_step, maps=base.maps
     )
-    for trigger in image.config.on_build or ():
-        st = _run_trigger(ctx, stage, trigger, st)
+    for k, trigger in enumerate(image.config.on_build or ()):
+        st = _run_trigger(ctx, stage, trigger, -1 - k, st)
     return replace(st, image=st.image.with_config(on_build=None))
 
 
-def _run_trigger(ctx: StageContext, stage: sem.Stage, trigger: str, st: StageState) -> StageState:
+def _run_trigger(
+    ctx: StageContext, stage: sem.Stage, trigger: str, index: int, st: StageState
+) -> StageState:
+    """Run one ONBUILD trigger; ``index`` (< 0) keys what its ``COPY --from`` reads."""
     where = stage.from_.location
     try:
         parsed = parse(trigger)
@@ -511,14 +576,15 @@ def _run_trigger(ctx: StageContext, stage: sem.Stage, trigger: str, st: StageSta
             "onbuild trigger should be a single expression", line=where.start_line
         )
     node = parsed.instructions[0]
-    if isinstance(node, ast.Copy) and node.from_:
+    onbuild_sources = ctx.options.onbuild_sources
+    if isinstance(node, ast.Copy) and node.from_ and not onbuild_sources:
         raise DockerfileError("ONBUILD COPY --from is not supported yet", line=where.start_line)
-    if isinstance(node, ast.Run) and any(m.from_ for m in node.mounts):
+    if isinstance(node, ast.Run) and any(m.from_ for m in node.mounts) and not onbuild_sources:
         raise DockerfileError(
             "ONBUILD RUN --mount from= is not supported yet", line=where.start_line
         )
     node = replace(node, location=where)
-    return lower(replace(ctx, onbuild=True), node, -1, st)
+    return lower(replace(ctx, onbuild=True), node, index, st)
 
 
 def _context_source(options: BuildOptions, stages: Iterable[StageState]) -> Vertex:

@@ -54,6 +54,16 @@ class BuildOptions:
     """Bytes of ``/dev/shm`` for RUN steps (0: the engine's default)."""
     cgroup_parent: str = ""
 
+    @property
+    def target_stage_arg(self) -> bool:
+        """Whether ``TARGETSTAGE`` is a predefined ARG (Docker's frontend from BuildKit 0.17)."""
+        return self.llb_caps.release >= (0, 17)
+
+    @property
+    def onbuild_sources(self) -> bool:
+        """Whether an ONBUILD trigger may ``COPY --from`` (Docker's frontend from BuildKit 0.17)."""
+        return self.llb_caps.release >= (0, 17)
+
     def require_cap(self, cap: str, feature: str, failure: str = "") -> None:
         """Fail as an engine without ``cap`` fails, saying which engine would do."""
         if self.llb_caps.supports(cap):

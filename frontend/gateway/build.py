@@ -9,6 +9,7 @@ whose message (and ``Source`` detail) names the Dockerfile line.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from frontend import elapsed_ms
+from frontend.compiler.contexts import ResolvedToNonImage
 from frontend.compiler.dockerignore import parse_dockerignore
 from frontend.compiler.subrequests import reads_dockerfile
 from frontend.errors import DockerfileError, DockerfileWarning, line_ranges
@@ -381,6 +383,10 @@ def _warn(bridge: Bridge, loaded: LoadedDockerfile, warnings: Sequence[Dockerfil
         )
 
 
+_NON_IMAGE = re.compile(r"ref mutated by policy to non-image: \S+ -> (\S+)")
+"""The engine's answer when a source policy turns an image into another source."""
+
+
 def _resolver(bridge: Bridge) -> ImageResolver:
     """Base image configs from the engine; a failure is the Dockerfile's error."""
 
@@ -392,7 +398,11 @@ def _resolver(bridge: Bridge) -> ImageResolver:
                 ref, platform, resolve_mode=resolve_mode, log_name=log_name
             )
         except BridgeError as exc:
-            raise DockerfileError(f"failed to resolve image {ref}: {exc.details}") from None
+            message = f"failed to resolve image {ref}: {exc.details}"
+            mutated = _NON_IMAGE.search(exc.details)
+            if mutated:
+                raise ResolvedToNonImage(message, mutated.group(1)) from None
+            raise DockerfileError(message) from None
 
     return resolve
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from frontend.errors import DockerfileError
 from frontend.gotext import go_quote
@@ -89,6 +89,15 @@ def platform_args(build: Platform, target: Platform) -> list[tuple[str, str | No
     ]
 
 
+def target_stage_arg(target: str, dockerfile: ast.Dockerfile) -> tuple[str, str]:
+    """The predefined ``TARGETSTAGE`` ARG: the requested target, else the last
+    stage's name, else ``default`` (BuildKit 0.17 and later)."""
+    if not target:
+        last = [node for node in dockerfile.instructions if isinstance(node, ast.From)][-1:]
+        target = last[0].name.lower() if last and last[0].name else ""
+    return ("TARGETSTAGE", target or "default")
+
+
 def _error(message: str, node: ast.Instruction) -> DockerfileError:
     return DockerfileError(
         message,
@@ -147,20 +156,20 @@ def plan(
     build_platform: Platform,
     target_platform: Platform,
     has_context: Callable[[str, Platform | None], bool] | None = None,
+    with_target_stage: bool = False,
 ) -> BuildPlan:
     """Bind stages and ``--from`` references, then find what ``target`` needs.
 
     ``has_context(name, platform)`` says whether a named context replaces the
     stage called ``name`` (its ``--platform`` given, if any): such a stage is
-    neither built nor starts from another.
+    neither built nor starts from another. ``with_target_stage`` predefines
+    ``TARGETSTAGE`` too.
     """
     meta_nodes, raw_stages = split_stages(dockerfile)
-    meta_args = evaluate_meta_args(
-        meta_nodes,
-        build_args,
-        platform_args(build_platform, target_platform),
-        dockerfile.escape,
-    )
+    predefined = platform_args(build_platform, target_platform)
+    if with_target_stage:
+        predefined.append(target_stage_arg(target, dockerfile))
+    meta_args = evaluate_meta_args(meta_nodes, build_args, predefined, dockerfile.escape)
     arg_env = {k: v or "" for k, v in meta_args}
 
     stages: list[Stage] = []
@@ -233,17 +242,50 @@ def _bind_sources(stages: list[Stage], by_name: dict[str, int]) -> dict[tuple[in
         for i, node in enumerate(stage.commands):
             if not isinstance(node, ast.Copy) or not node.from_:
                 continue
-            ref = node.from_
-            if ref.isdigit() or (ref.startswith("-") and ref[1:].isdigit()):
-                index = int(ref)
-                if not 0 <= index < len(stages):
-                    raise _error(f"invalid stage index {index}", node)
-                sources[stage.index, i] = index
-            elif ref.lower() in by_name:
-                sources[stage.index, i] = by_name[ref.lower()]
-            else:
-                sources[stage.index, i] = ImageSource(ref, node.location)
+            sources[stage.index, i] = _copy_source(node.from_, len(stages), by_name, node)
     return sources
+
+
+def _copy_source(ref: str, count: int, by_name: Mapping[str, int], node: ast.Copy) -> Source:
+    """A ``COPY --from`` value: a stage index, a stage name, else an image."""
+    if ref.isdigit() or (ref.startswith("-") and ref[1:].isdigit()):
+        index = int(ref)
+        if not 0 <= index < count:
+            raise _error(f"invalid stage index {index}", node)
+        return index
+    if ref.lower() in by_name:
+        return by_name[ref.lower()]
+    return ImageSource(ref, node.location)
+
+
+def with_trigger_sources(
+    plan: BuildPlan, triggers: Mapping[tuple[int, int], ast.Instruction]
+) -> BuildPlan:
+    """``plan`` with the ``COPY --from`` and ``RUN --mount from=`` of ONBUILD
+    triggers bound too.
+
+    ``triggers`` maps ``(stage, -1 - trigger index)`` to the trigger; the stages
+    they read become reachable (upstream binds triggers before it picks the
+    stages to build).
+    """
+    by_name = {s.name: s.index for s in plan.stages if s.name is not None}
+    sources = dict(plan.sources)
+    mount_sources = dict(plan.mount_sources)
+    for key, node in triggers.items():
+        if isinstance(node, ast.Copy) and node.from_:
+            sources[key] = _copy_source(node.from_, len(plan.stages), by_name, node)
+        elif isinstance(node, ast.Run):
+            for j, src in _run_mount_sources(node, by_name):
+                mount_sources[(*key, j)] = src
+    stages = list(plan.stages)
+    deps = _dependencies(stages, [*sources.items(), *mount_sources.items()])
+    _check_cycles(stages, deps)
+    reachable = set(plan.reachable)
+    for index in plan.reachable:
+        reachable |= _reachable(index, deps)
+    return replace(
+        plan, sources=sources, mount_sources=mount_sources, reachable=frozenset(reachable)
+    )
 
 
 def _bind_mount_sources(
@@ -258,17 +300,20 @@ def _bind_mount_sources(
     sources: dict[tuple[int, int, int], Source] = {}
     for stage in stages:
         for i, node in enumerate(stage.commands):
-            if not isinstance(node, ast.Run):
-                continue
-            for j, mount in enumerate(node.mounts):
-                ref = mount.from_
-                if not ref or mount.type not in ("bind", "cache"):
-                    continue
-                if ref.lower() in by_name:
-                    sources[stage.index, i, j] = by_name[ref.lower()]
-                else:
-                    sources[stage.index, i, j] = ImageSource(ref, node.location)
+            if isinstance(node, ast.Run):
+                for j, src in _run_mount_sources(node, by_name):
+                    sources[stage.index, i, j] = src
     return sources
+
+
+def _run_mount_sources(node: ast.Run, by_name: Mapping[str, int]) -> list[tuple[int, Source]]:
+    """``(mount index, source)`` of the mounts of ``node`` that read a stage or image."""
+    out: list[tuple[int, Source]] = []
+    for j, mount in enumerate(node.mounts):
+        ref = mount.from_
+        if ref and mount.type in ("bind", "cache"):
+            out.append((j, by_name.get(ref.lower(), ImageSource(ref, node.location))))
+    return out
 
 
 def _find_target(target: str, stages: list[Stage], by_name: dict[str, int]) -> int:
@@ -289,7 +334,8 @@ def _dependencies(
             deps[s.index][s.base] = s.from_
     for (stage, i, *_), src in sorted(sources, key=lambda item: item[0]):
         if isinstance(src, int) and not stages[stage].from_context:
-            deps[stage].setdefault(src, stages[stage].commands[i])
+            node = stages[stage].commands[i] if i >= 0 else stages[stage].from_  # < 0: ONBUILD
+            deps[stage].setdefault(src, node)
     return deps
 
 

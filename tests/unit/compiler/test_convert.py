@@ -9,9 +9,12 @@ import pytest
 from frontend.compiler.convert import compile_dockerfile
 from frontend.compiler.options import BuildOptions
 from frontend.errors import DockerfileError
+from frontend.llb import caps
+from frontend.llb.caps import LLBCaps
 from frontend.llb.marshal import SourceFile, ops_of
 from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
+from frontend.semantics.stages import ImageSource
 from frontend.syntax import parse
 from tests.unit.compiler.conftest import AMD64, Compile, Resolver, image_config
 
@@ -27,6 +30,10 @@ RUN echo stage2
 
 def exec_args(result_def: pb.Definition) -> list[list[str]]:
     return [list(op.exec.meta.args) for _, op in ops_of(result_def) if op.HasField("exec")]
+
+
+def exec_envs(result_def: pb.Definition) -> list[list[str]]:
+    return [list(op.exec.meta.env) for _, op in ops_of(result_def) if op.HasField("exec")]
 
 
 def sources(result_def: pb.Definition) -> list[str]:
@@ -197,14 +204,29 @@ def test_user_id_out_of_range_is_an_error_with_its_line(compile_text: Compile, t
     assert info.value.line == text.count("\n")
 
 
-def test_onbuild_run_mount_from_a_stage_is_refused(
+def test_onbuild_run_mount_from_a_stage_is_refused_before_0_17(
     compile_text: Compile, resolver: Resolver
 ) -> None:
     resolver.configs["docker.io/library/base:latest"] = image_config(
         OnBuild=["RUN --mount=from=tools,target=/t true"]
     )
+    old = LLBCaps(frozenset({caps.FILE_BASE, caps.EXEC_MOUNT_BIND}))
     with pytest.raises(DockerfileError, match="ONBUILD RUN --mount from= is not supported yet"):
-        compile_text("FROM base\n")
+        compile_text("FROM base\n", llb_caps=old)
+
+
+def test_onbuild_run_mount_from_a_stage_builds_that_stage(
+    compile_text: Compile, resolver: Resolver
+) -> None:
+    resolver.configs["docker.io/library/base:latest"] = image_config(
+        OnBuild=["RUN --mount=type=bind,target=/in,from=inputstage cat /in/foo"]
+    )
+    text = "FROM busybox AS inputstage\nRUN echo foo > /foo\nFROM base\nRUN true\n"
+    result = compile_text(text)
+    assert result.plan.mount_sources[1, -1, 0] == 0
+    assert result.plan.reachable == {0, 1}
+    runs = [args[-1] for args in exec_args(result.definition)]
+    assert runs == ["echo foo > /foo", "cat /in/foo", "true"]
 
 
 @pytest.mark.parametrize("config", [b'{"config": "x"}', b'{"rootfs": "x"}', b'{"history": ["x"]}'])
@@ -214,6 +236,94 @@ def test_malformed_base_config_is_an_error(
     resolver.configs["docker.io/library/busybox:latest"] = config
     with pytest.raises(DockerfileError, match="invalid image config"):
         compile_text("FROM busybox\nRUN true\n")
+
+
+TARGET_STAGE = """\
+FROM busybox AS base
+RUN echo "$TARGETSTAGE" > /out/first
+ARG TARGETSTAGE
+RUN echo "$TARGETSTAGE" > /out/second
+FROM scratch AS foo
+COPY --from=base /out/ /
+FROM scratch
+COPY --from=base /out/ /
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "second"),
+    [
+        (TARGET_STAGE, {"target": "foo"}, "foo"),
+        (TARGET_STAGE, {}, "default"),
+        (TARGET_STAGE + "FROM scratch AS final\nCOPY --from=base /out/ /\n", {}, "final"),
+        (TARGET_STAGE, {"build_args": {"TARGETSTAGE": "x"}}, "x"),
+    ],
+)
+def test_target_stage_is_a_predefined_arg(
+    compile_text: Compile, text: str, options: dict[str, object], second: str
+) -> None:
+    first, after = exec_envs(compile_text(text, **options).definition)
+    assert not any(e.startswith("TARGETSTAGE=") for e in first)
+    assert f"TARGETSTAGE={second}" in after
+
+
+def test_target_stage_is_not_predefined_on_engines_before_0_17(compile_text: Compile) -> None:
+    old = LLBCaps(frozenset({caps.FILE_BASE, caps.EXEC_MOUNT_BIND}))
+    result = compile_text(TARGET_STAGE, target="foo", llb_caps=old)
+    assert not any(e.startswith("TARGETSTAGE=") for e in exec_envs(result.definition)[1])
+
+
+ONBUILD_FROM_STAGE = """\
+FROM busybox AS otherstage
+RUN echo hello > /testfile
+FROM base AS inputstage
+FROM scratch
+COPY --from=inputstage /out/foo /bar
+"""
+
+
+def test_onbuild_copy_from_a_stage_builds_that_stage(
+    compile_text: Compile, resolver: Resolver
+) -> None:
+    resolver.configs["docker.io/library/base:latest"] = image_config(
+        OnBuild=["COPY --from=otherstage /testfile /out/foo"]
+    )
+    result = compile_text(ONBUILD_FROM_STAGE)
+    assert result.plan.reachable == {0, 1, 2}
+    assert result.plan.sources[1, -1] == 0
+    assert [args[-1] for args in exec_args(result.definition)] == ["echo hello > /testfile"]
+    copies = [op.file for _, op in ops_of(result.definition) if op.HasField("file")]
+    paths = [(a.copy.src, a.copy.dest) for f in copies for a in f.actions if a.HasField("copy")]
+    assert ("/testfile", "/out/foo") in paths
+
+
+def test_onbuild_copy_from_an_image_and_from_a_parent_stage(
+    compile_text: Compile, resolver: Resolver
+) -> None:
+    text = (
+        "FROM busybox AS tools\nRUN make\n"
+        "FROM busybox AS parent\nONBUILD COPY --from=tools /bin/tool /tool\n"
+        "ONBUILD COPY --from=alpine /etc/os-release /os\n"
+        "FROM parent\nRUN true\n"
+    )
+    result = compile_text(text)
+    assert result.plan.sources[2, -1] == 0
+    image = result.plan.sources[2, -2]
+    assert isinstance(image, ImageSource)
+    assert image.ref == "alpine"
+    assert "docker-image://docker.io/library/alpine:latest" in sources(result.definition)
+    assert 0 in result.plan.reachable
+
+
+def test_onbuild_copy_from_is_refused_before_0_17(
+    compile_text: Compile, resolver: Resolver
+) -> None:
+    resolver.configs["docker.io/library/base:latest"] = image_config(
+        OnBuild=["COPY --from=otherstage /testfile /out/foo"]
+    )
+    old = LLBCaps(frozenset({caps.FILE_BASE, caps.EXEC_MOUNT_BIND}))
+    with pytest.raises(DockerfileError, match="ONBUILD COPY --from is not supported yet"):
+        compile_text(ONBUILD_FROM_STAGE, llb_caps=old)
 
 
 def test_a_missing_base_image_names_the_image_and_its_from_line() -> None:

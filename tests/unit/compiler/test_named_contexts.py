@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from frontend.compiler.contexts import context_name
+from frontend.compiler.contexts import ResolvedToNonImage, context_name
 from frontend.compiler.convert import CompileResult, compile_dockerfile
 from frontend.compiler.options import BuildOptions
 from frontend.errors import DockerfileError
@@ -331,3 +331,61 @@ def test_request_reads_context_options() -> None:
     options = build_options(request, AMD64)
     assert dict(options.input_metadata) == {"base": "{}"}
     assert dict(options.local_sessions) == {"dir": "s2"}
+
+
+@pytest.mark.parametrize(
+    ("text", "follow"),
+    [
+        ("FROM busybox\nRUN --mount=from=foo,src=/foo,target=/in/foo cp /in/foo /foo\n", '["foo"]'),
+        ("FROM busybox\nRUN --mount=from=foo,target=/in ls /in\n", None),
+        (
+            "FROM scratch AS foo\nFROM busybox\nRUN --mount=from=foo,src=dir/x,target=/in ls\n",
+            '["dir/x"]',
+        ),
+    ],
+)
+def test_mount_from_a_local_context_syncs_only_its_source(text: str, follow: str | None) -> None:
+    result = build(text, {"foo": "local:foo"}, reader=Reader())
+    attrs = dict(source_ops(result)["local://foo"].source.attrs)
+    assert attrs.get("local.followpaths") == follow
+
+
+class PolicyResolver(Resolver):
+    """A source policy that turns ``alpine`` into ``local://test``, or into itself."""
+
+    def __init__(self, updated: str) -> None:
+        super().__init__()
+        self.updated = updated
+
+    def __call__(
+        self, ref: str, *, platform: Platform, resolve_mode: str, log_name: str
+    ) -> tuple[str, bytes]:
+        self.calls.append(ref)
+        if ref == "docker.io/library/alpine:latest":
+            raise ResolvedToNonImage(f"failed to resolve image {ref}", self.updated)
+        return super().__call__(
+            ref, platform=platform, resolve_mode=resolve_mode, log_name=log_name
+        )
+
+
+POLICY_TEXT = "FROM scratch AS replace\nFROM scratch\nCOPY --from=replace /foo /\n"
+
+
+def test_image_context_that_a_policy_turns_into_a_local_directory() -> None:
+    resolver = PolicyResolver("local://test")
+    result = build(
+        POLICY_TEXT,
+        {"replace": "docker-image:docker.io/library/alpine:latest"},
+        resolver=resolver,
+        reader=Reader(),
+    )
+    attrs = dict(source_ops(result)["local://test"].source.attrs)
+    assert attrs["local.followpaths"] == '["foo"]'
+    assert not any(s.startswith("docker-image://") for s in source_ops(result))
+
+
+def test_policy_cycle_stops() -> None:
+    resolver = PolicyResolver("docker-image://docker.io/library/alpine:latest")
+    with pytest.raises(DockerfileError, match="context recursion limit exceeded"):
+        build(POLICY_TEXT, {"replace": "docker-image://alpine"}, resolver=resolver, reader=Reader())
+    assert len(resolver.calls) == 11

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -11,6 +12,8 @@ from frontend.compiler.lower import cross_platform_suffix
 from frontend.compiler.platforms import result_metadata
 from frontend.compiler.result import PlatformResult
 from frontend.errors import DockerfileError
+from frontend.llb import caps
+from frontend.llb.caps import LLBCaps
 from frontend.llb.marshal import ops_of
 from frontend.llb.platform import Platform
 from frontend.request import BuildRequest, LoadedDockerfile, parse_request
@@ -150,6 +153,29 @@ def test_warnings_are_shown_once_for_all_platforms() -> None:
         Resolver(),
     )
     assert one.warnings and [w.short for w in two.warnings] == [w.short for w in one.warnings]
+
+
+@pytest.mark.parametrize(
+    ("engine", "windows_env"),
+    [
+        (LLBCaps(), None),  # the OS sets PATH (Docker's frontend from BuildKit 0.22)
+        (LLBCaps(frozenset({caps.FILE_BASE})), ["PATH=c:\\Windows\\System32;c:\\Windows"]),
+    ],
+)
+def test_default_path_is_left_to_windows(engine: LLBCaps, windows_env: list[str] | None) -> None:
+    text = "FROM scratch\nENTRYPOINT foo bar\nCOPY Dockerfile .\n"
+    request = replace(options({"platform": "windows/amd64,linux/amd64"}), llb_caps=engine)
+    configs = [
+        json.loads(r.config_json)["config"] for r in compile_platforms(text, request, Resolver())
+    ]
+    assert [c["Entrypoint"] for c in configs] == [
+        ["cmd", "/S", "/C", "foo bar"],
+        ["/bin/sh", "-c", "foo bar"],
+    ]
+    assert [c.get("Env") for c in configs] == [
+        windows_env,
+        ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+    ]
 
 
 BASED = """\

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 
-from frontend.gateway.bridge import Bridge
-from frontend.gateway.build import run
+import grpc
+import pytest
+
+from frontend.compiler.contexts import ResolvedToNonImage
+from frontend.gateway.bridge import Bridge, BridgeError
+from frontend.gateway.build import _resolver, run
 from frontend.gateway.errors import decode_json_detail
 from frontend.gateway.testing import V08_GATEWAY_CAPS, FakeBridge, gateway_env, serve
 from frontend.llb.marshal import ops_of
+from frontend.llb.platform import DEFAULT_PLATFORM
 
 HELLO = b"""\
 FROM busybox AS build
@@ -276,3 +281,23 @@ def test_a_malformed_option_is_an_error_not_a_crash() -> None:
     ret = fake.return_request
     assert ret is not None and ret.HasField("error")
     assert "internal error" not in ret.error.message
+
+
+def test_resolver_reports_an_image_a_source_policy_turned_into_another_source() -> None:
+    class PolicyBridge:
+        def resolve_image_config(self, ref: str, *args: object, **kwargs: object) -> object:
+            raise BridgeError(
+                "ResolveImageConfig",
+                grpc.StatusCode.UNKNOWN,
+                f"ref mutated by policy to non-image: docker-image://{ref} -> local://test",
+            )
+
+    resolve = _resolver(PolicyBridge())  # type: ignore[arg-type]
+    with pytest.raises(ResolvedToNonImage) as info:
+        resolve(
+            "docker.io/library/alpine:latest",
+            platform=DEFAULT_PLATFORM,
+            resolve_mode="",
+            log_name="",
+        )
+    assert info.value.updated == "local://test"
