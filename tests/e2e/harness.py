@@ -412,7 +412,17 @@ _TAR_TYPES = {
 }
 
 # `docker image inspect` fields that differ between two builds of the same image.
-_VOLATILE = ("Id", "RepoTags", "RepoDigests", "Created", "Metadata", "GraphDriver")
+# With the containerd image store, the image is an index whose provenance attestation
+# names the frontend that built it: its descriptor differs whatever the image holds.
+_VOLATILE = (
+    "Id",
+    "RepoTags",
+    "RepoDigests",
+    "Created",
+    "Metadata",
+    "GraphDriver",
+    "Descriptor",
+)
 
 
 def _read_tree(stream: IO[bytes]) -> Tree:
