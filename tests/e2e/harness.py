@@ -73,6 +73,21 @@ def docker(*args: str, timeout: float = 120) -> str:
     return proc.stdout
 
 
+def run_docker(cmd: Sequence[str], *, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run a docker client command line (a build) within the build timeout; the
+    outcome is the caller's to judge."""
+    return subprocess.run(
+        list(cmd),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=docker_env(),
+        stdin=subprocess.DEVNULL,
+        timeout=BUILD_TIMEOUT,
+        check=False,
+    )
+
+
 # --------------------------------------------------------------------------- builds
 
 
@@ -225,15 +240,7 @@ def run_build(
             cmd.append("--no-cache")
         cmd += flags
         log_offset = _engine_log_size()
-        proc = subprocess.run(
-            [*cmd, str(root)],
-            capture_output=True,
-            text=True,
-            env=docker_env(),
-            stdin=subprocess.DEVNULL,
-            timeout=BUILD_TIMEOUT,
-            check=False,
-        )
+        proc = run_docker([*cmd, str(root)])
         if proc.returncode == 0:
             image = iidfile.read_text().strip()
             _built.add(image)
