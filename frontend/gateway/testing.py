@@ -31,6 +31,7 @@ from google.protobuf.message import DecodeError, Message
 
 from frontend.gateway.options import EXPORTED_PRODUCT_VAR, OPT_PREFIX, SESSION_ID_VAR, WORKERS_VAR
 from frontend.gateway.relay import Pumps
+from frontend.llb.marshal import pb_platform
 from frontend.llb.platform import DEFAULT_PATH, Platform
 from frontend.pb import (
     caps_pb2,
@@ -324,7 +325,7 @@ class FakeBridge(gateway_pb2_grpc.LLBBridgeServicer):
         worker = worker_pb2.WorkerRecord(
             ID="fakeworker",
             Labels={"org.mobyproject.buildkit.worker.executor": "fake"},
-            platforms=[_pb_platform(p) for p in self.worker_platforms],
+            platforms=[pb_platform(p) for p in self.worker_platforms],
         )
         return gateway_pb2.PongResponse(
             FrontendAPICaps=[_cap(c, c not in disabled) for c in self.gateway_caps],
@@ -712,10 +713,6 @@ def _cap(cap_id: str, enabled: bool) -> caps_pb2.APICap:
     if enabled:
         return caps_pb2.APICap(ID=cap_id, Enabled=True)
     return caps_pb2.APICap(ID=cap_id, Enabled=False, DisabledReason="disabled by the fake")
-
-
-def _pb_platform(p: Platform) -> ops_pb2.Platform:
-    return ops_pb2.Platform(OS=p.os, Architecture=p.architecture, Variant=p.variant)
 
 
 def _clean(path: str) -> str:
