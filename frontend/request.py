@@ -32,6 +32,9 @@ KEEP_GIT_DIR_ARG: Final = "BUILDKIT_CONTEXT_KEEP_GIT_DIR"
 SOURCE_DATE_EPOCH_ARG: Final = "SOURCE_DATE_EPOCH"
 SANDBOX_HOSTNAME_ARG: Final = "BUILDKIT_SANDBOX_HOSTNAME"
 """A build arg that, when set, overrides the ``hostname`` option."""
+SBOM_SCAN_ARGS: Final = frozenset(("BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"))
+"""Build args that tell the SBOM scanner what to scan, not variables for RUN steps
+(the checks never count them as such; lowering keeps them out since BuildKit 0.11)."""
 
 FRONTEND_CAPS: Final = frozenset(
     {

@@ -40,14 +40,13 @@ from frontend.llb.graph import (
 )
 from frontend.llb.platform import Platform
 from frontend.llb.state import clean_path
+from frontend.request import SBOM_SCAN_ARGS
 from frontend.semantics.words import WordError, expand_word, expand_words
 from frontend.syntax import ast
 
 DEFAULT_SHELL = ("/bin/sh", "-c")
 WINDOWS_SHELL = ("cmd", "/S", "/C")
 _PROXY_ARGS = ("http_proxy", "https_proxy", "ftp_proxy", "no_proxy")
-SBOM_SCAN_ARGS = frozenset(("BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"))
-"""Build args that tell the SBOM scanner what to scan; RUN steps never see them."""
 
 
 @dataclass(frozen=True)
