@@ -25,7 +25,7 @@ from frontend.compiler.ports import parse_ports
 from frontend.compiler.sandbox import run_sandbox
 from frontend.compiler.sharedmaps import SharedMaps
 from frontend.compiler.signals import check_signal
-from frontend.errors import DockerfileError, line_ranges
+from frontend.errors import DockerfileError
 from frontend.llb import caps
 from frontend.llb import state as llb
 from frontend.llb.graph import (
@@ -147,7 +147,7 @@ class StageContext:
             name=name,
             description=((COMMAND_KEY, command),) if described else (),
             ignore_cache=self.ignore_cache,
-            ranges=line_ranges(node.location.start_line, node.location.end_line),
+            ranges=node.location.ranges,
         )
         return meta, st
 
