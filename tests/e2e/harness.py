@@ -59,23 +59,17 @@ def docker_env() -> dict[str, str]:
 
 def docker(*args: str, timeout: float = 120) -> str:
     """Run the docker client; return stdout, raise with stderr on failure."""
-    proc = subprocess.run(
-        [DOCKER, *args],
-        capture_output=True,
-        text=True,
-        env=docker_env(),
-        stdin=subprocess.DEVNULL,
-        timeout=timeout,
-        check=False,
-    )
+    proc = run_docker([DOCKER, *args], timeout=timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"docker {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
     return proc.stdout
 
 
-def run_docker(cmd: Sequence[str], *, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run a docker client command line (a build) within the build timeout; the
-    outcome is the caller's to judge."""
+def run_docker(
+    cmd: Sequence[str], *, cwd: Path | None = None, timeout: float = BUILD_TIMEOUT
+) -> subprocess.CompletedProcess[str]:
+    """Run a docker client command line (a build, by default within the build
+    timeout); the outcome is the caller's to judge."""
     return subprocess.run(
         list(cmd),
         cwd=cwd,
@@ -83,7 +77,7 @@ def run_docker(cmd: Sequence[str], *, cwd: Path | None = None) -> subprocess.Com
         text=True,
         env=docker_env(),
         stdin=subprocess.DEVNULL,
-        timeout=BUILD_TIMEOUT,
+        timeout=timeout,
         check=False,
     )
 
