@@ -9,21 +9,23 @@ offline commands all start from the ``BuildRequest`` it returns.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from frontend.compiler.sandbox import parse_shm_size, parse_ulimits
 from frontend.errors import DockerfileError
-from frontend.gotext import go_bool
+from frontend.gotext import GoNumError, go_bool, go_parse_int
 from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import HostIP, NetMode, Ulimit
 from frontend.llb.platform import DEFAULT_PLATFORM, Platform
 from frontend.llb.state import State
 from frontend.pb import ops_pb2 as pb
-from frontend.semantics.check_rules import CheckConfig, check_override
+
+if TYPE_CHECKING:
+    from frontend.semantics.check_rules import CheckConfig
 
 DEFAULT_FILENAME: Final = "Dockerfile"
 DEFAULT_CONTEXT_KEY: Final = "context"
@@ -32,6 +34,9 @@ KEEP_GIT_DIR_ARG: Final = "BUILDKIT_CONTEXT_KEEP_GIT_DIR"
 SOURCE_DATE_EPOCH_ARG: Final = "SOURCE_DATE_EPOCH"
 SANDBOX_HOSTNAME_ARG: Final = "BUILDKIT_SANDBOX_HOSTNAME"
 """A build arg that, when set, overrides the ``hostname`` option."""
+SBOM_SCAN_ARGS: Final = frozenset(("BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"))
+"""Build args that tell the SBOM scanner what to scan, not variables for RUN steps
+(the checks never count them as such; lowering keeps them out since BuildKit 0.11)."""
 
 FRONTEND_CAPS: Final = frozenset(
     {
@@ -157,6 +162,9 @@ def parse_request(
 
     Without caps (offline) every capability counts as present.
     """
+    # the checks load the Dockerfile parser: imported here, off the gateway's start-up path
+    from frontend.semantics.check_rules import check_override
+
     filename = opts.get("filename", "") or DEFAULT_FILENAME
     build_args = _prefixed(opts, "build-arg:")
 
@@ -303,3 +311,60 @@ def _go_bool_or_false(text: str) -> bool:
 
 def _prefixed(opts: Mapping[str, str], prefix: str) -> dict[str, str]:
     return {k[len(prefix) :]: v for k, v in sorted(opts.items()) if k.startswith(prefix)}
+
+
+ULIMIT_NAMES = frozenset(
+    ("core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile",
+     "nproc", "rss", "rtprio", "rttime", "sigpending", "stack")
+)  # fmt: skip
+"""The limits Docker knows (go-units)."""
+
+
+def parse_shm_size(text: str) -> int:
+    """``shm-size``: bytes, a decimal integer (empty: none)."""
+    if not text:
+        return 0
+    try:
+        return go_parse_int(text)
+    except GoNumError as exc:
+        raise DockerfileError(f"failed to parse shm size: {exc}") from None
+
+
+def parse_ulimits(text: str) -> tuple[Ulimit, ...]:
+    """``ulimit``: CSV of ``name=soft[:hard]`` (``nofile=1024:2048``)."""
+    if not text:
+        return ()
+    try:
+        fields = next(csv.reader([text], strict=True))
+        return tuple(_ulimit(field) for field in fields)
+    except (csv.Error, ValueError) as exc:
+        raise DockerfileError(f"failed to parse ulimit: {exc}") from None
+
+
+def _ulimit(text: str) -> Ulimit:
+    """One limit, checked as go-units checks it (its messages)."""
+    name, sep, values = text.partition("=")
+    if not sep:
+        raise ValueError(f"invalid ulimit argument: {text}")
+    if name not in ULIMIT_NAMES:
+        raise ValueError(f"invalid ulimit type: {name}")
+    parts = values.split(":")
+    if len(parts) > 2:
+        raise ValueError(
+            f"too many limit value arguments - {values}, can only have up to two, `soft[:hard]`"
+        )
+    hard = go_parse_int(parts[1]) if len(parts) == 2 else None
+    soft = go_parse_int(parts[0])
+    if hard is None:
+        hard = soft
+    elif hard != -1:
+        if soft == -1:
+            raise ValueError(
+                "ulimit soft limit must be less than or equal to hard limit: "
+                f"soft: -1 (unlimited), hard: {hard}"
+            )
+        if soft > hard:
+            raise ValueError(
+                f"ulimit soft limit must be less than or equal to hard limit: {soft} > {hard}"
+            )
+    return Ulimit(name, soft, hard)

@@ -35,14 +35,12 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from frontend.compiler.entry import evaluate
-from frontend.compiler.preview import assumed_image, options_from_args
+from frontend.compiler.preview import compile_offline, options_from_args
 from frontend.errors import DockerfileError
 from frontend.llb.caps import LLBCaps
 from frontend.llb.dump import dump
 from frontend.llb.marshal import ops_of
 from frontend.pb import ops_pb2 as pb
-from frontend.request import LoadedDockerfile, parse_request
 
 
 @dataclass
@@ -225,11 +223,7 @@ def ours_in_process(
         argparse.Namespace(target=args.target, platform=args.platform, build_arg=args.build_arg)
     )
     try:
-        request = parse_request({**opts, "filename": str(path)}, llb_caps=engine)
-        result = evaluate(request, LoadedDockerfile(str(path), path.read_bytes()), assumed_image)
-        if result.error is not None:
-            raise result.error
-        (platform,) = result.platforms
+        platform = compile_offline(path.read_bytes(), str(path), opts, engine)
     except DockerfileError as exc:
         return None, exc.render().splitlines()[0]
     except Exception as exc:  # noqa: BLE001 - a crash is a finding, reported like an error

@@ -39,7 +39,7 @@ from frontend.compiler.lower import (
 )
 from frontend.compiler.options import BuildOptions
 from frontend.compiler.sharedmaps import SharedMaps, born_from, shared_config
-from frontend.errors import DockerfileError, line_ranges
+from frontend.errors import DockerfileError
 from frontend.llb import state as llb
 from frontend.llb.graph import COMMAND_KEY, Deferred, OpMeta, Output, Vertex
 from frontend.llb.marshal import SourceFile, marshal
@@ -389,7 +389,7 @@ def _load_base(
         meta = OpMeta(
             name=step_name(display, 1, _total_steps(stage, image, options), f"FROM {pinned}"),
             description=((COMMAND_KEY, stage.from_.original.strip()),),
-            ranges=line_ranges(stage.from_.location.start_line, stage.from_.location.end_line),
+            ranges=stage.from_.location.ranges,
         )
         mode = options.image_resolve_mode
         state = llb.image(pinned, platform=platform, resolve_mode=mode, meta=meta)
@@ -487,11 +487,7 @@ def _source_state(
         return replace(loaded.state, platform=platform)
     # As Docker's frontend: an image stage of its own, with no command, located at the
     # COPY (a RUN --mount's image gets a location without lines).
-    ranges = (
-        line_ranges(node.location.start_line, node.location.end_line)
-        if isinstance(node, ast.Copy)
-        else ()
-    )
+    ranges = node.location.ranges if isinstance(node, ast.Copy) else ()
     return llb.image(
         ref,
         platform=platform,

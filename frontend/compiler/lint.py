@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from frontend.compiler.convert import ContextReader, ImageResolver, compile_dockerfile, plan_for
-from frontend.compiler.options import BuildOptions, build_options, single_platform
+from frontend.compiler.options import BuildOptions, build_options
 from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.llb.marshal import SourceFile
 from frontend.request import BuildRequest, LoadedDockerfile
@@ -46,7 +46,7 @@ def lint_dockerfile(
         config = check_config(parsed.directives, request.check)
         options = build_options(
             request,
-            single_platform(request),
+            request.platforms[0],  # the checks look at the first target platform
             excludes=dockerfile.excludes,
             all_stages=not request.target,
         )

@@ -25,7 +25,7 @@ from frontend.compiler.ports import parse_ports
 from frontend.compiler.sandbox import run_sandbox
 from frontend.compiler.sharedmaps import SharedMaps
 from frontend.compiler.signals import check_signal
-from frontend.errors import DockerfileError, line_ranges
+from frontend.errors import DockerfileError
 from frontend.llb import caps
 from frontend.llb import state as llb
 from frontend.llb.graph import (
@@ -40,14 +40,13 @@ from frontend.llb.graph import (
 )
 from frontend.llb.platform import Platform
 from frontend.llb.state import clean_path
+from frontend.request import SBOM_SCAN_ARGS
 from frontend.semantics.words import WordError, expand_word, expand_words
 from frontend.syntax import ast
 
 DEFAULT_SHELL = ("/bin/sh", "-c")
 WINDOWS_SHELL = ("cmd", "/S", "/C")
 _PROXY_ARGS = ("http_proxy", "https_proxy", "ftp_proxy", "no_proxy")
-SBOM_SCAN_ARGS = frozenset(("BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"))
-"""Build args that tell the SBOM scanner what to scan; RUN steps never see them."""
 
 
 @dataclass(frozen=True)
@@ -148,7 +147,7 @@ class StageContext:
             name=name,
             description=((COMMAND_KEY, command),) if described else (),
             ignore_cache=self.ignore_cache,
-            ranges=line_ranges(node.location.start_line, node.location.end_line),
+            ranges=node.location.ranges,
         )
         return meta, st
 

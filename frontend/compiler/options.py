@@ -109,8 +109,3 @@ def build_options(
         shm_size=request.shm_size,
         cgroup_parent=request.cgroup_parent,
     )
-
-
-def single_platform(request: BuildRequest) -> Platform:
-    """The platform checks look at: the first target platform of ``request``."""
-    return request.platforms[0]

@@ -40,10 +40,8 @@ def doc_comment(comments: tuple[str, ...], name: str) -> str:
 
 def location(node: ast.Instruction) -> dict[str, Any]:
     """``pb.Location`` as Go's JSON writes it: one range per source line."""
-    lines = range(
-        node.location.start_line, max(node.location.end_line, node.location.start_line) + 1
-    )
-    return {"ranges": [{"start": {"line": n}, "end": {"line": n}} for n in lines]}
+    ranges = node.location.ranges
+    return {"ranges": [{"start": {"line": a}, "end": {"line": b}} for a, b in ranges]}
 
 
 def _sources(data: bytes) -> list[str]:

@@ -32,6 +32,7 @@ from frontend.compiler.result import PlatformResult
 from frontend.compiler.subrequests import LINT
 from frontend.errors import DockerfileError
 from frontend.gotext import go_json
+from frontend.llb.caps import LLBCaps
 from frontend.llb.dump import dump
 from frontend.llb.platform import Platform
 from frontend.request import LoadedDockerfile, parse_request
@@ -55,10 +56,12 @@ def assumed_image(
     return "", json.dumps(config).encode()
 
 
-def compile_offline(data: bytes, filename: str, opts: Mapping[str, str]) -> PlatformResult:
+def compile_offline(
+    data: bytes, filename: str, opts: Mapping[str, str], llb_caps: LLBCaps | None = None
+) -> PlatformResult:
     """LLB and image config of a Dockerfile, for frontend options ``opts``
-    (``target``, ``build-arg:X``...)."""
-    request = parse_request({**opts, "filename": filename})
+    (``target``, ``build-arg:X``...) and an engine with ``llb_caps`` (default: all)."""
+    request = parse_request({**opts, "filename": filename}, llb_caps=llb_caps)
     result = evaluate(request, LoadedDockerfile(filename, data), assumed_image)
     if result.error is not None:
         raise result.error

@@ -19,6 +19,7 @@ from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError
 
 from frontend.gateway.errors import error_status
+from frontend.llb.marshal import pb_platform
 from frontend.llb.platform import Platform
 from frontend.pb import (
     caps_pb2,
@@ -158,7 +159,7 @@ class Bridge:
             req.ResolverType = RESOLVER_OCI_LAYOUT
             req.SessionID, req.StoreID = oci_store
         if platform is not None:
-            req.Platform.CopyFrom(to_pb_platform(platform))
+            req.Platform.CopyFrom(pb_platform(platform))
         resp = self._call("ResolveImageConfig", self._stub.ResolveImageConfig, req)
         return resp.Digest, resp.Config
 
@@ -338,13 +339,6 @@ def _status_details(call: grpc.Call) -> tuple[any_pb2.Any, ...]:
                 return ()
             return tuple(status.details)
     return ()
-
-
-def to_pb_platform(platform: Platform) -> ops_pb2.Platform:
-    """Our platform as an LLB ``pb.Platform``."""
-    return ops_pb2.Platform(
-        OS=platform.os, Architecture=platform.architecture, Variant=platform.variant
-    )
 
 
 def _enabled(

@@ -18,6 +18,7 @@ from google.protobuf import any_pb2
 from frontend.errors import DockerfileError, line_ranges
 from frontend.llb.marshal import digest_of
 from frontend.pb import ops_pb2, status_pb2
+from frontend.request import json_field
 
 CODE_UNKNOWN: Final = 2
 CODE_INVALID_ARGUMENT: Final = 3
@@ -160,9 +161,9 @@ def failed_instruction(
         except (ValueError, UnicodeDecodeError):
             continue
         if type_url == VERTEX_TYPE_URL and isinstance(value, dict):
-            digest = str(_get(value, "digest") or "")
+            digest = str(json_field(value, "digest") or "")
         elif type_url == SOURCE_TYPE_URL and isinstance(value, dict) and not sent:
-            sent = _json_ranges(_get(value, "ranges"))
+            sent = _json_ranges(json_field(value, "ranges"))
     name = _description(definition, digest, "llb.customname")
     internal = name.startswith("[internal]")
     if digest and not _op_lines(definition, digest) and not sent and not internal:
@@ -226,18 +227,13 @@ def _op_lines(definition: ops_pb2.Definition, digest: str) -> list[tuple[int, in
     ]
 
 
-def _get(value: dict[str, Any], key: str) -> Any:
-    """A JSON field, matched case-insensitively as Go's ``encoding/json`` does."""
-    return next((v for k, v in value.items() if k.lower() == key), None)
-
-
 def _json_ranges(ranges: Any) -> list[tuple[int, int]]:
     out = []
     for r in ranges if isinstance(ranges, list) else ():
-        start = _get(r, "start") if isinstance(r, dict) else None
-        end = _get(r, "end") if isinstance(r, dict) else None
-        first = _get(start, "line") if isinstance(start, dict) else None
-        last = _get(end, "line") if isinstance(end, dict) else None
+        start = json_field(r, "start") if isinstance(r, dict) else None
+        end = json_field(r, "end") if isinstance(r, dict) else None
+        first = json_field(start, "line") if isinstance(start, dict) else None
+        last = json_field(end, "line") if isinstance(end, dict) else None
         if isinstance(first, int) and first > 0:
             out.append((first, last if isinstance(last, int) and last >= first else first))
     return out

@@ -10,7 +10,6 @@ it with :class:`FrontendProcess`, as the engine would. Not used at run time.
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
 import os
 import shutil
@@ -31,6 +30,7 @@ from google.protobuf.message import DecodeError, Message
 
 from frontend.gateway.options import EXPORTED_PRODUCT_VAR, OPT_PREFIX, SESSION_ID_VAR, WORKERS_VAR
 from frontend.gateway.relay import Pumps
+from frontend.llb.marshal import digest_of, pb_platform
 from frontend.llb.platform import DEFAULT_PATH, Platform
 from frontend.pb import (
     caps_pb2,
@@ -198,7 +198,7 @@ _ENOENT: Final = "no such file or directory"
 
 def fake_digest(text: str) -> str:
     """A stable ``sha256:<64 hex>`` digest derived from ``text``."""
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    return digest_of(text.encode())
 
 
 def fake_image_config(ref: str, platform: Platform) -> bytes:
@@ -231,7 +231,7 @@ def source_definition(*identifiers: str) -> ops_pb2.Definition:
         raw = ops_pb2.Op(source=ops_pb2.SourceOp(identifier=ident)).SerializeToString(
             deterministic=True
         )
-        last = "sha256:" + hashlib.sha256(raw).hexdigest()
+        last = digest_of(raw)
         getattr(d, "def").append(raw)
     terminal = ops_pb2.Op(inputs=[ops_pb2.Input(digest=last, index=0)])
     getattr(d, "def").append(terminal.SerializeToString(deterministic=True))
@@ -324,7 +324,7 @@ class FakeBridge(gateway_pb2_grpc.LLBBridgeServicer):
         worker = worker_pb2.WorkerRecord(
             ID="fakeworker",
             Labels={"org.mobyproject.buildkit.worker.executor": "fake"},
-            platforms=[_pb_platform(p) for p in self.worker_platforms],
+            platforms=[pb_platform(p) for p in self.worker_platforms],
         )
         return gateway_pb2.PongResponse(
             FrontendAPICaps=[_cap(c, c not in disabled) for c in self.gateway_caps],
@@ -487,7 +487,7 @@ class FakeBridge(gateway_pb2_grpc.LLBBridgeServicer):
         """Abort like the engine when a step fails: the failing vertex's digest and
         its source lines as typed details of the status."""
         for raw in getattr(definition, "def"):
-            digest = "sha256:" + hashlib.sha256(raw).hexdigest()
+            digest = digest_of(raw)
             name = definition.metadata[digest].description.get("llb.customname", "")
             message = next((m for key, m in self.failing_steps.items() if key in name), None)
             if message is None:
@@ -531,7 +531,7 @@ class FakeBridge(gateway_pb2_grpc.LLBBridgeServicer):
         ops: dict[str, ops_pb2.Op] = {}
         for raw in defs:
             try:
-                ops["sha256:" + hashlib.sha256(raw).hexdigest()] = ops_pb2.Op.FromString(raw)
+                ops[digest_of(raw)] = ops_pb2.Op.FromString(raw)
             except DecodeError:
                 self._violate(context, "undecodable op in definition")
         if self.validate_llb:
@@ -712,10 +712,6 @@ def _cap(cap_id: str, enabled: bool) -> caps_pb2.APICap:
     if enabled:
         return caps_pb2.APICap(ID=cap_id, Enabled=True)
     return caps_pb2.APICap(ID=cap_id, Enabled=False, DisabledReason="disabled by the fake")
-
-
-def _pb_platform(p: Platform) -> ops_pb2.Platform:
-    return ops_pb2.Platform(OS=p.os, Architecture=p.architecture, Variant=p.variant)
 
 
 def _clean(path: str) -> str:

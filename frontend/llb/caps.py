@@ -6,6 +6,7 @@ Docker's own frontend does, or fails with a clear error naming the line.
 
 from __future__ import annotations
 
+import functools
 from typing import Final
 
 # Present since BuildKit v0.8 (Docker Engine 20.10).
@@ -105,11 +106,12 @@ class LLBCaps:
         """
         return self.supports(EXEC_VALID_EXIT_CODE)
 
-    @property
+    @functools.cached_property
     def release(self) -> tuple[int, int]:
         """The oldest BuildKit release (major, minor) with every cap this engine has
         from ``ADDED_IN``: a lower bound of the engine's release, exact where a release
-        added a cap (not 0.12, 0.14-0.16, 0.18-0.19...). A current engine: the newest."""
+        added a cap (not 0.12, 0.14-0.16, 0.18-0.19...). A current engine: the newest.
+        Worked out once per instance (lowering asks for it at every instruction)."""
         newest = (0, 8)
         for cap, since in ADDED_IN.items():
             if self.supports(cap):

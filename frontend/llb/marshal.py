@@ -108,7 +108,8 @@ def digest_of(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def _platform_pb(p: Platform) -> pb.Platform:
+def pb_platform(p: Platform) -> pb.Platform:
+    """``p`` as an LLB ``pb.Platform``."""
     return pb.Platform(OS=p.os, Architecture=p.architecture, Variant=p.variant)
 
 
@@ -221,7 +222,7 @@ def _marshal_vertex(vertex: Vertex, names: dict[int, str], shape: OpShape) -> tu
     op = pb.Op(inputs=[pb.Input(digest=d, index=i) for d, i in inputs])
     getattr(op, field).CopyFrom(body)
     if vertex.platform is not None:
-        op.platform.CopyFrom(_platform_pb(vertex.platform))
+        op.platform.CopyFrom(pb_platform(vertex.platform))
     op.constraints.SetInParent()
     shape.apply(op)
     return op, digest_of(canonical_op_bytes(op, oneof_last=shape.oneof_last))

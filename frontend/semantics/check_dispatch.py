@@ -18,6 +18,7 @@ from typing import Any
 from frontend.compiler.heredoc import find as find_heredoc
 from frontend.gotext import go_quote
 from frontend.llb.platform import default_path
+from frontend.request import SBOM_SCAN_ARGS
 from frontend.semantics import check_rules as rules
 from frontend.semantics.check_rules import CheckConfig
 from frontend.semantics.checks import CheckContext, Reporter, StageBase
@@ -26,9 +27,6 @@ from frontend.semantics.stages import BuildPlan, Stage
 from frontend.semantics.words import WordError, expand_word_matches, expand_words
 from frontend.syntax import ast
 from frontend.syntax.instructions import suggest
-
-NON_ENV_ARGS = frozenset({"BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"})
-"""ARGs that never become environment variables."""
 
 _SECRET = re.compile(
     r"(?i)(?:_|^)(?:apikey|auth|credential|credentials|key|password|pword|passwd|secret|token)"
@@ -89,7 +87,7 @@ class _Stage:
                 found = expand_word_matches(word, self.scope.env, self.escape)
         except WordError:
             raise _Stop from None
-        missing = found.unmatched - set(self.scope.args) - NON_ENV_ARGS
+        missing = found.unmatched - set(self.scope.args) - SBOM_SCAN_ARGS
         for name in sorted(missing):
             match = suggest(name, list(self.scope.env))
             message = f"Usage of undefined variable '${name}'" + (
@@ -174,7 +172,7 @@ def _arg(state: _Stage, node: ast.Arg) -> None:
             value = state.expand(decl.default, node)
         else:
             value = state.global_env.get(decl.name)
-        if value is not None and decl.name not in NON_ENV_ARGS:
+        if value is not None and decl.name not in SBOM_SCAN_ARGS:
             scope.env[decl.name] = value
         scope.args.append(decl.name)
 

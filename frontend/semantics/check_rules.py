@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.gotext import SPACE as GO_SPACE
-from frontend.gotext import go_quote
+from frontend.gotext import go_bool, go_quote
 from frontend.syntax.prelex import directive_in_comment
 
 CHECK_BUILD_ARG = "BUILDKIT_DOCKERFILE_CHECK"
@@ -261,16 +261,11 @@ def _names(value: str) -> frozenset[str]:
     return frozenset(name.strip(GO_SPACE) for name in value.split(","))
 
 
-_GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
-_GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")
-
-
 def _go_bool(value: str, part: str) -> bool:
-    if value in _GO_TRUE:
-        return True
-    if value in _GO_FALSE:
-        return False
-    raise ValueError(
-        f"failed to parse check option {go_quote(part)}: "
-        f"strconv.ParseBool: parsing {go_quote(value)}: invalid syntax"
-    )
+    try:
+        return go_bool(value)
+    except ValueError:
+        raise ValueError(
+            f"failed to parse check option {go_quote(part)}: "
+            f"strconv.ParseBool: parsing {go_quote(value)}: invalid syntax"
+        ) from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from frontend.errors import DockerfileWarning
+from frontend.errors import DockerfileWarning, line_ranges
 from frontend.syntax.nodes import Heredoc as Heredoc  # the raw layer's, shared
 
 MountType = Literal["bind", "cache", "tmpfs", "secret", "ssh"]
@@ -25,6 +25,11 @@ class Location:
     start_line: int
     end_line: int
     column: int = 1
+
+    @property
+    def ranges(self) -> tuple[tuple[int, int], ...]:
+        """One ``(line, line)`` range per line, as Docker's frontend locates a node."""
+        return line_ranges(self.start_line, self.end_line)
 
 
 @dataclass(frozen=True)

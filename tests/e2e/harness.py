@@ -59,8 +59,20 @@ def docker_env() -> dict[str, str]:
 
 def docker(*args: str, timeout: float = 120) -> str:
     """Run the docker client; return stdout, raise with stderr on failure."""
-    proc = subprocess.run(
-        [DOCKER, *args],
+    proc = run_docker([DOCKER, *args], timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"docker {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
+    return proc.stdout
+
+
+def run_docker(
+    cmd: Sequence[str], *, cwd: Path | None = None, timeout: float = BUILD_TIMEOUT
+) -> subprocess.CompletedProcess[str]:
+    """Run a docker client command line (a build, by default within the build
+    timeout); the outcome is the caller's to judge."""
+    return subprocess.run(
+        list(cmd),
+        cwd=cwd,
         capture_output=True,
         text=True,
         env=docker_env(),
@@ -68,9 +80,6 @@ def docker(*args: str, timeout: float = 120) -> str:
         timeout=timeout,
         check=False,
     )
-    if proc.returncode != 0:
-        raise RuntimeError(f"docker {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
-    return proc.stdout
 
 
 # --------------------------------------------------------------------------- builds
@@ -225,15 +234,7 @@ def run_build(
             cmd.append("--no-cache")
         cmd += flags
         log_offset = _engine_log_size()
-        proc = subprocess.run(
-            [*cmd, str(root)],
-            capture_output=True,
-            text=True,
-            env=docker_env(),
-            stdin=subprocess.DEVNULL,
-            timeout=BUILD_TIMEOUT,
-            check=False,
-        )
+        proc = run_docker([*cmd, str(root)])
         if proc.returncode == 0:
             image = iidfile.read_text().strip()
             _built.add(image)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
@@ -76,15 +75,7 @@ def _build(frontend: harness.Frontend, multi: str) -> dict[str, list[str]]:
             f"type=oci,dest={out},rewrite-timestamp=true",
             str(root),
         ]
-        proc = subprocess.run(
-            cmd,
-            capture_output=True,
-            text=True,
-            env=harness.docker_env(),
-            stdin=subprocess.DEVNULL,
-            timeout=harness.BUILD_TIMEOUT,
-            check=False,
-        )
+        proc = harness.run_docker(cmd)
         if proc.returncode != 0:
             raise AssertionError(f"{frontend} build failed:\n{proc.stdout}{proc.stderr}"[-6000:])
         return _diff_ids(out.read_bytes())

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
 import tarfile
 import tempfile
 from collections.abc import Mapping
@@ -112,15 +111,7 @@ def build_oci(
             f"type=oci,dest={out}",
             str(root),
         ]
-        proc = subprocess.run(
-            cmd,
-            capture_output=True,
-            text=True,
-            env=harness.docker_env(),
-            stdin=subprocess.DEVNULL,
-            timeout=harness.BUILD_TIMEOUT,
-            check=False,
-        )
+        proc = harness.run_docker(cmd)
         if proc.returncode != 0:
             raise AssertionError(f"{frontend} build failed:\n{proc.stdout}{proc.stderr}"[-6000:])
         return out.read_bytes(), proc.stdout + proc.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,16 +88,10 @@ def _bake(frontend: harness.Frontend) -> str:
             'target "app" {\n  contexts = { base = "target:base" }\n}\n'
         )
         meta = root / "meta.json"
-        proc = subprocess.run(
+        proc = harness.run_docker(
             [harness.DOCKER, "buildx", "bake", "--progress=plain", "--metadata-file", str(meta)]
             + ["app"],
             cwd=root,
-            capture_output=True,
-            text=True,
-            env=harness.docker_env(),
-            stdin=subprocess.DEVNULL,
-            timeout=harness.BUILD_TIMEOUT,
-            check=False,
         )
         assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
         image = str(json.loads(meta.read_text())["app"]["containerimage.config.digest"])

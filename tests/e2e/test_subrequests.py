@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from .harness import BUILD_TIMEOUT, Frontend, build_command, docker_env, dockerfile_for
+from .harness import Frontend, build_command, dockerfile_for, run_docker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.engines("current", "current-containerd")]
 
@@ -80,15 +79,7 @@ def call(
             cmd += ["--platform", platform]
         for key, value in (build_args or {}).items():
             cmd += ["--build-arg", f"{key}={value}"]
-        proc = subprocess.run(
-            [*cmd, str(root)],
-            capture_output=True,
-            text=True,
-            env=docker_env(),
-            stdin=subprocess.DEVNULL,
-            timeout=BUILD_TIMEOUT,
-            check=False,
-        )
+        proc = run_docker([*cmd, str(root)])
     assert proc.returncode == 0, f"--call {request} with the {frontend} frontend:\n{proc.stderr}"
     return proc.stdout
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -43,15 +42,7 @@ def _progress(frontend: harness.Frontend) -> list[dict[str, Any]]:
         root = Path(tmp, "context")
         root.mkdir()
         harness._write_context(root, text, {})
-        proc = subprocess.run(
-            [*harness.build_command(), "--progress=rawjson", str(root)],
-            capture_output=True,
-            text=True,
-            env=harness.docker_env(),
-            stdin=subprocess.DEVNULL,
-            timeout=harness.BUILD_TIMEOUT,
-            check=False,
-        )
+        proc = harness.run_docker([*harness.build_command(), "--progress=rawjson", str(root)])
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-4000:]
     return [json.loads(line) for line in log.splitlines() if line.startswith("{")]

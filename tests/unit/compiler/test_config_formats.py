@@ -20,30 +20,16 @@ from frontend.compiler.imageformat import ImageFormat, image_format
 from frontend.compiler.options import BuildOptions
 from frontend.compiler.ports import parse_ports
 from frontend.errors import DockerfileError
-from frontend.gateway.testing import V08_LLB_CAPS
+from frontend.gateway.testing import V025_LLB_CAPS, V08_LLB_CAPS
 from frontend.llb.caps import LLBCaps
 from frontend.llb.platform import WINDOWS_PATH, Platform
 from frontend.syntax import parse
 from tests.unit.compiler.conftest import AMD64, Compile, Resolver, image_config
 
 CASES = Path(__file__).parent / "config_formats"
-V025_LLB_CAPS = frozenset(
-    (*V08_LLB_CAPS, "cache.azblob", "cache.gha", "cache.s3", "diffop", "exec.meta.cdi",
-     "exec.meta.cgroup.parent", "exec.meta.ulimit", "exec.mount.cache.content",
-     "exec.mount.tmpfs.size", "exec.secretenv", "exec.validexitcode",
-     "exporter.image.annotations", "exporter.image.attestations", "exporter.multiple",
-     "exporter.session", "file.copy.alwaysreplaceexistingdestpaths",
-     "file.copy.includeexcludepatterns", "file.rm.nofollowsymlink", "file.symlink.create",
-     "gc.freespacefilter", "history.filter", "mergeop", "source.git.checksum",
-     "source.git.skipsubmodules", "source.git.subdir", "source.http.auth",
-     "source.http.header", "source.image.checksum", "source.image.layerlimit",
-     "source.local.differ", "source.local.metadatatransfer", "source.ocilayout",
-     "source.policy")
-)  # fmt: skip
-"""The enabled LLB caps of BuildKit v0.25 (Docker 28.5)."""
 ENGINES = {
     "v0.8": LLBCaps(frozenset(V08_LLB_CAPS)),
-    "v0.25": LLBCaps(V025_LLB_CAPS),
+    "v0.25": LLBCaps(frozenset(V025_LLB_CAPS)),
     "newest": LLBCaps(),
 }
 DOCKERFILES = sorted(p.name.removesuffix(".Dockerfile") for p in CASES.glob("*.Dockerfile"))
@@ -96,9 +82,9 @@ def test_stage_args_in_run_history(compile_text: Compile) -> None:
     }
     assert runs["v0.8"]["created_by"] == "RUN |1 X=1 /bin/sh -c true # buildkit"
     assert runs["v0.25"]["created_by"] == "RUN |1 X=1 /bin/sh -c true # buildkit"
-    v017 = LLBCaps(V025_LLB_CAPS - {"file.symlink.create", "exec.meta.cdi",
-                                    "source.git.checksum", "source.git.skipsubmodules",
-                                    "source.image.checksum"})  # fmt: skip
+    newer = {"file.symlink.create", "exec.meta.cdi", "source.git.checksum",
+             "source.git.skipsubmodules", "source.image.checksum"}  # fmt: skip
+    v017 = LLBCaps(frozenset(V025_LLB_CAPS) - newer)
     assert v017.release == (0, 17)
     history = json.loads(compile_text(text, llb_caps=v017).config_json)["history"]
     assert history[-1]["created_by"] == "RUN |2 X=1 X=1 /bin/sh -c true # buildkit"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from frontend.compiler.options import BuildOptions, build_options
-from frontend.compiler.sandbox import parse_shm_size, parse_ulimits
 from frontend.errors import DockerfileError
 from frontend.gateway.testing import V08_LLB_CAPS
 from frontend.llb import caps
@@ -14,7 +13,7 @@ from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import Ulimit
 from frontend.llb.marshal import ops_of
 from frontend.pb import ops_pb2 as pb
-from frontend.request import parse_request
+from frontend.request import parse_request, parse_shm_size, parse_ulimits
 from tests.unit.compiler.conftest import AMD64, Compile
 
 V08 = LLBCaps(frozenset(V08_LLB_CAPS))
