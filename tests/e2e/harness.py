@@ -475,6 +475,10 @@ def snapshot(image: str) -> Snapshot:
         ) as proc:
             assert proc.stdout is not None
             tree = _read_tree(proc.stdout)
+            # The archive may end in more padding than the reader consumed: drain it,
+            # or the client dies of SIGPIPE writing it.
+            while proc.stdout.read(1 << 16):
+                pass
         if proc.returncode != 0:
             raise RuntimeError(f"docker export {container} failed ({proc.returncode})")
     finally:
