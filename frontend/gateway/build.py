@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 import structlog
 
 from frontend import elapsed_ms
-from frontend.compiler.contexts import ResolvedToNonImage
 from frontend.compiler.dockerignore import parse_dockerignore
 from frontend.compiler.subrequests import reads_dockerfile
 from frontend.errors import DockerfileError, DockerfileWarning, line_ranges
@@ -401,6 +400,9 @@ def _resolver(bridge: Bridge) -> ImageResolver:
             message = f"failed to resolve image {ref}: {exc.details}"
             mutated = _NON_IMAGE.search(exc.details)
             if mutated:
+                # Imported here: the compiler loads while the Dockerfile does.
+                from frontend.compiler.contexts import ResolvedToNonImage
+
                 raise ResolvedToNonImage(message, mutated.group(1)) from None
             raise DockerfileError(message) from None
 
