@@ -84,7 +84,7 @@ def _build(
         parsed = parse(dockerfile.data, filename=dockerfile.filename)
         warnings.extend(parsed.warnings)
         check = check_config(parsed.directives, request.check)
-        source = SourceFile(dockerfile.filename, dockerfile.data)
+        source = SourceFile(dockerfile.filename, dockerfile.data, definition=dockerfile.definition)
 
         def compile_for(platform: Platform) -> PlatformResult:
             options = build_options(
@@ -138,6 +138,6 @@ def _outline(
         excludes=dockerfile.excludes,
         remote_context=dockerfile.context,
     )
-    source = SourceFile(dockerfile.filename, dockerfile.data)
+    source = SourceFile(dockerfile.filename, dockerfile.data, definition=dockerfile.definition)
     compiled = compile_dockerfile(parsed, options, resolve, source=source, contexts=contexts)
     return outline(parsed, dockerfile.data, compiled, options)

@@ -34,6 +34,8 @@ class SourceFile:
     filename: str
     data: bytes
     language: str = "Dockerfile"
+    definition: pb.Definition | None = None
+    """The LLB that delivered the file (the engine's errors carry it, as Docker's do)."""
 
 
 @dataclass(frozen=True)
@@ -188,9 +190,11 @@ def marshal(
         definition.metadata[digest_of(last)].caps[cap] = True
     getattr(definition, "def").extend([*emitted.values(), last])
     if source is not None and any(e.locations for e in definition.Source.locations.values()):
-        definition.Source.infos.add(
+        info = definition.Source.infos.add(
             filename=source.filename, data=source.data, language=source.language
         )
+        if source.definition is not None:
+            info.definition.CopyFrom(source.definition)
     return definition
 
 

@@ -57,6 +57,18 @@ def test_build_returns_ref_and_image_config() -> None:
     assert runs == ["echo hi > /hello"]  # the unused stage never reaches the engine
 
 
+def test_source_map_carries_the_dockerfile_load() -> None:
+    """Errors of failing steps carry the LLB that loaded the Dockerfile, as Docker's do."""
+    fake = build(HELLO)
+    *loads, final = fake.solved.values()
+    (info,) = final.Source.infos
+    assert (info.filename, info.data) == ("Dockerfile", HELLO)
+    (dockerfile_load,) = [
+        d for d in loads if any(op.source.identifier == "local://dockerfile" for _, op in ops_of(d))
+    ]
+    assert info.definition == dockerfile_load
+
+
 def test_no_solve_names_a_frontend() -> None:
     fake = build(HELLO)
     assert all(not req.Frontend for req in fake.requests("Solve"))  # type: ignore[attr-defined]
