@@ -270,6 +270,38 @@ def build(
     return result.image
 
 
+def build_oci(
+    dockerfile: str,
+    context_files: Mapping[str, bytes | str] | None = None,
+    *,
+    frontend: Frontend,
+    flags: Sequence[str] = (),
+    output: str = "",
+    progress: str = "plain",
+) -> tuple[bytes, str]:
+    """Build to an OCI layout tar (``--output type=oci``, with ``output`` appended as
+    more exporter attributes); return the tar and the build's log. Needs an engine with
+    the OCI exporter (the containerd image store)."""
+    with tempfile.TemporaryDirectory(prefix="pyfrontend-e2e-") as tmp:
+        root = Path(tmp, "context")
+        root.mkdir()
+        _write_context(root, dockerfile_for(dockerfile, frontend), context_files or {})
+        out = Path(tmp, "out.tar")
+        cmd = [
+            *build_command(),
+            f"--progress={progress}",
+            "--provenance=false",
+            *flags,
+            "--output",
+            f"type=oci,dest={out}{output}",
+            str(root),
+        ]
+        proc = run_docker(cmd)
+        if proc.returncode != 0:
+            raise AssertionError(f"{frontend} build failed:\n{proc.stdout}{proc.stderr}"[-6000:])
+        return out.read_bytes(), proc.stdout + proc.stderr
+
+
 def build_fails(
     dockerfile: str,
     context_files: Mapping[str, bytes | str] | None = None,

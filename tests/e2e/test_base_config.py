@@ -11,8 +11,6 @@ from __future__ import annotations
 import io
 import json
 import tarfile
-import tempfile
-from pathlib import Path
 
 import pytest
 
@@ -58,27 +56,15 @@ def _diff_ids(data: bytes) -> dict[str, list[str]]:
 
 
 def _build(frontend: harness.Frontend, multi: str) -> dict[str, list[str]]:
-    with tempfile.TemporaryDirectory(prefix="pyfrontend-e2e-") as tmp:
-        root = Path(tmp, "context")
-        root.mkdir()
-        harness._write_context(root, harness.dockerfile_for(DOCKERFILE, frontend), FILES)
-        out = Path(tmp, "out.tar")
-        cmd = [
-            *harness.build_command(),
-            "--progress=plain",
-            "--provenance=false",
-            "--build-arg",
-            f"SOURCE_DATE_EPOCH={EPOCH}",
-            "--build-arg",
-            f"BUILDKIT_MULTI_PLATFORM={multi}",
-            "--output",
-            f"type=oci,dest={out},rewrite-timestamp=true",
-            str(root),
-        ]
-        proc = harness.run_docker(cmd)
-        if proc.returncode != 0:
-            raise AssertionError(f"{frontend} build failed:\n{proc.stdout}{proc.stderr}"[-6000:])
-        return _diff_ids(out.read_bytes())
+    args = [f"SOURCE_DATE_EPOCH={EPOCH}", f"BUILDKIT_MULTI_PLATFORM={multi}"]
+    data, _ = harness.build_oci(
+        DOCKERFILE,
+        FILES,
+        frontend=frontend,
+        flags=[flag for arg in args for flag in ("--build-arg", arg)],
+        output=",rewrite-timestamp=true",
+    )
+    return _diff_ids(data)
 
 
 def _base_layers(arch: str) -> list[str]:

@@ -95,26 +95,10 @@ def oci_images(data: bytes) -> dict[str, Image]:
 def build_oci(
     dockerfile: str, frontend: harness.Frontend, platforms: str, *, progress: str = "plain"
 ) -> tuple[bytes, str]:
-    """The OCI layout tar of a build, and the build's log."""
-    with tempfile.TemporaryDirectory(prefix="pyfrontend-e2e-") as tmp:
-        root = Path(tmp, "context")
-        root.mkdir()
-        harness._write_context(root, harness.dockerfile_for(dockerfile, frontend), FILES)
-        out = Path(tmp, "out.tar")
-        cmd = [
-            *harness.build_command(),
-            f"--progress={progress}",
-            "--platform",
-            platforms,
-            "--provenance=false",
-            "--output",
-            f"type=oci,dest={out}",
-            str(root),
-        ]
-        proc = harness.run_docker(cmd)
-        if proc.returncode != 0:
-            raise AssertionError(f"{frontend} build failed:\n{proc.stdout}{proc.stderr}"[-6000:])
-        return out.read_bytes(), proc.stdout + proc.stderr
+    """The OCI layout tar of a build for ``platforms``, and the build's log."""
+    return harness.build_oci(
+        dockerfile, FILES, frontend=frontend, flags=["--platform", platforms], progress=progress
+    )
 
 
 def _step_names(log: str) -> set[str]:
