@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from frontend.errors import DockerfileError
 from frontend.gotext import GoNumError, go_bool, go_parse_int
@@ -23,9 +23,7 @@ from frontend.llb.graph import HostIP, NetMode, Ulimit
 from frontend.llb.platform import DEFAULT_PLATFORM, Platform
 from frontend.llb.state import State
 from frontend.pb import ops_pb2 as pb
-
-if TYPE_CHECKING:
-    from frontend.semantics.check_rules import CheckConfig
+from frontend.semantics.check_rules import CheckConfig, check_override
 
 DEFAULT_FILENAME: Final = "Dockerfile"
 DEFAULT_CONTEXT_KEY: Final = "context"
@@ -162,9 +160,6 @@ def parse_request(
 
     Without caps (offline) every capability counts as present.
     """
-    # the checks load the Dockerfile parser: imported here, off the gateway's start-up path
-    from frontend.semantics.check_rules import check_override
-
     filename = opts.get("filename", "") or DEFAULT_FILENAME
     build_args = _prefixed(opts, "build-arg:")
 

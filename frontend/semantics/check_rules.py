@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.gotext import SPACE as GO_SPACE
 from frontend.gotext import go_bool, go_quote
-from frontend.syntax.prelex import directive_in_comment
 
 CHECK_BUILD_ARG = "BUILDKIT_DOCKERFILE_CHECK"
 
@@ -183,6 +182,10 @@ class CheckConfig:
 
         As upstream, a comment whose options do not parse changes nothing.
         """
+        # Imported here: this module is read with the frontend options, before
+        # (and in another thread than) the parser is loaded.
+        from frontend.syntax.prelex import directive_in_comment
+
         for comment in comments:
             found = directive_in_comment(comment)
             if found is None or found[0] != "check":
