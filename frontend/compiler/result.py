@@ -18,6 +18,8 @@ class PlatformResult:
 
     platform: Platform
     compiled: CompileResult
+    sbom: pb.Definition | None = None
+    """The SBOM scan of the result, when the request asks for one."""
 
     @property
     def definition(self) -> pb.Definition:
