@@ -151,3 +151,19 @@ def test_each_platform_gets_its_scan(scanner: str) -> None:
     builtin, ours = scans(text, scanner, ["--platform", "linux/amd64,linux/arm64"])
     assert names(builtin) == ["sbom", "sbom-context"] * 2
     assert ours == builtin
+
+
+def test_the_scan_is_the_builtin_s_op(scanner: str) -> None:
+    """The same scan op, digest for digest, on the same inputs (nothing read from the
+    context, whose source names the client's session; one scanner parameter, as
+    Docker's frontend orders several at random)."""
+    text = "ARG BUILDKIT_SBOM_SCAN_STAGE=true\nFROM busybox AS build\nRUN echo 1 > /1\n"
+    text += "FROM build\nRUN echo 2 > /2\n"
+    name = f"[linux/amd64] generating sbom using docker.io/{scanner}"
+    digests = []
+    for frontend in ("builtin", "ours"):
+        flags = [f"--sbom=generator={scanner}"]
+        _, log = harness.build_oci(text, FILES, frontend=frontend, flags=flags, progress="rawjson")
+        digests.append(harness.vertex_digests(log, name))
+    assert len(digests[0]) == 1
+    assert digests[1] == digests[0]

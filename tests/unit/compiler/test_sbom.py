@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from frontend.compiler.sbom import scan_enabled
+from frontend.compiler.image import Config
+from frontend.compiler.sbom import Scanner, ScanTargets, scan, scan_enabled
+from frontend.llb import state as llb
+from frontend.llb.marshal import marshal, ops_of
+from frontend.llb.platform import Platform
+from frontend.pb import ops_pb2 as pb
 from tests.unit.compiler.conftest import Compile
 
 STAGES = """\
@@ -82,3 +87,16 @@ def test_the_scan_ignores_the_cache_with_a_stage_it_reads(compile_text: Compile)
     assert targets is not None and targets.ignore_cache
     targets = compile_text(STAGES, no_cache=frozenset({"unused"})).sbom
     assert targets is not None and not targets.ignore_cache
+
+
+def test_a_windows_scanner_gets_its_own_tmp() -> None:
+    scanner = Scanner("docker.io/library/s:1", Platform("windows", "amd64"), Config(cmd=("s",)))
+    definition = marshal(scan(scanner, "windows/amd64", ScanTargets(llb.scratch())))
+    ops = dict(ops_of(definition))
+    (run,) = [op for op in ops.values() if op.HasField("exec")]
+    (tmp,) = [m for m in run.exec.mounts if m.dest == "/tmp"]
+    assert (tmp.mountType, tmp.selector, tmp.output, tmp.readonly) == (pb.BIND, "/tmp", -1, False)
+    mkdir = ops[run.inputs[tmp.input].digest].file.actions[0].mkdir
+    assert (mkdir.path, mkdir.mode, mkdir.makeParents) == ("/tmp", 0o777, True)
+    (core,) = [m for m in run.exec.mounts if m.dest == "/run/src/core/sbom"]
+    assert core.input == -1 and core.readonly  # a scratch result
