@@ -32,7 +32,7 @@ from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.llb.marshal import SourceFile, marshal
 from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
-from frontend.request import BuildRequest, LoadedDockerfile
+from frontend.request import BuildRequest, LoadedDockerfile, OptionError
 from frontend.semantics.check_report import results_json, results_text
 from frontend.semantics.check_rules import check_config, lint_error
 from frontend.semantics.checks import CheckContext, run_checks
@@ -85,12 +85,15 @@ def _build(
     frontend does)."""
     warnings: list[DockerfileWarning] = []
     results: list[PlatformResult] = []
-    try:
-        scanner = None
-        if request.sbom is not None:
+    scanner = None
+    if request.sbom is not None:
+        try:
             scanner = load_scanner(
                 request.sbom, request.build_platform, resolve, request.image_resolve_mode
             )
+        except OptionError as exc:
+            return BuildResult(error=exc)
+    try:
         parsed = parse(dockerfile.data, filename=dockerfile.filename)
         warnings.extend(parsed.warnings)
         check = check_config(parsed.directives, request.check)

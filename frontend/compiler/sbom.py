@@ -24,7 +24,12 @@ from frontend.gotext import go_bool
 from frontend.llb import state as llb
 from frontend.llb.graph import Mkdir, Mount, MountType, OpMeta, Output
 from frontend.llb.platform import Platform
-from frontend.request import SBOM_SCAN_CONTEXT_ARG, SBOM_SCAN_STAGE_ARG, SbomRequest
+from frontend.request import (
+    SBOM_SCAN_CONTEXT_ARG,
+    SBOM_SCAN_STAGE_ARG,
+    OptionError,
+    SbomRequest,
+)
 from frontend.semantics import stages as sem
 
 CORE_NAME: Final = "sbom"
@@ -113,15 +118,21 @@ def scan_targets(
 def load_scanner(
     request: SbomRequest, platform: Platform, resolve: ImageResolver, resolve_mode: str
 ) -> Scanner:
-    """The scanner's config, resolved for the build platform (it runs there)."""
-    _, data = resolve(request.generator, platform=platform, resolve_mode=resolve_mode, log_name="")
+    """The scanner's config, resolved for the build platform (it runs there).
+
+    A scanner that cannot run is the option's error, not the Dockerfile's.
+    """
+    ref = request.generator
     try:
+        _, data = resolve(ref, platform=platform, resolve_mode=resolve_mode, log_name="")
         config = image_from_json(data).config
+    except DockerfileError as exc:
+        raise OptionError(exc.message) from None
     except (ValueError, TypeError, AttributeError) as exc:
-        raise DockerfileError(f"invalid image config for {request.generator}: {exc}") from None
+        raise OptionError(f"invalid image config for {ref}: {exc}") from None
     if not config.entrypoint and not config.cmd:
-        raise DockerfileError(f"scanner {request.generator} does not have cmd")
-    return Scanner(request.generator, platform, config, request.params)
+        raise OptionError(f"scanner {ref} does not have cmd")
+    return Scanner(ref, platform, config, request.params)
 
 
 def scan(scanner: Scanner, name: str, targets: ScanTargets) -> Output:

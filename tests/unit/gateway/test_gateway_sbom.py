@@ -198,4 +198,11 @@ def test_a_scanner_without_a_command_is_an_error() -> None:
     fake = build(b"FROM scratch\n", {"attest:sbom": "generator=stub"}, config=config)
     ret = fake.return_request
     assert ret is not None and ret.HasField("error")
-    assert f"scanner {STUB} does not have cmd" in ret.error.message
+    assert ret.error.message == f"scanner {STUB} does not have cmd"
+
+
+def test_a_missing_scanner_is_the_option_s_error() -> None:
+    fake = build(b"FROM scratch\n", {"attest:sbom": "generator=nope"}, strict_images=True)
+    ret = fake.return_request
+    assert ret is not None and ret.HasField("error")
+    assert ret.error.message.startswith("failed to resolve image docker.io/library/nope:latest")
