@@ -45,7 +45,7 @@ SCANNER_DOCKERFILE = """\
 FROM busybox
 COPY scan.sh /scan.sh
 ENV SCANNER=stub
-WORKDIR /work
+WORKDIR /scandir
 ENTRYPOINT ["sh"]
 CMD ["/scan.sh", "--flag"]
 """
@@ -127,7 +127,7 @@ def test_declared_scan_args_scan_the_context_and_stages(scanner: str) -> None:
     context = builtin[2][1]
     assert context["files"].split() == [".", "./hello.txt"]  # only what COPY reads
     core = builtin[0][1]
-    assert "./built.txt" in core["files"] and core["cwd"] == "/work"
+    assert "./built.txt" in core["files"] and core["cwd"] == "/scandir"
     assert "BUILDKIT_SCAN_SOURCE_EXTRAS=/run/src/extras" in core["env"]
 
 

@@ -27,7 +27,7 @@ STUB_CONFIG = json.dumps(
             "Env": ["PATH=/usr/bin:/bin", "SCANNER=1"],
             "Entrypoint": ["/bin/sh"],
             "Cmd": ["/scan.sh"],
-            "WorkingDir": "work",
+            "WorkingDir": "scandir",
         },
     }
 ).encode()
@@ -113,7 +113,7 @@ def test_the_scanner_runs_as_in_docker_s_frontend() -> None:
         "BUILDKIT_SCAN_b=2",
         "BUILDKIT_SCAN_mode=fast",
     ]
-    assert meta.cwd == "/work" and meta.user == "" and meta.removeMountStubsRecursive
+    assert meta.cwd == "/scandir" and meta.user == "" and meta.removeMountStubsRecursive
     assert (op.platform.OS, op.platform.Architecture) == ("linux", "amd64")
     mounts = [(m.dest, m.input, m.output, m.readonly, m.mountType) for m in op.exec.mounts]
     assert mounts == [
