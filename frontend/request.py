@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
+from frontend.compiler.reference import ReferenceError, normalize
 from frontend.errors import DockerfileError
-from frontend.gotext import GoNumError, go_bool, go_parse_int
+from frontend.gotext import GoNumError, go_bool, go_parse_int, go_quote
 from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import HostIP, NetMode, Ulimit
 from frontend.llb.platform import DEFAULT_PLATFORM, Platform
@@ -32,9 +33,22 @@ KEEP_GIT_DIR_ARG: Final = "BUILDKIT_CONTEXT_KEEP_GIT_DIR"
 SOURCE_DATE_EPOCH_ARG: Final = "SOURCE_DATE_EPOCH"
 SANDBOX_HOSTNAME_ARG: Final = "BUILDKIT_SANDBOX_HOSTNAME"
 """A build arg that, when set, overrides the ``hostname`` option."""
-SBOM_SCAN_ARGS: Final = frozenset(("BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"))
+SBOM_SCAN_CONTEXT_ARG: Final = "BUILDKIT_SBOM_SCAN_CONTEXT"
+SBOM_SCAN_STAGE_ARG: Final = "BUILDKIT_SBOM_SCAN_STAGE"
+SBOM_SCAN_ARGS: Final = frozenset((SBOM_SCAN_CONTEXT_ARG, SBOM_SCAN_STAGE_ARG))
 """Build args that tell the SBOM scanner what to scan, not variables for RUN steps
 (the checks never count them as such; lowering keeps them out since BuildKit 0.11)."""
+
+ATTESTATIONS_CAP: Final = "reference.attestations"
+"""The gateway cap of engines that take attestations with a result (BuildKit 0.11)."""
+DEFAULT_SBOM_GENERATOR: Final = "docker/buildkit-syft-scanner:stable-1"
+_ATTEST_PREFIXES: Final = ("attest:", "build-arg:BUILDKIT_ATTEST_")
+_ATTEST_DEFAULTS: Final[Mapping[str, Mapping[str, str]]] = {
+    "sbom": {"generator": DEFAULT_SBOM_GENERATOR},
+    "provenance": {},
+}
+"""The attestation types an option may ask for, with their default attributes
+(provenance is the engine's business: the type is only checked here)."""
 
 FRONTEND_CAPS: Final = frozenset(
     {
@@ -59,6 +73,16 @@ class CacheImport:
 
     type: str
     attrs: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SbomRequest:
+    """``attest:sbom``: the scanner image to run on the result, and its parameters."""
+
+    generator: str
+    """The scanner image, normalised (``docker.io/library/name:tag``)."""
+    params: tuple[tuple[str, str], ...] = ()
+    """Other attributes, sorted by key: the scanner reads each as ``BUILDKIT_SCAN_<key>``."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +143,8 @@ class BuildRequest:
     cgroup_parent: str = ""
     source_date_epoch: int | None = None
     cache_imports: tuple[CacheImport, ...] = ()
+    sbom: SbomRequest | None = None
+    """``attest:sbom`` (or the build arg ``BUILDKIT_ATTEST_SBOM``): attach an SBOM."""
     check: CheckConfig | None = None
     """The ``BUILDKIT_DOCKERFILE_CHECK`` build arg (it replaces the ``check`` directive)."""
     llb_caps: LLBCaps = field(default_factory=LLBCaps)
@@ -190,7 +216,7 @@ def parse_request(
     except DockerfileError as exc:
         raise fail(exc.message) from None
     context_key = opts.get("contextkey", "") or DEFAULT_CONTEXT_KEY
-    return BuildRequest(
+    request = BuildRequest(
         subrequest=opts.get("requestid", ""),
         filename=filename,
         context_key=context_key,
@@ -219,11 +245,15 @@ def parse_request(
         cgroup_parent=opts.get("cgroup-parent", ""),
         source_date_epoch=source_date_epoch,
         cache_imports=cache_imports_from_opts(opts),
+        sbom=_sbom_request(_attestations(opts)),
         check=check,
         llb_caps=llb_caps or LLBCaps(),
         gateway_caps=gateway_caps,
         frontend_caps=tuple(c for c in opts.get("frontend.caps", "").split(",") if c),
     )
+    if request.sbom and not request.subrequest and not request.supports_gateway(ATTESTATIONS_CAP):
+        raise OptionError(f"attest:sbom needs BuildKit v0.11 or newer (the {ATTESTATIONS_CAP} cap)")
+    return request
 
 
 def cache_imports_from_opts(opts: Mapping[str, str]) -> tuple[CacheImport, ...]:
@@ -253,6 +283,45 @@ def cache_imports_from_opts(opts: Mapping[str, str]) -> tuple[CacheImport, ...]:
         if ref.strip():
             imports.append(CacheImport("registry", {"ref": ref.strip()}))
     return tuple(imports)
+
+
+def _attestations(opts: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """The attributes of each attestation asked for, by type (``sbom``, ``provenance``):
+    ``attest:TYPE`` or the build arg ``BUILDKIT_ATTEST_TYPE``, a CSV of ``key=value``
+    over the type's default attribute."""
+    found: dict[str, str] = {}
+    for key, value in sorted(opts.items()):
+        for prefix in _ATTEST_PREFIXES:
+            if key.startswith(prefix):
+                found[key[len(prefix) :].lower()] = value
+    out: dict[str, dict[str, str]] = {}
+    for kind, text in found.items():
+        if kind not in _ATTEST_DEFAULTS:
+            raise OptionError(f"unknown attestation type {go_quote(kind)}")
+        attrs = dict(_ATTEST_DEFAULTS[kind])
+        if text:
+            try:
+                fields = next(csv.reader([text], strict=True))
+            except csv.Error as exc:
+                raise OptionError(f"failed to parse {kind}: {exc}") from None
+            for item in fields:
+                name, _, value = item.partition("=")
+                attrs[name] = value
+        out[kind] = attrs
+    return out
+
+
+def _sbom_request(attestations: Mapping[str, Mapping[str, str]]) -> SbomRequest | None:
+    attrs = attestations.get("sbom")
+    if attrs is None:
+        return None
+    generator = attrs["generator"]
+    try:
+        ref = normalize(generator)
+    except ReferenceError as exc:
+        raise OptionError(f"failed to parse sbom scanner {generator}: {exc}") from None
+    params = tuple(sorted((k, v) for k, v in attrs.items() if k != "generator"))
+    return SbomRequest(ref, params)
 
 
 def json_field(obj: Mapping[str, object], key: str) -> object:

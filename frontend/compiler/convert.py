@@ -38,6 +38,7 @@ from frontend.compiler.lower import (
     step_name,
 )
 from frontend.compiler.options import BuildOptions
+from frontend.compiler.sbom import ScanTargets, scan_targets
 from frontend.compiler.sharedmaps import SharedMaps, born_from, shared_config
 from frontend.errors import DockerfileError
 from frontend.llb import state as llb
@@ -66,6 +67,8 @@ class CompileResult:
     """The config of the image the target stage starts from (through its parent
     stages), as resolved; None for scratch. The image exporter keeps that image's
     layers as they are when it rewrites timestamps."""
+    sbom: ScanTargets | None = None
+    """What an SBOM scan of the result reads."""
 
     @property
     def config_json(self) -> bytes:
@@ -198,6 +201,13 @@ def compile_dockerfile(
     image = _finalize_image(image, options)
     definition = marshal(target.llb.output, source=source, caps=options.llb_caps)
     checked = {i: base.checked for i, base in bases.items()}
+    sbom = scan_targets(
+        plan,
+        done,
+        context_state,
+        single=single,
+        ignores_cache=lambda stage: _ignores_cache(stage, options),
+    )
     return CompileResult(
         definition=definition,
         image=image,
@@ -205,6 +215,7 @@ def compile_dockerfile(
         bases=checked,
         image_format=fmt,
         base_config=base_configs[plan.target],
+        sbom=sbom,
     )
 
 

@@ -16,7 +16,9 @@ from frontend.compiler.convert import ContextReader, ImageResolver, compile_dock
 from frontend.compiler.lint import ignore_matcher, lint_dockerfile
 from frontend.compiler.options import build_options
 from frontend.compiler.outline import outline, targets
+from frontend.compiler.platforms import platform_id
 from frontend.compiler.result import BuildResult, PlatformResult
+from frontend.compiler.sbom import Scanner, ScanTargets, load_scanner, scan
 from frontend.compiler.subrequests import (
     DESCRIBE,
     LINT,
@@ -27,9 +29,10 @@ from frontend.compiler.subrequests import (
     rpc_result,
 )
 from frontend.errors import DockerfileError, DockerfileWarning
-from frontend.llb.marshal import SourceFile
+from frontend.llb.marshal import SourceFile, marshal
 from frontend.llb.platform import Platform
-from frontend.request import BuildRequest, LoadedDockerfile
+from frontend.pb import ops_pb2 as pb
+from frontend.request import BuildRequest, LoadedDockerfile, OptionError
 from frontend.semantics.check_report import results_json, results_text
 from frontend.semantics.check_rules import check_config, lint_error
 from frontend.semantics.checks import CheckContext, run_checks
@@ -77,9 +80,19 @@ def _build(
     contexts: ContextReader | None,
 ) -> BuildResult:
     """Compile the target for each platform (in parallel, so their image look-ups
-    overlap) and check the first; a check may fail the build."""
+    overlap) and check the first; a check may fail the build. With ``attest:sbom``,
+    each platform gets its scan (the scanner is looked up first, as Docker's
+    frontend does)."""
     warnings: list[DockerfileWarning] = []
     results: list[PlatformResult] = []
+    scanner = None
+    if request.sbom is not None:
+        try:
+            scanner = load_scanner(
+                request.sbom, request.build_platform, resolve, request.image_resolve_mode
+            )
+        except OptionError as exc:
+            return BuildResult(error=exc)
     try:
         parsed = parse(dockerfile.data, filename=dockerfile.filename)
         warnings.extend(parsed.warnings)
@@ -93,7 +106,8 @@ def _build(
             compiled = compile_dockerfile(
                 parsed, options, resolve, source=source, contexts=contexts
             )
-            return PlatformResult(platform, compiled)
+            sbom = _sbom(scanner, platform, compiled.sbom, request, source)
+            return PlatformResult(platform, compiled, sbom)
 
         platforms = request.platforms
         with ThreadPoolExecutor(max_workers=min(4, len(platforms))) as pool:
@@ -117,6 +131,20 @@ def _build(
         exc.filename = dockerfile.filename  # errors past parsing do not know the file's name
         return BuildResult(warnings=tuple(warnings), error=exc)
     return BuildResult(platforms=tuple(results), warnings=tuple(warnings))
+
+
+def _sbom(
+    scanner: Scanner | None,
+    platform: Platform,
+    targets: ScanTargets | None,
+    request: BuildRequest,
+    source: SourceFile,
+) -> pb.Definition | None:
+    """The scan of one platform's result, if asked for."""
+    if scanner is None or targets is None:
+        return None
+    output = scan(scanner, platform_id(platform), targets)
+    return marshal(output, source=source, caps=request.llb_caps)
 
 
 def _outline(

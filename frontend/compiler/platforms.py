@@ -28,14 +28,15 @@ def platform_id(platform: Platform) -> str:
 
 def result_metadata(results: Sequence[PlatformResult], multi: bool) -> dict[str, bytes]:
     """The Return metadata: the image config and the base image's config (per
-    platform when ``multi``) and, when ``multi``, the platform list."""
+    platform when ``multi``) and, when ``multi`` or with SBOMs, the platform list
+    (the exporter finds attestations by those ids)."""
     meta: dict[str, bytes] = {}
     for result in results if multi else results[:1]:
         suffix = f"/{platform_id(result.platform)}" if multi else ""
         meta[IMAGE_CONFIG_KEY + suffix] = result.config_json
         if result.compiled.base_config:
             meta[BASE_CONFIG_KEY + suffix] = result.compiled.base_config
-    if multi:
+    if multi or any(r.sbom is not None for r in results):
         meta[PLATFORMS_KEY] = platforms_json([r.platform for r in results])
     return meta
 

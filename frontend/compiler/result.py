@@ -9,6 +9,7 @@ from frontend.compiler.convert import CompileResult
 from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
+from frontend.request import OptionError
 from frontend.semantics.check_report import LintReport
 
 
@@ -18,6 +19,8 @@ class PlatformResult:
 
     platform: Platform
     compiled: CompileResult
+    sbom: pb.Definition | None = None
+    """The SBOM scan of the result, when the request asks for one."""
 
     @property
     def definition(self) -> pb.Definition:
@@ -35,7 +38,8 @@ class BuildResult:
 
     platforms: tuple[PlatformResult, ...] = ()
     warnings: tuple[DockerfileWarning, ...] = ()
-    error: DockerfileError | None = None
+    error: DockerfileError | OptionError | None = None
+    """What went wrong: in the Dockerfile, or in an option (an SBOM scanner that cannot run)."""
     metadata: Mapping[str, bytes] = field(default_factory=dict)
     """A subrequest's result (``result.json``, ``result.txt``, ``version``...)."""
     report: LintReport | None = None

@@ -43,6 +43,9 @@ STATUS_DETAILS_KEY: Final = "grpc-status-details-bin"
 RESOLVER_OCI_LAYOUT: Final = 1
 """``ResolveImageConfigRequest.ResolverType`` of an OCI layout store."""
 
+Attestations = Mapping[str, Sequence[gateway_pb2.Attestation]]
+"""Attestations to return with a result, by platform id."""
+
 log = structlog.get_logger()
 
 _Req = TypeVar("_Req")
@@ -266,9 +269,15 @@ class Bridge:
         self._call("Warn", self._stub.Warn, req)
         return True
 
-    def return_result(self, ref_id: str | None, metadata: Mapping[str, bytes]) -> None:
-        """Finish the build with one ref (None: no filesystem) and its metadata."""
-        result = gateway_pb2.Result(metadata=dict(metadata))
+    def return_result(
+        self,
+        ref_id: str | None,
+        metadata: Mapping[str, bytes],
+        attestations: Attestations | None = None,
+    ) -> None:
+        """Finish the build with one ref (None: no filesystem), its metadata and
+        attestations (by platform id)."""
+        result = _result(metadata, attestations)
         if ref_id is not None:
             if self._supports(CAP_REF_ARRAY):
                 result.ref.id = ref_id
@@ -276,9 +285,15 @@ class Bridge:
                 result.refDeprecated = ref_id
         self._return(gateway_pb2.ReturnRequest(result=result), ok=True)
 
-    def return_refs(self, refs: Mapping[str, str], metadata: Mapping[str, bytes]) -> None:
-        """Finish the build with one ref per key (a platform id) and their metadata."""
-        result = gateway_pb2.Result(metadata=dict(metadata))
+    def return_refs(
+        self,
+        refs: Mapping[str, str],
+        metadata: Mapping[str, bytes],
+        attestations: Attestations | None = None,
+    ) -> None:
+        """Finish the build with one ref per key (a platform id), their metadata and
+        attestations."""
+        result = _result(metadata, attestations)
         if self._supports(CAP_REF_ARRAY):
             for key, ref_id in refs.items():
                 result.refs.refs[key].id = ref_id
@@ -326,6 +341,13 @@ class Bridge:
             raise BridgeError(method, code, details, typed) from None
         log.debug("gateway_call", method=method, ms=round((time.perf_counter() - start) * 1e3, 2))
         return resp
+
+
+def _result(metadata: Mapping[str, bytes], attestations: Attestations | None) -> gateway_pb2.Result:
+    result = gateway_pb2.Result(metadata=dict(metadata))
+    for key, found in (attestations or {}).items():
+        result.attestations[key].attestation.extend(found)
+    return result
 
 
 def _status_details(call: grpc.Call) -> tuple[any_pb2.Any, ...]:

@@ -39,8 +39,8 @@ from frontend.llb.graph import Copy, OpMeta, Output
 from frontend.llb.imported import definition_output
 from frontend.llb.marshal import marshal
 from frontend.llb.platform import Platform
+from frontend.pb import gateway_pb2, status_pb2
 from frontend.pb import ops_pb2 as pb
-from frontend.pb import status_pb2
 from frontend.request import (
     DEFAULT_CONTEXT_KEY,
     DEFAULT_FILENAME,
@@ -150,7 +150,8 @@ def _solve_and_return(
     platforms: Sequence[PlatformResult],
 ) -> None:
     """Solve each platform's definition (in parallel) and return one ref, or a refs map
-    keyed by platform id when the request asks for several platforms."""
+    keyed by platform id when the request asks for several platforms; with the
+    SBOM of each (solved lazily: the engine scans when it exports)."""
     from frontend.compiler.platforms import platform_id, result_metadata
 
     def solve(built: PlatformResult) -> str:
@@ -158,12 +159,29 @@ def _solve_and_return(
 
     with ThreadPoolExecutor(max_workers=min(4, len(platforms))) as pool:
         refs = list(pool.map(solve, platforms))
+    attestations = {
+        platform_id(b.platform): [_sbom_attestation(bridge.solve(b.sbom))]
+        for b in platforms
+        if b.sbom is not None
+    }
     metadata = result_metadata(platforms, request.multi_platform)
     if request.multi_platform:
         keyed = {platform_id(b.platform): ref for b, ref in zip(platforms, refs, strict=True)}
-        bridge.return_refs(keyed, metadata)
+        bridge.return_refs(keyed, metadata, attestations)
     else:
-        bridge.return_result(refs[0], metadata)
+        bridge.return_result(refs[0], metadata, attestations)
+
+
+def _sbom_attestation(ref: str) -> gateway_pb2.Attestation:
+    """A bundle of SPDX statements (the scanner's output in ``ref``)."""
+    from frontend.compiler.sbom import ATTESTATION_METADATA, SPDX_PREDICATE
+
+    return gateway_pb2.Attestation(
+        kind=gateway_pb2.Bundle,
+        metadata=ATTESTATION_METADATA,
+        ref=gateway_pb2.Ref(id=ref),
+        inTotoPredicateType=SPDX_PREDICATE,
+    )
 
 
 def _solve_located(

@@ -441,6 +441,10 @@ class FakeBridge(gateway_pb2_grpc.LLBBridgeServicer):
             ref_id = request.result.ref.id
             if ref_id and ref_id not in self.solved:
                 self._violate(context, f"Return of unknown ref {ref_id!r}")
+        for found in request.result.attestations.values():
+            for attestation in found.attestation:
+                if attestation.ref.id not in self.solved:
+                    self._violate(context, f"attestation of unknown ref {attestation.ref.id!r}")
         self.returned.set()
         return gateway_pb2.ReturnResponse()
 

@@ -12,6 +12,7 @@ from frontend.pb import worker_pb2 as _worker_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -22,6 +23,36 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _AttestationKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _AttestationKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_AttestationKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    InToto: _AttestationKind.ValueType  # 0
+    Bundle: _AttestationKind.ValueType  # 1
+
+class AttestationKind(_AttestationKind, metaclass=_AttestationKindEnumTypeWrapper): ...
+
+InToto: AttestationKind.ValueType  # 0
+Bundle: AttestationKind.ValueType  # 1
+Global___AttestationKind: _TypeAlias = AttestationKind  # noqa: Y015
+
+class _InTotoSubjectKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _InTotoSubjectKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_InTotoSubjectKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    Self: _InTotoSubjectKind.ValueType  # 0
+    Raw: _InTotoSubjectKind.ValueType  # 1
+
+class InTotoSubjectKind(_InTotoSubjectKind, metaclass=_InTotoSubjectKindEnumTypeWrapper): ...
+
+Self: InTotoSubjectKind.ValueType  # 0
+Raw: InTotoSubjectKind.ValueType  # 1
+Global___InTotoSubjectKind: _TypeAlias = InTotoSubjectKind  # noqa: Y015
 
 @_typing.final
 class Result(_message.Message):
@@ -47,11 +78,33 @@ class Result(_message.Message):
         def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
         def WhichOneof(self, oneof_group: _Never) -> None: ...
 
+    @_typing.final
+    class AttestationsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        @_builtins.property
+        def value(self) -> Global___Attestations: ...
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: Global___Attestations | None = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _typing.Literal["value", b"value"]  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
     REFDEPRECATED_FIELD_NUMBER: _builtins.int
     REFSDEPRECATED_FIELD_NUMBER: _builtins.int
     REF_FIELD_NUMBER: _builtins.int
     REFS_FIELD_NUMBER: _builtins.int
     METADATA_FIELD_NUMBER: _builtins.int
+    ATTESTATIONS_FIELD_NUMBER: _builtins.int
     refDeprecated: _builtins.str
     @_builtins.property
     def refsDeprecated(self) -> Global___RefMapDeprecated: ...
@@ -61,6 +114,10 @@ class Result(_message.Message):
     def refs(self) -> Global___RefMap: ...
     @_builtins.property
     def metadata(self) -> _containers.ScalarMap[_builtins.str, _builtins.bytes]: ...
+    @_builtins.property
+    def attestations(self) -> _containers.MessageMap[_builtins.str, Global___Attestations]:
+        """by platform id; 11 was an earlier attestation format"""
+
     def __init__(
         self,
         *,
@@ -69,10 +126,11 @@ class Result(_message.Message):
         ref: Global___Ref | None = ...,
         refs: Global___RefMap | None = ...,
         metadata: _abc.Mapping[_builtins.str, _builtins.bytes] | None = ...,
+        attestations: _abc.Mapping[_builtins.str, Global___Attestations] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["ref", b"ref", "refDeprecated", b"refDeprecated", "refs", b"refs", "refsDeprecated", b"refsDeprecated", "result", b"result"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["metadata", b"metadata", "ref", b"ref", "refDeprecated", b"refDeprecated", "refs", b"refs", "refsDeprecated", b"refsDeprecated", "result", b"result"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attestations", b"attestations", "metadata", b"metadata", "ref", b"ref", "refDeprecated", b"refDeprecated", "refs", b"refs", "refsDeprecated", b"refsDeprecated", "result", b"result"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_result: _TypeAlias = _typing.Literal["refDeprecated", "refsDeprecated", "ref", "refs"]  # noqa: Y015
     _WhichOneofArgType_result: _TypeAlias = _typing.Literal["result", b"result"]  # noqa: Y015
@@ -180,6 +238,109 @@ class RefMap(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RefMap: _TypeAlias = RefMap  # noqa: Y015
+
+@_typing.final
+class Attestations(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTESTATION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def attestation(self) -> _containers.RepeatedCompositeFieldContainer[Global___Attestation]: ...
+    def __init__(
+        self,
+        *,
+        attestation: _abc.Iterable[Global___Attestation] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attestation", b"attestation"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Attestations: _TypeAlias = Attestations  # noqa: Y015
+
+@_typing.final
+class Attestation(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class MetadataEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.bytes
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.bytes = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    KIND_FIELD_NUMBER: _builtins.int
+    METADATA_FIELD_NUMBER: _builtins.int
+    REF_FIELD_NUMBER: _builtins.int
+    PATH_FIELD_NUMBER: _builtins.int
+    INTOTOPREDICATETYPE_FIELD_NUMBER: _builtins.int
+    INTOTOSUBJECTS_FIELD_NUMBER: _builtins.int
+    kind: Global___AttestationKind.ValueType
+    path: _builtins.str
+    inTotoPredicateType: _builtins.str
+    @_builtins.property
+    def metadata(self) -> _containers.ScalarMap[_builtins.str, _builtins.bytes]: ...
+    @_builtins.property
+    def ref(self) -> Global___Ref: ...
+    @_builtins.property
+    def inTotoSubjects(self) -> _containers.RepeatedCompositeFieldContainer[Global___InTotoSubject]: ...
+    def __init__(
+        self,
+        *,
+        kind: Global___AttestationKind.ValueType = ...,
+        metadata: _abc.Mapping[_builtins.str, _builtins.bytes] | None = ...,
+        ref: Global___Ref | None = ...,
+        path: _builtins.str = ...,
+        inTotoPredicateType: _builtins.str = ...,
+        inTotoSubjects: _abc.Iterable[Global___InTotoSubject] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["ref", b"ref"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["inTotoPredicateType", b"inTotoPredicateType", "inTotoSubjects", b"inTotoSubjects", "kind", b"kind", "metadata", b"metadata", "path", b"path", "ref", b"ref"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Attestation: _TypeAlias = Attestation  # noqa: Y015
+
+@_typing.final
+class InTotoSubject(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    DIGEST_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    kind: Global___InTotoSubjectKind.ValueType
+    name: _builtins.str
+    @_builtins.property
+    def digest(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        kind: Global___InTotoSubjectKind.ValueType = ...,
+        digest: _abc.Iterable[_builtins.str] | None = ...,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["digest", b"digest", "kind", b"kind", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InTotoSubject: _TypeAlias = InTotoSubject  # noqa: Y015
 
 @_typing.final
 class ReturnRequest(_message.Message):

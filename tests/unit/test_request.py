@@ -9,7 +9,7 @@ from frontend.llb import caps
 from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import HostIP, NetMode
 from frontend.llb.platform import DEFAULT_PLATFORM, Platform
-from frontend.request import CacheImport, OptionError, parse_request
+from frontend.request import CacheImport, OptionError, SbomRequest, parse_request
 from frontend.semantics.check_rules import CheckConfig
 
 
@@ -96,3 +96,41 @@ def test_contextsubdir() -> None:
     assert parse_request({}).context_subdir is None
     assert parse_request({"contextsubdir": ""}).context_subdir == ""
     assert parse_request({"contextsubdir": "sub/dir"}).context_subdir == "sub/dir"
+
+
+def test_attest_sbom_names_the_scanner_and_its_parameters() -> None:
+    request = parse_request({"attest:sbom": "generator=stub,mode=fast,flag"})
+    assert request.sbom == SbomRequest(
+        "docker.io/library/stub:latest", (("flag", ""), ("mode", "fast"))
+    )
+    assert parse_request({}).sbom is None
+
+
+def test_attest_sbom_defaults_to_docker_s_scanner() -> None:
+    request = parse_request({"build-arg:BUILDKIT_ATTEST_SBOM": ""})
+    assert request.sbom == SbomRequest("docker.io/docker/buildkit-syft-scanner:stable-1")
+
+
+def test_provenance_is_left_to_the_engine() -> None:
+    assert parse_request({"attest:provenance": "mode=max"}).sbom is None
+
+
+@pytest.mark.parametrize(
+    ("opts", "message"),
+    [
+        ({"attest:spdx": ""}, 'unknown attestation type "spdx"'),
+        ({"attest:sbom": "generator=No"}, "failed to parse sbom scanner No: invalid reference"),
+    ],
+)
+def test_bad_attestations_are_refused(opts: dict[str, str], message: str) -> None:
+    with pytest.raises(OptionError, match=message):
+        parse_request(opts)
+
+
+def test_attest_sbom_needs_an_engine_with_attestations() -> None:
+    with pytest.raises(OptionError, match="needs BuildKit v0.11 or newer"):
+        parse_request({"attest:sbom": ""}, gateway_caps=frozenset({"proto.refarray"}))
+    caps = frozenset({"reference.attestations"})
+    assert parse_request({"attest:sbom": ""}, gateway_caps=caps).sbom is not None
+    outline = {"attest:sbom": "", "requestid": "frontend.outline"}
+    assert parse_request(outline, gateway_caps=frozenset()).subrequest  # not a build
