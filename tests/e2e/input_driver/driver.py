@@ -3,7 +3,10 @@ frontend (``build-arg:DRIVER_TARGET``: ``builtin`` for the engine's own, else a
 frontend image), giving the client's directory as the frontend input
 ``context`` (or ``build-arg:DRIVER_CONTEXT``, a URL, as the option ``context``)
 and the option ``contextsubdir`` (``build-arg:DRIVER_SUBDIR``), as Go clients
-of BuildKit do; docker's CLI cannot pass either.
+of BuildKit do; docker's CLI cannot pass either. ``build-arg:DRIVER_DOCKERFILEKEY``
+becomes the option ``dockerfilekey``; ``build-arg:DRIVER_SYNTAX`` the build arg
+``BUILDKIT_SYNTAX``; ``build-arg:DRIVER_HANDOVER=0`` drops ``cmdline``, so that
+the target reads the Dockerfile's syntax directive as if started directly.
 """
 
 import grpc
@@ -28,6 +31,12 @@ if target == "builtin":
 else:
     request.Frontend = "gateway.v0"
     opts["source"] = target
+if key := opts.pop("build-arg:DRIVER_DOCKERFILEKEY", ""):
+    opts["dockerfilekey"] = key
+if syntax := opts.pop("build-arg:DRIVER_SYNTAX", ""):
+    opts["build-arg:BUILDKIT_SYNTAX"] = syntax
+if opts.pop("build-arg:DRIVER_HANDOVER", "1") == "0":
+    opts.pop("cmdline", None)
 url = opts.pop("build-arg:DRIVER_CONTEXT", "")
 if url:
     opts["context"] = url
