@@ -90,6 +90,15 @@ def test_context_input_with_subdir(driver: str, subdir: str) -> None:
         assert "/ctx/top.txt" in files and "/ctx/sub/a.txt" in files
 
 
+def test_context_input_from_a_run_mount(driver: str) -> None:
+    """The input is the second output of an exec op (a Go client's RUN mount)."""
+    args = {"DRIVER_CONTEXT_FROM_RUN": "1", "DRIVER_SUBDIR": "sub"}
+    builtin = _build(driver, "builtin", args)
+    ours = _build(driver, harness.FRONTEND_IMAGE, args)
+    harness.assert_same_image(builtin, ours)
+    assert harness.run_image(ours, "cat", "/files").split() == ["/ctx", "/ctx/made.txt"]
+
+
 @pytest.mark.parametrize("local_dockerfile", [False, True], ids=["archive", "dockerfilekey"])
 def test_remote_context_with_subdir(driver: str, tmp_path: Path, local_dockerfile: bool) -> None:
     """An archive downloaded by the engine; the Dockerfile is read from its root,
