@@ -43,13 +43,14 @@ def check_syntax_image(
         return None
     try:
         resolve(
-            ref,
+            normalize(ref),
             platform=request.build_platform,
             resolve_mode=request.image_resolve_mode,
             log_name=f"[internal] resolve frontend image {ref}",
         )
-    except DockerfileError as exc:
-        raise DockerfileError(f"{where} names frontend {ref}: {exc.message}", line=line) from None
+    except (DockerfileError, ReferenceError) as exc:
+        reason = exc.message if isinstance(exc, DockerfileError) else str(exc)
+        raise DockerfileError(f"{where} names frontend {ref}: {reason}", line=line) from None
     return DockerfileWarning(
         f"{where} names frontend {ref}; this frontend builds the Dockerfile itself",
         line=line,

@@ -15,7 +15,7 @@ from tests.unit.compiler.conftest import Resolver
 class Missing(Resolver):
     """Resolves nothing named in ``missing``."""
 
-    missing: tuple[str, ...] = ("foobar",)
+    missing: tuple[str, ...] = ("docker.io/library/foobar:latest",)
 
     def __call__(
         self, ref: str, *, platform: Platform, resolve_mode: str, log_name: str
@@ -51,7 +51,7 @@ def test_a_frontend_image_that_does_not_resolve_fails_at_the_directive() -> None
     assert isinstance(error, DockerfileError)
     assert (error.line, error.filename) == (1, "Dockerfile")
     assert "foobar" in error.message and "not found" in error.message
-    assert resolver.calls == ["foobar"]  # nothing else was looked up
+    assert resolver.calls == ["docker.io/library/foobar:latest"]  # nothing else was looked up
 
 
 def test_an_existing_frontend_image_is_not_used_and_a_warning_says_so() -> None:
@@ -60,7 +60,7 @@ def test_an_existing_frontend_image_is_not_used_and_a_warning_says_so() -> None:
     assert result.error is None
     (warning,) = [w for w in result.warnings if "docker/dockerfile:1" in w.message]
     assert warning.line == 1
-    assert resolver.calls[0] == "docker/dockerfile:1"
+    assert resolver.calls[0] == "docker.io/docker/dockerfile:1"
 
 
 def test_no_check_for_our_own_image_or_a_handed_over_build() -> None:
@@ -72,7 +72,7 @@ def test_no_check_for_our_own_image_or_a_handed_over_build() -> None:
         result = build(text, resolver, **opts)
         assert result.error is None
         assert result.warnings == ()
-        assert "foobar" not in resolver.calls
+        assert resolver.missing[0] not in resolver.calls
 
 
 def test_the_build_arg_wins_over_the_directive() -> None:
@@ -85,3 +85,10 @@ def test_the_build_arg_wins_over_the_directive() -> None:
     error = result.error
     assert isinstance(error, DockerfileError) and error.line == 0
     assert "build-arg:BUILDKIT_SYNTAX names frontend foobar" in error.message
+
+
+def test_an_invalid_frontend_reference_fails_at_the_directive() -> None:
+    result = build("# syntax=Not/Valid\nFROM alpine\n", Resolver())
+    error = result.error
+    assert isinstance(error, DockerfileError) and error.line == 1
+    assert "syntax directive names frontend Not/Valid: invalid reference format" in error.message
