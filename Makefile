@@ -90,7 +90,7 @@ bench: deps
 # BuildKit's own Dockerfile suite against ours and Docker's Go frontend; needs
 # CONFORMANCE_HARNESS and BUILDKIT_SRC (see the README). Not part of `make test`.
 conformance: deps
-	PYTHON=$(PY) hack/conformance.sh
+	PYTHON=$(abspath $(PY)) hack/conformance.sh
 
 bench-parse: deps
 	$(PY) hack/bench_parse.py

@@ -48,7 +48,8 @@ docker_ok || die "no Docker engine answers (it builds the frontend images): hack
 # 1. the harness (idempotent) and our image from HEAD; the last lines name the images
 setup_log=$(mktemp)
 trap 'rm -f "$setup_log"' EXIT
-"$harness/setup.sh" pyfrontend "$ROOT" 2>&1 | tee "$setup_log" >&2 \
+# (PYTHON is this checkout's; the image is built in a copy that has no venv)
+env -u PYTHON "$harness/setup.sh" pyfrontend "$ROOT" 2>&1 | tee "$setup_log" >&2 \
     || die "the harness's setup failed (see above)"
 ours=$(sed -n 's/.*(engine image \([^)]*\)).*/\1/p' "$setup_log" | tail -1)
 ref=$(sed -n 's/.*reference image \([^)]*\)).*/\1/p' "$setup_log" | tail -1)
