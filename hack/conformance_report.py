@@ -4,8 +4,8 @@
         counts for both, then the tests that pass for the reference and not for
         ours, grouped by the first error line of each (from OURS_DIR/go-test.log)
     conformance_report.py --find-reuse IMAGE REGEX IMAGE_ID RESULTS_DIR
-        prints the newest finished run of IMAGE (same image id and test regex)
-        under RESULTS_DIR, or nothing
+        prints the newest finished run of IMAGE (same image id, and the same test
+        regex or the whole suite) under RESULTS_DIR, or nothing
 
 A result dir holds ``summary.json`` ({subtest: pass|fail|skip}), ``go-test.log``
 (``go test -v``) and ``info.txt`` (``key=value`` words).
@@ -23,6 +23,7 @@ from pathlib import Path
 PREFIX = "TestIntegration/"
 UNIT_SUFFIX = re.compile(r"/worker=oci/frontend=gateway")
 _ERROR = re.compile(r"^\s+Error:\s+(.*)$")
+_MORE = re.compile(r"^\s+\t\s*\t(\S.*)$")  # a continuation line of a testify field
 _TEST = re.compile(r"^\s+Test:\s+(\S+)")
 _VOLATILE = [
     (re.compile(r"sha256:[0-9a-f]{12,}"), "sha256:…"),
@@ -37,23 +38,28 @@ def _info(result: Path) -> dict[str, str]:
 
 
 def find_reuse(image: str, regex: str, image_id: str, results: Path) -> Path | None:
-    """The newest finished run of ``image`` (with ``image_id``) over ``regex``."""
+    """The newest finished run of ``image`` (with ``image_id``) over ``regex`` or over
+    the whole suite (the report compares only the tests both ran)."""
     runs = sorted(results.glob("*/info.txt"), key=lambda p: p.stat().st_mtime, reverse=True)
     for info_path in runs:
         info = _info(info_path.parent)
-        same = (info.get("image"), info.get("id"), info.get("regex")) == (image, image_id, regex)
-        if same and "finished" in info and (info_path.parent / "summary.json").exists():
+        same = (info.get("image"), info.get("id")) == (image, image_id)
+        covers = info.get("regex") in (regex, ".*")
+        if same and covers and "finished" in info and (info_path.parent / "summary.json").exists():
             return info_path.parent
     return None
 
 
 def first_errors(log: Iterable[str]) -> dict[str, str]:
-    """The first ``Error:`` line testify printed for each (sub)test."""
+    """The first ``Error:`` testify printed for each (sub)test: its line, and the next
+    one when the first is a heading (``Received unexpected error:``)."""
     found: dict[str, str] = {}
     message = ""
     for line in log:
         if match := _ERROR.match(line):
             message = message or match.group(1).strip()
+        elif message.endswith(":") and (match := _MORE.match(line)):
+            message = f"{message} {match.group(1).strip()}"
         elif (match := _TEST.match(line)) and message:
             found.setdefault(match.group(1), message)
             message = ""
@@ -76,20 +82,23 @@ def counts(summary: Mapping[str, str]) -> str:
 
 
 def report(ref_dir: Path, ours_dir: Path) -> str:
-    ref = json.loads((ref_dir / "summary.json").read_text())
     ours = json.loads((ours_dir / "summary.json").read_text())
+    ref_all = json.loads((ref_dir / "summary.json").read_text())
+    ref = {name: v for name, v in ref_all.items() if name in ours}  # what both ran
     with (ours_dir / "go-test.log").open(errors="replace") as log:
         errors = first_errors(log)
     out = [
         f"reference {_info(ref_dir).get('image', '?')}: {counts(ref)}  ({ref_dir})",
         f"ours      {_info(ours_dir).get('image', '?')}: {counts(ours)}  ({ours_dir})",
     ]
+    if len(ref) < len(ref_all):
+        out.insert(1, f"  (of its {len(ref_all)} tests: {counts(ref_all)})")
     behind = sorted(n for n, v in ref.items() if v == "pass" and ours.get(n) != "pass")
     ahead = sorted(n for n, v in ours.items() if v == "pass" and ref.get(n) != "pass")
     groups: dict[str, list[str]] = defaultdict(list)
     for name in behind:
         own = [m for k, m in errors.items() if k == name or k.startswith(name + "/")]
-        first = own[0] if own else f"({ours.get(name, 'absent')}; no assertion message)"
+        first = own[0] if own else "(no assertion message; see the log)"
         groups[_normalized(first)].append(short(name))
     out.append(f"\npass for the reference, not for ours: {len(behind)}")
     for message, names in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0])):

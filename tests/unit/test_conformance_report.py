@@ -33,6 +33,8 @@ LOG = """\
         \tError:      \tsecond error
         \tTest:       \tTestIntegration/TestA/worker=oci/frontend=gateway/case1
         \tError:      \tReceived unexpected error:
+        \t            \tfailed to solve: sha256:fedcba9876543210fedc not found
+        \t            \tgithub.com/moby/buildkit/util/stack.Enable
         \tTest:       \tTestIntegration/TestB/worker=oci/frontend=gateway
 """
 
@@ -57,7 +59,10 @@ def test_report_groups_the_tests_ours_is_behind_on(tmp_path: Path) -> None:
     assert "3 passed, 1 failed, 0 skipped of 4" in text
     assert "pass for the reference, not for ours: 2" in text
     # one group for both: the first Error: line of each, nested subtests counted
-    assert "  Received unexpected error:\n    TestA\n    TestB" in text
+    grouped = (
+        "  Received unexpected error: failed to solve: sha256:… not found\n    TestA\n    TestB"
+    )
+    assert grouped in text
     assert "pass for ours, not for the reference: 1\n    TestD" in text
 
 
@@ -69,4 +74,18 @@ def test_find_reuse_takes_the_newest_finished_run_of_the_same_image(tmp_path: Pa
     _result(tmp_path, "running", {}, info)
     os.utime(old / "info.txt", (1, 1))
     assert report.find_reuse("ref:1", ".*", "sha256:1", tmp_path) == new
-    assert report.find_reuse("ref:1", "TestA", "sha256:1", tmp_path) is None
+    # the whole suite covers a subset; another subset does not
+    assert report.find_reuse("ref:1", "TestA", "sha256:1", tmp_path) == new
+    _result(tmp_path, "subset", {}, "image=ref:1 id=sha256:1 regex=TestB finished=x\n")
+    assert report.find_reuse("ref:1", "TestA", "sha256:1", tmp_path) == new
+    assert report.find_reuse("ref:1", "TestB", "sha256:1", tmp_path) == tmp_path / "subset"
+
+
+def test_a_subset_is_compared_with_the_same_tests_of_a_whole_run(tmp_path: Path) -> None:
+    whole = {UNIT.format(t): "pass" for t in ("TestA", "TestB")}
+    ref = _result(tmp_path, "ref", whole, "image=ref:1\n")
+    ours = _result(tmp_path, "ours", {UNIT.format("TestA"): "pass"}, "image=ours:1\n")
+    text = report.report(ref, ours)
+    assert "ref:1: 1 passed, 0 failed, 0 skipped of 1" in text
+    assert "(of its 2 tests: 2 passed" in text
+    assert "pass for the reference, not for ours: 0" in text
