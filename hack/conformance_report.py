@@ -28,7 +28,7 @@ _TEST = re.compile(r"^\s+Test:\s+(\S+)")
 _VOLATILE = [
     (re.compile(r"sha256:[0-9a-f]{12,}"), "sha256:…"),
     (re.compile(r"\b[0-9a-z]{25,}\b"), "…"),
-    (re.compile(r"/tmp/\S+"), "/tmp/…"),
+    (re.compile(r"(?<![\w.])/(?:[\w.-]+/){2,}[\w.-]*"), "<path>"),  # a test's temporary dir
 ]
 
 
