@@ -26,7 +26,8 @@ define run_pytest
 	exit $$rc
 endef
 
-.PHONY: help deps engine images image demo test unit e2e lint proto-check bench bench-parse bench-compile
+.PHONY: help deps engine images image demo test unit e2e lint proto-check bench bench-parse bench-compile \
+	conformance
 
 help:
 	@echo "make demo         engine + images + frontend image, then build and run examples/hello"
@@ -35,6 +36,7 @@ help:
 	@echo "make images       offline stand-in base images: hack/base-images.sh"
 	@echo "make image        the frontend image myorg/pyfrontend: hack/image.sh"
 	@echo "make e2e [ENGINE=legacy|current|current-containerd]   end-to-end tests (default: every engine)"
+	@echo "make conformance  BuildKit's Dockerfile suite, ours vs Docker's Go frontend (README)"
 	@echo "make unit | e2e | lint | proto-check | bench | bench-parse | bench-compile"
 
 deps: $(VENV)/.installed
@@ -84,6 +86,11 @@ bench: deps
 		PYFRONTEND_ENGINE=$$engine hack/engine.sh exec -- \
 			bash -c 'hack/base-images.sh && hack/image.sh >/dev/null && $(PY) hack/bench_e2e.py'; \
 	done
+
+# BuildKit's own Dockerfile suite against ours and Docker's Go frontend; needs
+# CONFORMANCE_HARNESS and BUILDKIT_SRC (see the README). Not part of `make test`.
+conformance: deps
+	PYTHON=$(abspath $(PY)) hack/conformance.sh
 
 bench-parse: deps
 	$(PY) hack/bench_parse.py

@@ -152,6 +152,11 @@ class BuildRequest:
     """The engine's gateway caps; None stands for a current engine (all of them)."""
     frontend_caps: tuple[str, ...] = ()
     """``frontend.caps``: what the client needs of this frontend (``NAME[+forward]``)."""
+    source: str = ""
+    """``source``: the frontend image this run was started as (gateway builds)."""
+    forwarded: bool = False
+    """``cmdline``: another frontend handed the build over after reading its syntax
+    directive (which is then not looked at again)."""
 
     @property
     def unsupported_frontend_cap(self) -> str:
@@ -250,6 +255,8 @@ def parse_request(
         llb_caps=llb_caps or LLBCaps(),
         gateway_caps=gateway_caps,
         frontend_caps=tuple(c for c in opts.get("frontend.caps", "").split(",") if c),
+        source=opts.get("source", ""),
+        forwarded="cmdline" in opts,
     )
     if request.sbom and not request.subrequest and not request.supports_gateway(ATTESTATIONS_CAP):
         raise OptionError(f"attest:sbom needs BuildKit v0.11 or newer (the {ATTESTATIONS_CAP} cap)")

@@ -150,8 +150,12 @@ def compile_dockerfile(
     uses: list[tuple[LocalUse, _Use]] = [
         (b.local, _Use("stage", i)) for i, b in bases.items() if b.local is not None
     ]
-    context = Deferred()
-    context_state = llb.State(output=Output(context))
+    context: Deferred | None = None  # the client's directory: bound once COPY/ADD are lowered
+    if options.remote_context is not None:
+        context_state = options.remote_context
+    else:
+        context = Deferred()
+        context_state = llb.State(output=Output(context))
     meta_args = plan.meta_arg_map()
     single = _single_stage(plan)
     fmt = image_format(options.llb_caps)
@@ -192,7 +196,8 @@ def compile_dockerfile(
         done[index] = st
 
     target = done[plan.target]
-    context.bind(_context_source(options, done.values()))
+    if context is not None:
+        context.bind(_context_source(options, done.values()))
     for use, site in uses:
         use.bind(_paths_read(plan, done, site))
     image = target.image
@@ -595,10 +600,7 @@ def _run_trigger(
 
 
 def _context_source(options: BuildOptions, stages: Iterable[StageState]) -> Vertex:
-    """The ``local://context`` source, syncing only the paths COPY/ADD read
-    (or the remote context the options name)."""
-    if options.remote_context is not None and options.remote_context.output is not None:
-        return options.remote_context.output.vertex
+    """The ``local://context`` source, syncing only the paths COPY/ADD read."""
     paths: set[str] = set()
     for st in stages:
         paths |= st.context_paths

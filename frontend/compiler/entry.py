@@ -28,6 +28,7 @@ from frontend.compiler.subrequests import (
     describe,
     rpc_result,
 )
+from frontend.compiler.syntax_image import check_syntax_image
 from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.llb.marshal import SourceFile, marshal
 from frontend.llb.platform import Platform
@@ -94,8 +95,11 @@ def _build(
         except OptionError as exc:
             return BuildResult(error=exc)
     try:
+        requested = check_syntax_image(request, dockerfile.data, resolve)
         parsed = parse(dockerfile.data, filename=dockerfile.filename)
         warnings.extend(parsed.warnings)
+        if requested is not None:
+            warnings.append(replace(requested, filename=dockerfile.filename))
         check = check_config(parsed.directives, request.check)
         source = SourceFile(dockerfile.filename, dockerfile.data, definition=dockerfile.definition)
 

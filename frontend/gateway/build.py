@@ -358,24 +358,25 @@ def _load_from_git(
 
 
 def _load_from_url(bridge: Bridge, request: BuildRequest, url: str) -> LoadedDockerfile:
-    """The Dockerfile and context from a download: an archive, or the Dockerfile itself.
+    """The context from a download: an archive's tree, or the downloaded file. The
+    Dockerfile is read from it too, unless ``dockerfilekey`` names a local source.
 
     A remote context has no ``.dockerignore`` handling, as with Docker's frontend.
     """
-    filename = request.filename
     downloaded = remote.download(url)
     ref = bridge.solve(_marshal(request, downloaded.output))
     try:
         head = bridge.read_file(ref, remote.DOWNLOADED, length=remote.HEAD_BYTES)
     except BridgeError as exc:
         raise DockerfileError(f"failed to read downloaded context: {exc.details}") from None
-    if remote.is_archive(head):
-        context = remote.unpacked(downloaded)
-        definition = _marshal(request, context.output)
+    archive = remote.is_archive(head)
+    context = remote.unpacked(downloaded) if archive else downloaded
+    if request.dockerfile_key_given:
+        return _load_local(bridge, request, context)
+    filename = request.filename if archive else remote.DOWNLOADED
+    definition = _marshal(request, context.output)
+    if archive:
         ref = bridge.solve(definition)
-    else:
-        context, filename = downloaded, remote.DOWNLOADED
-        definition = _marshal(request, downloaded.output)
     data = _read_dockerfile(bridge, ref, filename)
     return LoadedDockerfile(filename, data, context=context, definition=definition)
 
@@ -394,7 +395,7 @@ def _warn(bridge: Bridge, loaded: LoadedDockerfile, warnings: Sequence[Dockerfil
             vertex,
             warning.short,
             info=info,
-            ranges=list(line_ranges(warning.line, warning.last_line)),
+            ranges=list(line_ranges(warning.line, warning.last_line)) if warning.line else [],
             detail=[warning.description] if warning.description else [],
             url=warning.url,
         )

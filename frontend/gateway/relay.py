@@ -25,9 +25,15 @@ import structlog
 MAX_MESSAGE_BYTES: Final = 64 * 1024 * 1024
 """grpcio's own limit is 4 MiB; ReadFile answers can be bigger."""
 
+MAX_METADATA_BYTES: Final = 16 * 1024 * 1024
+"""grpcio's own limit is 8 KiB; an engine's error status (its details hold source maps
+with whole definitions) travels in the trailers and can be larger. Go clients allow 16 MiB."""
+
 CHANNEL_OPTIONS: Final[tuple[tuple[str, int], ...]] = (
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_metadata_size", MAX_METADATA_BYTES),
+    ("grpc.absolute_max_metadata_size", MAX_METADATA_BYTES),
     ("grpc.enable_retries", 0),
 )
 

@@ -95,15 +95,26 @@ class _DirectiveReader:
         return name, match.group(2)
 
 
-def _detect_after_shebang(lines: list[str]) -> list[tuple[int, str, str]]:
-    """``syntax``/``check`` as BuildKit detects them when line 1 is ``#!``.
+def syntax_directive(source: str | bytes) -> tuple[str, int] | None:
+    """The ``syntax`` directive's value and its 1-based line, as BuildKit's
+    frontend detects it (before parsing, past a ``#!`` first line); None if absent."""
+    lines = decode(source).removeprefix("\ufeff").split("\n")
+    skip = 1 if lines[0].startswith("#!") else 0
+    for number, name, value in _detect_after(lines, skip):
+        if name == "syntax":
+            return value, number
+    return None
 
-    The parser itself stops reading directives at the ``#!`` line (so an
+
+def _detect_after(lines: list[str], skip: int) -> list[tuple[int, str, str]]:
+    """``syntax``/``check`` as BuildKit detects them past the first ``skip`` lines.
+
+    The parser itself stops reading directives at a ``#!`` line 1 (so an
     ``escape`` after it does nothing), but the frontend's syntax and check
     detection skips it and ignores errors.
     """
     reader = _DirectiveReader()
-    for number, raw in enumerate(lines[1:], start=2):
+    for number, raw in enumerate(lines[skip:], start=skip + 1):
         try:
             reader.feed(raw.removesuffix("\r"), number)
         except DockerfileError:
@@ -135,7 +146,7 @@ class Prelexer:
         self._next = 0
         self._reader = _DirectiveReader()
         self._shebang = bool(lines) and lines[0].startswith("#!")
-        self._detected = _detect_after_shebang(lines[: self._limit]) if self._shebang else []
+        self._detected = _detect_after(lines[: self._limit], 1) if self._shebang else []
         self.escape = "\\"
         self.warnings: list[DockerfileWarning] = []
         """Comments that look like parser directives but come too late to be one."""

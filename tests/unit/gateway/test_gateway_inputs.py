@@ -81,6 +81,24 @@ def test_context_from_a_frontend_input() -> None:
     assert "local://context" not in _solved_sources(fake)
 
 
+def test_an_input_context_that_is_a_second_output_of_its_op() -> None:
+    """A Go client's input: the mount at /out of a RUN (output 1 of the exec op)."""
+    image = pb.Op(source=pb.SourceOp(identifier="docker-image://docker.io/library/busybox:latest"))
+    image_bytes = image.SerializeToString(deterministic=True)
+    mounts = [pb.Mount(input=0, dest="/"), pb.Mount(input=-1, dest="/out", output=1)]
+    exec_op = pb.Op(
+        inputs=[pb.Input(digest=digest_of(image_bytes))],
+        exec=pb.ExecOp(meta=pb.Meta(args=["true"], cwd="/"), mounts=mounts),
+    )
+    exec_bytes = exec_op.SerializeToString(deterministic=True)
+    terminal = pb.Op(inputs=[pb.Input(digest=digest_of(exec_bytes), index=1)])
+    context = pb.Definition()
+    getattr(context, "def").extend([image_bytes, exec_bytes, terminal.SerializeToString()])
+    fake = build(inputs={"context": context})
+    (copy,) = [op for op in _final(fake) if op.HasField("file")]
+    assert [(i.digest, i.index) for i in copy.inputs] == [(digest_of(exec_bytes), 1)]
+
+
 def test_dockerfile_from_a_frontend_input() -> None:
     fake = build(inputs={"dockerfile": source_definition("local://input-df")})
     assert "local://dockerfile" not in _solved_sources(fake)

@@ -80,3 +80,23 @@ def test_a_downloaded_dockerfile_is_the_dockerfile_and_the_context() -> None:
     assert ret is not None and ret.HasField("result"), ret
     assert json.loads(ret.result.metadata["containerimage.config"])["config"]["Cmd"] == ["x"]
     assert _sources(fake) == {"https://example.com/Dockerfile"}
+
+
+def test_dockerfilekey_reads_the_dockerfile_from_the_client_beside_a_remote_archive() -> None:
+    """A Go client's tar context with the Dockerfile sent apart (``dockerfilekey``)."""
+    local = b"FROM scratch\nCOPY foo /bar\n"
+    fake = FakeBridge(
+        files={"context": tar_of({"sub/dir/foo": b"contents"})},
+        locals={"dockerfile": {"Dockerfile": local}},
+    )
+    opts = {"context": "http://buildkit-session/x", "dockerfilekey": "dockerfile"}
+    with serve(fake) as server:
+        run(Bridge(server.channel()), gateway_env({**opts, "contextsubdir": "sub/dir"}))
+        fake.wait_returned()
+    ret = fake.return_request
+    assert ret is not None and ret.HasField("result"), ret
+    assert fake.violations == []
+    assert _sources(fake) == {"http://buildkit-session/x"}
+    final = list(fake.solved.values())[-1]
+    copies = [a.copy for _, op in ops_of(final) if op.HasField("file") for a in op.file.actions]
+    assert [c.src for c in copies] == ["/context", "/sub/dir", "/foo"]

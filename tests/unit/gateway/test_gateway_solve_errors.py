@@ -108,3 +108,11 @@ def test_a_copy_on_a_current_engine_is_named_by_its_step() -> None:
     current = (*V08_LLB_CAPS, *caps.ADDED_IN)
     fake = FakeBridge(llb_caps=current, failing_steps={"COPY a.txt": "not found"})
     assert failed(fake).message == "Dockerfile:5: COPY a.txt /a: not found"
+
+
+def test_an_error_with_large_details_reaches_us() -> None:
+    """The engine's status can outgrow grpcio's 8 KiB metadata default (a source map
+    with the Dockerfile's definition): it still arrives, as Go clients take it."""
+    long = "exit code: 1 " + "x" * 12_000
+    status = failed(FakeBridge(failing_steps={"RUN echo two": long}))
+    assert status.message == f"Dockerfile:3: RUN echo two   && exit 7: {long}"
