@@ -23,13 +23,9 @@ from lark.exceptions import LarkError
 from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.gotext import SPACE as GO_SPACE
 from frontend.gotext import go_quote
+from frontend.syntax.heredoc import heredocs_in
 from frontend.syntax.nodes import Node
-from frontend.syntax.prelex import (
-    MAX_LINE_BYTES,
-    LogicalLine,
-    Prelexer,
-    heredocs_in,
-)
+from frontend.syntax.prelex import MAX_LINE_BYTES, LogicalLine, Prelexer
 
 NOT_STRINGS = "when using JSON array syntax, arrays must be comprised of strings only"
 MAX_JSON_DEPTH = 10000

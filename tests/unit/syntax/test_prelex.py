@@ -8,8 +8,9 @@ from frontend.errors import DockerfileError
 from frontend.gotext import go_quote
 from frontend.syntax import parse_raw
 from frontend.syntax.dump import render
+from frontend.syntax.heredoc import heredocs_in
 from frontend.syntax.parser import extract_flags, parse_words, split_command
-from frontend.syntax.prelex import Prelexer, heredocs_in, trim_continuation
+from frontend.syntax.prelex import Prelexer, trim_continuation
 
 
 @pytest.mark.parametrize(
