@@ -26,7 +26,16 @@ from dataclasses import dataclass
 from functools import partial
 
 from frontend.gotext import go_quote
-from frontend.syntax import shellpattern as pat
+from frontend.syntax.shellpattern import (
+    PatternError,
+    Template,
+    compile_pattern,
+    is_name_char,
+    replace_all,
+    replace_first,
+    trim_prefix,
+    trim_suffix,
+)
 
 MAX_NESTING = 100
 """Deepest ``${VAR:-${...}}`` nesting expansion accepts (upstream has no limit)."""
@@ -183,7 +192,7 @@ class _Scanner:
             return _flatten(_drive(self.stop_on("", self.lex.raw_escapes, words)))
         except _Fail as exc:
             raise WordError(str(exc), self.text) from None
-        except pat.PatternError as exc:
+        except PatternError as exc:
             raise WordError(str(exc), self.text) from None
 
     def peek(self) -> str:
@@ -337,7 +346,7 @@ class _Scanner:
         elif first in _SPECIAL_PARAMS:
             self.pos += 1
         else:
-            while self.pos < self.end and pat.is_name_char(text[self.pos]):
+            while self.pos < self.end and is_name_char(text[self.pos]):
                 self.pos += 1
         return text[start : self.pos]
 
@@ -404,8 +413,8 @@ class _Scanner:
             if longest:
                 word = word[1:]
             if op == "%":
-                return pat.trim_suffix(word, value, longest)
-            return pat.trim_prefix(word, value, longest)
+                return trim_suffix(word, value, longest)
+            return trim_prefix(word, value, longest)
         raise _Fail(f"unsupported modifier ({modifier}) in substitution")
 
     def replace(self, name: str) -> _Scan:
@@ -418,10 +427,10 @@ class _Scanner:
         value = self.lookup(name)
         if value is None and self.lex.skip_unset_env:
             return "${" + name + "/" + pattern + "/" + replacement + "}"
-        compiled = pat.compile_pattern(pattern)
+        compiled = compile_pattern(pattern)
         if every:
-            return pat.replace_all(compiled, value or "", pat.Template(replacement))
-        return pat.replace_first(compiled, value or "", replacement)
+            return replace_all(compiled, value or "", Template(replacement))
+        return replace_first(compiled, value or "", replacement)
 
 
 def _drive(scan: _Scan) -> Piece:
@@ -436,7 +445,7 @@ def _drive(scan: _Scan) -> Piece:
             if not stack:
                 return done.value  # type: ignore[no-any-return]
             step = partial(stack[-1].send, done.value)
-        except (_Fail, pat.PatternError) as exc:
+        except (_Fail, PatternError) as exc:
             stack.pop()
             if not stack:
                 raise
