@@ -1,89 +1,148 @@
 """A lean driver for the grammar's compiled LALR tables, for one short line at a time.
 
 Lark's own ``parse`` sets up a lexer thread, parser state and tree builder on
-every call, which costs more than parsing a typical instruction. ``LineParser``
-runs the same tables and the same per-state lexers (Lark's contextual lexer)
-in one loop and builds the same tree: rules and tokens whose names start with
-``_`` are inlined or dropped. When Lark's internals are not as expected, it
-falls back to Lark's ``parse``.
+every call, which costs more than parsing a typical instruction, and loading
+a compiled ``Lark`` costs more than a line parser needs. ``line_tables`` takes
+from a compiled ``Lark`` what parsing needs: the LALR table and, per parser
+state, the pattern of Lark's contextual lexer. These are plain data (cached
+with ``marshal`` by the parser), so parsing needs no Lark at all.
+``LineParser`` runs them in one loop and builds the same tree as Lark (as
+``Tree`` and ``Token``): rules and tokens whose names start with ``_`` are
+inlined or dropped. A state's pattern is compiled when first needed.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedInput
-from lark.parsers.lalr_analysis import Shift
-
-_Scanner = tuple[Any, frozenset[str], dict[str, Any]]
+if TYPE_CHECKING:  # Lark is loaded only to compile the grammar
+    import lark
 
 
-def _token(kind: str, value: str, pos: int) -> Token:
-    """A ``Token`` with only its type, value and start set (``Token()`` costs more)."""
-    token: Token = str.__new__(Token, value)
-    token.type, token.value, token.start_pos = kind, value, pos
-    return token
+class LineError(Exception):
+    """Text the grammar does not read."""
+
+
+class Token(str):
+    """A terminal's text, with its name and where it starts."""
+
+    type: str
+    start_pos: int
+
+    def __new__(cls, kind: str, value: str, pos: int) -> Token:
+        token = str.__new__(cls, value)
+        token.type, token.start_pos = kind, pos
+        return token
+
+
+@dataclass(slots=True)
+class Tree:
+    """A rule's node: its name and children (trees and tokens), as Lark shapes it."""
+
+    data: str
+    children: list[Tree | Token]
+
+
+def from_lark(tree: lark.Tree[lark.Token]) -> Tree:
+    """The same tree as ``Tree`` and ``Token`` (without recursion)."""
+    import lark
+
+    root = Tree(str(tree.data), [])
+    stack = [(tree, root)]
+    while stack:
+        source, target = stack.pop()
+        for child in source.children:
+            if isinstance(child, lark.Tree):
+                node = Tree(str(child.data), [])
+                target.children.append(node)
+                stack.append((child, node))
+            else:
+                target.children.append(Token(child.type, str(child), child.start_pos or 0))
+    return root
+
+
+class LineTables(NamedTuple):
+    """What ``LineParser`` needs of a compiled grammar, as plain data."""
+
+    table: dict[int, dict[str, tuple[Any, ...]]]
+    """Per state and symbol: ``(None, next state)`` to shift, or ``(rule, size, inlined)``."""
+    start: int
+    end: int
+    lexers: dict[int, tuple[str, int, frozenset[str]]]
+    """Per state: the pattern matching its terminals (one named group each), its
+    flags, and the terminals it skips."""
+
+
+def line_tables(grammar: lark.Lark, start: str) -> LineTables | None:
+    """The tables of ``lark`` (a compiled LALR grammar with the contextual lexer)
+    for ``start``, or None when Lark's internals are not as this module expects."""
+    try:
+        from lark.parsers.lalr_analysis import Shift
+
+        parse_table = grammar.parser.parser._parse_table
+        table = {
+            state: {
+                str(symbol): (None, arg)
+                if action is Shift
+                else (str(arg.origin.name), len(arg.expansion), arg.origin.name[0] == "_")
+                for symbol, (action, arg) in actions.items()
+            }
+            for state, actions in parse_table.states.items()
+        }
+        lexers = {}
+        for state, lexer in grammar.parser.lexer.lexers.items():
+            (pattern,) = lexer.scanner._mres  # one regular expression per state
+            if lexer.callback:  # terminals retyped by value: not plain data
+                return None
+            ignore = frozenset(map(str, lexer.ignore_types))
+            lexers[state] = (str(pattern.pattern), int(pattern.flags), ignore)
+        return LineTables(
+            table, parse_table.start_states[start], parse_table.end_states[start], lexers
+        )
+    except (AttributeError, ImportError, ValueError):
+        return None
 
 
 class LineParser:
-    """Parses text from one start symbol of a compiled LALR ``Lark``."""
+    """Parses text with ``LineTables``."""
 
-    def __init__(self, lark: Lark, start: str) -> None:
-        self.lark = lark
-        self.start = start
-        try:
-            table = lark.parser.parser._parse_table
-            self.states: dict[int, dict[str, tuple[Any, Any]]] = table.states
-            self.start_state: int = table.start_states[start]
-            self.end_state: int = table.end_states[start]
-            self.scanners: dict[int, _Scanner] = {}
-            for state, lexer in lark.parser.lexer.lexers.items():
-                (pattern,) = lexer.scanner._mres  # one regular expression per state
-                self.scanners[state] = (pattern, frozenset(lexer.ignore_types), lexer.callback)
-            # shift: (None, next state); reduce: (rule name, size, inlined?)
-            self.table: dict[int, dict[str, tuple[Any, ...]]] = {
-                state: {
-                    symbol: (None, arg)
-                    if action is Shift
-                    else (arg.origin.name, len(arg.expansion), arg.origin.name[0] == "_")
-                    for symbol, (action, arg) in actions.items()
-                }
-                for state, actions in self.states.items()
-            }
-        except (AttributeError, ValueError):  # another Lark than the one this was written for
-            self.states = {}
+    def __init__(self, tables: LineTables) -> None:
+        self.tables = tables
+        self.scanners: dict[int, tuple[re.Pattern[str], frozenset[str]]] = {}
 
-    def parse(self, text: str) -> Tree[Token]:
-        """The tree of ``text``; raises ``UnexpectedInput`` (a ``LarkError``) on bad input."""
-        if not self.states:
-            return self.lark.parse(text, start=self.start)
-        table, scanners = self.table, self.scanners
-        stack = [self.start_state]
+    def _scanner(self, state: int) -> tuple[re.Pattern[str], frozenset[str]]:
+        pattern, flags, ignore = self.tables.lexers[state]
+        scanner = self.scanners[state] = (re.compile(pattern, flags), ignore)
+        return scanner
+
+    def parse(self, text: str) -> Tree:
+        """The tree of ``text``; raises ``LineError`` on text the grammar does not read."""
+        table, scanners, end_state = self.tables.table, self.scanners, self.tables.end
+        stack = [self.tables.start]
         values: list[Any] = []
         pos, end = 0, len(text)
         while True:
+            token: Token | None = None
             if pos < end:
-                pattern, ignore, callbacks = scanners[stack[-1]]
+                state = stack[-1]
+                pattern, ignore = scanners.get(state) or self._scanner(state)
                 found = pattern.match(text, pos)
                 if found is None:
-                    raise UnexpectedInput(f"no terminal matches at {pos}")
-                value, kind = found.group(), found.lastgroup
-                token: Token | None = None
-                if kind in callbacks:
-                    token = callbacks[kind](Token(kind, value, pos))
-                    kind = token.type
-                elif kind[0] != "_":
-                    token = _token(kind, value, pos)
+                    raise LineError(f"no terminal matches at {pos}")
+                value, kind = found.group(), found.lastgroup or ""
+                if kind[0] != "_":
+                    token = Token(kind, value, pos)
                 pos += len(value)
                 if kind in ignore:
                     continue
             else:
-                kind, token = "$END", None
+                kind = "$END"
             while True:
                 actions = table[stack[-1]]
                 if kind not in actions:
-                    raise UnexpectedInput(f"unexpected {kind} at {pos}")
+                    raise LineError(f"unexpected {kind} at {pos}")
                 step = actions[kind]
                 name = step[0]
                 if name is None:
@@ -100,6 +159,8 @@ class LineParser:
                     del stack[-size:]
                     del values[-size:]
                 flat: list[Any] = []
+                if size and children[0].__class__ is list:  # ``x*``: the list grows in place
+                    flat, children = children[0], children[1:]
                 for child in children:
                     if child.__class__ is list:
                         flat.extend(child)
@@ -107,6 +168,6 @@ class LineParser:
                         flat.append(child)
                 stack.append(table[stack[-1]][name][1])
                 values.append(flat if inline else Tree(name, flat))
-                if kind == "$END" and stack[-1] == self.end_state:
-                    result: Tree[Token] = values[-1]
+                if kind == "$END" and stack[-1] == end_state:
+                    result: Tree = values[-1]
                     return result

@@ -10,22 +10,31 @@ a node turns out able to have them.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import marshal
+import os
 import re
+import sys
+from collections.abc import Callable
 from dataclasses import replace
-from functools import cache
-from importlib.resources import files
+from functools import cache, partial
 from pathlib import Path
-from typing import NamedTuple
-
-from lark import Lark, Token, Tree
-from lark.exceptions import LarkError
+from typing import TYPE_CHECKING, NamedTuple
 
 from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.gotext import SPACE as GO_SPACE
 from frontend.gotext import go_quote
 from frontend.syntax.heredoc import heredocs_in
-from frontend.syntax.lalr import LineParser
+from frontend.syntax.lalr import (
+    LineError,
+    LineParser,
+    LineTables,
+    Token,
+    Tree,
+    from_lark,
+    line_tables,
+)
 from frontend.syntax.nodes import Node
 from frontend.syntax.prelex import MAX_LINE_BYTES, LogicalLine, Prelexer
 
@@ -50,41 +59,87 @@ class _NotStrings(Exception):
 
 GRAMMAR = "grammar.lark"
 GRAMMAR_CACHE = Path(__file__).with_name("grammar.lark.cache")
-"""The compiled parser tables; the frontend image ships them (see Dockerfile.frontend)."""
+"""The compiled grammar (Lark's cache); the frontend image ships it (see Dockerfile.frontend)."""
+TABLES_CACHE = Path(__file__).with_name("grammar.tables.cache")
+"""The line parser's tables, from the compiled grammar; also shipped in the image."""
 _ESCAPE_BLOCK = re.compile(r"// escape: begin.*?// escape: end", re.S)
+
+
+def _grammar_text(escape: str) -> str:
+    """The grammar, its escape-dependent terminals rewritten for ``escape``."""
+    text = Path(__file__).with_name(GRAMMAR).read_text(encoding="utf-8")
+    if escape == "\\":
+        return text
+    block = _ESCAPE_BLOCK.search(text)
+    assert block is not None
+    return text[: block.start()] + block.group().replace("\\\\", escape) + text[block.end() :]
+
+
+def _cache_file(path: Path, escape: str) -> Path:
+    return path if escape == "\\" else path.with_name(path.name.replace(".", f"-{ord(escape)}.", 1))
+
+
+if TYPE_CHECKING:  # Lark is loaded only when a line needs more than the tables
+    from lark import Lark
+
+TABLES_FORMAT = 1
+"""Changes when ``LineTables`` does (part of the cache's key)."""
 
 
 @cache
 def load_grammar(escape: str = "\\") -> Lark:
-    """The compiled parser for files with ``escape``, from its cache file when current.
+    """The compiled grammar for files with ``escape``, from its cache file when current.
 
     The grammar is written for the backslash (the default); for a backtick the
     escape-dependent terminals are rewritten before compiling.
     """
-    text = files("frontend.syntax").joinpath(GRAMMAR).read_text(encoding="utf-8")
-    cache_file = GRAMMAR_CACHE
-    if escape != "\\":
-        block = _ESCAPE_BLOCK.search(text)
-        assert block is not None
-        swapped = block.group().replace("\\\\", escape)
-        text = text[: block.start()] + swapped + text[block.end() :]
-        cache_file = GRAMMAR_CACHE.with_name(f"grammar-{ord(escape)}.lark.cache")
+    from lark import Lark
+
     return Lark(
-        text,
+        _grammar_text(escape),
         parser="lalr",
         start=["line", "json"],
         maybe_placeholders=False,
-        cache=str(cache_file),
+        cache=str(_cache_file(GRAMMAR_CACHE, escape)),
     )
 
 
+@cache
+def line_parser(escape: str = "\\") -> Callable[[str], Tree]:
+    """Parse one line from the grammar's ``line`` rule; raises ``LineError``.
+
+    The tables are cached apart from Lark's cache, with the grammar text and
+    Python's version; when these differ, the grammar is compiled (by Lark)
+    and the cache written again. Lark is not even imported otherwise.
+    """
+    key = f"{_grammar_text(escape)}\0{TABLES_FORMAT}\0{sys.version}"
+    path = _cache_file(TABLES_CACHE, escape)
+    with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
+        cached_key, tables = marshal.loads(path.read_bytes())
+        if cached_key == key:
+            return LineParser(LineTables(*tables)).parse
+    grammar = load_grammar(escape)
+    found = line_tables(grammar, "line")
+    if found is None:
+        return partial(_lark_line, grammar)
+    with contextlib.suppress(OSError):
+        partial_file = path.with_name(f"{path.name}.{os.getpid()}")
+        partial_file.write_bytes(marshal.dumps((key, tuple(found))))
+        partial_file.replace(path)
+    return LineParser(found).parse
+
+
+def _lark_line(grammar: Lark, text: str) -> Tree:
+    """A line parsed by Lark itself (when its internals are not what ``lalr`` expects)."""
+    from lark.exceptions import LarkError
+
+    try:
+        return from_lark(grammar.parse(text, start="line"))
+    except LarkError as exc:
+        raise LineError(str(exc)) from None
+
+
 # ---- exec form ----------------------------------------------------------------
-
-
-def _json_string(token: str) -> str:
-    text = token[1:-1] if "\\" not in token else str(json.loads(token))
-    # encoding/json turns invalid UTF-8 and unpaired surrogates into U+FFFD
-    return _SURROGATES.sub("\ufffd", text) if _SURROGATES.search(text) else text
 
 
 def _exec_args(token: str) -> tuple[str, ...]:
@@ -98,8 +153,10 @@ def _check_not_json(text: str) -> None:
     JSON array Go decodes: one holding something other than strings."""
     if not text.startswith("["):
         return
+    from lark.exceptions import LarkError
+
     try:
-        tree = load_grammar().parse(text, start="json")
+        tree = from_lark(load_grammar().parse(text, start="json"))
     except LarkError:
         return
     array = tree.children[0]
@@ -107,7 +164,7 @@ def _check_not_json(text: str) -> None:
         raise _NotStrings
 
 
-def _decodable(tree: Tree[Token]) -> bool:
+def _decodable(tree: Tree) -> bool:
     """Whether encoding/json decodes ``tree``: not too deep, every number a float64."""
     stack = [(tree, 0)]
     while stack:
@@ -169,16 +226,16 @@ class _Draft(NamedTuple):
     legacy: bool = False
 
 
-def _drafts(tree: Tree[Token], text: str, escape: str) -> list[_Draft]:
+def _drafts(tree: Tree, text: str, escape: str) -> list[_Draft]:
     """The instruction and, for ONBUILD, its nested triggers, outermost first."""
     drafts: list[_Draft] = []
-    node: Tree[Token] | None = tree.children[0]  # type: ignore[assignment]
+    node: Tree | None = tree.children[0]  # type: ignore[assignment]
     while node is not None:
         keyword = node.children[0]
         assert isinstance(keyword, Token)
         flags: list[str] = []
-        form: Tree[Token] | None = None
-        trigger: Tree[Token] | None = None
+        form: Tree | None = None
+        trigger: Tree | None = None
         for child in node.children[1:]:
             if isinstance(child, Token):
                 if child.type == "FLAG":
@@ -202,7 +259,7 @@ def _drafts(tree: Tree[Token], text: str, escape: str) -> list[_Draft]:
     return drafts
 
 
-def _form(form: Tree[Token], text: str, cmd: str) -> tuple[tuple[str, ...], bool, bool]:
+def _form(form: Tree, text: str, cmd: str) -> tuple[tuple[str, ...], bool, bool]:
     """Argument values, whether they are the exec form, whether ENV/LABEL is legacy."""
     tokens = [t for t in form.children if isinstance(t, Token)]
     kind = form.data
@@ -243,23 +300,17 @@ _KEYWORDS = frozenset((*_HEREDOC_COMMANDS, "ARG", "CMD", "ENTRYPOINT", "ENV", "E
 """The grammar's keyword terminals: one per instruction of a line."""
 
 
-@cache
-def _line_parser(escape: str) -> LineParser:
-    return LineParser(load_grammar(escape), "line")
-
-
-def _parse_line(escape: str, text: str) -> Tree[Token]:
+def _parse_line(escape: str, text: str) -> Tree:
     """The tree of one line; a long ONBUILD chain is refused as soon as it is too deep."""
     if text[:7].lower() != "onbuild" or text.lower().count("onbuild") <= MAX_ONBUILD_NESTING:
-        return _line_parser(escape).parse(text)
+        return line_parser(escape)(text)
     interactive = load_grammar(escape).parse_interactive(text, start="line")
     keywords = 0
     for token in interactive.iter_parse():
         keywords += token.type in _KEYWORDS
         if keywords > MAX_ONBUILD_NESTING + 1:
             raise DockerfileError(ONBUILD_CHAIN)
-    tree: Tree[Token] = interactive.resume_parse()  # type: ignore[no-untyped-call]
-    return tree
+    return from_lark(interactive.resume_parse())  # type: ignore[no-untyped-call]
 
 
 def node_from_line(line: LogicalLine, escape: str) -> Node:
@@ -275,7 +326,7 @@ def node_from_line(line: LogicalLine, escape: str) -> Node:
     else:
         try:
             tree = _parse_line(escape, text)
-        except LarkError as exc:  # the grammar reads any line: this is a bug
+        except LineError as exc:  # the grammar reads any line: this is a bug
             raise DockerfileError(f"cannot parse the instruction: {exc}") from None
         try:
             drafts = _drafts(tree, text, escape)
