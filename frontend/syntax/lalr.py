@@ -37,6 +37,9 @@ class Token(str):
         return token
 
 
+_new_text = str.__new__
+
+
 @dataclass(slots=True)
 class Tree:
     """A rule's node: its name and children (trees and tokens), as Lark shapes it."""
@@ -133,7 +136,8 @@ class LineParser:
                     raise LineError(f"no terminal matches at {pos}")
                 value, kind = found.group(), found.lastgroup or ""
                 if kind[0] != "_":
-                    token = Token(kind, value, pos)
+                    token = _new_text(Token, value)  # Token() without the call
+                    token.type, token.start_pos = kind, pos
                 pos += len(value)
                 if kind in ignore:
                     continue
@@ -151,8 +155,7 @@ class LineParser:
                     break
                 size, inline = step[1], step[2]
                 if inline and size == 1:  # a unit rule that is inlined: the value stays
-                    del stack[-1]
-                    stack.append(table[stack[-1]][name][1])
+                    stack[-1] = table[stack[-2]][name][1]
                     continue
                 children = values[-size:] if size else []
                 if size:
