@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import marshal
+from pathlib import Path
 
 import pytest
 from lark.exceptions import LarkError
 
 from frontend.gotext import SPACE as GO_SPACE
+from frontend.syntax import parser
 from frontend.syntax.lalr import LineError, LineParser, Token, Tree, from_lark, line_tables
 from frontend.syntax.parser import load_grammar
 from frontend.syntax.prelex import Prelexer
@@ -65,3 +67,23 @@ def test_tables_are_plain_data() -> None:
     tables = line_tables(load_grammar(), "line")
     assert tables is not None
     assert marshal.loads(marshal.dumps(tuple(tables))) == tuple(tables)
+
+
+def test_tables_cache_is_written_and_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parser, "TABLES_CACHE", tmp_path / "tables.cache")
+    parse = parser.line_parser.__wrapped__("\\")
+    assert (tmp_path / "tables.cache").is_file()
+    again = parser.line_parser.__wrapped__("\\")
+    assert _shape(parse("RUN --x a")) == _shape(again("RUN --x a"))
+
+
+def test_falls_back_to_lark(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without usable tables (another Lark's internals), Lark parses the line itself."""
+    monkeypatch.setattr(parser, "TABLES_CACHE", tmp_path / "tables.cache")
+    monkeypatch.setattr(parser, "line_tables", lambda grammar, start: None)
+    parse = parser.line_parser.__wrapped__("\\")
+    tables = line_tables(load_grammar(), "line")
+    assert tables is not None
+    assert _shape(parse("RUN --x a")) == _shape(LineParser(tables).parse("RUN --x a"))
+    with pytest.raises(LineError):
+        parse("")
