@@ -27,6 +27,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -93,7 +94,7 @@ COLD_OURS = """
 import sys, time
 t0 = time.perf_counter()
 import frontend.syntax.parser as p
-p.load_grammar()
+p.line_parser()
 t1 = time.perf_counter()
 p.parse_nodes(sys.stdin.read())
 t2 = time.perf_counter()
@@ -105,7 +106,7 @@ import sys, time
 t0 = time.perf_counter()
 import frontend.syntax as s
 import frontend.syntax.instructions
-s.parser.load_grammar()
+s.parser.line_parser()
 t1 = time.perf_counter()
 s.parse(sys.stdin.read())
 t2 = time.perf_counter()
@@ -139,7 +140,7 @@ def _ours(text: str) -> object:
         return exc
 
 
-def _ours_typed(text: str) -> object:
+def _ours_typed(text: str | bytes) -> object:
     try:
         return parse(text)
     except DockerfileError as exc:
@@ -208,6 +209,36 @@ def big_inputs() -> dict[str, str]:
     }
 
 
+CORPUS = ROOT / "tests" / "unit" / "syntax"
+
+
+def _corpus_rows(official: bool) -> None:
+    """The parser test corpus, each file to typed instructions, next to the official parser."""
+    paths = sorted(CORPUS.glob("*/*/Dockerfile"))
+    small = [p for p in paths if p.stat().st_size < 16_000]
+    for label, chosen in (("corpus", paths), ("corpus, files under 16 KB", small)):
+        files = [(str(p), p.read_bytes()) for p in chosen]
+        ours = min(_timed_all(_ours_typed, [data for _, data in files]) for _ in range(5))
+        theirs = None
+        if official:
+            import dockerfile
+
+            def run(path: str) -> object:
+                with contextlib.suppress(Exception):  # only the time matters here
+                    dockerfile.parse_file(path)
+                return None
+
+            theirs = min(_timed_all(run, [path for path, _ in files]) for _ in range(5))
+        _row(f"{label} ({len(files)} files) to typed", ours, theirs)
+
+
+def _timed_all(fn: Callable[[Any], object], items: list[Any]) -> float:
+    t0 = time.perf_counter()
+    for item in items:
+        fn(item)
+    return (time.perf_counter() - t0) * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=200, help="samples for the warm median")
@@ -245,6 +276,7 @@ def main() -> None:
         10_000 / theirs_ms * 1000 if theirs_ms else None,
         unit="  ",
     )
+    _corpus_rows(theirs is not None)
     print()
     for label, text in big_inputs().items():
         t0 = time.perf_counter()

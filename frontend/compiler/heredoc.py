@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
-from frontend.semantics.words import WordError, expand_word, expand_words
+from frontend.semantics.words import expand_word
 from frontend.syntax import ast
+from frontend.syntax.heredoc import chomp, marker_name
 
-_MARKER = re.compile(r"(\d*)<<(-?)\s*([^<]*)", re.S)
-_LEADING_TABS = re.compile(r"(?m)^\t+")
-
-
-def marker_name(word: str) -> str | None:
-    """The delimiter of a lone heredoc word (``<<EOF``, ``<<-'EOF'``, ``3<< "E F"``), else
-    None: what follows ``<<`` must lex, quotes and escapes removed, to one word."""
-    match = _MARKER.fullmatch(word)
-    if match is None or not match.group(3):
-        return None
-    try:
-        words = expand_words(match.group(3), {}, "\\", skip_unset_env=True)
-    except WordError:
-        return None
-    return words[0] if len(words) == 1 and words[0] else None
+__all__ = ["body", "expand", "find", "marker_name", "summary"]
 
 
 def find(heredocs: tuple[ast.Heredoc, ...], word: str) -> ast.Heredoc | None:
@@ -33,7 +19,7 @@ def find(heredocs: tuple[ast.Heredoc, ...], word: str) -> ast.Heredoc | None:
 
 def body(doc: ast.Heredoc) -> str:
     """The content, with leading tabs removed for ``<<-``."""
-    return _LEADING_TABS.sub("", doc.content) if doc.chomp else doc.content
+    return chomp(doc.content) if doc.chomp else doc.content
 
 
 def expand(text: str, env: Mapping[str, str]) -> str:

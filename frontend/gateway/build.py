@@ -229,7 +229,7 @@ def _import_compiler() -> None:
     import frontend.compiler.entry
     import frontend.syntax.parser
 
-    frontend.syntax.parser.load_grammar()
+    frontend.syntax.parser.line_parser()
 
 
 def load_dockerfile(bridge: Bridge, request: BuildRequest) -> LoadedDockerfile:

@@ -20,6 +20,7 @@ from frontend.errors import DockerfileError
 from frontend.gotext import SPACE as GO_SPACE
 from frontend.gotext import GoNumError, go_bool, go_parse_int, go_parse_uint, go_quote, time_quote
 from frontend.syntax import ast
+from frontend.syntax.heredoc import marker_name
 from frontend.syntax.nodes import Node
 
 
@@ -725,36 +726,6 @@ def _pairs(req: _Request) -> tuple[ast.KeyValue, ...]:
     return pairs
 
 
-_HEREDOC_WORD = re.compile(r"[0-9]*<<-?[\t\n\f\r ]*([^<]*)\Z")
-
-
-def _is_heredoc(word: str) -> bool:
-    """Whether ``word`` is one ``<<NAME`` heredoc marker (upstream's ``MustParseHeredoc``)."""
-    match = _HEREDOC_WORD.match(word)
-    return match is not None and len(_shell_words(match.group(1))) == 1
-
-
-def _shell_words(text: str) -> list[str]:
-    """Words split on unquoted blanks (enough to tell one word from several)."""
-    words: list[str] = []
-    current, quote, escaped = "", "", False
-    for ch in text:
-        if escaped:
-            current, escaped = current + ch, False
-        elif ch == "\\" and quote != "'":
-            escaped = True
-        elif quote:
-            quote = "" if ch == quote else quote
-            current += ch
-        elif ch in "'\"":
-            quote, current = ch, current + ch
-        elif ch in GO_SPACE:
-            words, current = (words + [current] if current else words), ""
-        else:
-            current += ch
-    return words + [current] if current else words
-
-
 # ---- builders, one per keyword ---------------------------------------------------
 
 _STAGE_NAME = re.compile(r"[a-z][a-z0-9_.-]*")
@@ -860,7 +831,7 @@ def _sources_and_dest(req: _Request) -> tuple[Flags, tuple[str, ...], str]:
             "Destination could not be determined"
         )
     flags = req.flags()
-    if _is_heredoc(args[-1]):
+    if marker_name(args[-1]) is not None:
         raise _Invalid(f"{cmd} cannot accept a heredoc as a destination")
     return flags, args[:-1], args[-1]
 

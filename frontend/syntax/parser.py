@@ -1,35 +1,42 @@
-"""Parse logical lines into raw ``Node``s, splitting arguments as the official parser does.
+"""Parse logical lines into raw ``Node``s by the grammar, as the official parser splits them.
 
-The Lark grammar (``grammar.lark``) reads the exec (JSON array) form; the
-per-instruction splitters below mirror upstream's line parsers: JSON-or-shell
-for RUN/CMD/ENTRYPOINT/SHELL, JSON-or-words for COPY/ADD/VOLUME, name=value
-pairs for ENV/LABEL, and so on. ``parse_nodes`` drives the pre-lexer and asks
-it for heredoc bodies once a node turns out able to have them.
+The Lark grammar (``grammar.lark``) defines each instruction's syntax:
+keyword, flags, and its argument form (exec or shell form, fields,
+``key=value`` or legacy pairs, words, text, HEALTHCHECK's type and command,
+ONBUILD's nested instruction). ``node_from_line`` turns one line's tree into a
+node; ``parse_nodes`` drives the pre-lexer and asks it for heredoc bodies once
+a node turns out able to have them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import marshal
+import os
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import replace
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
-from typing import NamedTuple
-
-from lark import Lark, Token, Tree
-from lark.exceptions import LarkError
+from typing import TYPE_CHECKING, NamedTuple
 
 from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.gotext import SPACE as GO_SPACE
 from frontend.gotext import go_quote
-from frontend.syntax.nodes import Node
-from frontend.syntax.prelex import (
-    MAX_LINE_BYTES,
-    LogicalLine,
-    Prelexer,
-    heredocs_in,
+from frontend.syntax.heredoc import heredocs_in
+from frontend.syntax.lalr import (
+    LineError,
+    LineParser,
+    LineTables,
+    Token,
+    Tree,
+    from_lark,
+    line_tables,
 )
+from frontend.syntax.nodes import Node
+from frontend.syntax.prelex import MAX_LINE_BYTES, LogicalLine, Prelexer
 
 NOT_STRINGS = "when using JSON array syntax, arrays must be comprised of strings only"
 MAX_JSON_DEPTH = 10000
@@ -42,10 +49,6 @@ past this depth (with the frontend's message), so memory stays linear.
 """
 ONBUILD_CHAIN = "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed"
 
-_ARG_SPLIT = re.compile(r"[\t\v\f\r ]+")  # upstream's reWhitespace
-_SPACE_CLASS = "[" + re.escape(GO_SPACE) + "]"
-_SPACES = re.compile(_SPACE_CLASS + "+")
-_FIRST_SPACE = re.compile(_SPACE_CLASS)
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _HEREDOC_COMMANDS = ("ADD", "COPY", "RUN")
 
@@ -54,68 +57,116 @@ class _NotStrings(Exception):
     pass
 
 
+GRAMMAR = "grammar.lark"
 GRAMMAR_CACHE = Path(__file__).with_name("grammar.lark.cache")
-"""The compiled parser tables; the frontend image ships them (see Dockerfile.frontend)."""
+"""The compiled grammar (Lark's cache); the frontend image ships it (see Dockerfile.frontend)."""
+TABLES_CACHE = Path(__file__).with_name("grammar.tables.cache")
+"""The line parser's tables, from the compiled grammar; also shipped in the image."""
+_ESCAPE_BLOCK = re.compile(r"// escape: begin.*?// escape: end", re.S)
+
+
+def _grammar_text(escape: str) -> str:
+    """The grammar, its escape-dependent terminals rewritten for ``escape``."""
+    text = Path(__file__).with_name(GRAMMAR).read_text(encoding="utf-8")
+    if escape == "\\":
+        return text
+    block = _ESCAPE_BLOCK.search(text)
+    assert block is not None
+    return text[: block.start()] + block.group().replace("\\\\", escape) + text[block.end() :]
+
+
+def _cache_file(path: Path, escape: str) -> Path:
+    return path if escape == "\\" else path.with_name(path.name.replace(".", f"-{ord(escape)}.", 1))
+
+
+if TYPE_CHECKING:  # Lark is loaded only when a line needs more than the tables
+    from lark import Lark
+
+TABLES_FORMAT = 1
+"""Changes when ``LineTables`` does (part of the cache's key)."""
 
 
 @cache
-def load_grammar() -> Lark:
-    """The compiled exec-form parser, from the cache file when it is current."""
-    return Lark.open_from_package(
-        "frontend.syntax",
-        "grammar.lark",
+def load_grammar(escape: str = "\\") -> Lark:
+    """The compiled grammar for files with ``escape``, from its cache file when current.
+
+    The grammar is written for the backslash (the default); for a backtick the
+    escape-dependent terminals are rewritten before compiling.
+    """
+    from lark import Lark
+
+    return Lark(
+        _grammar_text(escape),
         parser="lalr",
+        start=["line", "json"],
         maybe_placeholders=False,
-        cache=str(GRAMMAR_CACHE),
+        cache=str(_cache_file(GRAMMAR_CACHE, escape)),
     )
+
+
+@cache
+def line_parser(escape: str = "\\") -> Callable[[str], Tree]:
+    """Parse one line from the grammar's ``line`` rule; raises ``LineError``.
+
+    The tables are cached apart from Lark's cache, with the grammar text and
+    Python's version; when these differ, the grammar is compiled (by Lark)
+    and the cache written again. Lark is not even imported otherwise.
+    """
+    key = f"{_grammar_text(escape)}\0{TABLES_FORMAT}\0{sys.version}"
+    path = _cache_file(TABLES_CACHE, escape)
+    with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
+        cached_key, tables = marshal.loads(path.read_bytes())
+        if cached_key == key:
+            return LineParser(LineTables(*tables)).parse
+    grammar = load_grammar(escape)
+    found = line_tables(grammar, "line")
+    if found is None:
+        return partial(_lark_line, grammar)
+    with contextlib.suppress(OSError):
+        partial_file = path.with_name(f"{path.name}.{os.getpid()}")
+        partial_file.write_bytes(marshal.dumps((key, tuple(found))))
+        partial_file.replace(path)
+    return LineParser(found).parse
+
+
+def _lark_line(grammar: Lark, text: str) -> Tree:
+    """A line parsed by Lark itself (when its internals are not what ``lalr`` expects)."""
+    from lark.exceptions import LarkError
+
+    try:
+        return from_lark(grammar.parse(text, start="line"))
+    except LarkError as exc:
+        raise LineError(str(exc)) from None
 
 
 # ---- exec form ----------------------------------------------------------------
 
 
-@cache
-def _flat_string_array() -> re.Pattern[str]:
-    """An array of strings only, by the grammar's own STRING and whitespace: the common case."""
-    string = load_grammar().get_terminal("STRING").pattern.to_regexp()
-    blank = "[ \t\n\r]*"
-    return re.compile(rf"\[{blank}(?:{string}{blank}(?:,{blank}{string}{blank})*)?\]{blank}\Z")
+def _exec_args(token: str) -> tuple[str, ...]:
+    """The strings of an ``EXEC`` token (a flat JSON array of strings)."""
+    items: list[str] = json.loads(token)
+    return tuple(_SURROGATES.sub("\ufffd", item) for item in items)
 
 
-def parse_json_array(text: str) -> list[str] | None:
-    """The strings of a JSON array, or None when ``text`` is not one (shell form).
-
-    Raises ``_NotStrings`` for a valid array with anything but strings in it.
-    A flat array of strings is recognised by a regular expression built from
-    the grammar's terminals and decoded by ``json``; anything else goes
-    through the grammar.
-    """
-    text = text.lstrip(GO_SPACE)
+def _check_not_json(text: str) -> None:
+    """Raise ``_NotStrings`` when ``text`` (not a flat array of strings) is still a
+    JSON array Go decodes: one holding something other than strings."""
     if not text.startswith("["):
-        return None
-    if _flat_string_array().match(text):
-        items: list[str] = json.loads(text)
-        return [_SURROGATES.sub("\ufffd", item) for item in items]
+        return
+    from lark.exceptions import LarkError
+
     try:
-        tree = load_grammar().parse(text)
+        tree = from_lark(load_grammar().parse(text, start="json"))
     except LarkError:
-        return None
-    children = tree.children
-    if all(isinstance(item, Token) for item in children):
-        return [_json_string(str(item)) for item in children]
-    if not _decodable(tree):
-        return None
-    raise _NotStrings
+        return
+    array = tree.children[0]
+    if isinstance(array, Tree) and array.data == "composite" and _decodable(tree):
+        raise _NotStrings
 
 
-def _json_string(token: str) -> str:
-    text = token[1:-1] if "\\" not in token else str(json.loads(token))
-    # encoding/json turns invalid UTF-8 and unpaired surrogates into U+FFFD
-    return _SURROGATES.sub("\ufffd", text) if _SURROGATES.search(text) else text
-
-
-def _decodable(tree: Tree[Token]) -> bool:
+def _decodable(tree: Tree) -> bool:
     """Whether encoding/json decodes ``tree``: not too deep, every number a float64."""
-    stack = [(tree, 1)]
+    stack = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
         for child in node.children:
@@ -130,266 +181,175 @@ def _decodable(tree: Tree[Token]) -> bool:
     return True
 
 
-# ---- words and flags --------------------------------------------------------------
+# ---- tokens -------------------------------------------------------------------------
 
 
-@cache
-def _runs(escape: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Runs of ordinary characters: outside quotes and inside double quotes."""
-    e = re.escape(escape)
-    return re.compile(f"[^{re.escape(GO_SPACE)}'\"{e}]+"), re.compile(f'[^"{e}]+')
-
-
-_IN_SINGLE = re.compile("[^']+")
-
-
-def parse_words(rest: str, escape: str) -> list[str]:
-    """Split on unquoted whitespace, keeping quotes and escapes (upstream ``parseWords``).
-
-    Inside single quotes the escape character is an ordinary one; an escape
-    character at the very end is dropped.
-    """
-    unquoted, in_double = _runs(escape)
-    words: list[str] = []
-    n = len(rest)
-    i = 0
+def _flag_text(raw: str, escape: str) -> str:
+    """A ``FLAG`` token's text: quotes removed, escaped characters taken literally."""
+    raw = raw.rstrip(GO_SPACE)
+    if "'" not in raw and '"' not in raw and escape not in raw:
+        return raw
+    out: list[str] = []
+    quote = ""
+    i, n = 0, len(raw)
     while i < n:
-        spaces = _SPACES.match(rest, i)
-        if spaces:
-            i = spaces.end()
-            continue
-        word: list[str] = []
-        while i < n:
-            run = unquoted.match(rest, i)
-            if run:
-                word.append(run.group())
-                i = run.end()
-                continue
-            ch = rest[i]
-            if ch in GO_SPACE:
-                break
-            if ch == escape:
-                word.append(rest[i : i + 2] if i + 1 < n else "")
-                i += 2
+        ch = raw[i]
+        i += 1
+        if ch == quote:
+            quote = ""
+        elif not quote and ch in "'\"":
+            quote = ch
+        elif ch == escape:
+            if i < n:
+                out.append(raw[i])
+                i += 1
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+# ---- the tree of one line → a node ------------------------------------------------------
+
+_KEYWORD = re.compile(r"[^\t\v\f\r ]*")
+"""The keyword in a keyword token (which holds the blanks after it)."""
+_FORMS = frozenset(("exec", "shell_form", "fields", "pairs", "legacy", "words", "text", "health"))
+
+
+class _Draft(NamedTuple):
+    """One instruction of a line; ``sub`` is ONBUILD's trigger."""
+
+    cmd: str
+    flags: tuple[str, ...]
+    value: tuple[str, ...]
+    json: bool
+    start: int
+    legacy: bool = False
+
+
+def _drafts(tree: Tree, text: str, escape: str) -> list[_Draft]:
+    """The instruction and, for ONBUILD, its nested triggers, outermost first."""
+    drafts: list[_Draft] = []
+    node: Tree | None = tree.children[0]  # type: ignore[assignment]
+    while node is not None:
+        keyword = node.children[0]
+        assert isinstance(keyword, Token)
+        flags: list[str] = []
+        form: Tree | None = None
+        trigger: Tree | None = None
+        for child in node.children[1:]:
+            if isinstance(child, Token):
+                if child.type == "FLAG":
+                    flag = _flag_text(child, escape)
+                    if flag != "--":
+                        flags.append(flag)
+            elif child.data in _FORMS:
+                form = child
             else:
-                i = _quoted(rest, i, escape, _IN_SINGLE if ch == "'" else in_double, word)
-        text = "".join(word)
-        if text:
-            words.append(text)
-    return words
+                trigger = child
+        if len(drafts) > MAX_ONBUILD_NESTING:
+            raise DockerfileError(ONBUILD_CHAIN)
+        start = keyword.start_pos or 0
+        cmd = _KEYWORD.match(keyword).group().upper()  # type: ignore[union-attr]
+        if node.data == "unknown" or trigger is not None:  # ONBUILD with a trigger
+            drafts.append(_Draft(cmd, tuple(flags), ("",), False, start))
+        else:
+            value, is_json, legacy = _form(form, text, cmd) if form else ((), False, False)
+            drafts.append(_Draft(cmd, tuple(flags), value, is_json, start, legacy))
+        node = trigger
+    return drafts
 
 
-def _quoted(rest: str, i: int, escape: str, run_re: re.Pattern[str], word: list[str]) -> int:
-    """Append the quoted section at ``i`` (quotes and escapes kept); the index after it."""
-    quote = rest[i]
-    word.append(quote)
-    n = len(rest)
-    i += 1
-    while i < n:
-        run = run_re.match(rest, i)
-        if run:
-            word.append(run.group())
-            i = run.end()
-        elif rest[i] == quote:
-            word.append(quote)
-            return i + 1
-        else:  # the escape character: it and the next one, or nothing at the very end
-            word.append(rest[i : i + 2] if i + 1 < n else "")
-            i += 2
-    return min(i, n)
-
-
-def extract_flags(line: str, escape: str) -> tuple[str, list[str]]:
-    """Leading ``--flag`` words (quotes and escapes removed) and what follows them."""
-    flags: list[str] = []
-    n = len(line)
-    i = 0
-    while True:
-        while i < n and line[i] in GO_SPACE:
-            i += 1
-        if not line.startswith("--", i):
-            return line[i:], flags
-        word: list[str] = []
-        quoted = False
-        quote = ""
-        while i < n:
-            ch = line[i]
-            if not quote and ch in GO_SPACE:
-                break
-            i += 1
-            if ch == quote:
-                quote = ""
-            elif not quote and ch in "'\"":
-                quote, quoted = ch, True
-            elif ch == escape:
-                if i == n:
-                    quote = ""
-                else:
-                    word.append(line[i])
-                    i += 1
-            else:
-                word.append(ch)
-        text = "".join(word)
-        if i < n and text == "--":
-            return line[i:], flags
-        if text != "--" and (quoted or text):
-            flags.append(text)
-        if i == n:
-            return "", flags
-
-
-# ---- argument splitters: rest of line → (value, json) -----------------------------
-
-Split = tuple[tuple[str, ...], bool]
-Splitter = Callable[[str, str], Split]
-
-
-def _ignore(rest: str, escape: str) -> Split:
-    return ("",), False
-
-
-def _empty(rest: str, escape: str) -> Split:
-    return (), False
-
-
-def _string(rest: str, escape: str) -> Split:
-    return ((rest,) if rest else ()), False
-
-
-def _whitespace(rest: str, escape: str) -> Split:
-    return (tuple(_ARG_SPLIT.split(rest)) if rest else ()), False
-
-
-def _maybe_json(rest: str, escape: str) -> Split:
-    if not rest:
-        return (), False
-    args = parse_json_array(rest)
-    if args is not None:
-        return tuple(args), True
-    return (rest,), False
-
-
-def _maybe_json_list(rest: str, escape: str) -> Split:
-    args = parse_json_array(rest)
-    if args is not None:
-        return tuple(args), True
-    return _whitespace(rest, escape)
-
-
-def _name_values(keyword: str) -> Splitter:
-    def split(rest: str, escape: str) -> Split:
-        words = parse_words(rest, escape)
-        if not words:
-            return (), False
-        if "=" not in words[0]:
-            parts = _ARG_SPLIT.split(rest, maxsplit=1)
-            if len(parts) < 2:
-                raise DockerfileError(f"{keyword} must have two arguments")
-            return (parts[0], parts[1]), False
-        value: list[str] = []
-        for word in words:
-            if "=" not in word:
+def _form(form: Tree, text: str, cmd: str) -> tuple[tuple[str, ...], bool, bool]:
+    """Argument values, whether they are the exec form, whether ENV/LABEL is legacy."""
+    tokens = [t for t in form.children if isinstance(t, Token)]
+    kind = form.data
+    if kind == "exec":
+        return _exec_args(tokens[0]), True, False
+    if kind == "shell_form":
+        _check_not_json(tokens[0])
+        return (str(tokens[0]),), False, False
+    if kind == "fields":
+        if cmd in ("ADD", "COPY", "VOLUME"):
+            _check_not_json(text[tokens[0].start_pos or 0 :])
+        return tuple(map(str, tokens)), False, False
+    if kind == "health":
+        sub = [c for c in form.children if isinstance(c, Tree)]
+        value, is_json, _ = _form(sub[0], text, cmd) if sub else ((), False, False)
+        return (str(tokens[0]), *value), is_json, False
+    if kind == "pairs":
+        pairs: list[str] = []
+        for word in tokens:
+            if word.type != "PAIR":
                 raise DockerfileError(
                     f"Syntax error - can't find = in {go_quote(word)}. "
                     "Must be of the form: name=value"
                 )
             key, _, val = word.partition("=")
-            value += [key, val]
-        return tuple(value), False
-
-    return split
-
-
-def _words(rest: str, escape: str) -> Split:
-    return tuple(parse_words(rest, escape)), False
-
-
-def _health(rest: str, escape: str) -> Split:
-    space = _FIRST_SPACE.search(rest)
-    sep = space.start() if space else len(rest)
-    if sep == 0:
-        return (), False
-    spaces = _SPACES.match(rest, sep)
-    args, is_json = _maybe_json(rest[spaces.end() if spaces else sep :], escape)
-    return (rest[:sep], *args), is_json
+            pairs += [key, val]
+        return tuple(pairs), False, False
+    if kind == "legacy":
+        if len(tokens) < 2:
+            raise DockerfileError(f"{cmd} must have two arguments")
+        return (str(tokens[0]), str(tokens[1])), False, True
+    return tuple(map(str, tokens)), False, False  # words, text
 
 
-SPLITTERS: dict[str, Splitter] = {
-    "add": _maybe_json_list,
-    "arg": _words,
-    "cmd": _maybe_json,
-    "copy": _maybe_json_list,
-    "entrypoint": _maybe_json,
-    "env": _name_values("ENV"),
-    "expose": _whitespace,
-    "from": _whitespace,
-    "healthcheck": _health,
-    "label": _name_values("LABEL"),
-    "maintainer": _string,
-    "onbuild": _empty,  # only reached without a trigger; see node_from_line
-    "run": _maybe_json,
-    "shell": _maybe_json,
-    "stopsignal": _string,
-    "user": _string,
-    "volume": _maybe_json_list,
-    "workdir": _string,
-}
+_KEYWORDS = frozenset((*_HEREDOC_COMMANDS, "ARG", "CMD", "ENTRYPOINT", "ENV", "EXPOSE", "FROM",
+                       "HEALTHCHECK", "LABEL", "MAINTAINER", "ONBUILD", "SHELL", "STOPSIGNAL",
+                       "USER", "VOLUME", "WORKDIR", "UNKNOWN"))  # fmt: skip
+"""The grammar's keyword terminals: one per instruction of a line."""
 
 
-# ---- nodes ------------------------------------------------------------------------
-
-
-def split_command(text: str, escape: str) -> tuple[str, list[str], str, int]:
-    """Keyword, flags, the rest of the line and where that rest starts in ``text``."""
-    trimmed = text.strip(GO_SPACE)
-    parts = _ARG_SPLIT.split(trimmed, maxsplit=1)
-    if len(parts) < 2:
-        return parts[0], [], "", len(text)
-    after = parts[1].lstrip(GO_SPACE)
-    flags: list[str] = []
-    if after.startswith("--"):
-        after, flags = extract_flags(after, escape)
-        after = after.strip(GO_SPACE)
-    start = len(text) - len(text.lstrip(GO_SPACE)) + len(trimmed) - len(after)
-    return parts[0], flags, after, start
+def _parse_line(escape: str, text: str) -> Tree:
+    """The tree of one line; a long ONBUILD chain is refused as soon as it is too deep."""
+    if text[:7].lower() != "onbuild" or text.lower().count("onbuild") <= MAX_ONBUILD_NESTING:
+        return line_parser(escape)(text)
+    interactive = load_grammar(escape).parse_interactive(text, start="line")
+    keywords = 0
+    for token in interactive.iter_parse():
+        keywords += token.type in _KEYWORDS
+        if keywords > MAX_ONBUILD_NESTING + 1:
+            raise DockerfileError(ONBUILD_CHAIN)
+    return from_lark(interactive.resume_parse())  # type: ignore[no-untyped-call]
 
 
 def node_from_line(line: LogicalLine, escape: str) -> Node:
-    """Split one logical line into keyword, flags and arguments.
+    """Parse one logical line into keyword, flags and arguments by the grammar.
 
-    ``ONBUILD <instruction>`` nests the trigger's node as ``sub``; chains of
-    ONBUILD are unrolled in a loop, not by recursion, up to ``MAX_ONBUILD_NESTING``.
+    ``ONBUILD <instruction>`` nests the trigger's node as ``sub``, up to
+    ``MAX_ONBUILD_NESTING`` levels.
     """
-    text, column = line.text, line.column
-    outer: list[tuple[str, list[str], str, int]] = []
-    while True:
-        cmd, flags, rest, start = split_command(text, escape)
-        if cmd.lower() != "onbuild" or not rest:
-            break
-        if len(outer) == MAX_ONBUILD_NESTING:
-            raise DockerfileError(ONBUILD_CHAIN, column=line.column)
-        outer.append((cmd, flags, text, column))
-        text, column = rest, column + start
-    try:
-        value, is_json = SPLITTERS.get(cmd.lower(), _ignore)(rest, escape)
-    except _NotStrings:
-        raise DockerfileError(NOT_STRINGS, line=line.start_line) from None
-    legacy = cmd.lower() in ("env", "label") and len(value) == 2 and _is_legacy(rest, escape)
-    node = Node(cmd.upper(), tuple(flags), value, is_json, line.start_line, line.end_line, text,
-                column=column, legacy_format=legacy)  # fmt: skip
-    for cmd, flags, original, col in reversed(outer):
-        node = Node(cmd.upper(), tuple(flags), ("",), False, line.start_line, line.end_line,
-                    original, sub=node, column=col)  # fmt: skip
+    text = line.text.strip(GO_SPACE)  # a continued line may start with blanks
+    lead = line.text.index(text) if text else 0
+    if not text:
+        drafts = [_Draft("", (), ("",), False, 0)]
+    else:
+        try:
+            tree = _parse_line(escape, text)
+        except LineError as exc:  # the grammar reads any line: this is a bug
+            raise DockerfileError(f"cannot parse the instruction: {exc}") from None
+        try:
+            drafts = _drafts(tree, text, escape)
+        except _NotStrings:
+            raise DockerfileError(NOT_STRINGS, line=line.start_line) from None
+        except DockerfileError as exc:
+            if str(exc) == ONBUILD_CHAIN:
+                exc.column = line.column
+            raise
+    last = drafts[-1]
+    original = text[last.start :] if len(drafts) > 1 else line.text
+    column = line.column + lead + last.start if len(drafts) > 1 else line.column
+    node = Node(last.cmd, last.flags, last.value, last.json, line.start_line, line.end_line,
+                original, column=column, legacy_format=last.legacy)  # fmt: skip
+    for draft in reversed(drafts[:-1]):
+        original = text[draft.start :] if draft is not drafts[0] else line.text
+        column = line.column + lead + draft.start if draft is not drafts[0] else line.column
+        node = Node(draft.cmd, draft.flags, draft.value, draft.json, line.start_line,
+                    line.end_line, original, sub=node, column=column)  # fmt: skip
     if line.comments or line.empty_continuation:
         empty = line.end_line if line.empty_continuation else 0
         node = replace(node, comments=line.comments, empty_continuation_line=empty)
     return node
-
-
-def _is_legacy(rest: str, escape: str) -> bool:
-    """Whether ENV/LABEL arguments are ``KEY value`` rather than ``KEY=value`` words."""
-    words = parse_words(rest, escape)
-    return bool(words) and "=" not in words[0]
 
 
 def _heredoc_target(node: Node) -> Node | None:

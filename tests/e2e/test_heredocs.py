@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .harness import build, run_image, snapshot
+from .harness import assert_same_build, build, run_image, snapshot
 
 pytestmark = pytest.mark.e2e
 
@@ -59,3 +59,20 @@ A
     assert out == 'hello world "quoted"\nkeep $NAME\nplain world\nscript\nfrom the shell\n'
     assert snapshot(image).tree["/bin/tool"][1] & 0o777 == 0o700
     assert run_image(image, "/bin/tool") == "tool\n"
+
+
+@pytest.mark.engines("current")
+def test_run_heredoc_script_with_blank_after_marker_same_as_builtin() -> None:
+    """``RUN << EOF`` (a blank after ``<<``) with a ``#!`` body runs the body as a script file."""
+    dockerfile = """
+FROM busybox
+RUN << EOF
+#!/bin/sh
+echo "ran as $0" > /script
+EOF
+RUN <<\t"EOF"
+echo plain > /plain
+EOF
+"""
+    image = assert_same_build(dockerfile)
+    assert run_image(image, "cat", "/script", "/plain") == "ran as /dev/pipes/EOF\nplain\n"

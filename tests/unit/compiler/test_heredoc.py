@@ -41,3 +41,27 @@ def test_run_heredoc_forms(compile_text: Compile) -> None:
     assert list(execs[0].meta.args) == ["/bin/sh", "-c", "echo a\n"]
     assert list(execs[1].meta.args) == ["/bin/sh", "-c", "/dev/pipes/EOF"]
     assert [m.dest for m in execs[1].mounts] == ["/", "/dev/pipes/"]
+
+
+def test_run_heredoc_with_blanks_after_marker_runs_script_file(compile_text: Compile) -> None:
+    """``RUN << EOF`` (blanks after ``<<``) with a ``#!`` body runs the body as a file."""
+    text = "FROM busybox\nRUN << EOF\n#!/bin/sh\necho b\nEOF\nRUN <<\t'EOF'\necho c\nEOF\n"
+    ops = [op for _, op in ops_of(compile_text(text).definition)]
+    execs = [op.exec for op in ops if op.HasField("exec")]
+    assert list(execs[0].meta.args) == ["/bin/sh", "-c", "/dev/pipes/EOF"]
+    assert [m.dest for m in execs[0].mounts] == ["/", "/dev/pipes/"]
+    mkfile = next(
+        op.file.actions[0].mkfile
+        for op in ops
+        if op.HasField("file") and op.file.actions[0].HasField("mkfile")
+    )
+    assert (mkfile.path, mkfile.data, mkfile.mode) == ("/EOF", b"#!/bin/sh\necho b\n", 0o755)
+    assert list(execs[1].meta.args) == ["/bin/sh", "-c", "echo c\n"]
+
+
+def test_marker_names_follow_the_shell_lexer() -> None:
+    assert heredoc.marker_name("<< EOF") == "EOF"
+    assert heredoc.marker_name('<<\t"E F"') == "E F"
+    assert heredoc.marker_name("<<$X") == "$X"
+    assert heredoc.marker_name("<<'") is None  # does not lex
+    assert heredoc.marker_name("<<a b") is None

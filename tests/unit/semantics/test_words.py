@@ -477,7 +477,9 @@ def cases_words(*rows: tuple[str, list[str]]) -> list[object]:
         ("$SPACED", ["a", "b"]),
         ("x${SPACED}y", ["x", "a", "b", "y"]),
         # Upstream frontend 1.10+ gives ["bc", "d"]: the nested word resets a shared buffer.
-        ("a${UNSET:-b}c d", ["abc", "d"]),
+        # a ${...} with a modifier restarts the word being split (upstream since 1.10)
+        ("a${UNSET:-b}c d", ["bc", "d"]),
+        ("a${NAME}c d", ["awebc", "d"]),
         ('"$SPACED"', [" a  b "]),
         ('x"$SPACED"y', ["x a  b y"]),
         ("$EMPTY", []),

@@ -1,4 +1,4 @@
-"""Pre-lexer and splitter details, one behaviour of the official parser per row."""
+"""Pre-lexer and grammar details, one behaviour of the official parser per row."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from frontend.errors import DockerfileError
 from frontend.gotext import go_quote
 from frontend.syntax import parse_raw
 from frontend.syntax.dump import render
-from frontend.syntax.parser import extract_flags, parse_words, split_command
-from frontend.syntax.prelex import Prelexer, heredocs_in, trim_continuation
+from frontend.syntax.heredoc import heredocs_in
+from frontend.syntax.parser import node_from_line
+from frontend.syntax.prelex import LogicalLine, Prelexer, trim_continuation
 
 
 @pytest.mark.parametrize(
@@ -121,8 +122,9 @@ def test_deep_nesting_gives_up_on_heredocs_only() -> None:
         ("a\u00a0b\u2003c\x1cd", "\\", ["a", "b", "c\x1cd"]),  # Go's whitespace, not Python's
     ],
 )
-def test_parse_words(rest: str, escape: str, words: list[str]) -> None:
-    assert parse_words(rest, escape) == words
+def test_arg_words(rest: str, escape: str, words: list[str]) -> None:
+    """ARG's words: split on Go's whitespace, quotes and escapes kept."""
+    assert node_from_line(LogicalLine(f"ARG {rest}", 1, 1), escape).value == tuple(words)
 
 
 @pytest.mark.parametrize(
@@ -141,16 +143,19 @@ def test_parse_words(rest: str, escape: str, words: list[str]) -> None:
         ("-a b", "\\", "-a b", []),
     ],
 )
-def test_extract_flags(line: str, escape: str, rest: str, flags: list[str]) -> None:
-    assert extract_flags(line, escape) == (rest, flags)
+def test_flags(line: str, escape: str, rest: str, flags: list[str]) -> None:
+    """Leading ``--`` words are flags (quotes removed); ``--`` alone ends them."""
+    node = node_from_line(LogicalLine(f"RUN {line}", 1, 1), escape)
+    assert (node.value, list(node.flags)) == ((rest.strip(),) if rest.strip() else (), flags)
 
 
-def test_split_command_offsets() -> None:
+def test_onbuild_trigger_offsets() -> None:
     text = "ONBUILD --x=1  RUN  a  "
-    cmd, flags, rest, start = split_command(text, "\\")
-    assert (cmd, flags, rest) == ("ONBUILD", ["--x=1"], "RUN  a")
-    assert text[start:].rstrip() == rest
-    assert parse_raw(f"FROM a\n  {text}\n").nodes[1].sub.column == 18  # type: ignore[union-attr]
+    node = parse_raw(f"FROM a\n  {text}\n").nodes[1]
+    assert (node.cmd, node.flags, node.original) == ("ONBUILD", ("--x=1",), text)
+    assert node.sub is not None
+    assert (node.sub.cmd, node.sub.value, node.sub.original) == ("RUN", ("a",), "RUN  a")
+    assert node.sub.column == 18
 
 
 def test_go_quote() -> None:

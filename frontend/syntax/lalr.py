@@ -1,0 +1,176 @@
+"""A lean driver for the grammar's compiled LALR tables, for one short line at a time.
+
+Lark's own ``parse`` sets up a lexer thread, parser state and tree builder on
+every call, which costs more than parsing a typical instruction, and loading
+a compiled ``Lark`` costs more than a line parser needs. ``line_tables`` takes
+from a compiled ``Lark`` what parsing needs: the LALR table and, per parser
+state, the pattern of Lark's contextual lexer. These are plain data (cached
+with ``marshal`` by the parser), so parsing needs no Lark at all.
+``LineParser`` runs them in one loop and builds the same tree as Lark (as
+``Tree`` and ``Token``): rules and tokens whose names start with ``_`` are
+inlined or dropped. A state's pattern is compiled when first needed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:  # Lark is loaded only to compile the grammar
+    import lark
+
+
+class LineError(Exception):
+    """Text the grammar does not read."""
+
+
+class Token(str):
+    """A terminal's text, with its name and where it starts."""
+
+    type: str
+    start_pos: int
+
+    def __new__(cls, kind: str, value: str, pos: int) -> Token:
+        token = str.__new__(cls, value)
+        token.type, token.start_pos = kind, pos
+        return token
+
+
+_new_text = str.__new__
+
+
+@dataclass(slots=True)
+class Tree:
+    """A rule's node: its name and children (trees and tokens), as Lark shapes it."""
+
+    data: str
+    children: list[Tree | Token]
+
+
+def from_lark(tree: lark.Tree[lark.Token]) -> Tree:
+    """The same tree as ``Tree`` and ``Token`` (without recursion)."""
+    import lark
+
+    root = Tree(str(tree.data), [])
+    stack = [(tree, root)]
+    while stack:
+        source, target = stack.pop()
+        for child in source.children:
+            if isinstance(child, lark.Tree):
+                node = Tree(str(child.data), [])
+                target.children.append(node)
+                stack.append((child, node))
+            else:
+                target.children.append(Token(child.type, str(child), child.start_pos or 0))
+    return root
+
+
+class LineTables(NamedTuple):
+    """What ``LineParser`` needs of a compiled grammar, as plain data."""
+
+    table: dict[int, dict[str, tuple[Any, ...]]]
+    """Per state and symbol: ``(None, next state)`` to shift, or ``(rule, size, inlined)``."""
+    start: int
+    end: int
+    lexers: dict[int, tuple[str, int, frozenset[str]]]
+    """Per state: the pattern matching its terminals (one named group each), its
+    flags, and the terminals it skips."""
+
+
+def line_tables(grammar: lark.Lark, start: str) -> LineTables | None:
+    """The tables of ``lark`` (a compiled LALR grammar with the contextual lexer)
+    for ``start``, or None when Lark's internals are not as this module expects."""
+    try:
+        from lark.parsers.lalr_analysis import Shift
+
+        parse_table = grammar.parser.parser._parse_table
+        table = {
+            state: {
+                str(symbol): (None, arg)
+                if action is Shift
+                else (str(arg.origin.name), len(arg.expansion), arg.origin.name[0] == "_")
+                for symbol, (action, arg) in actions.items()
+            }
+            for state, actions in parse_table.states.items()
+        }
+        lexers = {}
+        for state, lexer in grammar.parser.lexer.lexers.items():
+            (pattern,) = lexer.scanner._mres  # one regular expression per state
+            if lexer.callback:  # terminals retyped by value: not plain data
+                return None
+            ignore = frozenset(map(str, lexer.ignore_types))
+            lexers[state] = (str(pattern.pattern), int(pattern.flags), ignore)
+        return LineTables(
+            table, parse_table.start_states[start], parse_table.end_states[start], lexers
+        )
+    except (AttributeError, ImportError, ValueError):
+        return None
+
+
+class LineParser:
+    """Parses text with ``LineTables``."""
+
+    def __init__(self, tables: LineTables) -> None:
+        self.tables = tables
+        self.scanners: dict[int, tuple[re.Pattern[str], frozenset[str]]] = {}
+
+    def _scanner(self, state: int) -> tuple[re.Pattern[str], frozenset[str]]:
+        pattern, flags, ignore = self.tables.lexers[state]
+        scanner = self.scanners[state] = (re.compile(pattern, flags), ignore)
+        return scanner
+
+    def parse(self, text: str) -> Tree:
+        """The tree of ``text``; raises ``LineError`` on text the grammar does not read."""
+        table, scanners, end_state = self.tables.table, self.scanners, self.tables.end
+        stack = [self.tables.start]
+        values: list[Any] = []
+        pos, end = 0, len(text)
+        while True:
+            token: Token | None = None
+            if pos < end:
+                state = stack[-1]
+                pattern, ignore = scanners.get(state) or self._scanner(state)
+                found = pattern.match(text, pos)
+                if found is None:
+                    raise LineError(f"no terminal matches at {pos}")
+                value, kind = found.group(), found.lastgroup or ""
+                if kind[0] != "_":
+                    token = _new_text(Token, value)  # Token() without the call
+                    token.type, token.start_pos = kind, pos
+                pos += len(value)
+                if kind in ignore:
+                    continue
+            else:
+                kind = "$END"
+            while True:
+                actions = table[stack[-1]]
+                if kind not in actions:
+                    raise LineError(f"unexpected {kind} at {pos}")
+                step = actions[kind]
+                name = step[0]
+                if name is None:
+                    stack.append(step[1])
+                    values.append(token)
+                    break
+                size, inline = step[1], step[2]
+                if inline and size == 1:  # a unit rule that is inlined: the value stays
+                    stack[-1] = table[stack[-2]][name][1]
+                    continue
+                children = values[-size:] if size else []
+                if size:
+                    del stack[-size:]
+                    del values[-size:]
+                flat: list[Any] = []
+                if size and children[0].__class__ is list:  # ``x*``: the list grows in place
+                    flat, children = children[0], children[1:]
+                for child in children:
+                    if child.__class__ is list:
+                        flat.extend(child)
+                    elif child is not None:
+                        flat.append(child)
+                stack.append(table[stack[-1]][name][1])
+                values.append(flat if inline else Tree(name, flat))
+                if kind == "$END" and stack[-1] == end_state:
+                    result: Tree = values[-1]
+                    return result
