@@ -26,6 +26,7 @@ from frontend.compiler.image import (
     at_epoch,
     default_env,
     empty_image,
+    env_entries,
     env_key,
     image_from_json,
 )
@@ -33,6 +34,7 @@ from frontend.compiler.imageformat import ImageFormat, image_format
 from frontend.compiler.lower import (
     StageContext,
     StageState,
+    arg_rules,
     counts_as_step,
     lower,
     step_name,
@@ -48,6 +50,7 @@ from frontend.llb.state import clean_path
 from frontend.pb import ops_pb2 as pb
 from frontend.semantics import stages as sem
 from frontend.semantics.checks import StageBase
+from frontend.semantics.scope import Scope
 from frontend.syntax import ast, parse
 
 __all__ = ["CompileResult", "ContextReader", "ImageResolver", "compile_dockerfile", "plan_for"]
@@ -84,8 +87,8 @@ class _Base:
     """A local named context, to be bound to the paths read from it."""
     named: bool = False
     """A named context: its source is not a step of the stage (no ``FROM`` step)."""
-    build_args: tuple[tuple[str, str | None], ...] = ()
-    """The ARGs of the stage this one is built on, where RUN history lists them."""
+    scope: Scope | None = None
+    """The scope of the stage this one is built on (None: an image's)."""
     maps: SharedMaps = SharedMaps()
     config: bytes | None = None
     """The base image's config, for ``CompileResult.base_config``."""
@@ -121,6 +124,8 @@ def plan_for(
         target_platform=options.target_platform,
         has_context=has_context if loader is not None and options.named_contexts else None,
         with_target_stage=options.target_stage_arg,
+        os_versions=options.os_version_args,
+        unset_is_empty=not options.raw_args,
     )
 
 
@@ -149,7 +154,7 @@ def compile_dockerfile(
     ]
     context = Deferred()
     context_state = llb.State(output=Output(context))
-    meta_args = plan.meta_arg_map()
+    rules = arg_rules(options, plan.meta_arg_map())
     single = _single_stage(plan)
     fmt = image_format(options.llb_caps)
 
@@ -160,9 +165,8 @@ def compile_dockerfile(
         if stage.base is not None:
             parent = done[stage.base]
             platform = parent.llb.platform or options.target_platform
-            inherited = parent.build_args if fmt.inherits_stage_args else ()
             maps = parent.maps.child()
-            base = _Base(parent.llb, parent.image, platform, build_args=inherited, maps=maps)
+            base = _Base(parent.llb, parent.image, platform, scope=parent.scope.child(), maps=maps)
             base_configs[index] = base_configs[stage.base]
         else:
             base = bases[index]
@@ -177,7 +181,7 @@ def compile_dockerfile(
             options=options,
             escape=dockerfile.escape,
             context=context_state,
-            meta_args=meta_args,
+            arg_rules=rules,
             sources=_copy_sources(plan, stage, done, options, loader, uses),
             mount_sources=_mount_sources(plan, stage, done, options, loader, uses),
             ignore_cache=_ignores_cache(stage, options),
@@ -413,7 +417,7 @@ def _load_context(
 def _checked(stage: sem.Stage, image: Image, platform: Platform) -> StageBase:
     actual = None if image.is_scratch else Platform(image.os, image.architecture, image.variant)
     return StageBase(
-        env=image.config.env,
+        env=env_entries(image.config),
         shell=image.config.shell,
         os=image.os or platform.os,
         name=stage.base_name,
@@ -534,13 +538,19 @@ def _mount_read(plan: sem.BuildPlan, key: tuple[int, int, int]) -> str:
 def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> StageState:
     """Apply the base config to the state: env (PATH ensured), dir, user, network."""
     image = base.image
-    if not any(env_key(e) == "PATH" for e in image.config.env):
-        path = default_env(base.platform.os, ctx.image_format)
-        image = image.with_config(env=(*image.config.env, *path))
-    state = replace(base.state, platform=base.platform, network=ctx.options.force_network)
-    for entry in image.config.env:
+    if "PATH" not in image.config.env:
+        env = image.config.env
+        for entry in default_env(base.platform.os, ctx.image_format):
+            env = env.set(env_key(entry), entry)
+        image = image.with_config(env=env)
+    variables = base.state.env
+    for entry in env_entries(image.config):
         key, _, value = entry.partition("=")
-        state = state.with_env(key, value)
+        variables = variables.set(key, value)
+    scope = replace(base.scope or Scope(variables), env=variables)
+    state = replace(
+        base.state, platform=base.platform, network=ctx.options.force_network, env=variables
+    )
     if ctx.options.hostname:
         state = replace(state, hostname=ctx.options.hostname)
     state = replace(state, extra_hosts=ctx.options.extra_hosts)
@@ -550,9 +560,7 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
         state = state.with_user(image.config.user)
     image_step = stage.base is None and stage.base_name != sem.SCRATCH and not base.named
     first_step = 1 if image_step else 0
-    st = StageState(
-        llb=state, image=image, build_args=base.build_args, step=first_step, maps=base.maps
-    )
+    st = StageState(llb=state, image=image, scope=scope, step=first_step, maps=base.maps)
     for k, trigger in enumerate(image.config.on_build or ()):
         st = _run_trigger(ctx, stage, trigger, -1 - k, st)
     return replace(st, image=st.image.with_config(on_build=None))

@@ -125,11 +125,8 @@ def outline(
     plan = compiled.plan
     escape = dockerfile.escape
     meta_nodes, _ = sem.split_stages(dockerfile)
-    global_env = {k: v for k, v in plan.meta_args if v is not None}
-    predefined = sem.platform_args(options.build_platform, options.target_platform)
-    if options.target_stage_arg:
-        predefined.append(sem.target_stage_arg(options.target, dockerfile))
-    meta = _meta_args(meta_nodes, options.build_args, predefined, escape)
+    global_env = plan.meta_arg_map()
+    meta = _meta_args(meta_nodes, options.build_args, list(plan.predefined), escape)
     outlines: dict[int, _StageOutline] = {}
     for index in sorted(plan.reachable):  # a stage comes after the stage it starts from
         stage = plan.stages[index]

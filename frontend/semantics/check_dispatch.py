@@ -11,18 +11,18 @@ ARGs declared without a value count as defined.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from frontend.compiler.heredoc import find as find_heredoc
 from frontend.gotext import go_quote
 from frontend.llb.platform import default_path
-from frontend.request import SBOM_SCAN_ARGS
 from frontend.semantics import check_rules as rules
 from frontend.semantics.check_rules import CheckConfig
 from frontend.semantics.checks import CheckContext, Reporter, StageBase
 from frontend.semantics.ignore import IgnoreMatcher, clean
+from frontend.semantics.scope import NON_ENV_ARGS, ArgRules, Scope
 from frontend.semantics.stages import BuildPlan, Stage
 from frontend.semantics.words import WordError, expand_word_matches, expand_words
 from frontend.syntax import ast
@@ -38,25 +38,23 @@ _REMOTE = ("http://", "https://", "git@", "git://", "ssh://")
 
 
 @dataclass
-class _Scope:
-    """A stage's state as far as the checks care."""
+class _Seen:
+    """What the checks note of a stage besides its variables."""
 
-    env: dict[str, str]
-    args: list[str] = field(default_factory=list)
-    """ARG names declared so far (with or without a value)."""
     shell: bool = False
     workdir_set: bool = False
     os: str = "linux"
 
-    def copy(self) -> _Scope:
-        return _Scope(dict(self.env), list(self.args), self.shell, self.workdir_set, self.os)
+    def copy(self) -> _Seen:
+        return _Seen(self.shell, self.workdir_set, self.os)
 
-    @classmethod
-    def from_image(cls, base: StageBase) -> _Scope:
-        env = dict(entry.partition("=")[::2] for entry in base.env)
-        if "PATH" not in env and base.os != "windows":
-            env["PATH"] = default_path(base.os)
-        return cls(env, shell=bool(base.shell), os=base.os)
+
+def image_scope(base: StageBase) -> Scope:
+    """The scope of a stage starting from ``base`` (PATH ensured, as the compiler does)."""
+    entries = list(base.env)
+    if not any(e.partition("=")[0] == "PATH" for e in entries) and base.os != "windows":
+        entries.append(f"PATH={default_path(base.os)}")
+    return Scope.of_image(entries)
 
 
 class _Stop(Exception):
@@ -69,9 +67,10 @@ class _Stage:
 
     ctx: CheckContext
     report: Reporter
-    global_env: Mapping[str, str]
+    arg_rules: ArgRules
     escape: str
-    scope: _Scope
+    scope: Scope
+    seen: _Seen
     used_once: dict[str, ast.Instruction] = field(default_factory=dict)
     config: CheckConfig = field(default_factory=CheckConfig)
 
@@ -87,7 +86,8 @@ class _Stage:
                 found = expand_word_matches(word, self.scope.env, self.escape)
         except WordError:
             raise _Stop from None
-        missing = found.unmatched - set(self.scope.args) - SBOM_SCAN_ARGS
+        declared = self.scope.declared
+        missing = [n for n in found.unmatched if n not in declared and n not in NON_ENV_ARGS]
         for name in sorted(missing):
             match = suggest(name, list(self.scope.env))
             message = f"Usage of undefined variable '${name}'" + (
@@ -101,21 +101,23 @@ def dispatch_checks(
     dockerfile: ast.Dockerfile,
     plan: BuildPlan,
     ctx: CheckContext,
-    global_env: Mapping[str, str],
     dispatched: list[int],
     report: Reporter,
 ) -> None:
     """Walk each dispatched stage (in file order, so a base stage comes first)."""
-    done: dict[int, _Scope] = {}
+    arg_rules = ArgRules(ctx.build_args, plan.meta_arg_map())
+    done: dict[int, tuple[Scope, _Seen]] = {}
     for index in dispatched:
         stage = plan.stages[index]
         if stage.base is not None and stage.base in done:
-            scope = done[stage.base].copy()
+            scope, seen = done[stage.base]
+            scope, seen = scope.child(), seen.copy()
         else:
-            scope = _Scope.from_image(ctx.bases.get(index) or StageBase())
-        state = _Stage(ctx, report, global_env, dockerfile.escape, scope)
+            base = ctx.bases.get(index) or StageBase()
+            scope, seen = image_scope(base), _Seen(shell=bool(base.shell), os=base.os)
+        state = _Stage(ctx, report, arg_rules, dockerfile.escape, scope, seen)
         _walk(state, stage)
-        done[index] = state.scope
+        done[index] = state.scope, state.seen
 
 
 def _walk(state: _Stage, stage: Stage) -> None:
@@ -132,11 +134,11 @@ def _walk(state: _Stage, stage: Stage) -> None:
 
 def _env(state: _Stage, node: ast.Env) -> None:
     pairs = [(state.expand(p.key, node), state.expand(p.value, node)) for p in node.pairs]
-    for key, value in pairs:
+    for key, _ in pairs:
         if node.legacy_format:
             _legacy(state, node)
         _secret(state, "ENV", key, node)
-        state.scope.env[key] = value
+    state.scope = state.scope.with_env(pairs)
 
 
 def _label(state: _Stage, node: ast.Label) -> None:
@@ -162,31 +164,21 @@ def _secret(state: _Stage, instruction: str, key: str, node: ast.Instruction) ->
 
 
 def _arg(state: _Stage, node: ast.Arg) -> None:
-    scope = state.scope
     for decl in node.args:
         _secret(state, "ARG", decl.name, node)
-        value: str | None
-        if decl.name in state.ctx.build_args:
-            value = state.ctx.build_args[decl.name]
-        elif decl.default is not None:
-            value = state.expand(decl.default, node)
-        else:
-            value = state.global_env.get(decl.name)
-        if value is not None and decl.name not in SBOM_SCAN_ARGS:
-            scope.env[decl.name] = value
-        scope.args.append(decl.name)
+        state.scope, _ = state.scope.declare(decl, state.arg_rules, lambda w: state.expand(w, node))
 
 
 def _workdir(state: _Stage, node: ast.Workdir) -> None:
     path = state.expand(node.path, node)
-    absolute = _WINDOWS_ABS.match(path) if state.scope.os == "windows" else path.startswith("/")
-    if not state.scope.workdir_set and not absolute:
+    absolute = _WINDOWS_ABS.match(path) if state.seen.os == "windows" else path.startswith("/")
+    if not state.seen.workdir_set and not absolute:
         message = (
             f"Relative workdir {go_quote(path)} can have unexpected results "
             "if the base image changes"
         )
         state.warn(rules.WORKDIR_RELATIVE_PATH, message, node)
-    state.scope.workdir_set = True
+    state.seen.workdir_set = True
 
 
 def _words(*names: str) -> Callable[[_Stage, ast.Instruction], None]:
@@ -247,7 +239,7 @@ def _used_once(state: _Stage, node: ast.Instruction) -> None:
 
 def _command(state: _Stage, node: ast.Cmd | ast.Entrypoint) -> None:
     _used_once(state, node)
-    if isinstance(node.command, ast.ShellCommand) and not state.scope.shell:
+    if isinstance(node.command, ast.ShellCommand) and not state.seen.shell:
         keyword = node.original.split(None, 1)[0]
         message = (
             f"JSON arguments recommended for {keyword} to prevent unintended behavior "
@@ -257,7 +249,7 @@ def _command(state: _Stage, node: ast.Cmd | ast.Entrypoint) -> None:
 
 
 def _shell(state: _Stage, node: ast.Shell) -> None:
-    state.scope.shell = bool(node.args)
+    state.seen.shell = bool(node.args)
 
 
 def _expose(state: _Stage, node: ast.Expose) -> None:
