@@ -1,12 +1,14 @@
 """Persistent (immutable, cheaply updated) collections for values a stage builds up.
 
 A stage's variables and history grow one instruction at a time, and every
-version is a value of its own (a later stage may start from any of them).
+version is a value of its own (a later stage, or a check, may read any of them).
 Copying on each change makes a stage of n instructions cost n², so:
 
-- ``Vars`` is an ordered mapping. Deriving a version from the newest one
-  updates a shared table in place and logs how to undo it: O(1). Reading or
-  deriving from an older version first copies the table and rolls it back.
+- ``Vars`` is an ordered mapping kept as a version tree (Baker's trick): one
+  version holds the table, every other one the change that leads from a
+  neighbour to it. Reading or deriving from a version first moves the table
+  there, undoing and redoing the changes on the way: O(1) for the version just
+  derived or its parent, O(d) for one d changes away.
 - ``Chain`` is an append-only sequence: O(1) to append, O(n) once to list.
 
 Neither is safe to share between threads while versions are derived.
@@ -14,6 +16,7 @@ Neither is safe to share between threads while versions are derived.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Generic, TypeVar, overload
 
@@ -21,16 +24,8 @@ K = TypeVar("K")
 V = TypeVar("V")
 T = TypeVar("T")
 
-
-class _Table(Generic[K, V]):
-    """The newest version's entries (``key → (order, value)``, in order) and the undo log."""
-
-    __slots__ = ("entries", "order", "undo")
-
-    def __init__(self, entries: dict[K, tuple[int, V]], order: int) -> None:
-        self.entries = entries
-        self.order = order
-        self.undo: list[tuple[K, tuple[int, V] | None]] = []
+_ORDER = itertools.count()
+"""Positions of entries: a later one sorts after (shared by every table)."""
 
 
 class _ByContents:
@@ -57,73 +52,82 @@ class _ByContents:
 class Vars(_ByContents, Mapping[K, V]):
     """An ordered mapping whose ``set`` returns a new version and leaves this one as is."""
 
-    __slots__ = ("_items", "_table", "_version")
+    __slots__ = ("_entry", "_items", "_key", "_next", "_table")
 
     def __init__(self, items: Iterable[tuple[K, V]] = ()) -> None:
-        table: _Table[K, V] = _Table({}, 0)
-        self._table = table
-        self._version = 0
-        self._items: tuple[tuple[K, V], ...] | None = None
+        table: dict[K, tuple[int, V]] = {}
         for key, value in items:
-            table.entries.pop(key, None)
-            table.entries[key] = (table.order, value)
-            table.order += 1
+            table[key] = (next(_ORDER), value)
+        self._table: dict[K, tuple[int, V]] | None = table
+        self._next: Vars[K, V] | None = None
+        self._key: K | None = None
+        self._entry: tuple[int, V] | None = None
+        self._items: tuple[tuple[K, V], ...] | None = None
 
-    @classmethod
-    def _at(cls, table: _Table[K, V]) -> Vars[K, V]:
-        view = cls.__new__(cls)
-        view._table, view._version, view._items = table, len(table.undo), None
-        return view
-
-    def _current(self) -> _Table[K, V]:
-        """The table holding this version: the shared one, or a copy rolled back."""
-        table = self._table
-        if self._version == len(table.undo):
-            return table
-        entries = dict(table.entries)
-        for key, old in reversed(table.undo[self._version :]):
-            if old is None:
-                del entries[key]
+    def _here(self) -> dict[K, tuple[int, V]]:
+        """The table, moved to this version: ``key → (position, value)``."""
+        if self._table is not None:
+            return self._table
+        path: list[Vars[K, V]] = []
+        node: Vars[K, V] = self
+        while node._table is None:
+            path.append(node)
+            assert node._next is not None
+            node = node._next
+        table = node._table
+        for step in reversed(path):  # each step: its neighbour holds the table; take it over
+            held = step._next
+            assert held is not None
+            key = step._key
+            assert key is not None
+            old = table.get(key)
+            if step._entry is None:
+                del table[key]
             else:
-                entries[key] = old
-        ordered = dict(sorted(entries.items(), key=lambda kv: kv[1][0]))
-        own: _Table[K, V] = _Table(ordered, table.order)
-        self._table, self._version = own, 0
-        return own
+                table[key] = step._entry
+            held._table, held._key, held._entry, held._next = None, key, old, step
+            step._table, step._key, step._entry, step._next = table, None, None, None
+        return table
 
     def set(self, key: K, value: V, *, in_place: bool = False) -> Vars[K, V]:
         """This mapping with ``key`` set: moved last (as Go's ``EnvList``), or kept
         where it was with ``in_place`` (as an image config's ``Env``)."""
-        table = self._current()
-        entries = table.entries
-        old = entries.get(key)
-        if old is not None and old[1] == value and in_place:
+        table = self._here()
+        old = table.get(key)
+        if old is not None and in_place and old[1] == value:
             return self
-        if old is not None and not in_place:
-            del entries[key]
-        entries[key] = (old[0] if old is not None and in_place else table.order, value)
-        table.order += 1
-        table.undo.append((key, old))
-        return Vars._at(table)
+        table[key] = (old[0] if old is not None and in_place else next(_ORDER), value)
+        new: Vars[K, V] = Vars.__new__(Vars)
+        new._table, new._next, new._key, new._entry, new._items = table, None, None, None, None
+        self._table, self._key, self._entry, self._next = None, key, old, new
+        return new
+
+    @overload
+    def get(self, key: K, /) -> V | None: ...
+    @overload
+    def get(self, key: K, default: V | T, /) -> V | T: ...
+    def get(self, key: K, default: Any = None, /) -> Any:
+        entry = self._here().get(key)
+        return default if entry is None else entry[1]
 
     def __getitem__(self, key: K) -> V:
-        return self._current().entries[key][1]
+        return self._here()[key][1]
 
     def __contains__(self, key: object) -> bool:
-        return key in self._current().entries
+        return key in self._here()
 
     def items_tuple(self) -> tuple[tuple[K, V], ...]:
         """The entries in order (computed once per version)."""
         if self._items is None:
-            entries = self._current().entries
-            self._items = tuple((k, v) for k, (_, v) in entries.items())
+            ordered = sorted(self._here().items(), key=lambda kv: kv[1][0])
+            self._items = tuple((k, v) for k, (_, v) in ordered)
         return self._items
 
     def __iter__(self) -> Iterator[K]:
         return (k for k, _ in self.items_tuple())
 
     def __len__(self) -> int:
-        return len(self.items_tuple())
+        return len(self._here())
 
     def _contents(self) -> tuple[Any, ...]:
         return self.items_tuple()

@@ -41,7 +41,7 @@ from frontend.compiler.lower import (
 )
 from frontend.compiler.options import BuildOptions
 from frontend.compiler.sharedmaps import SharedMaps, born_from, shared_config
-from frontend.errors import DockerfileError
+from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.llb import state as llb
 from frontend.llb.graph import COMMAND_KEY, Deferred, OpMeta, Output, Vertex
 from frontend.llb.marshal import SourceFile, marshal
@@ -49,7 +49,8 @@ from frontend.llb.platform import Platform
 from frontend.llb.state import clean_path
 from frontend.pb import ops_pb2 as pb
 from frontend.semantics import stages as sem
-from frontend.semantics.checks import StageBase
+from frontend.semantics.check_dispatch import StageChecks
+from frontend.semantics.checks import CheckContext, Reporter, StageBase
 from frontend.semantics.scope import Scope
 from frontend.syntax import ast, parse
 
@@ -69,6 +70,8 @@ class CompileResult:
     """The config of the image the target stage starts from (through its parent
     stages), as resolved; None for scratch. The image exporter keeps that image's
     layers as they are when it rewrites timestamps."""
+    stage_warnings: tuple[DockerfileWarning, ...] | None = None
+    """What the build checks found while the stages were lowered (None: not asked)."""
 
     @property
     def config_json(self) -> bytes:
@@ -136,11 +139,14 @@ def compile_dockerfile(
     *,
     source: SourceFile | None = None,
     contexts: ContextReader | None = None,
+    checks: CheckContext | None = None,
 ) -> CompileResult:
     """Lower the stages ``options.target`` needs (or all) into one Definition.
 
     ``contexts`` reads what named contexts need from the engine (local
     directories, inputs, OCI layouts); image contexts need only ``resolve``.
+    With ``checks``, the build checks that follow each stage run on the way,
+    on the scope each instruction is lowered in.
     """
     loader = ContextLoader(options, resolve, contexts)
     plan = plan_for(dockerfile, options, loader)
@@ -155,6 +161,10 @@ def compile_dockerfile(
     context = Deferred()
     context_state = llb.State(output=Output(context))
     rules = arg_rules(options, plan.meta_arg_map())
+    report = Reporter(checks.filename) if checks is not None else None
+    stage_checks = None
+    if checks is not None and report is not None:
+        stage_checks = StageChecks(checks, report, dockerfile.escape, rules)
     single = _single_stage(plan)
     fmt = image_format(options.llb_caps)
 
@@ -173,6 +183,8 @@ def compile_dockerfile(
             base_configs[index] = base.config
         if stage.from_context:
             done[index] = StageState(llb=base.state, image=base.image)
+            if stage_checks is not None:
+                stage_checks.walk(stage, base.checked)
             continue
         ctx = StageContext(
             display_name="" if single else stage.display_name,
@@ -188,8 +200,14 @@ def compile_dockerfile(
             stage_index=index,
         )
         st = _start(ctx, base, stage, single)
+        if stage_checks is not None:
+            stage_checks.begin(stage, st.scope, base.checked)
         for i, node in enumerate(stage.commands):
+            if stage_checks is not None:
+                stage_checks.visit(node, st.scope)
             st = lower(ctx, node, i, st)
+        if stage_checks is not None:
+            stage_checks.end()
         done[index] = st
 
     target = done[plan.target]
@@ -209,6 +227,7 @@ def compile_dockerfile(
         bases=checked,
         image_format=fmt,
         base_config=base_configs[plan.target],
+        stage_warnings=tuple(report.warnings) if report is not None else None,
     )
 
 

@@ -73,6 +73,7 @@ class _Stage:
     seen: _Seen
     used_once: dict[str, ast.Instruction] = field(default_factory=dict)
     config: CheckConfig = field(default_factory=CheckConfig)
+    stopped: bool = False
 
     def warn(self, rule: rules.Rule, message: str, node: ast.Instruction) -> None:
         self.report(self.config, rule, message, node.location)
@@ -97,6 +98,71 @@ class _Stage:
         return found.value
 
 
+class StageChecks:
+    """The checks of each dispatched stage, fed one instruction at a time.
+
+    The compiler calls ``begin`` for each stage it lowers and ``visit`` with the
+    scope before each instruction, so the checks read the very variables the
+    LLB is built from. Without a compiler, ``walk`` follows a stage's scope
+    itself, with the same ``Scope`` rules.
+    """
+
+    def __init__(
+        self, ctx: CheckContext, report: Reporter, escape: str, arg_rules: ArgRules
+    ) -> None:
+        self.ctx, self.report, self.escape, self.arg_rules = ctx, report, escape, arg_rules
+        self._seen: dict[int, _Seen] = {}
+        self._scopes: dict[int, Scope] = {}
+        self._stage: _Stage | None = None
+        self._index = -1
+
+    def begin(self, stage: Stage, scope: Scope, base: StageBase | None = None) -> None:
+        """Start checking ``stage``, from ``scope`` and its base image (if not a stage)."""
+        self.end()
+        if stage.base is not None and stage.base in self._seen:
+            seen = self._seen[stage.base].copy()
+        else:
+            base = base or StageBase()
+            seen = _Seen(shell=bool(base.shell), os=base.os)
+        self._stage = _Stage(self.ctx, self.report, self.arg_rules, self.escape, scope, seen)
+        self._index = stage.index
+
+    def visit(self, node: ast.Instruction, scope: Scope | None = None) -> None:
+        """Check ``node``; ``scope`` is the stage's scope before it (None: the checks
+        follow ENV and ARG themselves)."""
+        state = self._stage
+        if state is None or state.stopped:
+            return
+        if scope is not None:
+            state.scope = scope
+        state.config = self.ctx.config.for_comments(node.comments)
+        check = _CHECKS.get(type(node))
+        if check is None:
+            return
+        try:
+            check(state, node)
+        except _Stop:
+            state.stopped = True
+
+    def end(self) -> None:
+        """Finish the current stage (a later stage may start from it)."""
+        if self._stage is not None:
+            self._seen[self._index] = self._stage.seen
+            self._scopes[self._index] = self._stage.scope
+        self._stage = None
+
+    def walk(self, stage: Stage, base: StageBase | None) -> None:
+        """Check ``stage`` with no compiler, following its scope from ``base``."""
+        if stage.base is not None and stage.base in self._scopes:
+            scope = self._scopes[stage.base].child()
+        else:
+            scope = image_scope(base or StageBase())
+        self.begin(stage, scope, base)
+        for node in stage.commands:
+            self.visit(node)
+        self.end()
+
+
 def dispatch_checks(
     dockerfile: ast.Dockerfile,
     plan: BuildPlan,
@@ -104,32 +170,12 @@ def dispatch_checks(
     dispatched: list[int],
     report: Reporter,
 ) -> None:
-    """Walk each dispatched stage (in file order, so a base stage comes first)."""
-    arg_rules = ArgRules(ctx.build_args, plan.meta_arg_map())
-    done: dict[int, tuple[Scope, _Seen]] = {}
+    """Check each dispatched stage with no compiler (in file order, so a base stage
+    comes first)."""
+    rules = ArgRules(ctx.build_args, plan.meta_arg_map())
+    checks = StageChecks(ctx, report, dockerfile.escape, rules)
     for index in dispatched:
-        stage = plan.stages[index]
-        if stage.base is not None and stage.base in done:
-            scope, seen = done[stage.base]
-            scope, seen = scope.child(), seen.copy()
-        else:
-            base = ctx.bases.get(index) or StageBase()
-            scope, seen = image_scope(base), _Seen(shell=bool(base.shell), os=base.os)
-        state = _Stage(ctx, report, arg_rules, dockerfile.escape, scope, seen)
-        _walk(state, stage)
-        done[index] = state.scope, state.seen
-
-
-def _walk(state: _Stage, stage: Stage) -> None:
-    for node in stage.commands:
-        state.config = state.ctx.config.for_comments(node.comments)
-        check = _CHECKS.get(type(node))
-        if check is None:
-            continue
-        try:
-            check(state, node)
-        except _Stop:
-            return
+        checks.walk(plan.stages[index], ctx.bases.get(index))
 
 
 def _env(state: _Stage, node: ast.Env) -> None:

@@ -12,7 +12,7 @@ above an instruction skips rules for that instruction only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from frontend.compiler import reference
@@ -87,9 +87,16 @@ class Reporter:
 
 
 def run_checks(
-    dockerfile: ast.Dockerfile, plan: BuildPlan, ctx: CheckContext
+    dockerfile: ast.Dockerfile,
+    plan: BuildPlan,
+    ctx: CheckContext,
+    stage_warnings: Sequence[DockerfileWarning] | None = None,
 ) -> list[DockerfileWarning]:
-    """Every warning the build checks give for this build, in the order upstream finds them."""
+    """Every warning the build checks give for this build, in the order upstream finds them.
+
+    ``stage_warnings`` are those of the stage checks, found while the stages were
+    lowered; without them, the stages are walked here.
+    """
     from frontend.semantics.check_dispatch import dispatch_checks
 
     report = Reporter(ctx.filename)
@@ -112,7 +119,10 @@ def run_checks(
         base = ctx.bases.get(index)
         if base is not None:
             _base_platform(plan.stages[index].from_, base, config, report)
-    dispatch_checks(dockerfile, plan, ctx, list(dispatched), report)
+    if stage_warnings is None:
+        dispatch_checks(dockerfile, plan, ctx, list(dispatched), report)
+    else:
+        report.warnings.extend(stage_warnings)
     return report.warnings
 
 

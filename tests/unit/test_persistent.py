@@ -31,3 +31,14 @@ def test_chain_versions_are_independent() -> None:
     assert one.to_tuple() == (1, 2, 3) and other.to_tuple() == (1, 2, 4)
     assert start.to_tuple() == (1, 2) and len(one.append(5)) == 4
     assert one[-1] == 3 and one[1:] == (2, 3) and list(one) == [1, 2, 3]
+
+
+def test_vars_branches_read_alternately() -> None:
+    """Two versions derived from one, read in turn (as the checks and the compiler do)."""
+    start = Vars([("A", "0")])
+    left, right = start, start
+    for i in range(50):
+        left, right = left.set(f"L{i}", str(i)), right.set("A", str(i), in_place=True)
+        assert left["A"] == "0" and right["A"] == str(i) and "L0" not in right
+    assert len(left) == 51 and len(right) == 1 and start["A"] == "0"
+    assert list(left)[:2] == ["A", "L0"] and list(left.set("A", "x"))[-1] == "A"

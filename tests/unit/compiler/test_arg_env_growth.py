@@ -44,10 +44,12 @@ def _calls(text: str) -> int:
         if event == "call":
             count += 1
 
+    checks = CheckContext(CheckConfig(), AMD64, AMD64)
     sys.setprofile(profile)
     try:
-        result = compile_dockerfile(dockerfile, options, Resolver())
-        run_checks(dockerfile, result.plan, CheckContext(CheckConfig(), AMD64, AMD64))
+        result = compile_dockerfile(dockerfile, options, Resolver(), checks=checks)
+        run_checks(dockerfile, result.plan, checks, result.stage_warnings)
+        run_checks(dockerfile, result.plan, checks)  # the checks' walk of their own
     finally:
         sys.setprofile(None)
     return count
