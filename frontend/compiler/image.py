@@ -79,9 +79,12 @@ class Image:
     def with_config(self, **changes: Any) -> Image:
         return replace(self, config=replace(self.config, **changes))
 
-    def commit(self, created_by: str, *, layer: bool) -> Image:
-        """Record one instruction in the history."""
-        return replace(self, history=self.history.append(History(created_by, not layer)))
+    def commit(self, created_by: str, *, layer: bool, **config: Any) -> Image:
+        """Record one instruction in the history (and the ``config`` changes it makes)."""
+        history = self.history.append(History(created_by, not layer))
+        if config:
+            return replace(self, history=history, config=replace(self.config, **config))
+        return replace(self, history=history)
 
     @property
     def is_scratch(self) -> bool:

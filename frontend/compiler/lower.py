@@ -223,9 +223,9 @@ def _command_args(image: Image, command: ast.Command) -> tuple[str, ...]:
     return with_shell(image, (command.text,))
 
 
-def with_scope(st: StageState, scope: Scope) -> StageState:
-    """``st`` with ``scope``, its variables in the LLB state too."""
-    return replace(st, scope=scope, llb=replace(st.llb, env=scope.env))
+def with_scope(st: StageState, scope: Scope, **changes: Any) -> StageState:
+    """``st`` with ``scope`` (its variables in the LLB state too) and ``changes``."""
+    return replace(st, scope=scope, llb=replace(st.llb, env=scope.env), **changes)
 
 
 def lower_env(ctx: StageContext, node: ast.Env, index: int, st: StageState) -> StageState:
@@ -236,10 +236,10 @@ def lower_env(ctx: StageContext, node: ast.Env, index: int, st: StageState) -> S
     env = st.image.config.env
     for key, value in pairs:
         env = set_env(env, key, value)
-    image = st.image.with_config(env=env).commit(
-        "ENV " + " ".join(f"{k}={v}" for k, v in pairs), layer=False
+    shown = "ENV " + " ".join(f"{k}={v}" for k, v in pairs)
+    return with_scope(
+        st, st.scope.with_env(pairs), image=st.image.commit(shown, layer=False, env=env)
     )
-    return replace(with_scope(st, st.scope.with_env(pairs)), image=image)
 
 
 def lower_arg(ctx: StageContext, node: ast.Arg, index: int, st: StageState) -> StageState:
@@ -248,8 +248,7 @@ def lower_arg(ctx: StageContext, node: ast.Arg, index: int, st: StageState) -> S
         scope, arg = scope.declare(decl, ctx.arg_rules, functools.partial(ctx.expand_in, scope))
         shown_value = arg.value if ctx.image_format.arg_shows_value else arg.default
         shown.append(arg.name if shown_value is None else f"{arg.name}={shown_value}")
-    image = st.image.commit("ARG " + " ".join(shown), layer=False)
-    return replace(with_scope(st, scope), image=image)
+    return with_scope(st, scope, image=st.image.commit("ARG " + " ".join(shown), layer=False))
 
 
 def arg_rules(options: BuildOptions, meta_args: Mapping[str, str]) -> ArgRules:
