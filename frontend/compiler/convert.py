@@ -92,6 +92,8 @@ class _Base:
     """A named context: its source is not a step of the stage (no ``FROM`` step)."""
     scope: Scope | None = None
     """The scope of the stage this one is built on (None: an image's)."""
+    env_settled: bool = False
+    """The state's variables end with the config's, in its order (``StageState``)."""
     maps: SharedMaps = SharedMaps()
     config: bytes | None = None
     """The base image's config, for ``CompileResult.base_config``."""
@@ -176,7 +178,14 @@ def compile_dockerfile(
             parent = done[stage.base]
             platform = parent.llb.platform or options.target_platform
             maps = parent.maps.child()
-            base = _Base(parent.llb, parent.image, platform, scope=parent.scope.child(), maps=maps)
+            base = _Base(
+                parent.llb,
+                parent.image,
+                platform,
+                scope=parent.scope.child(),
+                maps=maps,
+                env_settled=parent.env_settled,
+            )
             base_configs[index] = base_configs[stage.base]
         else:
             base = bases[index]
@@ -557,13 +566,16 @@ def _mount_read(plan: sem.BuildPlan, key: tuple[int, int, int]) -> str:
 def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> StageState:
     """Apply the base config to the state: env (PATH ensured), dir, user, network."""
     image = base.image
+    added: tuple[str, ...] = ()
     if "PATH" not in image.config.env:
+        added = default_env(base.platform.os, ctx.image_format)
         env = image.config.env
-        for entry in default_env(base.platform.os, ctx.image_format):
+        for entry in added:
             env = env.set(env_key(entry), entry)
         image = image.with_config(env=env)
+    # The config's variables go last, in its order: already so in a settled parent.
     variables = base.state.env
-    for entry in env_entries(image.config):
+    for entry in added if base.env_settled else env_entries(image.config):
         key, _, value = entry.partition("=")
         variables = variables.set(key, value)
     scope = replace(base.scope or Scope(variables), env=variables)
@@ -579,7 +591,9 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
         state = state.with_user(image.config.user)
     image_step = stage.base is None and stage.base_name != sem.SCRATCH and not base.named
     first_step = 1 if image_step else 0
-    st = StageState(llb=state, image=image, scope=scope, step=first_step, maps=base.maps)
+    st = StageState(
+        llb=state, image=image, scope=scope, step=first_step, maps=base.maps, env_settled=True
+    )
     for k, trigger in enumerate(image.config.on_build or ()):
         st = _run_trigger(ctx, stage, trigger, -1 - k, st)
     return replace(st, image=st.image.with_config(on_build=None))

@@ -66,6 +66,9 @@ class StageState:
     """``(command index, absolute path)`` each ``COPY --from`` of the stage reads."""
     maps: SharedMaps = SharedMaps()
     """The label, port and volume maps held, as older frontends share them."""
+    env_settled: bool = False
+    """The LLB state's variables end with the config's ``Env``, in its order and with
+    its values: a stage built on this one need not set them again."""
 
 
 @dataclass(frozen=True)
@@ -233,13 +236,12 @@ def lower_env(ctx: StageContext, node: ast.Env, index: int, st: StageState) -> S
         pairs = st.scope.env_pairs(node, ctx.escape)
     except WordError as exc:
         raise DockerfileError(str(exc)) from None
-    env = st.image.config.env
+    env, settled = st.image.config.env, st.env_settled
     for key, value in pairs:
+        settled = settled and key not in env  # a new key goes last in both
         env = set_env(env, key, value)
-    shown = "ENV " + " ".join(f"{k}={v}" for k, v in pairs)
-    return with_scope(
-        st, st.scope.with_env(pairs), image=st.image.commit(shown, layer=False, env=env)
-    )
+    image = st.image.commit("ENV " + " ".join(f"{k}={v}" for k, v in pairs), layer=False, env=env)
+    return with_scope(st, st.scope.with_env(pairs), image=image, env_settled=settled)
 
 
 def lower_arg(ctx: StageContext, node: ast.Arg, index: int, st: StageState) -> StageState:
@@ -248,7 +250,9 @@ def lower_arg(ctx: StageContext, node: ast.Arg, index: int, st: StageState) -> S
         scope, arg = scope.declare(decl, ctx.arg_rules, functools.partial(ctx.expand_in, scope))
         shown_value = arg.value if ctx.image_format.arg_shows_value else arg.default
         shown.append(arg.name if shown_value is None else f"{arg.name}={shown_value}")
-    return with_scope(st, scope, image=st.image.commit("ARG " + " ".join(shown), layer=False))
+    image = st.image.commit("ARG " + " ".join(shown), layer=False)
+    settled = st.env_settled and scope.env is st.scope.env  # no value went last
+    return with_scope(st, scope, image=image, env_settled=settled)
 
 
 def arg_rules(options: BuildOptions, meta_args: Mapping[str, str]) -> ArgRules:
