@@ -30,6 +30,10 @@ WORKLOADS: dict[str, Callable[[int], str]] = {
     "ENV and ARG": lambda n: (
         "FROM busybox\n" + "".join(f"ENV V{i}=$A{i // 2}\nARG A{i}=$V{i}\n" for i in range(n // 2))
     ),
+    "ENV in chained stages": lambda n: (
+        "FROM busybox AS s0\n"
+        + "".join(f"ENV V{i}=$V{i // 2}\nFROM s{i} AS s{i + 1}\n" for i in range(n // 2))
+    ),
 }
 
 
