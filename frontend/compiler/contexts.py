@@ -20,7 +20,7 @@ from typing import Protocol
 
 from frontend.compiler import reference
 from frontend.compiler.dockerignore import parse_dockerignore
-from frontend.compiler.image import Image, image_from_json
+from frontend.compiler.image import Image, env_entries, image_from_json
 from frontend.compiler.options import BuildOptions
 from frontend.errors import DockerfileError
 from frontend.llb import git
@@ -311,7 +311,7 @@ def _redirected(found: NamedContext, updated: str) -> NamedContext:
 
 def with_image_config(state: llb.State, image: Image) -> llb.State:
     """The state's env, directory and platform taken from an image config."""
-    for entry in image.config.env:
+    for entry in env_entries(image.config):
         key, _, value = entry.partition("=")
         if key:
             state = state.with_env(key, value)

@@ -26,6 +26,7 @@ from frontend.compiler.image import (
     at_epoch,
     default_env,
     empty_image,
+    env_entries,
     env_key,
     image_from_json,
 )
@@ -33,6 +34,7 @@ from frontend.compiler.imageformat import ImageFormat, image_format
 from frontend.compiler.lower import (
     StageContext,
     StageState,
+    arg_rules,
     counts_as_step,
     lower,
     step_name,
@@ -40,7 +42,7 @@ from frontend.compiler.lower import (
 from frontend.compiler.options import BuildOptions
 from frontend.compiler.sbom import ScanTargets, scan_targets
 from frontend.compiler.sharedmaps import SharedMaps, born_from, shared_config
-from frontend.errors import DockerfileError
+from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.llb import state as llb
 from frontend.llb.graph import COMMAND_KEY, Deferred, OpMeta, Output, Vertex
 from frontend.llb.marshal import SourceFile, marshal
@@ -48,7 +50,9 @@ from frontend.llb.platform import Platform
 from frontend.llb.state import clean_path
 from frontend.pb import ops_pb2 as pb
 from frontend.semantics import stages as sem
-from frontend.semantics.checks import StageBase
+from frontend.semantics.check_dispatch import StageChecks
+from frontend.semantics.checks import CheckContext, Reporter, StageBase
+from frontend.semantics.scope import Scope
 from frontend.syntax import ast, parse
 
 __all__ = ["CompileResult", "ContextReader", "ImageResolver", "compile_dockerfile", "plan_for"]
@@ -69,6 +73,8 @@ class CompileResult:
     layers as they are when it rewrites timestamps."""
     sbom: ScanTargets | None = None
     """What an SBOM scan of the result reads."""
+    stage_warnings: tuple[DockerfileWarning, ...] | None = None
+    """What the build checks found while the stages were lowered (None: not asked)."""
 
     @property
     def config_json(self) -> bytes:
@@ -87,8 +93,10 @@ class _Base:
     """A local named context, to be bound to the paths read from it."""
     named: bool = False
     """A named context: its source is not a step of the stage (no ``FROM`` step)."""
-    build_args: tuple[tuple[str, str | None], ...] = ()
-    """The ARGs of the stage this one is built on, where RUN history lists them."""
+    scope: Scope | None = None
+    """The scope of the stage this one is built on (None: an image's)."""
+    env_settled: bool = False
+    """The state's variables end with the config's, in its order (``StageState``)."""
     maps: SharedMaps = SharedMaps()
     config: bytes | None = None
     """The base image's config, for ``CompileResult.base_config``."""
@@ -124,6 +132,8 @@ def plan_for(
         target_platform=options.target_platform,
         has_context=has_context if loader is not None and options.named_contexts else None,
         with_target_stage=options.target_stage_arg,
+        os_versions=options.os_version_args,
+        unset_is_empty=not options.raw_args,
     )
 
 
@@ -134,11 +144,14 @@ def compile_dockerfile(
     *,
     source: SourceFile | None = None,
     contexts: ContextReader | None = None,
+    checks: CheckContext | None = None,
 ) -> CompileResult:
     """Lower the stages ``options.target`` needs (or all) into one Definition.
 
     ``contexts`` reads what named contexts need from the engine (local
     directories, inputs, OCI layouts); image contexts need only ``resolve``.
+    With ``checks``, the build checks that follow each stage run on the way,
+    on the scope each instruction is lowered in.
     """
     loader = ContextLoader(options, resolve, contexts)
     plan = plan_for(dockerfile, options, loader)
@@ -156,7 +169,11 @@ def compile_dockerfile(
     else:
         context = Deferred()
         context_state = llb.State(output=Output(context))
-    meta_args = plan.meta_arg_map()
+    rules = arg_rules(options, plan.meta_arg_map())
+    report = Reporter(checks.filename) if checks is not None else None
+    stage_checks = None
+    if checks is not None and report is not None:
+        stage_checks = StageChecks(checks, report, dockerfile.escape, rules)
     single = _single_stage(plan)
     fmt = image_format(options.llb_caps)
 
@@ -167,15 +184,23 @@ def compile_dockerfile(
         if stage.base is not None:
             parent = done[stage.base]
             platform = parent.llb.platform or options.target_platform
-            inherited = parent.build_args if fmt.inherits_stage_args else ()
             maps = parent.maps.child()
-            base = _Base(parent.llb, parent.image, platform, build_args=inherited, maps=maps)
+            base = _Base(
+                parent.llb,
+                parent.image,
+                platform,
+                scope=parent.scope.child(),
+                maps=maps,
+                env_settled=parent.env_settled,
+            )
             base_configs[index] = base_configs[stage.base]
         else:
             base = bases[index]
             base_configs[index] = base.config
         if stage.from_context:
             done[index] = StageState(llb=base.state, image=base.image)
+            if stage_checks is not None:
+                stage_checks.walk(stage, base.checked)
             continue
         ctx = StageContext(
             display_name="" if single else stage.display_name,
@@ -184,15 +209,21 @@ def compile_dockerfile(
             options=options,
             escape=dockerfile.escape,
             context=context_state,
-            meta_args=meta_args,
+            arg_rules=rules,
             sources=_copy_sources(plan, stage, done, options, loader, uses),
             mount_sources=_mount_sources(plan, stage, done, options, loader, uses),
             ignore_cache=_ignores_cache(stage, options),
             stage_index=index,
         )
         st = _start(ctx, base, stage, single)
+        if stage_checks is not None:
+            stage_checks.begin(stage, st.scope, base.checked)
         for i, node in enumerate(stage.commands):
+            if stage_checks is not None:
+                stage_checks.visit(node, st.scope)
             st = lower(ctx, node, i, st)
+        if stage_checks is not None:
+            stage_checks.end()
         done[index] = st
 
     target = done[plan.target]
@@ -221,6 +252,7 @@ def compile_dockerfile(
         image_format=fmt,
         base_config=base_configs[plan.target],
         sbom=sbom,
+        stage_warnings=tuple(report.warnings) if report is not None else None,
     )
 
 
@@ -429,7 +461,7 @@ def _load_context(
 def _checked(stage: sem.Stage, image: Image, platform: Platform) -> StageBase:
     actual = None if image.is_scratch else Platform(image.os, image.architecture, image.variant)
     return StageBase(
-        env=image.config.env,
+        env=env_entries(image.config),
         shell=image.config.shell,
         os=image.os or platform.os,
         name=stage.base_name,
@@ -550,13 +582,22 @@ def _mount_read(plan: sem.BuildPlan, key: tuple[int, int, int]) -> str:
 def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> StageState:
     """Apply the base config to the state: env (PATH ensured), dir, user, network."""
     image = base.image
-    if not any(env_key(e) == "PATH" for e in image.config.env):
-        path = default_env(base.platform.os, ctx.image_format)
-        image = image.with_config(env=(*image.config.env, *path))
-    state = replace(base.state, platform=base.platform, network=ctx.options.force_network)
-    for entry in image.config.env:
+    added: tuple[str, ...] = ()
+    if "PATH" not in image.config.env:
+        added = default_env(base.platform.os, ctx.image_format)
+        env = image.config.env
+        for entry in added:
+            env = env.set(env_key(entry), entry)
+        image = image.with_config(env=env)
+    # The config's variables go last, in its order: already so in a settled parent.
+    variables = base.state.env
+    for entry in added if base.env_settled else env_entries(image.config):
         key, _, value = entry.partition("=")
-        state = state.with_env(key, value)
+        variables = variables.set(key, value)
+    scope = replace(base.scope or Scope(variables), env=variables)
+    state = replace(
+        base.state, platform=base.platform, network=ctx.options.force_network, env=variables
+    )
     if ctx.options.hostname:
         state = replace(state, hostname=ctx.options.hostname)
     state = replace(state, extra_hosts=ctx.options.extra_hosts)
@@ -567,7 +608,7 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
     image_step = stage.base is None and stage.base_name != sem.SCRATCH and not base.named
     first_step = 1 if image_step else 0
     st = StageState(
-        llb=state, image=image, build_args=base.build_args, step=first_step, maps=base.maps
+        llb=state, image=image, scope=scope, step=first_step, maps=base.maps, env_settled=True
     )
     for k, trigger in enumerate(image.config.on_build or ()):
         st = _run_trigger(ctx, stage, trigger, -1 - k, st)

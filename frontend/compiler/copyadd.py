@@ -286,7 +286,7 @@ def _inline_copy(ctx: StageContext, doc: ast.Heredoc, st: StageState, plan: _Pla
     data = heredoc.body(doc)
     if doc.expand:
         try:
-            data = heredoc.expand(data, st.llb.env_map())
+            data = heredoc.expand(data, st.llb.env)
         except WordError as exc:
             raise DockerfileError(str(exc)) from None
     document = llb.scratch(ctx.platform).file(

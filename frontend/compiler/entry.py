@@ -103,30 +103,32 @@ def _build(
         check = check_config(parsed.directives, request.check)
         source = SourceFile(dockerfile.filename, dockerfile.data, definition=dockerfile.definition)
 
+        platforms = request.platforms
+        context = CheckContext(
+            check,
+            request.build_platform,
+            platforms[0],
+            request.build_args,
+            ignore=ignore_matcher(dockerfile.excludes),
+            filename=dockerfile.filename,
+        )
+
         def compile_for(platform: Platform) -> PlatformResult:
             options = build_options(
                 request, platform, excludes=dockerfile.excludes, remote_context=dockerfile.context
             )
+            checks = context if platform is platforms[0] else None  # the first is checked
             compiled = compile_dockerfile(
-                parsed, options, resolve, source=source, contexts=contexts
+                parsed, options, resolve, source=source, contexts=contexts, checks=checks
             )
             sbom = _sbom(scanner, platform, compiled.sbom, request, source)
             return PlatformResult(platform, compiled, sbom)
 
-        platforms = request.platforms
         with ThreadPoolExecutor(max_workers=min(4, len(platforms))) as pool:
             results.extend(pool.map(compile_for, platforms))
-        first = results[0]
-        context = CheckContext(
-            check,
-            request.build_platform,
-            first.platform,
-            request.build_args,
-            bases=first.compiled.bases,
-            ignore=ignore_matcher(dockerfile.excludes),
-            filename=dockerfile.filename,
-        )
-        checked = run_checks(parsed, first.compiled.plan, context)
+        first = results[0].compiled
+        context = replace(context, bases=first.bases)
+        checked = run_checks(parsed, first.plan, context, first.stage_warnings)
         warnings.extend(checked)
         failure = lint_error(checked, check)
         if failure:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from frontend.compiler.imageformat import ImageFormat
 from frontend.gotext import go_json
 from frontend.llb.platform import Platform, default_path
+from frontend.persistent import Chain, Vars
 
 HISTORY_COMMENT = "buildkit.dockerfile.v0"
 
@@ -35,7 +36,8 @@ class Config:
 
     user: str = ""
     exposed_ports: tuple[str, ...] = ()
-    env: tuple[str, ...] = ()
+    env: Vars[str, str] = field(default_factory=Vars)
+    """``K=V`` entries by key, in order (``env_entries`` lists them)."""
     entrypoint: tuple[str, ...] | None = None
     cmd: tuple[str, ...] | None = None
     volumes: tuple[str, ...] = ()
@@ -70,16 +72,19 @@ class Image:
     author: str = ""
     config: Config = field(default_factory=Config)
     diff_ids: tuple[str, ...] = ()
-    history: tuple[History | Mapping[str, Any], ...] = ()
+    history: Chain[History | Mapping[str, Any]] = field(default_factory=Chain)
     created: str = ""
     """RFC 3339 time; empty leaves it to the exporter."""
 
     def with_config(self, **changes: Any) -> Image:
         return replace(self, config=replace(self.config, **changes))
 
-    def commit(self, created_by: str, *, layer: bool) -> Image:
-        """Record one instruction in the history."""
-        return replace(self, history=(*self.history, History(created_by, not layer)))
+    def commit(self, created_by: str, *, layer: bool, **config: Any) -> Image:
+        """Record one instruction in the history (and the ``config`` changes it makes)."""
+        history = self.history.append(History(created_by, not layer))
+        if config:
+            return replace(self, history=history, config=replace(self.config, **config))
+        return replace(self, history=history)
 
     @property
     def is_scratch(self) -> bool:
@@ -101,7 +106,7 @@ class Image:
 def at_epoch(image: Image, seconds: int) -> Image:
     """``SOURCE_DATE_EPOCH``: the image, and the history this build wrote, dated ``seconds``."""
     stamp = rfc3339(seconds)
-    history = tuple(
+    history = Chain(
         replace(h, created=stamp) if isinstance(h, History) and not h.created else h
         for h in image.history
     )
@@ -120,7 +125,9 @@ def empty_image(platform: Platform, fmt: ImageFormat | None = None) -> Image:
         os=platform.os,
         architecture=platform.architecture,
         variant=platform.variant,
-        config=Config(env=default_env(platform.os, fmt or ImageFormat()), working_dir="/"),
+        config=Config(
+            env=env_vars(default_env(platform.os, fmt or ImageFormat())), working_dir="/"
+        ),
     )
 
 
@@ -135,13 +142,19 @@ def env_key(entry: str) -> str:
     return entry.split("=", 1)[0]
 
 
-def set_env(env: tuple[str, ...], key: str, value: str) -> tuple[str, ...]:
+def env_vars(entries: Iterable[str]) -> Vars[str, str]:
+    """A config's ``Env`` entries, by key."""
+    return Vars((env_key(entry), entry) for entry in entries)
+
+
+def env_entries(config: Config) -> tuple[str, ...]:
+    """A config's ``Env``: ``K=V`` entries in order."""
+    return tuple(entry for _, entry in config.env.items_tuple())
+
+
+def set_env(env: Vars[str, str], key: str, value: str) -> Vars[str, str]:
     """Replace ``key`` in place, or append it."""
-    entry = f"{key}={value}"
-    for i, old in enumerate(env):
-        if env_key(old) == key:
-            return (*env[:i], entry, *env[i + 1 :])
-    return (*env, entry)
+    return env.set(key, f"{key}={value}", in_place=True)
 
 
 def _history_entries(entries: Any) -> tuple[Mapping[str, Any], ...]:
@@ -167,7 +180,7 @@ def image_from_json(data: bytes) -> Image:
         config=Config(
             user=c.get("User") or "",
             exposed_ports=tuple(sorted(c.get("ExposedPorts") or {})),
-            env=tuple(c.get("Env") or ()),
+            env=env_vars(c.get("Env") or ()),
             entrypoint=tuple(c["Entrypoint"]) if c.get("Entrypoint") else None,
             cmd=tuple(c["Cmd"]) if c.get("Cmd") else None,
             volumes=tuple(sorted(c.get("Volumes") or {})),
@@ -190,7 +203,7 @@ def image_from_json(data: bytes) -> Image:
             shell=tuple(c.get("Shell") or ()),
         ),
         diff_ids=tuple((raw.get("rootfs") or {}).get("diff_ids") or ()),
-        history=_history_entries(raw.get("history") or []),
+        history=Chain(_history_entries(raw.get("history") or [])),
     )
 
 
@@ -216,7 +229,7 @@ def _oci_config(c: Config) -> list[tuple[str, Any]]:
     return [
         ("User", c.user),
         ("ExposedPorts", {p: {} for p in c.exposed_ports}),
-        ("Env", list(c.env)),
+        ("Env", list(env_entries(c))),
         ("Entrypoint", list(c.entrypoint) if c.entrypoint else None),
         ("Cmd", list(c.cmd) if c.cmd else None),
         ("Volumes", {v: {} for v in c.volumes}),

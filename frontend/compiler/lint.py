@@ -61,12 +61,18 @@ def lint_dockerfile(
         )
         try:
             result = compile_dockerfile(
-                parsed, options, resolve, source=SourceFile(filename, data), contexts=contexts
+                parsed,
+                options,
+                resolve,
+                source=SourceFile(filename, data),
+                contexts=contexts,
+                checks=ctx,
             )
         except DockerfileError:
             warnings = _plan_only(parsed, options, ctx)
             raise
-        warnings = run_checks(parsed, result.plan, replace(ctx, bases=result.bases))
+        checked = replace(ctx, bases=result.bases)
+        warnings = run_checks(parsed, result.plan, checked, result.stage_warnings)
         message = lint_error(warnings, config)
         if message:
             raise DockerfileError(message)

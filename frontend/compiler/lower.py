@@ -8,6 +8,7 @@ state plus the image config being built). Functions are pure; the context
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import posixpath
 from collections.abc import Callable, Mapping
@@ -40,7 +41,8 @@ from frontend.llb.graph import (
 )
 from frontend.llb.platform import Platform
 from frontend.llb.state import clean_path
-from frontend.request import SBOM_SCAN_ARGS
+from frontend.persistent import Vars
+from frontend.semantics.scope import NON_ENV_ARGS, ArgRules, Scope
 from frontend.semantics.words import WordError, expand_word, expand_words
 from frontend.syntax import ast
 
@@ -55,7 +57,8 @@ class StageState:
 
     llb: llb.State
     image: Image
-    build_args: tuple[tuple[str, str | None], ...] = ()
+    scope: Scope = field(default_factory=lambda: Scope(Vars()))
+    """The stage's ARGs and variables (``llb.env`` is its ``env``)."""
     cmd_set: bool = False
     step: int = 0
     context_paths: frozenset[str] = frozenset()
@@ -63,6 +66,9 @@ class StageState:
     """``(command index, absolute path)`` each ``COPY --from`` of the stage reads."""
     maps: SharedMaps = SharedMaps()
     """The label, port and volume maps held, as older frontends share them."""
+    env_settled: bool = False
+    """The LLB state's variables end with the config's ``Env``, in its order and with
+    its values: a stage built on this one need not set them again."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,7 @@ class StageContext:
     options: BuildOptions
     escape: str
     context: llb.State
-    meta_args: Mapping[str, str]
+    arg_rules: ArgRules
     sources: Mapping[int, llb.State] = field(default_factory=dict)
     """What each ``COPY --from`` reads, by command index."""
     mount_sources: Mapping[tuple[int, int], llb.State] = field(default_factory=dict)
@@ -90,8 +96,11 @@ class StageContext:
         return image_format(self.options.llb_caps)
 
     def expand(self, word: str, st: StageState) -> str:
+        return self.expand_in(st.scope, word)
+
+    def expand_in(self, scope: Scope, word: str) -> str:
         try:
-            return expand_word(word, st.llb.env_map(), self.escape)
+            return scope.expand(word, self.escape)
         except WordError as exc:
             raise DockerfileError(str(exc)) from None
 
@@ -111,7 +120,7 @@ class StageContext:
         """The stage's name in progress, after its platform in a multi-platform build."""
         if not self.options.multi_platform:
             return self.display_name
-        env = st.llb.env_map() if st is not None else {}
+        env: Mapping[str, str] = st.llb.env if st is not None else {}
         shown = f"{self.platform}{cross_platform_suffix(self.platform, env)}"
         return f"{shown} {self.display_name}" if self.display_name else shown
 
@@ -121,9 +130,11 @@ class StageContext:
         upper-cased; as written if expansion fails."""
         text = instruction_line(node) + suffix
         run = isinstance(node, ast.Run)
-        env = st.llb.env_map()
+        env: Mapping[str, str] = st.llb.env
         if isinstance(node, ast.Run):
-            env.update((m.env, "****") for m in node.mounts if m.type == "secret" and m.env)
+            for mount in node.mounts:
+                if mount.type == "secret" and mount.env:
+                    env = {**env, mount.env: "****"}
         with contextlib.suppress(WordError):
             text = expand_word(text, env, self.escape, raw_quotes=run, skip_unset_env=run)
         keyword, sep, rest = text.partition(" ")
@@ -215,40 +226,40 @@ def _command_args(image: Image, command: ast.Command) -> tuple[str, ...]:
     return with_shell(image, (command.text,))
 
 
+def with_scope(st: StageState, scope: Scope, **changes: Any) -> StageState:
+    """``st`` with ``scope`` (its variables in the LLB state too) and ``changes``."""
+    return replace(st, scope=scope, llb=replace(st.llb, env=scope.env), **changes)
+
+
 def lower_env(ctx: StageContext, node: ast.Env, index: int, st: StageState) -> StageState:
-    pairs = [(ctx.expand(p.key, st), ctx.expand(p.value, st)) for p in node.pairs]
-    state, env = st.llb, st.image.config.env
+    try:
+        pairs = st.scope.env_pairs(node, ctx.escape)
+    except WordError as exc:
+        raise DockerfileError(str(exc)) from None
+    env, settled = st.image.config.env, st.env_settled
     for key, value in pairs:
-        state = state.with_env(key, value)
+        settled = settled and key not in env  # a new key goes last in both
         env = set_env(env, key, value)
-    image = st.image.with_config(env=env).commit(
-        "ENV " + " ".join(f"{k}={v}" for k, v in pairs), layer=False
-    )
-    return replace(st, llb=state, image=image)
+    image = st.image.commit("ENV " + " ".join(f"{k}={v}" for k, v in pairs), layer=False, env=env)
+    return with_scope(st, st.scope.with_env(pairs), image=image, env_settled=settled)
 
 
 def lower_arg(ctx: StageContext, node: ast.Arg, index: int, st: StageState) -> StageState:
-    state, declared, shown = st.llb, list(st.build_args), []
+    scope, shown = st.scope, []
     for decl in node.args:
-        name = ctx.expand(decl.name, st)
-        default = ctx.expand(decl.default, st) if decl.default is not None else None
-        shown.append(name if default is None else f"{name}={default}")
-        value = ctx.options.build_args.get(name, default)
-        if value is None and name in ctx.meta_args:
-            value = ctx.meta_args[name]
-        if value is not None and not _scanner_only(name, ctx.options):
-            state = state.with_env(name, value)
-        if ctx.image_format.arg_shows_value:
-            shown[-1] = name if value is None else f"{name}={value}"
-        declared.append((name, value))
+        scope, arg = scope.declare(decl, ctx.arg_rules, functools.partial(ctx.expand_in, scope))
+        shown_value = arg.value if ctx.image_format.arg_shows_value else arg.default
+        shown.append(arg.name if shown_value is None else f"{arg.name}={shown_value}")
     image = st.image.commit("ARG " + " ".join(shown), layer=False)
-    return replace(st, llb=state, image=image, build_args=tuple(declared))
+    settled = st.env_settled and scope.env is st.scope.env  # no value went last
+    return with_scope(st, scope, image=image, env_settled=settled)
 
 
-def _scanner_only(arg: str, options: BuildOptions) -> bool:
-    """Whether ``arg`` is for the SBOM scanner only: on engines with attestations
-    (BuildKit 0.11, whose frontend keeps these args out of the environment)."""
-    return arg in SBOM_SCAN_ARGS and options.llb_caps.release >= (0, 11)
+def arg_rules(options: BuildOptions, meta_args: Mapping[str, str]) -> ArgRules:
+    """How the engine's frontend declares a stage's ARGs: the SBOM scanner's args are
+    kept out of the environment since BuildKit 0.11 (with attestations)."""
+    non_env = NON_ENV_ARGS if options.llb_caps.release >= (0, 11) else frozenset()
+    return ArgRules(options.build_args, meta_args, non_env, expand_all=not options.raw_args)
 
 
 def _proxy_env(options: BuildOptions) -> dict[str, str]:
@@ -305,8 +316,9 @@ def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> S
         cgroup_parent=sandbox.cgroup_parent,
         meta=meta,
     )
-    unique = ctx.image_format.unique_run_args
-    created_by = "RUN " + run_command(args, st.build_args, st.llb.env_map(), unique=unique)
+    fmt = ctx.image_format
+    declared = st.scope.args if fmt.inherits_stage_args else st.scope.args[st.scope.own_args :]
+    created_by = "RUN " + run_command(args, declared, st.llb.env, unique=fmt.unique_run_args)
     image = st.image.commit(created_by + " # buildkit", layer=True)
     state = st.llb.with_output(state.output)  # a mount's env (SSH_AUTH_SOCK) was this step's
     paths = st.context_paths | extra.context_paths
@@ -403,7 +415,7 @@ def lower_expose(ctx: StageContext, node: ast.Expose, index: int, st: StageState
     ports: list[str] = []
     for word in sorted(node.ports):  # Docker's parser sorts the words as written
         try:
-            specs = expand_words(word, st.llb.env_map(), ctx.escape)
+            specs = expand_words(word, st.llb.env, ctx.escape)
         except WordError as exc:
             raise DockerfileError(str(exc)) from None
         for spec in specs:

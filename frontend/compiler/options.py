@@ -60,6 +60,19 @@ class BuildOptions:
         return self.llb_caps.release >= (0, 17)
 
     @property
+    def os_version_args(self) -> bool:
+        """Whether ``BUILDOSVERSION`` and ``TARGETOSVERSION`` are predefined ARGs
+        (Docker's frontend from BuildKit 0.19)."""
+        return self.llb_caps.release >= (0, 19)
+
+    @property
+    def raw_args(self) -> bool:
+        """Whether an ARG's name stays as written, a default a build arg replaces is not
+        expanded, and a global ARG without a value is unset rather than empty (Docker's
+        frontend from BuildKit 0.14)."""
+        return self.llb_caps.release >= (0, 14)
+
+    @property
     def onbuild_sources(self) -> bool:
         """Whether an ONBUILD trigger may ``COPY --from`` (Docker's frontend from BuildKit 0.17)."""
         return self.llb_caps.release >= (0, 17)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,7 +23,9 @@ from frontend.compiler.options import BuildOptions
 from frontend.compiler.subrequests import rpc_result
 from frontend.errors import DockerfileError
 from frontend.gotext import tabwrite
+from frontend.persistent import Vars
 from frontend.semantics import stages as sem
+from frontend.semantics.scope import ArgRules, Scope
 from frontend.semantics.words import WordError, expand_word, expand_word_matches
 from frontend.syntax import ast, parse
 from frontend.syntax.instructions import parse_mount
@@ -110,8 +113,8 @@ class _StageOutline:
     used: list[str] = field(default_factory=list)
     secrets: dict[str, tuple[bool, ast.Instruction]] = field(default_factory=dict)
     ssh: dict[str, tuple[bool, ast.Instruction]] = field(default_factory=dict)
-    env: dict[str, str] = field(default_factory=dict)
-    """The environment at the stage's end (what a stage built on it starts with)."""
+    scope: Scope = field(default_factory=lambda: Scope(Vars()))
+    """The scope at the stage's end (what a stage built on it starts with)."""
 
 
 def outline(
@@ -125,20 +128,16 @@ def outline(
     plan = compiled.plan
     escape = dockerfile.escape
     meta_nodes, _ = sem.split_stages(dockerfile)
-    global_env = {k: v for k, v in plan.meta_args if v is not None}
-    predefined = sem.platform_args(options.build_platform, options.target_platform)
-    if options.target_stage_arg:
-        predefined.append(sem.target_stage_arg(options.target, dockerfile))
-    meta = _meta_args(meta_nodes, options.build_args, predefined, escape)
+    rules = ArgRules(options.build_args, plan.meta_arg_map())
+    meta = _meta_args(meta_nodes, options.build_args, list(plan.predefined), escape)
     outlines: dict[int, _StageOutline] = {}
     for index in sorted(plan.reachable):  # a stage comes after the stage it starts from
         stage = plan.stages[index]
         if stage.base is not None:
-            env = dict(outlines[stage.base].env)
+            scope = outlines[stage.base].scope.child()
         else:
-            image_env = compiled.bases[index].env if index in compiled.bases else ()
-            env = dict(item.partition("=")[::2] for item in image_env)
-        outlines[index] = _stage_outline(stage, meta, global_env, options.build_args, escape, env)
+            scope = Scope.of_image(compiled.bases[index].env if index in compiled.bases else ())
+        outlines[index] = _stage_outline(stage, meta, rules, escape, scope)
     deps: dict[int, set[int]] = {i: set() for i in plan.reachable}
     for (stage_index, *_), source in [*plan.sources.items(), *plan.mount_sources.items()]:
         if isinstance(source, int) and stage_index in deps:
@@ -233,43 +232,36 @@ def _meta_args(
 def _stage_outline(
     stage: sem.Stage,
     meta: Mapping[str, _ArgInfo],
-    global_env: Mapping[str, str],
-    build_args: Mapping[str, str],
+    rules: ArgRules,
     escape: str,
-    env: dict[str, str],
+    scope: Scope,
 ) -> _StageOutline:
     """The args, secrets and SSH ids one stage uses (its FROM's and its own);
-    ``env`` is the environment it starts with."""
-    own = _StageOutline(args=dict(meta), env=env)
+    ``scope`` is the one it starts with."""
+    own = _StageOutline(args=dict(meta), scope=scope)
     used: dict[str, None] = {}
     words = [stage.from_.image] + ([stage.from_.platform] if stage.from_.platform else [])
     for word in words:
         with contextlib.suppress(WordError):  # planning already refused a bad FROM
-            matched = expand_word_matches(word, global_env, escape).matched
+            matched = expand_word_matches(word, rules.globals, escape).matched
             used.update(dict.fromkeys(sorted(matched)))
     for node in stage.commands:
         if isinstance(node, ast.Env):
-            for pair in node.pairs:
-                env[pair.key] = _expand(pair.value, env, escape)
+            own.scope = own.scope.with_env(
+                (p.key, _expand(p.value, own.scope.env, escape)) for p in node.pairs
+            )
         elif isinstance(node, ast.Arg):
             for decl in node.args:
-                value: str | None = None
-                inherited = False
-                if decl.name in build_args:
-                    value = build_args[decl.name]
-                elif decl.default is not None:
-                    value = _expand(decl.default, env, escape)
-                elif decl.name in global_env:
-                    value, inherited = global_env[decl.name], True
-                if not inherited:
+                expand = functools.partial(_expand, env=own.scope.env, escape=escape)
+                own.scope, arg = own.scope.declare(decl, rules, expand)
+                inherited = decl.default is None and decl.name not in rules.build_args
+                if not (inherited and arg.value is not None):
                     description = doc_comment(node.comments, decl.name)
-                    own.args[decl.name] = _ArgInfo(decl.name, value or "", description, node)
+                    own.args[decl.name] = _ArgInfo(decl.name, arg.value or "", description, node)
                 used[decl.name] = None
-                if value is not None:
-                    env[decl.name] = value
         elif isinstance(node, ast.Run):
             for mount in node.mounts:
-                _note_mount(own, mount, node, env, escape)
+                _note_mount(own, mount, node, own.scope.env, escape)
     own.used = list(used)
     return own
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from frontend.compiler.contexts import ImageResolver
-from frontend.compiler.image import Config, image_from_json
+from frontend.compiler.image import Config, env_entries, image_from_json
 from frontend.compiler.lower import StageState
 from frontend.errors import DockerfileError
 from frontend.gotext import go_bool
@@ -102,14 +102,14 @@ def scan_targets(
     meta_args = plan.meta_arg_map()
     target = plan.stages[plan.target]
     name = "" if single else target.display_name
-    scan_context, _ = stage_scans(meta_args, done[plan.target].build_args, name)
+    scan_context, _ = stage_scans(meta_args, done[plan.target].scope.args, name)
     extras = {CONTEXT_EXTRA: context} if scan_context else {}
     ignore_cache = ignores_cache(target)
     for index in sorted(done):
         stage = plan.stages[index]
         if index == plan.target or stage.from_context:
             continue
-        if stage_scans(meta_args, done[index].build_args, stage.display_name)[1]:
+        if stage_scans(meta_args, done[index].scope.args, stage.display_name)[1]:
             extras[stage.display_name] = done[index].llb
             ignore_cache |= ignores_cache(stage)
     return ScanTargets(done[plan.target].llb, extras, ignore_cache)
@@ -140,7 +140,7 @@ def scan(scanner: Scanner, name: str, targets: ScanTargets) -> Output:
     the statements."""
     config = scanner.config
     state = llb.image(scanner.ref, platform=scanner.platform)
-    for entry in config.env:
+    for entry in env_entries(config):
         key, _, value = entry.partition("=")
         state = state.with_env(key, value)
     core = posixpath.join(_SRC_DIR, "core", CORE_NAME)

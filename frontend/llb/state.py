@@ -28,6 +28,7 @@ from frontend.llb.graph import (
     Ulimit,
 )
 from frontend.llb.platform import Platform
+from frontend.persistent import Vars
 
 NO_META = OpMeta()
 
@@ -37,7 +38,7 @@ class State:
     """A filesystem (``output``; None is scratch) and the defaults execs inherit."""
 
     output: Output | None = None
-    env: tuple[tuple[str, str], ...] = ()
+    env: Vars[str, str] = field(default_factory=Vars)
     cwd: str = "/"
     user: str = ""
     platform: Platform | None = None
@@ -47,14 +48,10 @@ class State:
 
     def with_env(self, key: str, value: str) -> State:
         """Set ``key``; an existing entry is dropped and the new one appended."""
-        env = tuple(kv for kv in self.env if kv[0] != key)
-        return replace(self, env=(*env, (key, value)))
+        return replace(self, env=self.env.set(key, value))
 
     def get_env(self, key: str) -> str | None:
-        return dict(self.env).get(key)
-
-    def env_map(self) -> dict[str, str]:
-        return dict(self.env)
+        return self.env.get(key)
 
     def with_dir(self, path: str) -> State:
         """Change directory; a relative path joins the current one."""
@@ -84,7 +81,7 @@ class State:
         """Run ``args`` with this state as the root filesystem; returns the new root."""
         exec_meta = ExecMeta(
             args=tuple(args),
-            env=tuple(f"{k}={v}" for k, v in self.env),
+            env=tuple(f"{k}={v}" for k, v in self.env.items_tuple()),
             cwd=self.cwd or "/",
             user=self.user,
             hostname=self.hostname,

@@ -11,18 +11,18 @@ ARGs declared without a value count as defined.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from frontend.compiler.heredoc import find as find_heredoc
 from frontend.gotext import go_quote
 from frontend.llb.platform import default_path
-from frontend.request import SBOM_SCAN_ARGS
 from frontend.semantics import check_rules as rules
 from frontend.semantics.check_rules import CheckConfig
 from frontend.semantics.checks import CheckContext, Reporter, StageBase
 from frontend.semantics.ignore import IgnoreMatcher, clean
+from frontend.semantics.scope import NON_ENV_ARGS, ArgRules, Scope
 from frontend.semantics.stages import BuildPlan, Stage
 from frontend.semantics.words import WordError, expand_word_matches, expand_words
 from frontend.syntax import ast
@@ -38,25 +38,23 @@ _REMOTE = ("http://", "https://", "git@", "git://", "ssh://")
 
 
 @dataclass
-class _Scope:
-    """A stage's state as far as the checks care."""
+class _Seen:
+    """What the checks note of a stage besides its variables."""
 
-    env: dict[str, str]
-    args: list[str] = field(default_factory=list)
-    """ARG names declared so far (with or without a value)."""
     shell: bool = False
     workdir_set: bool = False
     os: str = "linux"
 
-    def copy(self) -> _Scope:
-        return _Scope(dict(self.env), list(self.args), self.shell, self.workdir_set, self.os)
+    def copy(self) -> _Seen:
+        return _Seen(self.shell, self.workdir_set, self.os)
 
-    @classmethod
-    def from_image(cls, base: StageBase) -> _Scope:
-        env = dict(entry.partition("=")[::2] for entry in base.env)
-        if "PATH" not in env and base.os != "windows":
-            env["PATH"] = default_path(base.os)
-        return cls(env, shell=bool(base.shell), os=base.os)
+
+def image_scope(base: StageBase) -> Scope:
+    """The scope of a stage starting from ``base`` (PATH ensured, as the compiler does)."""
+    entries = list(base.env)
+    if not any(e.partition("=")[0] == "PATH" for e in entries) and base.os != "windows":
+        entries.append(f"PATH={default_path(base.os)}")
+    return Scope.of_image(entries)
 
 
 class _Stop(Exception):
@@ -69,11 +67,13 @@ class _Stage:
 
     ctx: CheckContext
     report: Reporter
-    global_env: Mapping[str, str]
+    arg_rules: ArgRules
     escape: str
-    scope: _Scope
+    scope: Scope
+    seen: _Seen
     used_once: dict[str, ast.Instruction] = field(default_factory=dict)
     config: CheckConfig = field(default_factory=CheckConfig)
+    stopped: bool = False
 
     def warn(self, rule: rules.Rule, message: str, node: ast.Instruction) -> None:
         self.report(self.config, rule, message, node.location)
@@ -87,7 +87,8 @@ class _Stage:
                 found = expand_word_matches(word, self.scope.env, self.escape)
         except WordError:
             raise _Stop from None
-        missing = found.unmatched - set(self.scope.args) - SBOM_SCAN_ARGS
+        declared = self.scope.declared
+        missing = [n for n in found.unmatched if n not in declared and n not in NON_ENV_ARGS]
         for name in sorted(missing):
             match = suggest(name, list(self.scope.env))
             message = f"Usage of undefined variable '${name}'" + (
@@ -97,46 +98,93 @@ class _Stage:
         return found.value
 
 
+class StageChecks:
+    """The checks of each dispatched stage, fed one instruction at a time.
+
+    The compiler calls ``begin`` for each stage it lowers and ``visit`` with the
+    scope before each instruction, so the checks read the very variables the
+    LLB is built from. Without a compiler, ``walk`` follows a stage's scope
+    itself, with the same ``Scope`` rules.
+    """
+
+    def __init__(
+        self, ctx: CheckContext, report: Reporter, escape: str, arg_rules: ArgRules
+    ) -> None:
+        self.ctx, self.report, self.escape, self.arg_rules = ctx, report, escape, arg_rules
+        self._seen: dict[int, _Seen] = {}
+        self._scopes: dict[int, Scope] = {}
+        self._stage: _Stage | None = None
+        self._index = -1
+
+    def begin(self, stage: Stage, scope: Scope, base: StageBase | None = None) -> None:
+        """Start checking ``stage``, from ``scope`` and its base image (if not a stage)."""
+        self.end()
+        if stage.base is not None and stage.base in self._seen:
+            seen = self._seen[stage.base].copy()
+        else:
+            base = base or StageBase()
+            seen = _Seen(shell=bool(base.shell), os=base.os)
+        self._stage = _Stage(self.ctx, self.report, self.arg_rules, self.escape, scope, seen)
+        self._index = stage.index
+
+    def visit(self, node: ast.Instruction, scope: Scope | None = None) -> None:
+        """Check ``node``; ``scope`` is the stage's scope before it (None: the checks
+        follow ENV and ARG themselves)."""
+        state = self._stage
+        if state is None or state.stopped:
+            return
+        if scope is not None:
+            state.scope = scope
+        state.config = self.ctx.config.for_comments(node.comments)
+        check = _CHECKS.get(type(node))
+        if check is None:
+            return
+        try:
+            check(state, node)
+        except _Stop:
+            state.stopped = True
+
+    def end(self) -> None:
+        """Finish the current stage (a later stage may start from it)."""
+        if self._stage is not None:
+            self._seen[self._index] = self._stage.seen
+            self._scopes[self._index] = self._stage.scope
+        self._stage = None
+
+    def walk(self, stage: Stage, base: StageBase | None) -> None:
+        """Check ``stage`` with no compiler, following its scope from ``base``."""
+        if stage.base is not None and stage.base in self._scopes:
+            scope = self._scopes[stage.base].child()
+        else:
+            scope = image_scope(base or StageBase())
+        self.begin(stage, scope, base)
+        for node in stage.commands:
+            self.visit(node)
+        self.end()
+
+
 def dispatch_checks(
     dockerfile: ast.Dockerfile,
     plan: BuildPlan,
     ctx: CheckContext,
-    global_env: Mapping[str, str],
     dispatched: list[int],
     report: Reporter,
 ) -> None:
-    """Walk each dispatched stage (in file order, so a base stage comes first)."""
-    done: dict[int, _Scope] = {}
+    """Check each dispatched stage with no compiler (in file order, so a base stage
+    comes first)."""
+    rules = ArgRules(ctx.build_args, plan.meta_arg_map())
+    checks = StageChecks(ctx, report, dockerfile.escape, rules)
     for index in dispatched:
-        stage = plan.stages[index]
-        if stage.base is not None and stage.base in done:
-            scope = done[stage.base].copy()
-        else:
-            scope = _Scope.from_image(ctx.bases.get(index) or StageBase())
-        state = _Stage(ctx, report, global_env, dockerfile.escape, scope)
-        _walk(state, stage)
-        done[index] = state.scope
-
-
-def _walk(state: _Stage, stage: Stage) -> None:
-    for node in stage.commands:
-        state.config = state.ctx.config.for_comments(node.comments)
-        check = _CHECKS.get(type(node))
-        if check is None:
-            continue
-        try:
-            check(state, node)
-        except _Stop:
-            return
+        checks.walk(plan.stages[index], ctx.bases.get(index))
 
 
 def _env(state: _Stage, node: ast.Env) -> None:
     pairs = [(state.expand(p.key, node), state.expand(p.value, node)) for p in node.pairs]
-    for key, value in pairs:
+    for key, _ in pairs:
         if node.legacy_format:
             _legacy(state, node)
         _secret(state, "ENV", key, node)
-        state.scope.env[key] = value
+    state.scope = state.scope.with_env(pairs)
 
 
 def _label(state: _Stage, node: ast.Label) -> None:
@@ -162,31 +210,21 @@ def _secret(state: _Stage, instruction: str, key: str, node: ast.Instruction) ->
 
 
 def _arg(state: _Stage, node: ast.Arg) -> None:
-    scope = state.scope
     for decl in node.args:
         _secret(state, "ARG", decl.name, node)
-        value: str | None
-        if decl.name in state.ctx.build_args:
-            value = state.ctx.build_args[decl.name]
-        elif decl.default is not None:
-            value = state.expand(decl.default, node)
-        else:
-            value = state.global_env.get(decl.name)
-        if value is not None and decl.name not in SBOM_SCAN_ARGS:
-            scope.env[decl.name] = value
-        scope.args.append(decl.name)
+        state.scope, _ = state.scope.declare(decl, state.arg_rules, lambda w: state.expand(w, node))
 
 
 def _workdir(state: _Stage, node: ast.Workdir) -> None:
     path = state.expand(node.path, node)
-    absolute = _WINDOWS_ABS.match(path) if state.scope.os == "windows" else path.startswith("/")
-    if not state.scope.workdir_set and not absolute:
+    absolute = _WINDOWS_ABS.match(path) if state.seen.os == "windows" else path.startswith("/")
+    if not state.seen.workdir_set and not absolute:
         message = (
             f"Relative workdir {go_quote(path)} can have unexpected results "
             "if the base image changes"
         )
         state.warn(rules.WORKDIR_RELATIVE_PATH, message, node)
-    state.scope.workdir_set = True
+    state.seen.workdir_set = True
 
 
 def _words(*names: str) -> Callable[[_Stage, ast.Instruction], None]:
@@ -247,7 +285,7 @@ def _used_once(state: _Stage, node: ast.Instruction) -> None:
 
 def _command(state: _Stage, node: ast.Cmd | ast.Entrypoint) -> None:
     _used_once(state, node)
-    if isinstance(node.command, ast.ShellCommand) and not state.scope.shell:
+    if isinstance(node.command, ast.ShellCommand) and not state.seen.shell:
         keyword = node.original.split(None, 1)[0]
         message = (
             f"JSON arguments recommended for {keyword} to prevent unintended behavior "
@@ -257,7 +295,7 @@ def _command(state: _Stage, node: ast.Cmd | ast.Entrypoint) -> None:
 
 
 def _shell(state: _Stage, node: ast.Shell) -> None:
-    state.scope.shell = bool(node.args)
+    state.seen.shell = bool(node.args)
 
 
 def _expose(state: _Stage, node: ast.Expose) -> None:

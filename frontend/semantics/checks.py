@@ -12,7 +12,7 @@ above an instruction skips rules for that instruction only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from frontend.compiler import reference
@@ -22,7 +22,8 @@ from frontend.llb.platform import Platform
 from frontend.semantics import check_rules as rules
 from frontend.semantics.check_rules import CheckConfig, Rule
 from frontend.semantics.ignore import IgnoreMatcher
-from frontend.semantics.stages import BuildPlan, evaluate_meta_args, platform_args, split_stages
+from frontend.semantics.scope import global_args, values_of
+from frontend.semantics.stages import BuildPlan, split_stages
 from frontend.semantics.words import WordError, WordMatches, expand_word_matches
 from frontend.syntax import ast
 from frontend.syntax.instructions import suggest
@@ -86,9 +87,16 @@ class Reporter:
 
 
 def run_checks(
-    dockerfile: ast.Dockerfile, plan: BuildPlan, ctx: CheckContext
+    dockerfile: ast.Dockerfile,
+    plan: BuildPlan,
+    ctx: CheckContext,
+    stage_warnings: Sequence[DockerfileWarning] | None = None,
 ) -> list[DockerfileWarning]:
-    """Every warning the build checks give for this build, in the order upstream finds them."""
+    """Every warning the build checks give for this build, in the order upstream finds them.
+
+    ``stage_warnings`` are those of the stage checks, found while the stages were
+    lowered; without them, the stages are walked here.
+    """
     from frontend.semantics.check_dispatch import dispatch_checks
 
     report = Reporter(ctx.filename)
@@ -100,9 +108,8 @@ def run_checks(
         _instruction_rules(node, config.for_comments(node.comments), report)
     _stage_names(plan, config, report)
     _instruction_casing(plan, config, report)
-    predefined = _predefined_args(plan, ctx)
-    _default_args_in_from(dockerfile, plan, predefined, config, report)
-    global_env = {k: v for k, v in (*predefined, *plan.meta_args) if v is not None}
+    _default_args_in_from(dockerfile, plan, config, report)
+    global_env = plan.meta_arg_map()
     meta_names = [d.name for node in split_stages(dockerfile)[0] for d in node.args]
     for stage in plan.stages:
         _from_rules(stage.from_, stage.name, global_env, meta_names, dockerfile.escape, report,
@@ -112,7 +119,10 @@ def run_checks(
         base = ctx.bases.get(index)
         if base is not None:
             _base_platform(plan.stages[index].from_, base, config, report)
-    dispatch_checks(dockerfile, plan, ctx, global_env, list(dispatched), report)
+    if stage_warnings is None:
+        dispatch_checks(dockerfile, plan, ctx, list(dispatched), report)
+    else:
+        report.warnings.extend(stage_warnings)
     return report.warnings
 
 
@@ -180,32 +190,19 @@ def _instruction_casing(plan: BuildPlan, config: CheckConfig, report: Reporter) 
             report(config, rules.CONSISTENT_INSTRUCTION_CASING, message, node.location)
 
 
-def _predefined_args(plan: BuildPlan, ctx: CheckContext) -> list[tuple[str, str | None]]:
-    """The ARGs every build defines (upstream's full set), build args overriding them."""
-    target = plan.stages[plan.target].name or "default"
-    predefined = [
-        *platform_args(ctx.build_platform, ctx.target_platform),
-        ("BUILDOSVERSION", ""),
-        ("TARGETOSVERSION", ""),
-        ("TARGETSTAGE", target),
-    ]
-    return [(k, ctx.build_args.get(k, v)) for k, v in predefined]
-
-
 def _default_args_in_from(
     dockerfile: ast.Dockerfile,
     plan: BuildPlan,
-    predefined: list[tuple[str, str | None]],
     config: CheckConfig,
     report: Reporter,
 ) -> None:
     """Base names must stay valid with the global ARGs' defaults (no build args)."""
     meta_nodes = split_stages(dockerfile)[0]
     try:
-        values = evaluate_meta_args(meta_nodes, {}, predefined, dockerfile.escape)
+        values = global_args(meta_nodes, {}, plan.predefined, dockerfile.escape)
     except DockerfileError:
         return
-    env = {k: v for k, v in values if v is not None}
+    env = values_of(values)
     for stage in plan.stages:
         try:
             name = expand_word_matches(stage.from_.image, env, dockerfile.escape).value

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from frontend.errors import DockerfileError
 from frontend.gotext import go_quote
 from frontend.llb.platform import Platform
+from frontend.semantics.scope import global_args, predefined_args, target_stage_name, values_of
 from frontend.semantics.words import WordError, expand_word
 from frontend.syntax import ast
 
@@ -60,6 +61,7 @@ class BuildPlan:
 
     stages: tuple[Stage, ...]
     meta_args: tuple[tuple[str, str | None], ...]
+    """Predefined and global ARGs in order, with their values (None: unset)."""
     sources: Mapping[tuple[int, int], Source]
     """``(stage, command index)`` → what that ``COPY --from`` reads."""
     mount_sources: Mapping[tuple[int, int, int], Source]
@@ -68,34 +70,13 @@ class BuildPlan:
     reachable: frozenset[int]
     images: tuple[ImageSource, ...]
     """External images read by ``COPY --from`` in reachable stages."""
+    predefined: tuple[tuple[str, str], ...] = ()
+    """The predefined ARGs (build args applied), the start of ``meta_args``."""
 
     def meta_arg_map(self) -> dict[str, str]:
         """The global ARGs that have a value (one declared without a default and not
         given as a build arg sets nothing in the stages that name it)."""
-        return {k: v for k, v in self.meta_args if v is not None}
-
-
-def platform_args(build: Platform, target: Platform) -> list[tuple[str, str | None]]:
-    """The ARGs every build predefines."""
-    return [
-        ("TARGETPLATFORM", str(target)),
-        ("TARGETOS", target.os),
-        ("TARGETARCH", target.architecture),
-        ("TARGETVARIANT", target.variant),
-        ("BUILDPLATFORM", str(build)),
-        ("BUILDOS", build.os),
-        ("BUILDARCH", build.architecture),
-        ("BUILDVARIANT", build.variant),
-    ]
-
-
-def target_stage_arg(target: str, dockerfile: ast.Dockerfile) -> tuple[str, str]:
-    """The predefined ``TARGETSTAGE`` ARG: the requested target, else the last
-    stage's name, else ``default`` (BuildKit 0.17 and later)."""
-    if not target:
-        last = [node for node in dockerfile.instructions if isinstance(node, ast.From)][-1:]
-        target = last[0].name.lower() if last and last[0].name else ""
-    return ("TARGETSTAGE", target or "default")
+        return values_of(self.meta_args)
 
 
 def _error(message: str, node: ast.Instruction) -> DockerfileError:
@@ -127,27 +108,6 @@ def split_stages(
     return meta, stages
 
 
-def evaluate_meta_args(
-    meta: list[ast.Arg],
-    build_args: Mapping[str, str],
-    predefined: list[tuple[str, str | None]],
-    escape: str,
-) -> list[tuple[str, str | None]]:
-    """Global ARG values: defaults expanded in order; build args override."""
-    values = [(k, build_args.get(k, v)) for k, v in predefined]
-    for node in meta:
-        for decl in node.args:
-            value = decl.default
-            if value is not None:
-                env = {k: v or "" for k, v in values}
-                try:
-                    value = expand_word(value, env, escape)
-                except WordError as exc:
-                    raise _error(str(exc), node) from None
-            values.append((decl.name, build_args.get(decl.name, value)))
-    return values
-
-
 def plan(
     dockerfile: ast.Dockerfile,
     *,
@@ -156,21 +116,29 @@ def plan(
     build_platform: Platform,
     target_platform: Platform,
     has_context: Callable[[str, Platform | None], bool] | None = None,
-    with_target_stage: bool = False,
+    with_target_stage: bool = True,
+    os_versions: bool = True,
+    unset_is_empty: bool = False,
 ) -> BuildPlan:
     """Bind stages and ``--from`` references, then find what ``target`` needs.
 
     ``has_context(name, platform)`` says whether a named context replaces the
     stage called ``name`` (its ``--platform`` given, if any): such a stage is
-    neither built nor starts from another. ``with_target_stage`` predefines
-    ``TARGETSTAGE`` too.
+    neither built nor starts from another. ``with_target_stage`` and
+    ``os_versions`` say which ARGs besides the platforms' are predefined (as in
+    the newest frontend by default); ``unset_is_empty``: a global ARG without a
+    value reads as empty (frontends before BuildKit 0.14).
     """
     meta_nodes, raw_stages = split_stages(dockerfile)
-    predefined = platform_args(build_platform, target_platform)
-    if with_target_stage:
-        predefined.append(target_stage_arg(target, dockerfile))
-    meta_args = evaluate_meta_args(meta_nodes, build_args, predefined, dockerfile.escape)
-    arg_env = {k: v or "" for k, v in meta_args}
+    stage_name = target_stage_name(target, dockerfile) if with_target_stage else None
+    predefined = predefined_args(
+        build_platform, target_platform, target_stage=stage_name, os_versions=os_versions
+    )
+    predefined = [(k, build_args.get(k, v)) for k, v in predefined]
+    meta_args = global_args(
+        meta_nodes, build_args, predefined, dockerfile.escape, unset_is_empty=unset_is_empty
+    )
+    arg_env = values_of(meta_args, unset_is_empty=unset_is_empty)
 
     stages: list[Stage] = []
     by_name: dict[str, int] = {}
@@ -233,6 +201,7 @@ def plan(
         target=target_index,
         reachable=frozenset(reachable),
         images=images,
+        predefined=tuple(predefined),
     )
 
 
