@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the frontend image (Dockerfile.frontend) into the engine as myorg/pyfrontend.
+# Build the frontend image (Dockerfile.frontend) into the engine as $FRONTEND_IMAGE.
 # Env: PYTHON_IMAGE  base Python image (default: the offline stand-in
 #                    pyfrontend/python-standin:3.11, made if missing; pass
 #                    python:3.11-slim on an engine that can pull)
