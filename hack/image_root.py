@@ -14,7 +14,7 @@ assemble the root for any target platform of the same Python version.
 
   /opt/pyfrontend/bin/python3          the interpreter
   /opt/pyfrontend/bin/python3._pth     sys.path; also isolated mode, no site
-  /opt/pyfrontend/lib/stdlib.zip       the listed pure-Python modules, compiled
+  /opt/pyfrontend/lib/stdlib.zip       the listed pure-Python modules, compiled, stored
   /opt/pyfrontend/lib/lib-dynload/     the listed extension modules
   /opt/pyfrontend/lib/site-packages/   the frontend and its dependencies, compiled
   /lib/<triplet>/, the ELF interpreter the shared libraries all of those load
@@ -49,6 +49,8 @@ TRIPLETS = {62: "x86_64-linux-gnu", 183: "aarch64-linux-gnu"}
 # Site-packages files that are never loaded at run time.
 SITE_SKIP_DIRS = {"__pycache__", "__pyinstaller"}
 SITE_SKIP_SUFFIXES = {".pyi", ".pyx", ".pxd", ".c", ".h", ".typed"}
+# TLS root certificates: the frontend's only channel is a private unix socket.
+SITE_SKIP_FILES = {"grpc/_cython/_credentials/roots.pem"}
 
 
 def die(message: str) -> None:
@@ -228,7 +230,9 @@ def add_stdlib(root: Root, stdlib: Path, names: Iterable[str]) -> list[str]:
     missing = []
     zip_path = root.path(lib / "stdlib.zip")
     zip_path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+    # Stored, not deflated: decompressing costs a seventh of the start-up's CPU time
+    # for 2 MB less in the image.
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_STORED) as zf:
         for name in sorted(set(names)):
             found = list(stdlib_files(stdlib, dynload, name))
             if not found:
@@ -239,7 +243,6 @@ def add_stdlib(root: Root, stdlib: Path, names: Iterable[str]) -> list[str]:
                     continue
                 rel = path.relative_to(stdlib)
                 info = zipfile.ZipInfo(str(rel.with_suffix(".pyc")), (1980, 1, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
                 zf.writestr(info, compile_source(path, str(rel)))
     return missing
 
@@ -255,6 +258,7 @@ def add_site(root: Root, site: Path) -> None:
             or rel.parts[0] in {"bin"}
             or SITE_SKIP_DIRS.intersection(rel.parts)
             or path.suffix in SITE_SKIP_SUFFIXES
+            or str(rel) in SITE_SKIP_FILES
         ):
             continue
         if path.suffix == ".py":
