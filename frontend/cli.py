@@ -37,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def gateway_main() -> int:
     """Serve one build over stdio; the process exits as soon as Return has gone out."""
+    from frontend.gateway import deferred
+
+    deferred.defer()  # before grpcio is imported
+
     from frontend.gateway.relay import StdioRelay, exit_now
 
     relay = StdioRelay.from_stdio()  # first thing: nothing may reach stdout but gRPC

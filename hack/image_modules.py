@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 import structlog  # noqa: E402 - after the path set-up
 
+from frontend.gateway.deferred import DEFERRED  # noqa: E402
 from frontend.gateway.testing import FakeBridge, FrontendProcess, gateway_env, serve  # noqa: E402
 from hack.image_root import read_module_list  # noqa: E402
 
@@ -199,7 +200,8 @@ def trace(left_out: set[str]) -> set[str]:
     names: set[str] = set()
     for scenario in SCENARIOS:
         names |= run_scenario(scenario, left_out)
-    names |= import_closure(frontend_imports() - left_out)
+    # Modules the entry point defers are loaded at their first use: the image holds them.
+    names |= import_closure((frontend_imports() | set(DEFERRED)) - left_out)
     return {n for n in names - left_out if is_stdlib(n) and loadable(n)}
 
 
