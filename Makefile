@@ -77,7 +77,8 @@ lint: deps
 proto-check: deps
 	hack/gen-proto.sh --check
 
-# The cached-rebuild bench on each engine (ENGINE=... for one).
+# The cached-rebuild bench on each engine (ENGINE=... for one): ours, Docker's Go frontend
+# image (docker/dockerfile:<version>-ref, copied from Engine 20.10 when there) and the built-in.
 bench: deps
 	for engine in $(or $(ENGINE),$(ENGINES)); do \
 		PYFRONTEND_ENGINE=$$engine hack/engine.sh up; \
