@@ -8,10 +8,11 @@ fake answers Ping (v0.8 caps), Solve, ReadFile (the Dockerfile from the
 ``dockerfile`` local) and ResolveImageConfig, and takes the Return.
 
 Usage: hack/bench_startup.py [-n RUNS] [--dockerfile FILE] [--importtime [TOP]]
-                             [--image IMAGE | -- CMD...]
+                             [--image IMAGE [--emulator QEMU] | -- CMD...]
 (default CMD: the current python with ``-m frontend``). ``--image`` runs an
 image's entrypoint from its exported filesystem under ``chroot`` (root only):
-the interpreter, modules and bytecode the engine would run. Besides wall times
+the interpreter, modules and bytecode the engine would run (``--emulator``: an
+image for another architecture, through qemu-user). Besides wall times
 it reports the frontend's CPU time (user + system), which a busy machine
 inflates much less. Results go to stdout.
 """
@@ -88,8 +89,11 @@ def _docker(*args: str) -> str:
 
 
 @contextmanager
-def image_command(image: str) -> Iterator[tuple[list[str], dict[str, str]]]:
-    """(command, environment) that run ``image``'s entrypoint from its filesystem."""
+def image_command(
+    image: str, emulator: Path | None = None
+) -> Iterator[tuple[list[str], dict[str, str]]]:
+    """(command, environment) that run ``image``'s entrypoint from its filesystem,
+    through ``emulator`` (a static qemu-user binary) for another architecture."""
     (config,) = json.loads(_docker("image", "inspect", image))
     entrypoint = config["Config"]["Entrypoint"] or []
     env = dict(item.split("=", 1) for item in config["Config"]["Env"] or [])
@@ -106,6 +110,10 @@ def image_command(image: str) -> Iterator[tuple[list[str], dict[str, str]]]:
             if not node.exists():
                 os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(major, minor))
         env.update(gateway_env({"filename": "Dockerfile"}))
+        if emulator is not None:
+            shutil.copyfile(emulator, root / "emulator")
+            os.chmod(root / "emulator", 0o755)
+            entrypoint = ["/emulator", *entrypoint]
         yield [shutil.which("chroot") or "chroot", str(root), *entrypoint], env
     finally:
         _docker("rm", "-f", container)
@@ -201,6 +209,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also run once with -X importtime and show the TOP costs (default 12)",
     )
     parser.add_argument("--image", help="run this image's entrypoint (chroot; root only)")
+    parser.add_argument(
+        "--emulator", type=Path, help="with --image: a static qemu-user binary to run it with"
+    )
     parser.add_argument("cmd", nargs="*", help="frontend command (default: python -m frontend)")
     args = parser.parse_args(argv)
     structlog.configure(
@@ -210,8 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     dockerfile = args.dockerfile.read_bytes() if args.dockerfile else DEFAULT_DOCKERFILE
     with ExitStack() as stack:
         if args.image:
-            cmd, env = stack.enter_context(image_command(args.image))
-            python_at = 2  # chroot ROOT PYTHON ...
+            cmd, env = stack.enter_context(image_command(args.image, args.emulator))
+            python_at = 3 if args.emulator else 2  # chroot ROOT [EMULATOR] PYTHON ...
         else:
             cmd, env = args.cmd or [sys.executable, "-m", "frontend"], child_env()
             python_at = 0 if not args.cmd else -1
