@@ -26,7 +26,7 @@ define run_pytest
 	exit $$rc
 endef
 
-.PHONY: help deps engine images image demo test unit e2e lint proto-check bench bench-parse bench-compile
+.PHONY: help deps engine images image image-arm64 demo test unit e2e lint proto-check bench bench-parse bench-compile
 
 help:
 	@echo "make demo         engine + images + frontend image, then build and run examples/hello"
@@ -34,6 +34,7 @@ help:
 	@echo "make engine       start (or reuse) the Docker engine: hack/engine.sh up"
 	@echo "make images       offline stand-in base images: hack/base-images.sh"
 	@echo "make image        the frontend image myorg/pyfrontend: hack/image.sh"
+	@echo "make image-arm64  its linux/arm64 build, run under qemu-user: hack/image-arm64.sh"
 	@echo "make e2e [ENGINE=legacy|current|current-containerd]   end-to-end tests (default: every engine)"
 	@echo "make unit | e2e | lint | proto-check | bench | bench-parse | bench-compile"
 
@@ -51,6 +52,9 @@ images: engine
 
 image: images
 	hack/image.sh
+
+image-arm64: images deps
+	hack/image-arm64.sh
 
 demo: image
 	$(DOCKER) build -t $(DEMO_IMAGE) examples/hello || { \
