@@ -26,8 +26,8 @@ define run_pytest
 	exit $$rc
 endef
 
-.PHONY: help deps engine images image demo test unit e2e lint proto-check bench bench-parse bench-compile \
-	conformance
+.PHONY: help deps engine images image image-arm64 demo test unit e2e lint proto-check bench bench-parse \
+	bench-compile conformance
 
 help:
 	@echo "make demo         engine + images + frontend image, then build and run examples/hello"
@@ -35,6 +35,7 @@ help:
 	@echo "make engine       start (or reuse) the Docker engine: hack/engine.sh up"
 	@echo "make images       offline stand-in base images: hack/base-images.sh"
 	@echo "make image        the frontend image myorg/pyfrontend: hack/image.sh"
+	@echo "make image-arm64  its linux/arm64 build, run under qemu-user: hack/image-arm64.sh"
 	@echo "make e2e [ENGINE=legacy|current|current-containerd]   end-to-end tests (default: every engine)"
 	@echo "make conformance  BuildKit's Dockerfile suite, ours vs Docker's Go frontend (README)"
 	@echo "make unit | e2e | lint | proto-check | bench | bench-parse | bench-compile"
@@ -53,6 +54,9 @@ images: engine
 
 image: images
 	hack/image.sh
+
+image-arm64: images deps
+	hack/image-arm64.sh
 
 demo: image
 	$(DOCKER) build -t $(DEMO_IMAGE) examples/hello || { \
@@ -79,7 +83,8 @@ lint: deps
 proto-check: deps
 	hack/gen-proto.sh --check
 
-# The cached-rebuild bench on each engine (ENGINE=... for one).
+# The cached-rebuild bench on each engine (ENGINE=... for one): ours, Docker's Go frontend
+# image (docker/dockerfile:<version>-ref, copied from Engine 20.10 when there) and the built-in.
 bench: deps
 	for engine in $(or $(ENGINE),$(ENGINES)); do \
 		PYFRONTEND_ENGINE=$$engine hack/engine.sh up; \

@@ -4,10 +4,13 @@
 #
 #   busybox:latest                   FROM-scratch tree of Debian's busybox-static
 #   pyfrontend/python-standin:3.11   Debian bookworm minbase + python3 (debootstrap)
+#   pyfrontend/python-standin:3.11-arm64  the same for linux/arm64, unpacked but never
+#                                    run (for cross builds of the frontend image)
 #   pyfrontend/testdata:latest       a few known files, the "external image" of
 #                                    COPY --from=<image> tests
 #
-# Usage: hack/base-images.sh [busybox|python|testdata]...   (default: all three)
+# Usage: hack/base-images.sh [busybox|python|python-arm64|testdata]...
+#        (default: busybox python testdata)
 # Env:   DEBIAN_MIRROR (default http://deb.debian.org/debian), FORCE=1
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -39,6 +42,32 @@ import_tree() {
     shift 2
     tar --numeric-owner --owner=0 --group=0 --sort=name -C "$dir" -c . \
         | "$DOCKER" import "$@" - "$image" >/dev/null
+}
+
+# load_tree_as DIR IMAGE ARCH: like import_tree, but for another architecture
+# (docker import on Engine 20.10 ignores --platform): a docker-archive by hand.
+load_tree_as() {
+    local dir=$1 image=$2 arch=$3 archive=$WORK/archive
+    mkdir -p "$archive"
+    tar --numeric-owner --owner=0 --group=0 --sort=name -C "$dir" -cf "$archive/layer.tar" .
+    python3 - "$archive" "$image" "$arch" "$PATH_ENV" <<'EOF2'
+import hashlib, json, sys
+archive, image, arch, path_env = sys.argv[1:]
+with open(f"{archive}/layer.tar", "rb") as f:
+    digest = hashlib.file_digest(f, "sha256").hexdigest()
+config = {
+    "architecture": arch,
+    "os": "linux",
+    "config": {"Env": [path_env, "LANG=C.UTF-8"], "Cmd": ["python3"]},
+    "rootfs": {"type": "layers", "diff_ids": [f"sha256:{digest}"]},
+    "history": [{"created_by": "hack/base-images.sh"}],
+}
+with open(f"{archive}/config.json", "w") as f:
+    json.dump(config, f)
+with open(f"{archive}/manifest.json", "w") as f:
+    json.dump([{"Config": "config.json", "RepoTags": [image], "Layers": ["layer.tar"]}], f)
+EOF2
+    tar -C "$archive" -c manifest.json config.json layer.tar | "$DOCKER" load >/dev/null
 }
 
 want() { [[ ${FORCE:-} == 1 ]] || ! image_exists "$1"; }
@@ -93,6 +122,31 @@ make_python() {
     log "made $PYTHON_STANDIN_IMAGE"
 }
 
+# The arm64 stand-in: debootstrap's first stage only downloads and unpacks the
+# essential packages; the rest are unpacked here. No maintainer script runs (that
+# would need arm64 code), which the frontend image, taking files only, does not need.
+make_python_arm64() {
+    local image=$PYTHON_STANDIN_IMAGE-arm64
+    want "$image" || { log "$image present"; return; }
+    apt_install debootstrap debian-archive-keyring
+    new_workdir
+    local root=$WORK/rootfs deb
+    log "debootstrap --foreign arm64 bookworm minbase + python3 from $MIRROR"
+    debootstrap --foreign --arch=arm64 --variant=minbase --include=python3 bookworm \
+        "$root" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 </dev/null || {
+        tail -n 30 "$WORK/debootstrap.log" >&2
+        die "debootstrap failed"
+    }
+    for deb in "$root"/var/cache/apt/archives/*.deb; do
+        dpkg-deb -x "$deb" "$root"
+    done
+    rm -rf "$root"/debootstrap "$root"/var/cache/apt/* "$root"/usr/share/doc/* \
+        "$root"/usr/share/man/* "$root"/usr/share/locale/*
+    ln -sf python3.11 "$root/usr/bin/python3"
+    load_tree_as "$root" "$image" arm64
+    log "made $image"
+}
+
 make_testdata() {
     want "$TESTDATA_IMAGE" || { log "$TESTDATA_IMAGE present"; return; }
     new_workdir
@@ -115,7 +169,8 @@ for what in "$@"; do
     case $what in
     busybox) make_busybox ;;
     python) make_python ;;
+    python-arm64) make_python_arm64 ;;
     testdata) make_testdata ;;
-    *) die "unknown image '$what' (busybox|python|testdata)" ;;
+    *) die "unknown image '$what' (busybox|python|python-arm64|testdata)" ;;
     esac
 done

@@ -7,21 +7,34 @@ it: gRPC over its stdin/stdout, options in ``BUILDKIT_FRONTEND_OPT_<i>``. The
 fake answers Ping (v0.8 caps), Solve, ReadFile (the Dockerfile from the
 ``dockerfile`` local) and ResolveImageConfig, and takes the Return.
 
-Usage: hack/bench_startup.py [-n RUNS] [--dockerfile FILE] [--importtime [TOP]] [-- CMD...]
-(default CMD: the current python with ``-m frontend``). Results go to stdout.
+Usage: hack/bench_startup.py [-n RUNS] [--dockerfile FILE] [--importtime [TOP]]
+                             [--image IMAGE [--emulator QEMU] | -- CMD...]
+(default CMD: the current python with ``-m frontend``). ``--image`` runs an
+image's entrypoint from its exported filesystem under ``chroot`` (root only):
+the interpreter, modules and bytecode the engine would run (``--emulator``: an
+image for another architecture, through qemu-user). Besides wall times
+it reports the frontend's CPU time (user + system), which a busy machine
+inflates much less. Results go to stdout.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
+import resource
+import shutil
+import stat
 import statistics
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +51,9 @@ from frontend.gateway.testing import (  # noqa: E402
 )
 
 DEFAULT_DOCKERFILE = b"FROM busybox\nRUN echo hi\n"
+DOCKER = os.environ.get("DOCKER", "/usr/bin/docker")
+# What a container runtime gives every container and the frontend uses.
+DEVICES = {"null": (1, 3), "random": (1, 8), "urandom": (1, 9)}
 
 
 @dataclass(frozen=True)
@@ -48,22 +64,66 @@ class Run:
     solve: float
     ret: float | None
     exit: float
+    cpu: float
+    """User + system CPU seconds of the frontend process."""
     code: int
     stderr: str
 
 
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment of the frontend process: ours, the repo on the path, the gateway's."""
-    env = dict(os.environ)
+    """The environment of the frontend process: ours, the repo on the path, the gateway's.
+
+    Bytecode is written (and then read) as in an installed package.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env.update(gateway_env({"filename": "Dockerfile"}))
     env.update(extra or {})
     return env
 
 
+def _docker(*args: str) -> str:
+    return subprocess.run(
+        [DOCKER, *args], check=True, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    ).stdout
+
+
+@contextmanager
+def image_command(
+    image: str, emulator: Path | None = None
+) -> Iterator[tuple[list[str], dict[str, str]]]:
+    """(command, environment) that run ``image``'s entrypoint from its filesystem,
+    through ``emulator`` (a static qemu-user binary) for another architecture."""
+    (config,) = json.loads(_docker("image", "inspect", image))
+    entrypoint = config["Config"]["Entrypoint"] or []
+    env = dict(item.split("=", 1) for item in config["Config"]["Env"] or [])
+    root = Path(tempfile.mkdtemp(prefix="pyfrontend-bench-"))
+    container = _docker("create", image).strip()
+    try:
+        with subprocess.Popen([DOCKER, "export", container], stdout=subprocess.PIPE) as proc:
+            assert proc.stdout is not None
+            with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
+                tar.extractall(root, filter="fully_trusted")
+        (root / "dev").mkdir(exist_ok=True)
+        for name, (major, minor) in DEVICES.items():
+            node = root / "dev" / name
+            if not node.exists():
+                os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(major, minor))
+        env.update(gateway_env({"filename": "Dockerfile"}))
+        if emulator is not None:
+            shutil.copyfile(emulator, root / "emulator")
+            os.chmod(root / "emulator", 0o755)
+            entrypoint = ["/emulator", *entrypoint]
+        yield [shutil.which("chroot") or "chroot", str(root), *entrypoint], env
+    finally:
+        _docker("rm", "-f", container)
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def run_once(cmd: Sequence[str], dockerfile: bytes, env: dict[str, str]) -> Run:
     """Spawn ``cmd`` against a fresh fake engine and time it."""
     fake = FakeBridge(locals={"dockerfile": {"Dockerfile": dockerfile}})
+    cpu_before = _children_cpu()
     with serve(fake) as srv, FrontendProcess(cmd, srv.path, env=env, cwd=str(ROOT)) as proc:
         try:
             code = proc.wait(120)
@@ -83,9 +143,16 @@ def run_once(cmd: Sequence[str], dockerfile: bytes, env: dict[str, str]) -> Run:
         solve=at["Solve"] - t0,
         ret=at["Return"] - t0 if "Return" in at else None,
         exit=exited - t0,
+        cpu=_children_cpu() - cpu_before,
         code=code,
         stderr=stderr,
     )
+
+
+def _children_cpu() -> float:
+    """CPU seconds of all waited-for child processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def python_baseline(runs: int) -> float:
@@ -141,40 +208,54 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="TOP",
         help="also run once with -X importtime and show the TOP costs (default 12)",
     )
+    parser.add_argument("--image", help="run this image's entrypoint (chroot; root only)")
+    parser.add_argument(
+        "--emulator", type=Path, help="with --image: a static qemu-user binary to run it with"
+    )
     parser.add_argument("cmd", nargs="*", help="frontend command (default: python -m frontend)")
     args = parser.parse_args(argv)
     structlog.configure(
         wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
     )
-    cmd = args.cmd or [sys.executable, "-m", "frontend"]
     dockerfile = args.dockerfile.read_bytes() if args.dockerfile else DEFAULT_DOCKERFILE
-    env = child_env()
-
-    for _ in range(args.warmup):
-        run_once(cmd, dockerfile, env)
-    runs = [run_once(cmd, dockerfile, env) for _ in range(args.runs)]
-
-    def median(values: Sequence[float]) -> float:
-        return statistics.median(values)
-
-    print(f"command: {' '.join(cmd)}")
-    print(f"runs: {len(runs)} (after {args.warmup} warm-up)")
-    print(
-        f"spawn -> first Solve   median {ms(median([r.solve for r in runs]))}"
-        f"   min {ms(min(r.solve for r in runs))}   max {ms(max(r.solve for r in runs))}"
-    )
-    print(f"spawn -> first call    median {ms(median([r.ping for r in runs]))}")
-    returns = [r.ret for r in runs if r.ret is not None]
-    if returns:
-        print(f"spawn -> Return        median {ms(median(returns))}")
-    print(f"spawn -> exit          median {ms(median([r.exit for r in runs]))}")
-    print(f"python -c pass         median {ms(python_baseline(max(3, args.runs)))}")
-
-    if args.importtime:
-        timed = run_once(cmd, dockerfile, child_env({"PYTHONPROFILEIMPORTTIME": "1"}))
-        print(import_costs(timed.stderr, args.importtime))
+    with ExitStack() as stack:
+        if args.image:
+            cmd, env = stack.enter_context(image_command(args.image, args.emulator))
+            python_at = 3 if args.emulator else 2  # chroot ROOT [EMULATOR] PYTHON ...
+        else:
+            cmd, env = args.cmd or [sys.executable, "-m", "frontend"], child_env()
+            python_at = 0 if not args.cmd else -1
+        for _ in range(args.warmup):
+            run_once(cmd, dockerfile, env)
+        runs = [run_once(cmd, dockerfile, env) for _ in range(args.runs)]
+        print(f"command: {' '.join(cmd)}")
+        print(f"runs: {len(runs)} (after {args.warmup} warm-up)")
+        print(f"spawn -> first Solve   {spread([r.solve for r in runs])}")
+        print(f"spawn -> first call    {spread([r.ping for r in runs])}")
+        returns = [r.ret for r in runs if r.ret is not None]
+        if returns:
+            print(f"spawn -> Return        {spread(returns)}")
+        print(f"spawn -> exit          {spread([r.exit for r in runs])}")
+        print(f"CPU time (user+sys)    {spread([r.cpu for r in runs])}")
+        print(f"python -c pass         median {ms(python_baseline(max(3, args.runs)))}")
+        if args.importtime:
+            if python_at >= 0:  # -X importtime, which isolated interpreters also honour
+                timed_cmd = [*cmd[: python_at + 1], "-X", "importtime", *cmd[python_at + 1 :]]
+                timed = run_once(timed_cmd, dockerfile, env)
+            else:
+                timed = run_once(cmd, dockerfile, {**env, "PYTHONPROFILEIMPORTTIME": "1"})
+            print(import_costs(timed.stderr, args.importtime))
     return 0
+
+
+def spread(values: Sequence[float]) -> str:
+    """Median, then the quartiles and the extremes."""
+    q1, _, q3 = statistics.quantiles(values, n=4) if len(values) > 1 else (values[0],) * 3
+    return (
+        f"median {ms(statistics.median(values))}   quartiles {ms(q1)} {ms(q3)}"
+        f"   min {ms(min(values))}   max {ms(max(values))}"
+    )
 
 
 if __name__ == "__main__":

@@ -3,16 +3,17 @@
 # the build context). RUN steps on an engine without outbound network install
 # from there; a build without that directory installs from the index as usual.
 #
-# The set is pyproject.toml's runtime dependencies and build requirements, plus
-# pip itself (the image runs pip from its wheel), for CPython 3.11 on manylinux.
-# Env: WHEEL_ARCHES (default: this machine's, e.g. "x86_64 aarch64"),
+# The set is pyproject.toml's runtime dependencies, plus pip itself (the image's
+# build stage runs pip from its wheel), for CPython 3.11 on manylinux, for both
+# platforms the image is built for.
+# Env: WHEEL_ARCHES (default: "x86_64 aarch64"),
 #      PYTHON (default python3), FORCE=1 to download again.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 PYTHON=${PYTHON:-python3}
 WHEELS=$STATE_DIR/wheels
-ARCHES=${WHEEL_ARCHES:-$(uname -m)}
+ARCHES=${WHEEL_ARCHES:-x86_64 aarch64}
 
 "$PYTHON" -m pip --version >/dev/null 2>&1 || apt_install python3-pip
 mapfile -t reqs < <("$PYTHON" - "$ROOT/pyproject.toml" <<'EOF'
@@ -21,7 +22,7 @@ import tomllib
 
 with open(sys.argv[1], "rb") as f:
     meta = tomllib.load(f)
-for req in [*meta["project"]["dependencies"], *meta["build-system"]["requires"], "pip"]:
+for req in [*meta["project"]["dependencies"], "pip"]:
     print(req)
 EOF
 )

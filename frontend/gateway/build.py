@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -76,8 +77,12 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
         env = read_gateway_env(environ)
         log.info("started", ms=elapsed_ms())
         with ThreadPoolExecutor(max_workers=1) as pool:
-            # The engine syncs the Dockerfile while this thread loads the compiler.
-            fetched = pool.submit(_request_and_load, bridge, env)
+            # The engine syncs the Dockerfile while this thread loads the compiler,
+            # from when the request is read: before that, loading it would only
+            # hold the interpreter lock that reading the request needs.
+            requested = threading.Event()
+            fetched = pool.submit(_request_and_load, bridge, env, requested)
+            requested.wait()
             _import_compiler()
             request, loaded = fetched.result()
         if loaded is not None:
@@ -208,17 +213,23 @@ def _solve_located(
 
 
 def _request_and_load(
-    bridge: Bridge, env: GatewayEnv
+    bridge: Bridge, env: GatewayEnv, requested: threading.Event
 ) -> tuple[BuildRequest, LoadedDockerfile | None]:
-    """Ping, read the options, then the Dockerfile unless the request needs none."""
-    caps = bridge.ping()
-    request = parse_request(
-        env.opts,
-        session_id=env.session_id,
-        build_platform=env.build_platform,
-        llb_caps=LLBCaps(caps.llb),
-        gateway_caps=caps.gateway,
-    )
+    """Ping, read the options, then the Dockerfile unless the request needs none.
+
+    ``requested`` is set once the options are read, or on failure.
+    """
+    try:
+        caps = bridge.ping()
+        request = parse_request(
+            env.opts,
+            session_id=env.session_id,
+            build_platform=env.build_platform,
+            llb_caps=LLBCaps(caps.llb),
+            gateway_caps=caps.gateway,
+        )
+    finally:
+        requested.set()
     if not reads_dockerfile(request):
         return request, None
     return request, load_dockerfile(bridge, request)

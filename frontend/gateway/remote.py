@@ -12,7 +12,6 @@ repository (``frontend.llb.git``) is a Git context instead.
 from __future__ import annotations
 
 import re
-import tarfile
 
 from frontend.llb import state as llb
 from frontend.llb.graph import Copy, OpMeta
@@ -40,6 +39,8 @@ def is_archive(head: bytes) -> bool:
     """Whether the first bytes of a download are a tar, or a compressed stream."""
     if any(head.startswith(magic) for magic in _COMPRESSED):
         return True
+    import tarfile  # only for remote contexts: not on every build's start-up path
+
     try:
         tarfile.TarInfo.frombuf(head[: tarfile.BLOCKSIZE], "utf-8", "surrogateescape")
     except tarfile.HeaderError:

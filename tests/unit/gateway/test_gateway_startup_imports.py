@@ -11,6 +11,7 @@ import textwrap
 SCRIPT = textwrap.dedent(
     """
     import sys
+    import threading
 
     import frontend.gateway.build as build
     from frontend.gateway.bridge import Caps
@@ -34,7 +35,7 @@ SCRIPT = textwrap.dedent(
     opts = {"build-arg:BUILDKIT_DOCKERFILE_CHECK": "skip=all", "platform": "linux/amd64"}
     for extra in ({}, {"requestid": DESCRIBE}):
         env = GatewayEnv({**opts, **extra}, "session", (), "")
-        build._request_and_load(Engine(), env)
+        build._request_and_load(Engine(), env, threading.Event())
     after = {name for name in sys.modules if name.startswith("frontend")}
     print(" ".join(sorted(after - before)))
     """

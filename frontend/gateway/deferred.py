@@ -1,0 +1,80 @@
+"""Modules that our dependencies import eagerly but a build never uses, loaded on first use.
+
+grpcio's extension module and ``structlog.stdlib`` import :mod:`asyncio`, and
+``grpc`` imports its asyncio API, for code paths the frontend never takes; on a
+cold start that is a fifth of the import time. :func:`defer` makes the named
+modules empty placeholders that run their code at the first attribute access,
+so a build that never touches them never pays for them, and one that does gets
+the real module. Install it first thing, before anything imports grpcio.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import types
+from collections.abc import Iterable, Sequence
+from importlib.machinery import ModuleSpec, PathFinder
+from typing import Final, Protocol
+
+DEFERRED: Final = ("asyncio", "grpc.aio", "structlog.threadlocal")
+"""What the gateway entry point defers (the frontend image still holds them)."""
+
+_LOCK = threading.RLock()
+# Read without loading: the import system looks at these on every import statement.
+_PASSIVE = frozenset({"__spec__", "__name__", "__class__", "__dict__", "__loader__"})
+
+
+class _Loader(Protocol):  # importlib.abc.Loader, whose import costs importlib.resources
+    def exec_module(self, module: types.ModuleType) -> None: ...
+
+
+class _Placeholder(types.ModuleType):
+    """A module whose code runs at the first access of anything but its identity."""
+
+    def __getattribute__(self, attr: str) -> object:
+        if attr in _PASSIVE:
+            return object.__getattribute__(self, attr)
+        with _LOCK:
+            if type(self) is _Placeholder:
+                loader: _Loader = object.__getattribute__(self, "__dict__").pop("_deferred_loader")
+                object.__setattr__(self, "__class__", types.ModuleType)
+                loader.exec_module(self)
+        return getattr(self, attr)
+
+
+class _DeferringLoader:
+    def __init__(self, loader: _Loader) -> None:
+        self.loader = loader
+
+    def create_module(self, spec: ModuleSpec) -> None:
+        return None  # the default module, made into a placeholder by exec_module
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        module.__dict__["_deferred_loader"] = self.loader
+        module.__class__ = _Placeholder
+
+
+class _DeferringFinder:
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names = frozenset(names)
+
+    def find_spec(
+        self, name: str, path: Sequence[str] | None, target: types.ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if name not in self.names:
+            return None
+        spec = PathFinder.find_spec(name, path, target)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _DeferringLoader(spec.loader)  # type: ignore[assignment]
+        return spec
+
+
+def defer(names: Iterable[str] = DEFERRED) -> object:
+    """Load ``names`` (pure-Python modules not imported yet) at their first use.
+
+    Returns the finder put first on ``sys.meta_path``.
+    """
+    finder = _DeferringFinder(names)
+    sys.meta_path.insert(0, finder)
+    return finder

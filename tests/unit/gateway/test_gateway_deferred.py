@@ -1,0 +1,63 @@
+"""Deferred modules: imported as placeholders, run at their first use."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from frontend.gateway import deferred
+
+MODULE = """\
+import builtins
+builtins.deferred_runs = getattr(builtins, "deferred_runs", 0) + 1
+VALUE = 42
+"""
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Iterator[str]:
+    """A package ``deferpkg`` with a submodule ``mod`` that counts its runs."""
+    (tmp_path / "deferpkg").mkdir()
+    (tmp_path / "deferpkg" / "__init__.py").write_text("")
+    (tmp_path / "deferpkg" / "mod.py").write_text(MODULE)
+    sys.path.insert(0, str(tmp_path))
+    finder = deferred.defer(["deferpkg.mod"])
+    import builtins
+
+    builtins.deferred_runs = 0  # type: ignore[attr-defined]
+    try:
+        yield "deferpkg.mod"
+    finally:
+        sys.meta_path.remove(finder)
+        sys.path.remove(str(tmp_path))
+        for name in ("deferpkg", "deferpkg.mod"):
+            sys.modules.pop(name, None)
+        del builtins.deferred_runs  # type: ignore[attr-defined]
+
+
+def test_import_statements_do_not_run_the_module(package: str) -> None:
+    import builtins
+
+    import deferpkg.mod as again  # type: ignore[import-not-found]  # noqa: F401
+
+    assert builtins.deferred_runs == 0  # type: ignore[attr-defined]
+    assert sys.modules[package].__name__ == package
+    assert builtins.deferred_runs == 0  # type: ignore[attr-defined]
+
+
+def test_first_use_runs_it_once(package: str) -> None:
+    import builtins
+
+    import deferpkg.mod  # noqa: F401
+
+    module = sys.modules[package]
+    assert module.VALUE == 42
+    assert module.VALUE == 42
+    from deferpkg.mod import VALUE  # type: ignore[import-not-found]
+
+    assert VALUE == 42
+    assert builtins.deferred_runs == 1  # type: ignore[attr-defined]
+    assert type(module) is type(sys)
