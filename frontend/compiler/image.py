@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from frontend.compiler.chain import Chain
 from frontend.compiler.imageformat import ImageFormat
 from frontend.gotext import go_json
 from frontend.llb.platform import Platform, default_path
@@ -58,6 +59,10 @@ class History:
     """RFC 3339 time; empty leaves it to the exporter (the build's time)."""
 
 
+HistoryEntry = History | Mapping[str, Any]
+"""One history entry: this build's, or a base image's as its config lists it."""
+
+
 @dataclass(frozen=True)
 class Image:
     """An image config: platform, container config, rootfs and history."""
@@ -70,7 +75,7 @@ class Image:
     author: str = ""
     config: Config = field(default_factory=Config)
     diff_ids: tuple[str, ...] = ()
-    history: tuple[History | Mapping[str, Any], ...] = ()
+    history: Chain[HistoryEntry] = field(default_factory=Chain)
     created: str = ""
     """RFC 3339 time; empty leaves it to the exporter."""
 
@@ -79,7 +84,7 @@ class Image:
 
     def commit(self, created_by: str, *, layer: bool) -> Image:
         """Record one instruction in the history."""
-        return replace(self, history=(*self.history, History(created_by, not layer)))
+        return replace(self, history=self.history.append(History(created_by, not layer)))
 
     @property
     def is_scratch(self) -> bool:
@@ -101,7 +106,7 @@ class Image:
 def at_epoch(image: Image, seconds: int) -> Image:
     """``SOURCE_DATE_EPOCH``: the image, and the history this build wrote, dated ``seconds``."""
     stamp = rfc3339(seconds)
-    history = tuple(
+    history = Chain(
         replace(h, created=stamp) if isinstance(h, History) and not h.created else h
         for h in image.history
     )
@@ -144,10 +149,10 @@ def set_env(env: tuple[str, ...], key: str, value: str) -> tuple[str, ...]:
     return (*env, entry)
 
 
-def _history_entries(entries: Any) -> tuple[Mapping[str, Any], ...]:
+def _history_entries(entries: Any) -> Chain[HistoryEntry]:
     if not isinstance(entries, list) or not all(isinstance(h, dict) for h in entries):
         raise ValueError("history is not a list of objects")
-    return tuple(entries)
+    return Chain(entries)
 
 
 def image_from_json(data: bytes) -> Image:

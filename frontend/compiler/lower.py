@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from frontend.compiler import heredoc
+from frontend.compiler.chain import Chain
 from frontend.compiler.copyadd import lower_copy_like
 from frontend.compiler.history import health_config, plain_list, port_map, quoted_list, run_command
 from frontend.compiler.image import Healthcheck, Image, set_env
@@ -49,6 +50,15 @@ WINDOWS_SHELL = ("cmd", "/S", "/C")
 _PROXY_ARGS = ("http_proxy", "https_proxy", "ftp_proxy", "no_proxy")
 
 
+MAX_PORTS_LISTED = 1 << 20
+"""Most ports a stage's EXPOSE instructions may list: each is written out in the
+history, and 16 lines of ``EXPOSE 1-65535`` make a config of about 10 MB (the
+engine takes at most 16 MB)."""
+
+PATH_MAX = 4096
+"""Linux's limit on a path, its terminating NUL included."""
+
+
 @dataclass(frozen=True)
 class StageState:
     """What a stage has built so far."""
@@ -58,11 +68,14 @@ class StageState:
     build_args: tuple[tuple[str, str | None], ...] = ()
     cmd_set: bool = False
     step: int = 0
-    context_paths: frozenset[str] = frozenset()
-    source_reads: frozenset[tuple[int, str]] = frozenset()
+    context_paths: Chain[str] = field(default_factory=Chain)
+    """Absolute paths the stage reads of the build context (repeats allowed)."""
+    source_reads: Chain[tuple[int, str]] = field(default_factory=Chain)
     """``(command index, absolute path)`` each ``COPY --from`` of the stage reads."""
     maps: SharedMaps = SharedMaps()
     """The label, port and volume maps held, as older frontends share them."""
+    ports_listed: int = 0
+    """How many ports the stage's EXPOSE instructions listed (in their history)."""
 
 
 @dataclass(frozen=True)
@@ -309,7 +322,7 @@ def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> S
     created_by = "RUN " + run_command(args, st.build_args, st.llb.env_map(), unique=unique)
     image = st.image.commit(created_by + " # buildkit", layer=True)
     state = st.llb.with_output(state.output)  # a mount's env (SSH_AUTH_SOCK) was this step's
-    paths = st.context_paths | extra.context_paths
+    paths = st.context_paths.extend(extra.context_paths)
     return replace(st, llb=state, image=image, context_paths=paths)
 
 
@@ -337,6 +350,11 @@ def lower_workdir(ctx: StageContext, node: ast.Workdir, index: int, st: StageSta
     path = ctx.expand(node.path, st)
     state = st.llb.with_dir(path)
     wd = path if posixpath.isabs(path) else clean_path(f"/{st.image.config.working_dir}/{path}")
+    if len(wd) >= PATH_MAX:  # (characters: a byte count is never smaller)
+        raise DockerfileError(
+            f"WORKDIR {wd[:40]}...: the working directory is longer than {PATH_MAX - 1} bytes,"
+            " which no Linux system call accepts"
+        )
     image = st.image.with_config(working_dir=wd)
     layer = False
     if wd != "/" and ctx.file_op:
@@ -408,11 +426,19 @@ def lower_expose(ctx: StageContext, node: ast.Expose, index: int, st: StageState
             raise DockerfileError(str(exc)) from None
         for spec in specs:
             ports += parse_ports(spec, strict=listed)
-    exposed = tuple(sorted(set(st.image.config.exposed_ports) | set(ports)))
+    ports_listed = st.ports_listed + len(ports)
+    if ports_listed > MAX_PORTS_LISTED:
+        raise DockerfileError(
+            f"EXPOSE: the stage lists more than {MAX_PORTS_LISTED} ports; its history would"
+            " make an image config too large for the engine"
+        )
+    exposed = st.image.config.exposed_ports
+    if not set(ports).issubset(exposed):
+        exposed = tuple(sorted(set(exposed).union(ports)))
     shown = plain_list(ports) if listed else port_map(ports)
     image = st.image.with_config(exposed_ports=exposed).commit(f"EXPOSE {shown}", layer=False)
     maps = st.maps.write("ExposedPorts", str(ctx.stage_index), ((p, "") for p in ports))
-    return replace(st, image=image, maps=maps)
+    return replace(st, image=image, maps=maps, ports_listed=ports_listed)
 
 
 def lower_volume(ctx: StageContext, node: ast.Volume, index: int, st: StageState) -> StageState:
