@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 from frontend.compiler import heredoc
 from frontend.compiler.filemode import parse_chmod
 from frontend.errors import DockerfileError
-from frontend.gotext import go_quote
+from frontend.gotext import go_quote, raw_bytes
 from frontend.llb import caps
 from frontend.llb import state as llb
 from frontend.llb.git import GitRef, GitRefError, git_source, parse_git_ref
@@ -287,7 +287,7 @@ def _inline_copy(ctx: StageContext, doc: ast.Heredoc, st: StageState, plan: _Pla
         except WordError as exc:
             raise DockerfileError(str(exc)) from None
     document = llb.scratch(ctx.platform).file(
-        Mkfile(f"/{doc.name}", data.encode()),
+        Mkfile(f"/{doc.name}", raw_bytes(data)),
         meta=OpMeta(name="[internal] preparing inline document"),
     )
     return Copy(

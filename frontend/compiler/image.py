@@ -6,7 +6,6 @@ here are the ones Docker's own frontend writes.
 
 from __future__ import annotations
 
-import datetime
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -14,7 +13,7 @@ from typing import Any
 
 from frontend.compiler.chain import Chain
 from frontend.compiler.imageformat import ImageFormat
-from frontend.gotext import go_json
+from frontend.gotext import go_json, go_json_time
 from frontend.llb.platform import Platform, default_path
 
 HISTORY_COMMENT = "buildkit.dockerfile.v0"
@@ -105,18 +104,12 @@ class Image:
 
 def at_epoch(image: Image, seconds: int) -> Image:
     """``SOURCE_DATE_EPOCH``: the image, and the history this build wrote, dated ``seconds``."""
-    stamp = rfc3339(seconds)
+    stamp = go_json_time(seconds)
     history = Chain(
         replace(h, created=stamp) if isinstance(h, History) and not h.created else h
         for h in image.history
     )
     return replace(image, created=stamp, history=history)
-
-
-def rfc3339(seconds: int) -> str:
-    """Go's ``time.Time`` JSON form for a whole second in UTC."""
-    moment = datetime.datetime.fromtimestamp(seconds, datetime.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def empty_image(platform: Platform, fmt: ImageFormat | None = None) -> Image:

@@ -27,6 +27,7 @@ from frontend.compiler.sandbox import run_sandbox
 from frontend.compiler.sharedmaps import SharedMaps
 from frontend.compiler.signals import check_signal
 from frontend.errors import DockerfileError
+from frontend.gotext import raw_bytes
 from frontend.llb import caps
 from frontend.llb import state as llb
 from frontend.llb.graph import (
@@ -339,7 +340,7 @@ def _heredoc_program(
     if st.image.os == "windows" or not data.startswith("#!"):
         return with_shell(st.image, (data,)), []
     script = llb.scratch(ctx.platform).file(
-        Mkfile(f"/{first.name}", data.encode(), mode=0o755),
+        Mkfile(f"/{first.name}", raw_bytes(data), mode=0o755),
         meta=OpMeta(name="[internal] preparing inline document"),
     )
     pipe = Mount(dest="/dev/pipes/", source=script.output, selector="/", readonly=True)

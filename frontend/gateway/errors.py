@@ -16,6 +16,7 @@ from typing import Any, Final
 from google.protobuf import any_pb2
 
 from frontend.errors import DockerfileError, line_ranges
+from frontend.gotext import utf8
 from frontend.llb.marshal import digest_of
 from frontend.pb import ops_pb2, status_pb2
 from frontend.request import json_field
@@ -33,7 +34,7 @@ FRONTEND_CAP_TYPE_URL: Final = TYPE_URL_PREFIX + "errdefs.FrontendCap+json"
 
 def json_detail(type_url: str, value: Any) -> any_pb2.Any:
     """An ``Any`` holding ``value`` as compact JSON under ``type_url``."""
-    data = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    data = utf8(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
     return any_pb2.Any(type_url=type_url, value=data)
 
 

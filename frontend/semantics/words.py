@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from frontend.gotext import go_quote
@@ -31,6 +31,10 @@ __all__ = [
 
 MAX_NESTING = 100
 """Deepest ``${VAR:-${...}}`` nesting accepted (upstream has no limit)."""
+
+MAX_EXPANSION = 1 << 20
+"""Most characters the variables of one word may add to it (upstream has no limit):
+each ``$VAR`` adds its value, and a ``${VAR//p/r}`` what its replacements add."""
 
 # Go's unicode.IsSpace; Python's str.isspace also counts U+001C..U+001F.
 _SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -176,6 +180,7 @@ class _Lexer:
         self.skip_unset_env = skip_unset_env
         self.quotes = "" if skip_process_quotes else "'\""
         self.depth = 0
+        self.budget = MAX_EXPANSION
         self.matched: set[str] = set()
         self.unmatched: set[str] = set()
 
@@ -314,7 +319,15 @@ class _Lexer:
     def lookup(self, name: str) -> str | None:
         value = self.env.get(name)
         (self.unmatched if value is None else self.matched).add(name)
+        if value is not None:
+            self.spend(len(value))
         return value
+
+    def spend(self, added: int) -> None:
+        """Count characters a variable adds to the word; too many is an error."""
+        self.budget -= added
+        if self.budget < 0:
+            raise _Fail(f"variables expand to more than {MAX_EXPANSION} characters")
 
     def name(self) -> str:
         """A name, a run of digits, or one special parameter (may be empty)."""
@@ -406,7 +419,7 @@ class _Lexer:
             return "${" + name + "/" + pattern + "/" + replacement + "}"
         compiled = _compile_pattern(pattern)
         if every:
-            return _replace_all(compiled, value or "", _Template(replacement))
+            return _replace_all(compiled, value or "", _Template(replacement), self.spend)
         return _replace_first(compiled, value or "", replacement)
 
 
@@ -601,10 +614,17 @@ def _replace_first(pattern: _Pattern, value: str, replacement: str) -> str:
     return value[:start] + replacement + value[end:]
 
 
-def _replace_all(pattern: _Pattern, value: str, template: _Template) -> str:
-    """Go's ``ReplaceAllString``: an empty match right after a match is not replaced."""
+def _replace_all(
+    pattern: _Pattern, value: str, template: _Template, spend: Callable[[int], None]
+) -> str:
+    """Go's ``ReplaceAllString``: an empty match right after a match is not replaced.
+    ``spend`` is told how much longer than its match each replacement is."""
     if pattern.literal is not None:  # str.replace agrees, also for an empty literal
-        return value.replace(pattern.literal, template.expand(pattern.literal))
+        literal = pattern.literal
+        replacement = template.expand(literal)
+        matches = len(value) + 1 if not literal else value.count(literal)
+        spend(matches * max(len(replacement) - len(literal), 0))
+        return value.replace(literal, replacement)
     out: list[str] = []
     last_end = search = 0
     while search <= len(value):
@@ -614,7 +634,9 @@ def _replace_all(pattern: _Pattern, value: str, template: _Template) -> str:
         start, end = found
         out.append(value[last_end:start])
         if end > last_end or start == 0:
-            out.append(template.expand(value[start:end]))
+            replaced = template.expand(value[start:end])
+            spend(max(len(replaced) - (end - start), 0))
+            out.append(replaced)
         last_end = end
         search = max(search + 1, end)
     out.append(value[last_end:])
