@@ -32,33 +32,44 @@ CORPUS = sorted(p.read_bytes() for p in UNIT.rglob("Dockerfile"))
 VALUES = ["a", "$A", "${A:-x}", "${B:+y}", "${A%%b*}", "${A//a/bb}", "\udcff", "é", "x y", "''",
           '"$A$A"', "..", "/", "-1", "80-81/udp", "1-65535", "<<EOF", "\\", "$", "${"]  # fmt: skip
 NAMES = ["A", "B", "PATH", "HTTP_PROXY", "TARGETOS", "SOURCE_DATE_EPOCH", "a-b"]
-STAGES = ["s0", "s1", "s2", "0", "1", "busybox", "scratch", "S1"]
+STAGES = ["s0", "s1", "s2", "base"]
+SOURCES = [*STAGES, "0", "1", "busybox", "scratch", "S1", "$A"]
 
 _value = st.one_of(st.sampled_from(VALUES), st.text(max_size=4))
 _name = st.sampled_from(NAMES)
 _stage = st.sampled_from(STAGES)
+_source = st.sampled_from(SOURCES)
 
 
 def _fmt(template: str) -> st.SearchStrategy[str]:
-    """``template`` with ``{v}`` values, ``{n}`` names and ``{s}`` stages filled in."""
+    """``template`` with ``{v}``/``{w}`` values, ``{n}`` names, ``{s}`` stage names and
+    ``{r}`` what a FROM or ``--from`` may read filled in."""
     return st.builds(
-        lambda v, n, s, w: template.format(v=v, n=n, s=s, w=w), _value, _name, _stage, _value
+        lambda v, w, n, s, r: template.format(v=v, w=w, n=n, s=s, r=r),
+        _value,
+        _value,
+        _name,
+        _stage,
+        _source,
     )
 
 
 INSTRUCTIONS = [
-    "RUN echo {v}", "RUN --mount=type=cache,target=/c{v} true", "RUN --mount=from={s},target=/m x",
+    "RUN echo {v}", "RUN --mount=type=cache,target=/c{v} true", "RUN --mount=from={r},target=/m x",
     "RUN <<EOF\necho {v}\nEOF", "RUN <<EOF\n#!/bin/sh\necho {v}\nEOF", "COPY <<EOF /f{v}\n{w}\nEOF",
-    "COPY {v} /d/", "COPY --from={s} /{v} {w}", "ADD {v} {w}", "COPY --chmod={v} a b",
+    "COPY {v} /d/", "COPY --from={r} /{v} {w}", "ADD {v} {w}", "COPY --chmod={v} a b",
     "WORKDIR {v}", "WORKDIR /{v}", "ENV {n}={v}", "ENV {n} {v}", "ARG {n}={v}", "ARG {n}",
     "LABEL {n}={v}", "EXPOSE {v}", "EXPOSE 80 {v}/tcp", "USER {v}", "VOLUME {v}",
-    "STOPSIGNAL {v}", "HEALTHCHECK --interval={v} CMD true", "SHELL [\"/bin/sh\", \"-c\"]",
+    "STOPSIGNAL {v}", "HEALTHCHECK --interval=1s CMD {v}", "SHELL [\"/bin/sh\", \"-c\"]",
     "CMD {v}", "ENTRYPOINT [\"{v}\"]", "ONBUILD RUN {v}", "MAINTAINER {v}",
 ]  # fmt: skip
 
 _instruction = st.one_of(*(_fmt(t) for t in INSTRUCTIONS))
 _from = st.one_of(
-    _fmt("FROM {s} AS {s}"), _fmt("FROM busybox AS {s}"), _fmt("FROM ${n} AS {s}"), _fmt("FROM {v}")
+    _fmt("FROM {r} AS {s}"),
+    _fmt("FROM busybox AS {s}"),
+    _fmt("FROM ${n}{v} AS {s}"),
+    _fmt("FROM a{v}"),
 )
 _stage_text = st.builds(
     lambda head, body: "\n".join([head, *body]), _from, st.lists(_instruction, max_size=6)
@@ -68,10 +79,13 @@ _dockerfiles = st.builds(
     st.lists(_fmt("ARG {n}={v}"), max_size=2),
     st.lists(_stage_text, min_size=1, max_size=4),
 )
-_options = st.dictionaries(
-    st.sampled_from(["target", "build-arg:A", "build-arg:SOURCE_DATE_EPOCH", "platform"]),
-    st.sampled_from(["s1", "x", "", "1", "-1", "253402300800", "linux/arm64", "\xff"]),
-    max_size=2,
+_options = st.one_of(
+    st.just({}),
+    st.dictionaries(
+        st.sampled_from(["target", "build-arg:A", "build-arg:SOURCE_DATE_EPOCH", "platform"]),
+        st.sampled_from(["s1", "x", "", "1", "-1", "253402300800", "linux/arm64", "\udcff"]),
+        max_size=2,
+    ),
 )
 
 
