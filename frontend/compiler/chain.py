@@ -1,14 +1,15 @@
-"""An immutable sequence that grows at the end without copying what it holds.
+"""Immutable collections that grow without copying what they hold.
 
 A stage's state is replaced at every instruction; what accumulates over a
-stage (the history, the paths read, the shared-map writes) is a ``Chain``, so
-that recording one more entry costs the same however many came before.
+stage (the history, the paths read, the shared-map writes) is a ``Chain``, and
+its labels, ports and volumes an ``Overlay``, so that recording one more entry
+costs the same however many came before.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Generic, TypeVar, overload
 
 T = TypeVar("T")
@@ -65,3 +66,44 @@ class Chain(Sequence[T], Generic[T]):
 
     def __repr__(self) -> str:
         return f"Chain({list(self)!r})"
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Overlay(Mapping[K, V], Generic[K, V]):
+    """A mapping made of writes, a later write of a key winning; ``updated`` shares the
+    writes before it, so adding a few costs the same however many came before (the
+    dict is built once, when first read)."""
+
+    __slots__ = ("_dict", "_writes")
+
+    def __init__(self, items: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> None:
+        if isinstance(items, Overlay):
+            self._writes: Chain[tuple[K, V]] = items._writes
+        else:
+            self._writes = Chain(items.items() if isinstance(items, Mapping) else items)
+        self._dict: dict[K, V] | None = None
+
+    def updated(self, items: Iterable[tuple[K, V]]) -> Overlay[K, V]:
+        out: Overlay[K, V] = Overlay()
+        out._writes = self._writes.extend(items)
+        return out
+
+    def _view(self) -> dict[K, V]:
+        if self._dict is None:
+            self._dict = dict(self._writes)
+        return self._dict
+
+    def __getitem__(self, key: K) -> V:
+        return self._view()[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._view())
+
+    def __len__(self) -> int:
+        return len(self._view())
+
+    def __repr__(self) -> str:
+        return f"Overlay({self._view()!r})"

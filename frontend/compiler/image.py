@@ -7,7 +7,7 @@ here are the ones Docker's own frontend writes.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -34,11 +34,13 @@ class Config:
     """The ``config`` object of an image (container defaults)."""
 
     user: str = ""
-    exposed_ports: tuple[str, ...] = ()
+    exposed_ports: Collection[str] = ()
+    """Keys of ``ExposedPorts`` (written sorted)."""
     env: tuple[str, ...] = ()
     entrypoint: tuple[str, ...] | None = None
     cmd: tuple[str, ...] | None = None
-    volumes: tuple[str, ...] = ()
+    volumes: Collection[str] = ()
+    """Keys of ``Volumes`` (written sorted)."""
     working_dir: str = ""
     labels: Mapping[str, str] | None = None
     stop_signal: str = ""
@@ -213,11 +215,11 @@ def _oci_config(c: Config) -> list[tuple[str, Any]]:
     """The fields of the OCI image spec's ``ImageConfig``, in its order."""
     return [
         ("User", c.user),
-        ("ExposedPorts", {p: {} for p in c.exposed_ports}),
+        ("ExposedPorts", {p: {} for p in sorted(c.exposed_ports)}),
         ("Env", list(c.env)),
         ("Entrypoint", list(c.entrypoint) if c.entrypoint else None),
         ("Cmd", list(c.cmd) if c.cmd else None),
-        ("Volumes", {v: {} for v in c.volumes}),
+        ("Volumes", {v: {} for v in sorted(c.volumes)}),
         ("WorkingDir", c.working_dir),
         ("Labels", dict(sorted(c.labels.items())) if c.labels else None),
         ("StopSignal", c.stop_signal),

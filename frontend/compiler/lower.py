@@ -10,12 +10,12 @@ from __future__ import annotations
 import contextlib
 import math
 import posixpath
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from frontend.compiler import heredoc
-from frontend.compiler.chain import Chain
+from frontend.compiler.chain import Chain, Overlay
 from frontend.compiler.copyadd import lower_copy_like
 from frontend.compiler.history import health_config, plain_list, port_map, quoted_list, run_command
 from frontend.compiler.image import Healthcheck, Image, set_env
@@ -387,7 +387,7 @@ def lower_add(ctx: StageContext, node: ast.Add, index: int, st: StageState) -> S
 
 def lower_label(ctx: StageContext, node: ast.Label, index: int, st: StageState) -> StageState:
     pairs = [(ctx.expand(p.key, st), ctx.expand(p.value, st)) for p in node.pairs]
-    labels = {**(st.image.config.labels or {}), **dict(pairs)}
+    labels = Overlay(st.image.config.labels or {}).updated(pairs)
     shown = " ".join(f"{key}={value}" for key, value in pairs)
     image = st.image.with_config(labels=labels).commit(f"LABEL {shown}", layer=False)
     maps = st.maps.write("Labels", str(ctx.stage_index), pairs)
@@ -433,20 +433,23 @@ def lower_expose(ctx: StageContext, node: ast.Expose, index: int, st: StageState
             f"EXPOSE: the stage lists more than {MAX_PORTS_LISTED} ports; its history would"
             " make an image config too large for the engine"
         )
-    exposed = st.image.config.exposed_ports
-    if not set(ports).issubset(exposed):
-        exposed = tuple(sorted(set(exposed).union(ports)))
+    exposed = _keys(st.image.config.exposed_ports).updated((p, "") for p in ports)
     shown = plain_list(ports) if listed else port_map(ports)
     image = st.image.with_config(exposed_ports=exposed).commit(f"EXPOSE {shown}", layer=False)
     maps = st.maps.write("ExposedPorts", str(ctx.stage_index), ((p, "") for p in ports))
     return replace(st, image=image, maps=maps, ports_listed=ports_listed)
 
 
+def _keys(keys: Collection[str]) -> Overlay[str, str]:
+    """A config's port or volume keys as an ``Overlay``, to add more in constant time."""
+    return keys if isinstance(keys, Overlay) else Overlay((key, "") for key in keys)
+
+
 def lower_volume(ctx: StageContext, node: ast.Volume, index: int, st: StageState) -> StageState:
     paths = [ctx.expand(p, st) for p in node.paths]
     if any(p == "" for p in paths):
         raise DockerfileError("VOLUME specified can not be an empty string")
-    volumes = tuple(sorted(set(st.image.config.volumes) | set(paths)))
+    volumes = _keys(st.image.config.volumes).updated((p, "") for p in paths)
     image = st.image.with_config(volumes=volumes).commit(f"VOLUME {plain_list(paths)}", layer=False)
     maps = st.maps.write("Volumes", str(ctx.stage_index), ((p, "") for p in paths))
     return replace(st, image=image, maps=maps)

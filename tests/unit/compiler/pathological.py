@@ -43,6 +43,8 @@ GROWTH: dict[str, Callable[[int], str]] = {
     "WORKDIR ../dN": lambda n: "FROM busybox\nWORKDIR /w\n" + _lines("WORKDIR ../d{i}\n", n),
     "WORKDIR deeper and deeper": lambda n: "FROM busybox\n" + _lines("WORKDIR d{i}\n", n),
     "EXPOSE range of 11": lambda n: "FROM busybox\n" + "EXPOSE 8000-8010/tcp\n" * n,
+    "EXPOSE a port each": lambda n: "FROM busybox\n" + _lines("EXPOSE {i}/udp\n", n),
+    "VOLUME": lambda n: "FROM busybox\n" + _lines("VOLUME /v{i}\n", n),
     "EXPOSE 1-65535/tcp": lambda n: "FROM busybox\n" + "EXPOSE 1-65535/tcp\n" * n,
     "COPY": lambda n: "FROM busybox\n" + _lines("COPY f{i} /d/\n", n),
     "heredocs": lambda n: "FROM busybox\n" + _lines("RUN <<EOF\necho {i}\nEOF\n", n),
@@ -53,7 +55,8 @@ GROWTH: dict[str, Callable[[int], str]] = {
 }
 
 LINEAR = [
-    "RUN", "LABEL", "WORKDIR ../dN", "EXPOSE range of 11", "COPY", "heredocs", "FROM chain",
+    "RUN", "LABEL", "WORKDIR ../dN", "EXPOSE range of 11", "EXPOSE a port each", "VOLUME",
+    "COPY", "heredocs", "FROM chain",
     "COPY --from DAG", "unknown instruction, 6n bytes", "unknown flag, 6n bytes",
 ]  # fmt: skip
 """The kinds the growth tests hold to linear time."""
