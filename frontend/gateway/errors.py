@@ -16,7 +16,7 @@ from typing import Any, Final
 from google.protobuf import any_pb2
 
 from frontend.errors import DockerfileError, line_ranges
-from frontend.gotext import utf8
+from frontend.gotext import printable, utf8
 from frontend.llb.marshal import digest_of
 from frontend.pb import ops_pb2, status_pb2
 from frontend.request import json_field
@@ -90,7 +90,7 @@ def error_status(
     """A ``google.rpc.Status`` for ``Return(error=...)``; code 2 (Unknown) unless told."""
     if code == 0:
         raise ValueError("an error status needs a non-zero code")
-    return status_pb2.Status(code=code, message=message, details=list(details))
+    return status_pb2.Status(code=code, message=printable(message), details=list(details))
 
 
 def dockerfile_error_status(
