@@ -105,5 +105,8 @@ class Overlay(Mapping[K, V], Generic[K, V]):
     def __len__(self) -> int:
         return len(self._view())
 
+    def __bool__(self) -> bool:
+        return bool(self._writes)  # without building the dict
+
     def __repr__(self) -> str:
         return f"Overlay({self._view()!r})"

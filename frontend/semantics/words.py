@@ -3,7 +3,8 @@
 ``expand_word`` is ProcessWord: one string, quotes removed, ``$VAR`` and ``${VAR...}``
 expanded. ``expand_words`` is ProcessWords: the same, then split on unquoted whitespace
 (an unquoted expansion's value is split too; empty words are dropped). There is no
-command substitution, globbing or tilde expansion.
+command substitution, globbing or tilde expansion. An undecodable byte of the word (a
+surrogate escape) comes out as U+FFFD, as Go's scanner reads it.
 
 Behaviour follows the upstream lexer (``frontend/dockerfile/shell/lex.go``), including
 its quirks: ``*``/``?`` in trim and replace patterns never match a newline, quotes do
@@ -19,7 +20,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from frontend.gotext import go_quote
+from frontend.gotext import go_quote, printable
 
 __all__ = [
     "WordError",
@@ -171,7 +172,8 @@ class _Lexer:
     ) -> None:
         if len(escape) != 1:
             raise ValueError(f"escape must be one character, not {escape!r}")
-        self.text = text
+        self.source = text
+        self.text = printable(text)  # Go's scanner reads an undecodable byte as U+FFFD
         self.end = len(text)
         self.pos = 1 if text.startswith(_BOM) else 0  # Go's text/scanner skips a leading BOM
         self.env = env
@@ -188,7 +190,7 @@ class _Lexer:
         try:
             return self.stop_on("", raw_escapes, words)
         except _Fail as exc:
-            raise WordError(str(exc), self.text) from None
+            raise WordError(str(exc), self.source) from None
 
     def peek(self) -> str:
         """The next character, or ``""`` at the end."""

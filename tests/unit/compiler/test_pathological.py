@@ -1,5 +1,6 @@
 """The pathological corpus (``pathological.py``) compiles, or fails with its error,
-and the checks answer too; compile work grows linearly with each kind of input."""
+and the checks answer too; compile work (function calls made) grows linearly with
+each kind of input."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from frontend.compiler.preview import check_offline, compile_offline
 from frontend.errors import DockerfileError
 from frontend.semantics.check_report import error_text, results_text
 from tests.unit.compiler.pathological import CASES, GROWTH, LINEAR
-from tests.unit.growth import assert_linear
+from tests.unit.growth import assert_linear_calls
 
 
 def _compile(text: str) -> int | tuple[str, int]:
@@ -38,4 +39,4 @@ def test_case(name: str) -> None:
 def test_linear(name: str) -> None:
     make = GROWTH[name]
     base = 1_000 if "bytes" in name else 60 if "DAG" in name else 120
-    assert_linear(lambda n: _compile(make(n)), base)
+    assert_linear_calls(lambda n: _compile(make(n)), base)
