@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from frontend.gotext import printable
+
 
 def line_ranges(start: int, end: int) -> tuple[tuple[int, int], ...]:
     """One ``(line, line)`` range per line of ``start..end``: how Docker's frontend
@@ -23,7 +25,7 @@ def _excerpt(line: int, column: int, source_line: str | None) -> str:
         return ""
     caret = " " * max(column - 1, 0) + "^"
     gutter = f"{line:>4} | "
-    return f"\n{gutter}{source_line}\n{' ' * len(gutter)}{caret}"
+    return f"\n{gutter}{printable(source_line)}\n{' ' * len(gutter)}{caret}"
 
 
 class DockerfileError(Exception):
@@ -56,7 +58,7 @@ class DockerfileError(Exception):
         self.also = also
 
     def __str__(self) -> str:
-        return f"{_where(self.filename, self.line, self.column)}: {self.message}"
+        return printable(f"{_where(self.filename, self.line, self.column)}: {self.message}")
 
     def render(self) -> str:
         """The message with the offending line and a caret under the column."""

@@ -8,6 +8,7 @@ slices with ``%q``. Undecodable input bytes arrive here as surrogate escapes
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from typing import Any
@@ -40,6 +41,26 @@ def _escaped(ch: str, quote: str) -> str:
     if code < 0x10000:
         return f"\\u{code:04x}"
     return f"\\U{code:08x}"
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def raw_bytes(text: str) -> bytes:
+    """The bytes ``text`` stands for: undecodable input bytes as they were (Go keeps
+    them in its strings and writes them out in ``[]byte`` fields, file contents)."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print or send as UTF-8: each undecodable byte (or other lone
+    surrogate) becomes U+FFFD, as Go's JSON encoder and gRPC show them."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def utf8(text: str) -> bytes:
+    """``printable(text)`` encoded: what this frontend sends or prints of a string."""
+    return printable(text).encode("utf-8")
 
 
 def go_quote(text: str) -> str:
@@ -96,6 +117,25 @@ def time_quote(text: str) -> str:
             out.append("\\" + ch if ch in '"\\' else ch)
     out.append('"')
     return "".join(out)
+
+
+JSON_TIME_RANGE = (-62_167_219_200, 253_402_300_799)
+"""The seconds (Unix time) Go's ``time.Time`` can write as JSON: years 0 to 9999."""
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+_GREGORIAN_CYCLE = 146_097 * 86_400
+"""Seconds in 400 years: the Gregorian calendar repeats after them."""
+
+
+def go_json_time(seconds: int) -> str:
+    """A whole second in UTC as Go's ``time.Time`` writes it in JSON (RFC 3339);
+    ValueError outside ``JSON_TIME_RANGE``, as Go's encoder refuses it."""
+    low, high = JSON_TIME_RANGE
+    if not low <= seconds <= high:
+        raise ValueError("year outside of range [0,9999]")
+    shift = 400 if seconds < low + _GREGORIAN_CYCLE else 0  # Python has no year 0
+    moment = _EPOCH + datetime.timedelta(seconds=seconds + shift // 400 * _GREGORIAN_CYCLE)
+    return f"{moment.year - shift:04d}" + moment.strftime("-%m-%dT%H:%M:%SZ")
 
 
 def go_bool(text: str) -> bool:

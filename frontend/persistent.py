@@ -10,6 +10,8 @@ Copying on each change makes a stage of n instructions cost n², so:
   there, undoing and redoing the changes on the way: O(1) for the version just
   derived or its parent, O(d) for one d changes away.
 - ``Chain`` is an append-only sequence: O(1) to append, O(n) once to list.
+- ``Overlay`` is a mapping made of writes (a ``Chain``): O(1) to add one, the
+  dict built once, when first read.
 
 Neither is safe to share between threads while versions are derived.
 """
@@ -17,7 +19,7 @@ Neither is safe to share between threads while versions are derived.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar, overload
 
 K = TypeVar("K")
@@ -133,8 +135,9 @@ class Vars(_ByContents, Mapping[K, V]):
         return self.items_tuple()
 
 
-class Chain(_ByContents, Generic[T]):
-    """An immutable sequence that grows at its end in O(1)."""
+class Chain(_ByContents, Sequence[T]):
+    """An immutable sequence that grows at its end in O(1); equal to any sequence
+    with the same items."""
 
     __slots__ = ("_items", "_last", "_length", "_previous")
 
@@ -149,6 +152,12 @@ class Chain(_ByContents, Generic[T]):
         link._items, link._previous, link._last = None, self, item
         link._length = self._length + 1
         return link
+
+    def extend(self, items: Iterable[T]) -> Chain[T]:
+        chain = self
+        for item in items:
+            chain = chain.append(item)
+        return chain
 
     def to_tuple(self) -> tuple[T, ...]:
         """The items in order (computed once per version)."""
@@ -173,7 +182,55 @@ class Chain(_ByContents, Generic[T]):
     @overload
     def __getitem__(self, index: slice) -> tuple[T, ...]: ...
     def __getitem__(self, index: int | slice) -> T | tuple[T, ...]:
+        if index == -1 and self._items is None:
+            return self._last  # type: ignore[return-value]
         return self.to_tuple()[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Chain | tuple | list):
+            return len(self) == len(other) and self.to_tuple() == tuple(other)
+        return NotImplemented
+
+    __hash__ = _ByContents.__hash__
 
     def _contents(self) -> tuple[Any, ...]:
         return self.to_tuple()
+
+
+class Overlay(Mapping[K, V], Generic[K, V]):
+    """A mapping made of writes, a later write of a key winning; ``updated`` shares the
+    writes before it, so adding a few costs the same however many came before."""
+
+    __slots__ = ("_dict", "_writes")
+
+    def __init__(self, items: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> None:
+        if isinstance(items, Overlay):
+            self._writes: Chain[tuple[K, V]] = items._writes
+        else:
+            self._writes = Chain(items.items() if isinstance(items, Mapping) else items)
+        self._dict: dict[K, V] | None = None
+
+    def updated(self, items: Iterable[tuple[K, V]]) -> Overlay[K, V]:
+        out: Overlay[K, V] = Overlay()
+        out._writes = self._writes.extend(items)
+        return out
+
+    def _view(self) -> dict[K, V]:
+        if self._dict is None:
+            self._dict = dict(self._writes)
+        return self._dict
+
+    def __getitem__(self, key: K) -> V:
+        return self._view()[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._view())
+
+    def __len__(self) -> int:
+        return len(self._view())
+
+    def __bool__(self) -> bool:
+        return bool(self._writes)  # without building the dict
+
+    def __repr__(self) -> str:
+        return f"Overlay({self._view()!r})"

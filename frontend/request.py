@@ -18,7 +18,7 @@ from typing import Final
 
 from frontend.compiler.reference import ReferenceError, normalize
 from frontend.errors import DockerfileError
-from frontend.gotext import GoNumError, go_bool, go_parse_int, go_quote
+from frontend.gotext import JSON_TIME_RANGE, GoNumError, go_bool, go_parse_int, go_quote
 from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import HostIP, NetMode, Ulimit
 from frontend.llb.platform import DEFAULT_PLATFORM, Platform
@@ -211,9 +211,15 @@ def parse_request(
         raise fail(f"invalid force-network-mode: {network!r}")
     epoch = build_args.get(SOURCE_DATE_EPOCH_ARG, "")
     try:
-        source_date_epoch = int(epoch) if epoch else None
+        source_date_epoch = go_parse_int(epoch) if epoch else None
     except ValueError:
         raise fail(f"invalid SOURCE_DATE_EPOCH: {epoch}") from None
+    low, high = JSON_TIME_RANGE
+    if source_date_epoch is not None and not low <= source_date_epoch <= high:
+        raise fail(
+            f"invalid SOURCE_DATE_EPOCH: {epoch}: an image config can only hold"
+            f" times from {low} (year 0) to {high} (year 9999)"
+        )
     try:
         check = check_override(build_args)
         ulimits = parse_ulimits(opts.get("ulimit", ""))

@@ -8,11 +8,14 @@ ops in the definition, its size, and whether two compiles gave identical bytes:
 - 50 stages built on one shared base (the shared ops are emitted once);
 - one stage of 2,000 instructions.
 
-With ``--growth``, it prints instead the time to parse, compile and check 100,
-1,000 and 10,000 instructions of each kind (``GROWTH``), and the ratio from one
-size to the next: about 10 where the cost is linear.
+Then the growth table: each kind of input of ``tests/unit/compiler/pathological.py``
+at 100, 1,000 and 10,000 instructions (or stages, or 6n bytes), built as a build
+is (parse, compile, build checks, image config) and checked as ``docker build
+--check`` does, in CPU seconds (a busy machine slows them less than the clock).
+Time should grow tenfold from one column to the next; an input that ends in an
+error (a limit) says so.
 
-Usage: python hack/bench_compile.py [--repeat N] [--growth]
+Usage: python hack/bench_compile.py [--repeat N] [--sizes 100,1000,10000] [--only WORD]
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,12 +36,12 @@ from bench_parse import TYPICAL  # noqa: E402
 
 from frontend.compiler.convert import compile_dockerfile  # noqa: E402
 from frontend.compiler.options import BuildOptions  # noqa: E402
+from frontend.compiler.preview import check_offline, compile_offline  # noqa: E402
 from frontend.errors import DockerfileError  # noqa: E402
 from frontend.llb.platform import Platform  # noqa: E402
 from frontend.pb import ops_pb2  # noqa: E402
-from frontend.semantics.check_rules import CheckConfig  # noqa: E402
-from frontend.semantics.checks import CheckContext, run_checks  # noqa: E402
 from frontend.syntax import parse  # noqa: E402
+from tests.unit.compiler.pathological import GROWTH  # noqa: E402
 
 AMD64 = Platform("linux", "amd64")
 CONFIG = json.dumps(
@@ -72,74 +76,89 @@ def workloads() -> dict[str, str]:
     }
 
 
-GROWTH = {
-    "ENV": lambda n: "FROM busybox\n" + "".join(f"ENV V{i}=x$V{i // 2}\n" for i in range(n)),
-    "ARG in a stage": lambda n: (
-        "FROM busybox\n" + "".join(f"ARG A{i}=x$A{i // 2}\n" for i in range(n))
-    ),
-    "global ARG used in FROM": lambda n: (
-        "".join(f"ARG A{i}=x$A{i // 2}\n" for i in range(n)) + f"FROM busybox:${{A{n - 1}}}\n"
-    ),
-}
-"""Dockerfiles of ``n`` instructions of one kind (each followed by ``RUN true``)."""
-
-
-def _checked_build(text: str) -> None:
-    """Parse, compile and check, as a build does."""
-    dockerfile = parse(text)
-    options = BuildOptions(build_platform=AMD64, target_platform=AMD64)
-    checks = CheckContext(CheckConfig(), AMD64, AMD64)
-    result = compile_dockerfile(dockerfile, options, _resolve, checks=checks)
-    run_checks(dockerfile, result.plan, checks, result.stage_warnings)
-
-
-def growth(repeat: int) -> None:
-    print(f"{'':26s} {'100':>9s} {'1,000':>9s} {'10,000':>9s}  ratios")
-    for label, make in GROWTH.items():
-        times = []
-        for n in (100, 1000, 10000):
-            text = make(n) + "RUN true\n"
-            samples = []
-            for _ in range(max(1, repeat // (n // 100))):
-                t0 = time.perf_counter()
-                _checked_build(text)
-                samples.append(time.perf_counter() - t0)
-            times.append(statistics.median(samples))
-        shown = " ".join(f"{t * 1000:7.1f}ms" for t in times)
-        ratios = " ".join(f"{b / a:5.1f}" for a, b in zip(times, times[1:], strict=False))
-        print(f"{label:26s} {shown}  {ratios}")
-
-
 def _compile(text: str) -> bytes:
     options = BuildOptions(build_platform=AMD64, target_platform=AMD64)
     result = compile_dockerfile(parse(text), options, _resolve)
     return result.definition.SerializeToString(deterministic=True)
 
 
+def _timed(run: Callable[[str], object], text: str) -> tuple[float, str]:
+    """CPU seconds ``run(text)`` took (or the seconds it returns), and a note when it
+    ended in an error."""
+    start = time.process_time()
+    try:
+        took = run(text)
+    except DockerfileError as exc:
+        return time.process_time() - start, f" (error: {exc.message[:40]})"
+    return took if isinstance(took, float) else time.process_time() - start, ""
+
+
+def _compile_only(text: str) -> float:
+    """CPU seconds to compile the parsed Dockerfile and write its config (no checks)."""
+    parsed = parse(text)
+    options = BuildOptions(build_platform=AMD64, target_platform=AMD64)
+    start = time.process_time()
+    result = compile_dockerfile(parsed, options, _resolve)
+    result.config_json  # noqa: B018
+    return time.process_time() - start
+
+
+def _build(text: str) -> object:
+    return compile_offline(text.encode(), "Dockerfile", {})
+
+
+def _check(text: str) -> object:
+    report = check_offline(text.encode(), "Dockerfile", {})
+    if report.error is not None:
+        raise report.error
+    return report
+
+
+def growth(sizes: list[int], only: str) -> None:
+    """The growth table: CPU seconds to compile (parsed input, no checks), to build
+    (parse, compile, checks) and to check each kind at each size."""
+    head = "".join(f"{n:>8,}" for n in sizes)
+    titles = "|".join(f"{t:^{8 * len(sizes)}s}" for t in ("compile", "build", "check"))
+    print(f"\n{'CPU seconds':30s}|{titles}")
+    print(f"{'':30s}|{head}|{head}|{head}")
+    for label, make in GROWTH.items():
+        if only and only.lower() not in label.lower():
+            continue
+        cells, notes = [], []
+        for run in (_compile_only, _build, _check):
+            cells.append("|")
+            for n in sizes:
+                elapsed, outcome = _timed(run, make(n))
+                cells.append(f"{elapsed:8.3f}")
+                if outcome and outcome not in notes:
+                    notes.append(outcome)
+        print(f"{label:30s}{''.join(cells)}{''.join(notes)}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=50, help="samples for the median")
-    parser.add_argument("--growth", action="store_true", help="the linear-growth table")
+    parser.add_argument("--sizes", default="100,1000,10000", help="sizes of the growth table")
+    parser.add_argument("--only", default="", help="only growth rows whose label has this")
     args = parser.parse_args()
-    if args.growth:
-        growth(args.repeat)
-        return
-    print(f"{'':34s} {'parse+compile':>14s} {'ops':>6s} {'LLB bytes':>10s}  same bytes")
-    for label, text in workloads().items():
-        try:
-            first = _compile(text)
-        except DockerfileError as exc:
-            print(f"{label:34s} error: {exc}")
-            continue
-        samples = []
-        for _ in range(args.repeat):
-            t0 = time.perf_counter()
-            again = _compile(text)
-            samples.append(time.perf_counter() - t0)
-        definition = ops_pb2.Definition.FromString(first)
-        ops = len(getattr(definition, "def"))
-        median = statistics.median(samples) * 1000
-        print(f"{label:34s} {median:11.2f} ms {ops:6d} {len(first):10d}  {first == again}")
+    if not args.only:
+        print(f"{'':34s} {'parse+compile':>14s} {'ops':>6s} {'LLB bytes':>10s}  same bytes")
+        for label, text in workloads().items():
+            try:
+                first = _compile(text)
+            except DockerfileError as exc:
+                print(f"{label:34s} error: {exc}")
+                continue
+            samples = []
+            for _ in range(args.repeat):
+                t0 = time.process_time()
+                again = _compile(text)
+                samples.append(time.process_time() - t0)
+            definition = ops_pb2.Definition.FromString(first)
+            ops = len(getattr(definition, "def"))
+            median = statistics.median(samples) * 1000
+            print(f"{label:34s} {median:11.2f} ms {ops:6d} {len(first):10d}  {first == again}")
+    growth([int(n) for n in args.sizes.split(",")], args.only)
     print(json.dumps({"python": sys.version.split()[0]}))
 
 

@@ -8,9 +8,11 @@ reachable stage in dependency order, then bind the build context and marshal.
 from __future__ import annotations
 
 import contextlib
+import heapq
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from frontend.compiler import reference
 from frontend.compiler.contexts import (
@@ -179,6 +181,7 @@ def compile_dockerfile(
 
     done: dict[int, StageState] = {}
     base_configs: dict[int, bytes | None] = {}
+    copies, mounts = _by_stage(plan.sources), _by_stage(plan.mount_sources)
     for index in _dependency_order(plan):
         stage = plan.stages[index]
         if stage.base is not None:
@@ -210,8 +213,8 @@ def compile_dockerfile(
             escape=dockerfile.escape,
             context=context_state,
             arg_rules=rules,
-            sources=_copy_sources(plan, stage, done, options, loader, uses),
-            mount_sources=_mount_sources(plan, stage, done, options, loader, uses),
+            sources=_copy_sources(copies.get(index, []), stage, done, options, loader, uses),
+            mount_sources=_mount_sources(mounts.get(index, []), stage, done, options, loader, uses),
             ignore_cache=_ignores_cache(stage, options),
             stage_index=index,
         )
@@ -276,12 +279,21 @@ def _dependency_order(plan: sem.BuildPlan) -> list[int]:
     for (stage, *_), src in [*plan.sources.items(), *plan.mount_sources.items()]:
         if stage in plan.reachable and isinstance(src, int) and not plan.stages[stage].from_context:
             deps[stage].add(src)
+    readers: dict[int, list[int]] = {i: [] for i in deps}
+    for i, needs in deps.items():
+        for dep in needs:
+            readers[dep].append(i)
+    waiting = {i: len(needs) for i, needs in deps.items()}
+    ready = [i for i, count in waiting.items() if count == 0]
+    heapq.heapify(ready)
     order: list[int] = []
-    placed: set[int] = set()
-    while len(order) < len(deps):
-        ready = min(i for i in deps if i not in placed and deps[i] <= placed)
-        order.append(ready)
-        placed.add(ready)
+    while ready:
+        done = heapq.heappop(ready)
+        order.append(done)
+        for reader in readers[done]:
+            waiting[reader] -= 1
+            if waiting[reader] == 0:
+                heapq.heappush(ready, reader)
     return order
 
 
@@ -477,8 +489,19 @@ def _detect_platform(image: Image, target: Platform, build: Platform) -> Platfor
     return target
 
 
+_Key = TypeVar("_Key", bound=tuple[int, ...])
+
+
+def _by_stage(sources: Mapping[_Key, sem.Source]) -> dict[int, list[tuple[_Key, sem.Source]]]:
+    """``COPY --from`` or ``RUN --mount from=`` sources grouped by the stage that reads."""
+    out: dict[int, list[tuple[_Key, sem.Source]]] = {}
+    for key, src in sources.items():
+        out.setdefault(key[0], []).append((key, src))
+    return out
+
+
 def _copy_sources(
-    plan: sem.BuildPlan,
+    sources: Iterable[tuple[tuple[int, int], sem.Source]],
     stage: sem.Stage,
     done: Mapping[int, StageState],
     options: BuildOptions,
@@ -487,16 +510,15 @@ def _copy_sources(
 ) -> dict[int, llb.State]:
     """What each ``COPY --from`` of ``stage`` reads, by command index."""
     out: dict[int, llb.State] = {}
-    for (index, i), src in plan.sources.items():
-        if index == stage.index:
-            site = _Use("copy", index, i)
-            node = stage.commands[i] if i >= 0 else stage.from_  # < 0: an ONBUILD trigger
-            out[i] = _source_state(src, node, done, options, loader, uses, site)
+    for (index, i), src in sources:
+        site = _Use("copy", index, i)
+        node = stage.commands[i] if i >= 0 else stage.from_  # < 0: an ONBUILD trigger
+        out[i] = _source_state(src, node, done, options, loader, uses, site)
     return out
 
 
 def _mount_sources(
-    plan: sem.BuildPlan,
+    sources: Iterable[tuple[tuple[int, int, int], sem.Source]],
     stage: sem.Stage,
     done: Mapping[int, StageState],
     options: BuildOptions,
@@ -505,11 +527,10 @@ def _mount_sources(
 ) -> dict[tuple[int, int], llb.State]:
     """What each ``RUN --mount from=`` of ``stage`` reads, by (command, mount) index."""
     out: dict[tuple[int, int], llb.State] = {}
-    for (index, i, j), src in plan.mount_sources.items():
-        if index == stage.index:
-            site = _Use("mount", index, i, j)
-            node = stage.commands[i] if i >= 0 else stage.from_  # < 0: an ONBUILD trigger
-            out[i, j] = _source_state(src, node, done, options, loader, uses, site)
+    for (index, i, j), src in sources:
+        site = _Use("mount", index, i, j)
+        node = stage.commands[i] if i >= 0 else stage.from_  # < 0: an ONBUILD trigger
+        out[i, j] = _source_state(src, node, done, options, loader, uses, site)
     return out
 
 
@@ -644,7 +665,7 @@ def _context_source(options: BuildOptions, stages: Iterable[StageState]) -> Vert
     """The ``local://context`` source, syncing only the paths COPY/ADD read."""
     paths: set[str] = set()
     for st in stages:
-        paths |= st.context_paths
+        paths.update(st.context_paths)
     follow = None if "/" in paths else sorted(p.lstrip("/") for p in paths)
     state = llb.local(
         options.context_name,

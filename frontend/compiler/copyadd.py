@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 from frontend.compiler import heredoc
 from frontend.compiler.filemode import parse_chmod
 from frontend.errors import DockerfileError
-from frontend.gotext import go_quote
+from frontend.gotext import go_quote, raw_bytes
 from frontend.llb import caps
 from frontend.llb import state as llb
 from frontend.llb.git import GitRef, GitRefError, git_source, parse_git_ref
@@ -87,8 +87,7 @@ def lower_copy_like(
         meta=meta,
     )
     actions: list[Copy] = []
-    paths = set(st.context_paths)
-    reads = set(st.source_reads)
+    paths, reads = st.context_paths, st.source_reads
     for src in sources:
         git = _git_ref(src)
         if git is not None:
@@ -101,9 +100,9 @@ def lower_copy_like(
             actions.append(_http_copy(ctx, src, checksum, bool(unpack_flag), plan))
         else:
             if from_context:
-                paths.add(clean_path("/" + src))
+                paths = paths.append(clean_path("/" + src))
             else:
-                reads.add((index, clean_path("/" + src)))
+                reads = reads.append((index, clean_path("/" + src)))
             unpack = add is not None if unpack_flag is None else unpack_flag
             actions.append(_local_copy(ctx, source, src, parents, unpack, plan))
     for doc in inline:
@@ -121,9 +120,7 @@ def lower_copy_like(
     shown = [*flags, *sources, *(f"<<{doc.name}" for doc in inline), dest_word]
     created_by = f"{node.keyword} {' '.join(shown)} # buildkit"
     image = st.image.commit(created_by, layer=True)
-    return replace(
-        st, llb=state, image=image, context_paths=frozenset(paths), source_reads=frozenset(reads)
-    )
+    return replace(st, llb=state, image=image, context_paths=paths, source_reads=reads)
 
 
 def dest_path(cwd: str, dest: str) -> str:
@@ -290,7 +287,7 @@ def _inline_copy(ctx: StageContext, doc: ast.Heredoc, st: StageState, plan: _Pla
         except WordError as exc:
             raise DockerfileError(str(exc)) from None
     document = llb.scratch(ctx.platform).file(
-        Mkfile(f"/{doc.name}", data.encode()),
+        Mkfile(f"/{doc.name}", raw_bytes(data)),
         meta=OpMeta(name="[internal] preparing inline document"),
     )
     return Copy(

@@ -6,14 +6,13 @@ here are the ones Docker's own frontend writes.
 
 from __future__ import annotations
 
-import datetime
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from frontend.compiler.imageformat import ImageFormat
-from frontend.gotext import go_json
+from frontend.gotext import go_json, go_json_time
 from frontend.llb.platform import Platform, default_path
 from frontend.persistent import Chain, Vars
 
@@ -35,12 +34,14 @@ class Config:
     """The ``config`` object of an image (container defaults)."""
 
     user: str = ""
-    exposed_ports: tuple[str, ...] = ()
+    exposed_ports: Collection[str] = ()
+    """Keys of ``ExposedPorts`` (written sorted)."""
     env: Vars[str, str] = field(default_factory=Vars)
     """``K=V`` entries by key, in order (``env_entries`` lists them)."""
     entrypoint: tuple[str, ...] | None = None
     cmd: tuple[str, ...] | None = None
-    volumes: tuple[str, ...] = ()
+    volumes: Collection[str] = ()
+    """Keys of ``Volumes`` (written sorted)."""
     working_dir: str = ""
     labels: Mapping[str, str] | None = None
     stop_signal: str = ""
@@ -60,6 +61,10 @@ class History:
     """RFC 3339 time; empty leaves it to the exporter (the build's time)."""
 
 
+HistoryEntry = History | Mapping[str, Any]
+"""One history entry: this build's, or a base image's as its config lists it."""
+
+
 @dataclass(frozen=True)
 class Image:
     """An image config: platform, container config, rootfs and history."""
@@ -72,7 +77,7 @@ class Image:
     author: str = ""
     config: Config = field(default_factory=Config)
     diff_ids: tuple[str, ...] = ()
-    history: Chain[History | Mapping[str, Any]] = field(default_factory=Chain)
+    history: Chain[HistoryEntry] = field(default_factory=Chain)
     created: str = ""
     """RFC 3339 time; empty leaves it to the exporter."""
 
@@ -105,18 +110,12 @@ class Image:
 
 def at_epoch(image: Image, seconds: int) -> Image:
     """``SOURCE_DATE_EPOCH``: the image, and the history this build wrote, dated ``seconds``."""
-    stamp = rfc3339(seconds)
+    stamp = go_json_time(seconds)
     history = Chain(
         replace(h, created=stamp) if isinstance(h, History) and not h.created else h
         for h in image.history
     )
     return replace(image, created=stamp, history=history)
-
-
-def rfc3339(seconds: int) -> str:
-    """Go's ``time.Time`` JSON form for a whole second in UTC."""
-    moment = datetime.datetime.fromtimestamp(seconds, datetime.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def empty_image(platform: Platform, fmt: ImageFormat | None = None) -> Image:
@@ -157,10 +156,10 @@ def set_env(env: Vars[str, str], key: str, value: str) -> Vars[str, str]:
     return env.set(key, f"{key}={value}", in_place=True)
 
 
-def _history_entries(entries: Any) -> tuple[Mapping[str, Any], ...]:
+def _history_entries(entries: Any) -> Chain[HistoryEntry]:
     if not isinstance(entries, list) or not all(isinstance(h, dict) for h in entries):
         raise ValueError("history is not a list of objects")
-    return tuple(entries)
+    return Chain(entries)
 
 
 def image_from_json(data: bytes) -> Image:
@@ -228,11 +227,11 @@ def _oci_config(c: Config) -> list[tuple[str, Any]]:
     """The fields of the OCI image spec's ``ImageConfig``, in its order."""
     return [
         ("User", c.user),
-        ("ExposedPorts", {p: {} for p in c.exposed_ports}),
+        ("ExposedPorts", {p: {} for p in sorted(c.exposed_ports)}),
         ("Env", list(env_entries(c))),
         ("Entrypoint", list(c.entrypoint) if c.entrypoint else None),
         ("Cmd", list(c.cmd) if c.cmd else None),
-        ("Volumes", {v: {} for v in c.volumes}),
+        ("Volumes", {v: {} for v in sorted(c.volumes)}),
         ("WorkingDir", c.working_dir),
         ("Labels", dict(sorted(c.labels.items())) if c.labels else None),
         ("StopSignal", c.stop_signal),

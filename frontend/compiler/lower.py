@@ -11,7 +11,7 @@ import contextlib
 import functools
 import math
 import posixpath
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,6 +27,7 @@ from frontend.compiler.sandbox import run_sandbox
 from frontend.compiler.sharedmaps import SharedMaps
 from frontend.compiler.signals import check_signal
 from frontend.errors import DockerfileError
+from frontend.gotext import raw_bytes
 from frontend.llb import caps
 from frontend.llb import state as llb
 from frontend.llb.graph import (
@@ -41,7 +42,7 @@ from frontend.llb.graph import (
 )
 from frontend.llb.platform import Platform
 from frontend.llb.state import clean_path
-from frontend.persistent import Vars
+from frontend.persistent import Chain, Overlay, Vars
 from frontend.semantics.scope import NON_ENV_ARGS, ArgRules, Scope
 from frontend.semantics.words import WordError, expand_word, expand_words
 from frontend.syntax import ast
@@ -49,6 +50,15 @@ from frontend.syntax import ast
 DEFAULT_SHELL = ("/bin/sh", "-c")
 WINDOWS_SHELL = ("cmd", "/S", "/C")
 _PROXY_ARGS = ("http_proxy", "https_proxy", "ftp_proxy", "no_proxy")
+
+
+MAX_PORTS_LISTED = 1 << 20
+"""Most ports a stage's EXPOSE instructions may list: each is written out in the
+history, and 16 lines of ``EXPOSE 1-65535`` make a config of about 10 MB (the
+engine takes at most 16 MB)."""
+
+PATH_MAX = 4096
+"""Linux's limit on a path, its terminating NUL included."""
 
 
 @dataclass(frozen=True)
@@ -61,14 +71,17 @@ class StageState:
     """The stage's ARGs and variables (``llb.env`` is its ``env``)."""
     cmd_set: bool = False
     step: int = 0
-    context_paths: frozenset[str] = frozenset()
-    source_reads: frozenset[tuple[int, str]] = frozenset()
+    context_paths: Chain[str] = field(default_factory=Chain)
+    """Absolute paths the stage reads of the build context (repeats allowed)."""
+    source_reads: Chain[tuple[int, str]] = field(default_factory=Chain)
     """``(command index, absolute path)`` each ``COPY --from`` of the stage reads."""
     maps: SharedMaps = SharedMaps()
     """The label, port and volume maps held, as older frontends share them."""
     env_settled: bool = False
     """The LLB state's variables end with the config's ``Env``, in its order and with
     its values: a stage built on this one need not set them again."""
+    ports_listed: int = 0
+    """How many ports the stage's EXPOSE instructions listed (in their history)."""
 
 
 @dataclass(frozen=True)
@@ -321,7 +334,7 @@ def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> S
     created_by = "RUN " + run_command(args, declared, st.llb.env, unique=fmt.unique_run_args)
     image = st.image.commit(created_by + " # buildkit", layer=True)
     state = st.llb.with_output(state.output)  # a mount's env (SSH_AUTH_SOCK) was this step's
-    paths = st.context_paths | extra.context_paths
+    paths = st.context_paths.extend(extra.context_paths)
     return replace(st, llb=state, image=image, context_paths=paths)
 
 
@@ -338,7 +351,7 @@ def _heredoc_program(
     if st.image.os == "windows" or not data.startswith("#!"):
         return with_shell(st.image, (data,)), []
     script = llb.scratch(ctx.platform).file(
-        Mkfile(f"/{first.name}", data.encode(), mode=0o755),
+        Mkfile(f"/{first.name}", raw_bytes(data), mode=0o755),
         meta=OpMeta(name="[internal] preparing inline document"),
     )
     pipe = Mount(dest="/dev/pipes/", source=script.output, selector="/", readonly=True)
@@ -349,6 +362,11 @@ def lower_workdir(ctx: StageContext, node: ast.Workdir, index: int, st: StageSta
     path = ctx.expand(node.path, st)
     state = st.llb.with_dir(path)
     wd = path if posixpath.isabs(path) else clean_path(f"/{st.image.config.working_dir}/{path}")
+    if len(wd) >= PATH_MAX:  # (characters: a byte count is never smaller)
+        raise DockerfileError(
+            f"WORKDIR {wd[:40]}...: the working directory is longer than {PATH_MAX - 1} bytes,"
+            " which no Linux system call accepts"
+        )
     image = st.image.with_config(working_dir=wd)
     layer = False
     if wd != "/" and ctx.file_op:
@@ -380,7 +398,7 @@ def lower_add(ctx: StageContext, node: ast.Add, index: int, st: StageState) -> S
 
 def lower_label(ctx: StageContext, node: ast.Label, index: int, st: StageState) -> StageState:
     pairs = [(ctx.expand(p.key, st), ctx.expand(p.value, st)) for p in node.pairs]
-    labels = {**(st.image.config.labels or {}), **dict(pairs)}
+    labels = Overlay(st.image.config.labels or {}).updated(pairs)
     shown = " ".join(f"{key}={value}" for key, value in pairs)
     image = st.image.with_config(labels=labels).commit(f"LABEL {shown}", layer=False)
     maps = st.maps.write("Labels", str(ctx.stage_index), pairs)
@@ -420,18 +438,29 @@ def lower_expose(ctx: StageContext, node: ast.Expose, index: int, st: StageState
             raise DockerfileError(str(exc)) from None
         for spec in specs:
             ports += parse_ports(spec, strict=listed)
-    exposed = tuple(sorted(set(st.image.config.exposed_ports) | set(ports)))
+    ports_listed = st.ports_listed + len(ports)
+    if ports_listed > MAX_PORTS_LISTED:
+        raise DockerfileError(
+            f"EXPOSE: the stage lists more than {MAX_PORTS_LISTED} ports; its history would"
+            " make an image config too large for the engine"
+        )
+    exposed = _keys(st.image.config.exposed_ports).updated((p, "") for p in ports)
     shown = plain_list(ports) if listed else port_map(ports)
     image = st.image.with_config(exposed_ports=exposed).commit(f"EXPOSE {shown}", layer=False)
     maps = st.maps.write("ExposedPorts", str(ctx.stage_index), ((p, "") for p in ports))
-    return replace(st, image=image, maps=maps)
+    return replace(st, image=image, maps=maps, ports_listed=ports_listed)
+
+
+def _keys(keys: Collection[str]) -> Overlay[str, str]:
+    """A config's port or volume keys as an ``Overlay``, to add more in constant time."""
+    return keys if isinstance(keys, Overlay) else Overlay((key, "") for key in keys)
 
 
 def lower_volume(ctx: StageContext, node: ast.Volume, index: int, st: StageState) -> StageState:
     paths = [ctx.expand(p, st) for p in node.paths]
     if any(p == "" for p in paths):
         raise DockerfileError("VOLUME specified can not be an empty string")
-    volumes = tuple(sorted(set(st.image.config.volumes) | set(paths)))
+    volumes = _keys(st.image.config.volumes).updated((p, "") for p in paths)
     image = st.image.with_config(volumes=volumes).commit(f"VOLUME {plain_list(paths)}", layer=False)
     maps = st.maps.write("Volumes", str(ctx.stage_index), ((p, "") for p in paths))
     return replace(st, image=image, maps=maps)

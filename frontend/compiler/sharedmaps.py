@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from frontend.compiler.image import Config
+from frontend.persistent import Chain
 
 Kind = Literal["Labels", "ExposedPorts", "Volumes"]
 KINDS: tuple[Kind, ...] = ("Labels", "ExposedPorts", "Volumes")
@@ -27,14 +28,14 @@ class SharedMaps:
 
     held: Mapping[Kind, str] = field(default_factory=dict)
     """Map ids by kind; a kind not held is a nil map."""
-    writes: tuple[tuple[str, str, str], ...] = ()
+    writes: Chain[tuple[str, str, str]] = field(default_factory=Chain)
     """``(map id, key, value)`` in the order written."""
 
     def write(self, kind: Kind, owner: str, items: Iterable[tuple[str, str]]) -> SharedMaps:
         """Record writes; a nil map is made first, named after ``owner`` (the stage)."""
         held = self.held if kind in self.held else {**self.held, kind: f"{owner}/{kind}"}
-        new = tuple((held[kind], key, value) for key, value in items)
-        return replace(self, held=held, writes=(*self.writes, *new))
+        writes = self.writes.extend((held[kind], key, value) for key, value in items)
+        return replace(self, held=held, writes=writes)
 
     def child(self) -> SharedMaps:
         """What a stage built on this one starts with: the same maps, no writes."""

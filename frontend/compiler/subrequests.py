@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from frontend.gotext import go_json, tabwrite
+from frontend.gotext import go_json, tabwrite, utf8
 from frontend.request import BuildRequest
 
 DESCRIBE: Final = "frontend.subrequests.describe"
@@ -74,7 +74,7 @@ def rpc_result(value: Any, text: str, version: str = "1.0.0") -> dict[str, bytes
     its text rendering and the version."""
     return {
         "result.json": go_json(value).encode(),
-        "result.txt": text.encode(),
+        "result.txt": utf8(text),
         "version": version.encode(),
     }
 

@@ -19,6 +19,7 @@ from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError
 
 from frontend.gateway.errors import error_status
+from frontend.gotext import utf8
 from frontend.llb.marshal import pb_platform
 from frontend.llb.platform import Platform
 from frontend.pb import (
@@ -253,8 +254,8 @@ class Bridge:
         req = gateway_pb2.WarnRequest(
             digest=vertex,
             level=level,
-            short=message.encode(),
-            detail=[d.encode() for d in detail],
+            short=utf8(message),
+            detail=[utf8(d) for d in detail],
             url=url,
         )
         if info is not None:

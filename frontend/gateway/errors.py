@@ -16,6 +16,7 @@ from typing import Any, Final
 from google.protobuf import any_pb2
 
 from frontend.errors import DockerfileError, line_ranges
+from frontend.gotext import printable, utf8
 from frontend.llb.marshal import digest_of
 from frontend.pb import ops_pb2, status_pb2
 from frontend.request import json_field
@@ -33,7 +34,7 @@ FRONTEND_CAP_TYPE_URL: Final = TYPE_URL_PREFIX + "errdefs.FrontendCap+json"
 
 def json_detail(type_url: str, value: Any) -> any_pb2.Any:
     """An ``Any`` holding ``value`` as compact JSON under ``type_url``."""
-    data = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    data = utf8(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
     return any_pb2.Any(type_url=type_url, value=data)
 
 
@@ -89,7 +90,7 @@ def error_status(
     """A ``google.rpc.Status`` for ``Return(error=...)``; code 2 (Unknown) unless told."""
     if code == 0:
         raise ValueError("an error status needs a non-zero code")
-    return status_pb2.Status(code=code, message=message, details=list(details))
+    return status_pb2.Status(code=code, message=printable(message), details=list(details))
 
 
 def dockerfile_error_status(

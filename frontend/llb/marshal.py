@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from google.protobuf.message import Message
 
+from frontend.errors import DockerfileError
+from frontend.gotext import go_quote
 from frontend.llb.caps import EXEC_MOUNT_TMPFS_SIZE, LLBCaps
 from frontend.llb.graph import Deferred, FileOp, Output, Vertex
 from frontend.llb.opcaps import op_caps, terminal_caps
@@ -166,9 +168,12 @@ def marshal(
             if isinstance(imported, pb.OpMetadata):
                 md.CopyFrom(imported)
         else:
-            op, digest = _marshal_vertex(vertex, names, shape)
+            try:
+                op, digest = _marshal_vertex(vertex, names, shape)
+                md = vertex.meta.to_pb()
+            except UnicodeEncodeError as exc:
+                raise _not_utf8(exc, vertex) from None
             data = canonical_op_bytes(op, oneof_last=shape.oneof_last)
-            md = vertex.meta.to_pb()
             for cap in op_caps(op, engine):
                 md.caps[cap] = True
         names[id(vertex)] = digest
@@ -196,6 +201,20 @@ def marshal(
         if source.definition is not None:
             info.definition.CopyFrom(source.definition)
     return definition
+
+
+def _not_utf8(exc: UnicodeEncodeError, vertex: Vertex) -> DockerfileError:
+    """The error for a string the LLB cannot carry: its strings are UTF-8 (protobuf
+    refuses anything else, in Go as here), so an undecodable byte of the Dockerfile
+    can reach only the byte fields (file contents). Pinned to the op's lines."""
+    lines = vertex.meta.ranges or ()
+    start, end = lines[0] if lines else (0, 0)
+    text = exc.object if isinstance(exc.object, str) else ""
+    return DockerfileError(
+        f"invalid UTF-8 in {go_quote(text)}: the build graph takes only UTF-8 text",
+        line=start,
+        end_line=max(end, lines[-1][1] if lines else 0),
+    )
 
 
 def _merge_metadata(into: pb.OpMetadata, md: pb.OpMetadata) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from frontend.errors import DockerfileError, DockerfileWarning
+from frontend.gotext import printable
 
 LANGUAGE = "Dockerfile"
 
@@ -101,7 +102,7 @@ def results_text(report: LintReport) -> str:
         out.append(source_excerpt(report.filename, report.data, w.line, w.last_line))
     if not warnings and report.error is None:
         out.append("Check complete, no warnings found.\n")
-    return "".join(out)
+    return printable("".join(out))
 
 
 def error_text(report: LintReport) -> str:
@@ -110,4 +111,4 @@ def error_text(report: LintReport) -> str:
     if error is None:
         return ""
     excerpt = source_excerpt(report.filename, report.data, error.line, error.end_line)
-    return error.message + "\n" + excerpt
+    return printable(error.message + "\n" + excerpt)

@@ -186,7 +186,7 @@ def plan(
     target_index = _find_target(target, stages, by_name)
     deps = _dependencies(stages, [*sources.items(), *mount_sources.items()])
     _check_cycles(stages, deps)
-    reachable = _reachable(target_index, deps)
+    reachable = _reachable([target_index], deps)
     _check_order(stages, sources, mount_sources, reachable)
     images = tuple(
         src
@@ -249,9 +249,7 @@ def with_trigger_sources(
     stages = list(plan.stages)
     deps = _dependencies(stages, [*sources.items(), *mount_sources.items()])
     _check_cycles(stages, deps)
-    reachable = set(plan.reachable)
-    for index in plan.reachable:
-        reachable |= _reachable(index, deps)
+    reachable = _reachable(plan.reachable, deps)
     return replace(
         plan, sources=sources, mount_sources=mount_sources, reachable=frozenset(reachable)
     )
@@ -315,19 +313,23 @@ def _check_cycles(stages: list[Stage], deps: Mapping[int, Mapping[int, ast.Instr
         if start in done:
             continue
         path = [start]
+        on_path = {start}
         stack: list[list[int]] = [sorted(deps[start], reverse=True)]
         while stack:
             todo = stack[-1]
             if not todo:
                 stack.pop()
-                done.add(path.pop())
+                left = path.pop()
+                on_path.discard(left)
+                done.add(left)
                 continue
             nxt = todo.pop()
-            if nxt in path:
+            if nxt in on_path:
                 _cycle_error(stages, deps, [*path[path.index(nxt) :], nxt], start)
             if nxt not in done:
                 stack.append(sorted(deps[nxt], reverse=True))
                 path.append(nxt)
+                on_path.add(nxt)
 
 
 def _cycle_error(
@@ -385,9 +387,10 @@ def _check_order(
             )
 
 
-def _reachable(target: int, deps: Mapping[int, Mapping[int, ast.Instruction]]) -> set[int]:
-    seen = {target}
-    todo = [target]
+def _reachable(targets: Iterable[int], deps: Mapping[int, Iterable[int]]) -> set[int]:
+    """``targets`` and every stage they read, directly or not."""
+    seen = set(targets)
+    todo = list(seen)
     while todo:
         for dep in deps[todo.pop()]:
             if dep not in seen:

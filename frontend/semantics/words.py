@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypedDict, Unpack
 
-from frontend.syntax.shell import MAX_NESTING, Lex, WordError, WordMatches
+from frontend.syntax.shell import MAX_EXPANSION, MAX_NESTING, Lex, WordError, WordMatches
 
 __all__ = [
+    "MAX_EXPANSION",
     "MAX_NESTING",
     "WordError",
     "WordMatches",

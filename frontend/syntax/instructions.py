@@ -31,24 +31,45 @@ class _Invalid(ValueError):
 # ---- Go behaviour the rules depend on -----------------------------------------
 
 
-def _levenshtein(a: str, b: str) -> int:
-    row = list(range(len(b) + 1))
+def _distance(a: str, b: str, limit: int) -> int:
+    """The edit (Levenshtein) distance of ``a`` and ``b`` when at most ``limit``, else
+    ``limit + 1``; only cells within ``limit`` of the diagonal are computed, so the
+    cost grows with the shorter word's length, not with the product."""
+    over = limit + 1
+    if abs(len(a) - len(b)) > limit:
+        return over
+    prev = {j: j for j in range(min(len(b), limit) + 1)}
     for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
+        row = {0: i} if i <= limit else {}
+        for j in range(max(1, i - limit), min(len(b), i + limit) + 1):
+            row[j] = min(
+                prev.get(j - 1, over) + (ca != b[j - 1]),
+                prev.get(j, over) + 1,
+                row.get(j - 1, over) + 1,
+                over,
+            )
+        if min(row.values(), default=over) > limit:
+            return over
+        prev = row
+    return prev.get(len(b), over)
+
+
+MAX_SUGGESTED = 64
+"""Longest word a spelling is suggested for (upstream has no limit; the cost grows with it)."""
 
 
 def suggest(word: str, options: list[str], case_sensitive: bool = True) -> str | None:
-    """The option within edit distance 2 of ``word`` (closest first), as upstream suggests."""
+    """The option within edit distance 2 of ``word`` (closest first), as upstream suggests;
+    none for a word longer than ``MAX_SUGGESTED``."""
+    if len(word) > MAX_SUGGESTED:
+        return None
     val = word if case_sensitive else word.lower()
     match, best = None, 3
     for option in options:
         opt = option if case_sensitive else option.lower()
         if opt == val:
             return None
-        distance = _levenshtein(val, opt)
+        distance = _distance(val, opt, best - 1)
         if distance < best:
             match, best = opt, distance
     if match is None or case_sensitive:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from functools import partial
 
-from frontend.gotext import go_quote
+from frontend.gotext import go_quote, printable
 from frontend.syntax.shellpattern import (
     PatternError,
     Template,
@@ -39,6 +39,10 @@ from frontend.syntax.shellpattern import (
 
 MAX_NESTING = 100
 """Deepest ``${VAR:-${...}}`` nesting expansion accepts (upstream has no limit)."""
+
+MAX_EXPANSION = 1 << 20
+"""Most characters the variables of one word may add to it (upstream has no limit):
+each ``$VAR`` adds its value, and a ``${VAR//p/r}`` what its replacements add."""
 
 # Go's unicode.IsSpace; Python's str.isspace also counts U+001C..U+001F.
 _SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -175,7 +179,8 @@ class _Scanner:
         if len(lex.escape) != 1:
             raise ValueError(f"escape must be one character, not {lex.escape!r}")
         self.lex = lex
-        self.text = text
+        self.source = text
+        self.text = printable(text)  # Go's scanner reads an undecodable byte as U+FFFD
         self.end = len(text)
         self.pos = 1 if text.startswith(_BOM) else 0  # Go's text/scanner skips a leading BOM
         self.env = env
@@ -183,6 +188,7 @@ class _Scanner:
         self.quotes = "" if lex.skip_process_quotes else "'\""
         self.words: _Words | None = None
         self.depth = 0
+        self.budget = MAX_EXPANSION
         self.matched: set[str] = set()
         self.unmatched: set[str] = set()
 
@@ -191,9 +197,9 @@ class _Scanner:
         try:
             return _flatten(_drive(self.stop_on("", self.lex.raw_escapes, words)))
         except _Fail as exc:
-            raise WordError(str(exc), self.text) from None
+            raise WordError(str(exc), self.source) from None
         except PatternError as exc:
-            raise WordError(str(exc), self.text) from None
+            raise WordError(str(exc), self.source) from None
 
     def peek(self) -> str:
         """The next character, or ``""`` at the end."""
@@ -332,7 +338,15 @@ class _Scanner:
     def lookup(self, name: str) -> str | None:
         value = self.env.get(name)
         (self.unmatched if value is None else self.matched).add(name)
+        if value is not None:
+            self.spend(len(value))
         return value
+
+    def spend(self, added: int) -> None:
+        """Count characters a variable adds to the word; too many is an error."""
+        self.budget -= added
+        if self.budget < 0:
+            raise _Fail(f"variables expand to more than {MAX_EXPANSION} characters")
 
     def name(self) -> str:
         """A name, a run of digits, or one special parameter (may be empty)."""
@@ -429,7 +443,7 @@ class _Scanner:
             return "${" + name + "/" + pattern + "/" + replacement + "}"
         compiled = compile_pattern(pattern)
         if every:
-            return replace_all(compiled, value or "", Template(replacement))
+            return replace_all(compiled, value or "", Template(replacement), self.spend)
         return replace_first(compiled, value or "", replacement)
 
 

@@ -9,6 +9,8 @@ from the leftmost start and all-lazy stars the shortest, so a small NFA simulati
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 _BOM = "\ufeff"
 _BAD_RUNE = "\ufffd"  # how Go prints the EOF rune
 
@@ -200,10 +202,17 @@ def replace_first(pattern: Pattern, value: str, replacement: str) -> str:
     return value[:start] + replacement + value[end:]
 
 
-def replace_all(pattern: Pattern, value: str, template: Template) -> str:
-    """Go's ``ReplaceAllString``: an empty match right after a match is not replaced."""
+def replace_all(
+    pattern: Pattern, value: str, template: Template, spend: Callable[[int], None]
+) -> str:
+    """Go's ``ReplaceAllString``: an empty match right after a match is not replaced.
+    ``spend`` is told how much longer than its match each replacement is."""
     if pattern.literal is not None:  # str.replace agrees, also for an empty literal
-        return value.replace(pattern.literal, template.expand(pattern.literal))
+        literal = pattern.literal
+        replacement = template.expand(literal)
+        matches = len(value) + 1 if not literal else value.count(literal)
+        spend(matches * max(len(replacement) - len(literal), 0))
+        return value.replace(literal, replacement)
     out: list[str] = []
     last_end = search = 0
     while search <= len(value):
@@ -213,7 +222,9 @@ def replace_all(pattern: Pattern, value: str, template: Template) -> str:
         start, end = found
         out.append(value[last_end:start])
         if end > last_end or start == 0:
-            out.append(template.expand(value[start:end]))
+            replaced = template.expand(value[start:end])
+            spend(max(len(replaced) - (end - start), 0))
+            out.append(replaced)
         last_end = end
         search = max(search + 1, end)
     out.append(value[last_end:])

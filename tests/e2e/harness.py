@@ -75,6 +75,7 @@ def run_docker(
         cwd=cwd,
         capture_output=True,
         text=True,
+        errors="backslashreplace",  # the client quotes Dockerfile lines as they are
         env=docker_env(),
         stdin=subprocess.DEVNULL,
         timeout=timeout,
@@ -200,7 +201,9 @@ def _write_context(root: Path, dockerfile: str, files: Mapping[str, bytes | str]
     for name, content in entries.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content.encode() if isinstance(content, str) else content)
+        # (surrogate escapes in a str stand for bytes that are not UTF-8)
+        data = content.encode("utf-8", "surrogateescape") if isinstance(content, str) else content
+        path.write_bytes(data)
         path.chmod(0o644)
     for path in [*root.rglob("*"), root]:
         os.utime(path, (CONTEXT_MTIME, CONTEXT_MTIME), follow_symlinks=False)

@@ -37,8 +37,9 @@ def test_golden_llb(name: str) -> None:
     text, data = render(case)
     assert render(case)[1] == data, "compiling twice gave different bytes"
     expected = case / "expected.txt"
-    if os.environ.get("UPDATE_GOLDEN") == "1" or not expected.exists():
+    if os.environ.get("UPDATE_GOLDEN") == "1":
         expected.write_text(text)
+    assert expected.exists(), f"{expected} is missing: write it with UPDATE_GOLDEN=1"
     assert text == expected.read_text()
 
 

@@ -128,3 +128,12 @@ def test_status_round_trips_on_the_wire() -> None:
     status = errors.dockerfile_error_status(DockerfileError("x", line=1), DOCKERFILE)
     again = type(status).FromString(status.SerializeToString())
     assert again == status
+
+
+def test_undecodable_bytes_reach_the_engine_as_u_fffd() -> None:
+    error = DockerfileError("unknown instruction: RUNN\udcff", line=2)
+    status = errors.dockerfile_error_status(error, b"FROM a\nRUNN\xff x\n")
+    assert status.message == "Dockerfile:2: unknown instruction: RUNN\ufffd"
+    status.SerializeToString()
+    assert errors.error_status("a\udcff").message == "a\ufffd"
+    errors.json_detail("x+json", {"m": "a\udcff"}).SerializeToString()

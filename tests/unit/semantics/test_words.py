@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-import time
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -16,6 +16,7 @@ from frontend.semantics.words import (
     expand_word_matches,
     expand_words,
 )
+from tests.unit.growth import assert_linear
 
 ENV = {
     "HOME": "/root",
@@ -614,21 +615,39 @@ MEGABYTE = 1 << 20
     ],
     ids=["plain", "vars", "double", "escapes", "single", "default", "name", "stars"],
 )
-def test_megabyte_word_is_fast(word: str) -> None:
-    start = time.perf_counter()
-    expand_word(word, ENV)
-    expand_words(word, ENV)
-    assert time.perf_counter() - start < 5
+def test_megabyte_word_expands(word: str) -> None:
+    assert expand_word(word, ENV) is not None
+    assert expand_words(word, ENV) is not None
 
 
-def test_megabyte_value_patterns_are_linear() -> None:
+LINEAR_WORDS: dict[str, Callable[[int], str]] = {
+    "vars": lambda n: "$NAME " * n,
+    "double": lambda n: '"' + "a\\$b " * n + '"',
+    "escapes": lambda n: "\\x" * n,
+    "default": lambda n: "${UNSET:-" + "x" * n + "}",
+    "stars": lambda n: "${NAME#" + "*" * n + "}",
+}
+
+
+@pytest.mark.parametrize("name", LINEAR_WORDS)
+def test_word_expansion_is_linear(name: str) -> None:
+    assert_linear(lambda n: expand_words(LINEAR_WORDS[name](n), ENV), 20_000)
+
+
+VALUE_PATTERNS = ["${V##*a}", "${V#*b*a*b*z}", "${V//b*a/-}", "${V//ab/}"]
+
+
+def test_megabyte_value_patterns() -> None:
     env = {"V": "ab" * (MEGABYTE // 2)}
-    start = time.perf_counter()
     assert expand_word("${V##*a}", env) == "b"
     assert expand_word("${V#*b*a*b*z}", env) == env["V"]
     assert expand_word("${V//b*a/-}", env) == "a-b"
     assert expand_word("${V//ab/}", env) == ""
-    assert time.perf_counter() - start < 20
+
+
+@pytest.mark.parametrize("pattern", VALUE_PATTERNS)
+def test_value_patterns_are_linear(pattern: str) -> None:
+    assert_linear(lambda n: expand_word(pattern, {"V": "ab" * n}), 20_000)
 
 
 def test_nesting_up_to_limit() -> None:
@@ -688,7 +707,8 @@ def test_words_without_whitespace_is_one_word(text: str, env: dict[str, str]) ->
     assert expand_words(text, env) == ([word] if word else [])
 
 
-PLAIN_CHARS = st.characters(exclude_characters="$'\"\\\ufeff")
+# Valid text only: an undecodable byte (a surrogate escape) expands to U+FFFD.
+PLAIN_CHARS = st.characters(exclude_characters="$'\"\\\ufeff", exclude_categories=("Cs",))
 
 
 @given(st.text(PLAIN_CHARS), ENVS)
@@ -696,7 +716,9 @@ def test_plain_word_expands_to_itself(text: str, env: dict[str, str]) -> None:
     assert expand_word(text, env) == text
 
 
-SPLIT_CHARS = st.characters(exclude_characters="$'\"\\<\ufeff\x1c\x1d\x1e\x1f")
+SPLIT_CHARS = st.characters(
+    exclude_characters="$'\"\\<\ufeff\x1c\x1d\x1e\x1f", exclude_categories=("Cs",)
+)
 
 
 @given(st.text(SPLIT_CHARS | st.sampled_from(" \t\n\u3000\xa0")), ENVS)
@@ -704,19 +726,19 @@ def test_plain_text_splits_like_str_split(text: str, env: dict[str, str]) -> Non
     assert expand_words(text, env) == text.split()
 
 
-@given(st.text(st.characters(exclude_characters="'")))
+@given(st.text(st.characters(exclude_characters="'", exclude_categories=("Cs",))))
 def test_single_quotes_keep_everything(text: str) -> None:
     assert expand_word(f"'{text}'", ENV) == text
     assert expand_words(f"'{text}'", ENV) == ([text] if text else [])
 
 
-@given(st.text(st.characters()))
+@given(st.text(st.characters(exclude_categories=("Cs",))))
 def test_escaping_every_special_in_double_quotes(text: str) -> None:
     escaped = re.sub(r'(["$\\])', r"\\\1", text)
     assert expand_word(f'"{escaped}"', ENV) == text
 
 
-@given(st.text(st.characters(), min_size=1))
+@given(st.text(st.characters(exclude_categories=("Cs",)), min_size=1))
 def test_escaping_every_character(text: str) -> None:
     escaped = "".join("\\" + ch for ch in text)
     assert expand_word(escaped, ENV) == text

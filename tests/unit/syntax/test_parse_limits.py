@@ -1,16 +1,15 @@
-"""Large and pathological inputs parse, or fail, in bounded time.
+"""Large and pathological inputs parse, or fail, with the right result.
 
 Each input is near the sizes the brief names (a 10 MB file, 100,000 lines,
-10,000 continuation lines, a 10,000-line heredoc, deep nesting) and must
-finish well inside ``BUDGET``; ``test_linear`` checks that work grows
-linearly where a quadratic slip would hide (long logical lines joined from
-continuations have no length limit). ``hack/bench_parse.py`` times the
-full-size versions against the official parser.
+10,000 continuation lines, a 10,000-line heredoc, deep nesting);
+``test_linear`` checks that work grows linearly where a quadratic slip would
+hide (long logical lines joined from continuations have no length limit).
+No test here has a time budget: ``hack/bench_parse.py`` times the full-size
+versions against the official parser.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import pytest
@@ -19,19 +18,14 @@ from frontend.errors import DockerfileError
 from frontend.syntax import parse_raw
 from frontend.syntax.parser import MAX_ONBUILD_NESTING, load_grammar
 from frontend.syntax.prelex import MAX_LINE_BYTES
-
-BUDGET = 2.0
-"""Seconds any one input may take (they take a fraction of it)."""
+from tests.unit.growth import assert_linear
 
 
-def _timed(text: str) -> tuple[float, object]:
-    load_grammar()
-    start = time.perf_counter()
+def _parsed(text: str) -> object:
     try:
-        result: object = parse_raw(text)
+        return parse_raw(text)
     except DockerfileError as exc:
-        result = exc
-    return time.perf_counter() - start, result
+        return exc
 
 
 INPUTS: dict[str, tuple[Callable[[], str], int | str]] = {
@@ -82,8 +76,7 @@ INPUTS: dict[str, tuple[Callable[[], str], int | str]] = {
 @pytest.mark.parametrize("name", INPUTS)
 def test_bounded(name: str) -> None:
     make, expected = INPUTS[name]
-    elapsed, result = _timed(make())
-    assert elapsed < BUDGET, f"{name}: {elapsed:.2f}s"
+    result = _parsed(make())
     if isinstance(expected, int):
         assert not isinstance(result, DockerfileError), result
         assert len(result.nodes) == expected  # type: ignore[attr-defined]
@@ -129,11 +122,5 @@ LINEAR: dict[str, Callable[[int], str]] = {
 
 @pytest.mark.parametrize("name", LINEAR)
 def test_linear(name: str) -> None:
-    """Four times the input takes well under sixteen times as long."""
-
-    def best(n: int) -> float:
-        text = LINEAR[name](n)
-        return min(_timed(text)[0] for _ in range(3))
-
-    small, large = best(5_000), best(20_000)
-    assert large < 8 * small + 0.05, f"{name}: {small:.3f}s -> {large:.3f}s"
+    load_grammar()
+    assert_linear(lambda n: _parsed(LINEAR[name](n)), 2_500)
