@@ -9,7 +9,10 @@ import pytest
 
 from frontend.gateway import errors
 from frontend.gateway.bridge import Bridge, BridgeError, Caps, ReturnAlreadySentError
-from frontend.gateway.testing import (
+from frontend.llb.platform import Platform
+from frontend.pb import caps_pb2, gateway_pb2, ops_pb2
+from frontend.request import CacheImport
+from tests.support.fake_engine import (
     V08_GATEWAY_CAPS,
     V08_LLB_CAPS,
     FakeBridge,
@@ -17,9 +20,6 @@ from frontend.gateway.testing import (
     serve,
     source_definition,
 )
-from frontend.llb.platform import Platform
-from frontend.pb import caps_pb2, gateway_pb2, ops_pb2
-from frontend.request import CacheImport
 
 DOCKERFILE = b"FROM busybox\nRUN echo hi\n"
 

@@ -13,9 +13,9 @@ from frontend.gateway.options import (
     parse_worker_platforms,
     read_gateway_env,
 )
-from frontend.gateway.testing import gateway_env
 from frontend.llb.platform import Platform
 from frontend.request import CacheImport, OptionError, cache_imports_from_opts
+from tests.support.fake_engine import gateway_env
 
 V08_WORKERS = json.dumps(
     [

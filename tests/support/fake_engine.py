@@ -4,7 +4,7 @@
 files per ``local://`` source, image configs) and records every call. Serve it
 on a temporary unix socket with :func:`serve`; talk to it in-process through
 ``server.channel()``, or spawn a real frontend process whose stdio is pumped to
-it with :class:`FrontendProcess`, as the engine would. Not used at run time.
+it with :class:`FrontendProcess`, as the engine would.
 """
 
 from __future__ import annotations
