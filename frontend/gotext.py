@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(
@@ -197,3 +198,14 @@ def _old_control(match: re.Match[str]) -> str:
     if len(slashes) % 2 == 0:  # an escaped backslash, then a plain letter
         return match[0]
     return slashes[:-1] + _JSON_OLD_CONTROLS["\\" + letter]
+
+
+def json_field(obj: Mapping[str, object], key: str) -> object:
+    """``obj[key]``, matching the key case-insensitively as Go's JSON decoder does."""
+    if key in obj:
+        return obj[key]
+    folded = key.casefold()
+    for name, value in obj.items():
+        if name.casefold() == folded:
+            return value
+    return None

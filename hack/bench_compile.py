@@ -33,10 +33,11 @@ from bench_parse import TYPICAL  # noqa: E402
 from frontend.compiler.convert import compile_dockerfile  # noqa: E402
 from frontend.compiler.options import BuildOptions  # noqa: E402
 from frontend.errors import DockerfileError  # noqa: E402
-from frontend.llb.platform import Platform  # noqa: E402
 from frontend.pb import ops_pb2  # noqa: E402
+from frontend.platform import Platform  # noqa: E402
+from frontend.semantics.check_context import CheckContext  # noqa: E402
 from frontend.semantics.check_rules import CheckConfig  # noqa: E402
-from frontend.semantics.checks import CheckContext, run_checks  # noqa: E402
+from frontend.semantics.checks import run_checks  # noqa: E402
 from frontend.syntax import parse  # noqa: E402
 
 AMD64 = Platform("linux", "amd64")

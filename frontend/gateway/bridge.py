@@ -18,9 +18,9 @@ import structlog
 from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError
 
+from frontend.compiler.request import CacheImport
 from frontend.gateway.errors import error_status
 from frontend.llb.marshal import pb_platform
-from frontend.llb.platform import Platform
 from frontend.pb import (
     caps_pb2,
     gateway_pb2,
@@ -30,7 +30,7 @@ from frontend.pb import (
     status_pb2,
     worker_pb2,
 )
-from frontend.request import CacheImport
+from frontend.platform import Platform
 
 # Gateway (Pong.FrontendAPICaps) capability IDs this module acts on.
 CAP_IMPORT_CACHES: Final = "importcaches"

@@ -20,6 +20,14 @@ import structlog
 
 from frontend import elapsed_ms
 from frontend.compiler.dockerignore import parse_dockerignore
+from frontend.compiler.request import (
+    DEFAULT_CONTEXT_KEY,
+    DEFAULT_FILENAME,
+    BuildRequest,
+    LoadedDockerfile,
+    OptionError,
+    parse_request,
+)
 from frontend.compiler.subrequests import reads_dockerfile
 from frontend.errors import DockerfileError, DockerfileWarning, line_ranges
 from frontend.gateway import remote
@@ -39,17 +47,9 @@ from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import Copy, OpMeta, Output
 from frontend.llb.imported import definition_output
 from frontend.llb.marshal import marshal
-from frontend.llb.platform import Platform
 from frontend.pb import gateway_pb2, status_pb2
 from frontend.pb import ops_pb2 as pb
-from frontend.request import (
-    DEFAULT_CONTEXT_KEY,
-    DEFAULT_FILENAME,
-    BuildRequest,
-    LoadedDockerfile,
-    OptionError,
-    parse_request,
-)
+from frontend.platform import Platform
 
 if TYPE_CHECKING:
     from frontend.compiler.convert import ImageResolver

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Protocol, cast
 
 from frontend.errors import DockerfileError
-from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
+from frontend.platform import Platform
 
 InputRef = Callable[["Output | None"], int]
 """Maps an edge to its index in the op's input list (-1 for scratch)."""

@@ -27,8 +27,8 @@ from frontend.llb.graph import (
     SourceOp,
     Ulimit,
 )
-from frontend.llb.platform import Platform
 from frontend.persistent import Vars
+from frontend.platform import Platform
 
 NO_META = OpMeta()
 

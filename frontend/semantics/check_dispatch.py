@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from frontend.compiler.heredoc import find as find_heredoc
 from frontend.gotext import go_quote
-from frontend.llb.platform import default_path
+from frontend.platform import default_path
 from frontend.semantics import check_rules as rules
+from frontend.semantics.check_context import CheckContext, Reporter, StageBase
 from frontend.semantics.check_rules import CheckConfig
-from frontend.semantics.checks import CheckContext, Reporter, StageBase
+from frontend.semantics.heredoc import find as find_heredoc
 from frontend.semantics.ignore import IgnoreMatcher, clean
 from frontend.semantics.scope import NON_ENV_ARGS, ArgRules, Scope
 from frontend.semantics.stages import BuildPlan, Stage

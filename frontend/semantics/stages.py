@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from frontend.errors import DockerfileError
 from frontend.gotext import go_quote
-from frontend.llb.platform import Platform
+from frontend.platform import Platform
 from frontend.semantics.scope import global_args, predefined_args, target_stage_name, values_of
 from frontend.semantics.words import WordError, expand_word
 from frontend.syntax import ast

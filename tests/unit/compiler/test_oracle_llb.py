@@ -27,7 +27,7 @@ from frontend.compiler.preview import assumed_image
 from frontend.llb.caps import LLBCaps
 from frontend.llb.dump import dump
 from frontend.llb.marshal import SourceFile
-from frontend.llb.platform import DEFAULT_PLATFORM
+from frontend.platform import DEFAULT_PLATFORM
 from frontend.syntax import parse
 from tests.support.fake_engine import V025_LLB_CAPS
 

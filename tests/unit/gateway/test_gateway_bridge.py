@@ -7,11 +7,11 @@ import inspect
 import grpc
 import pytest
 
+from frontend.compiler.request import CacheImport
 from frontend.gateway import errors
 from frontend.gateway.bridge import Bridge, BridgeError, Caps, ReturnAlreadySentError
-from frontend.llb.platform import Platform
 from frontend.pb import caps_pb2, gateway_pb2, ops_pb2
-from frontend.request import CacheImport
+from frontend.platform import Platform
 from tests.support.fake_engine import (
     V08_GATEWAY_CAPS,
     V08_LLB_CAPS,
