@@ -9,6 +9,7 @@ slices with ``%q``. Undecodable input bytes arrive here as surrogate escapes
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -99,13 +100,19 @@ def time_quote(text: str) -> str:
     return "".join(out)
 
 
+def clean_path(path: str) -> str:
+    """Lexically clean a slash path like Go's ``path.Clean`` (no leading ``//``)."""
+    cleaned = posixpath.normpath(path)
+    return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
+
+
 def go_bool(text: str) -> bool:
-    """Go's ``strconv.ParseBool``; ValueError for anything else."""
+    """Go's ``strconv.ParseBool``; ``GoNumError`` (a ValueError) for anything else."""
     if text in ("1", "t", "T", "TRUE", "true", "True"):
         return True
     if text in ("0", "f", "F", "FALSE", "false", "False"):
         return False
-    raise ValueError(text)
+    raise GoNumError("ParseBool", text, "invalid syntax")
 
 
 class GoNumError(ValueError):

@@ -36,10 +36,10 @@ from frontend.compiler.sbom import ScanTargets, scan_targets
 from frontend.compiler.sharedmaps import SharedMaps, born_from, shared_config
 from frontend.compiler.stage import StageContext, StageState, step_name
 from frontend.errors import DockerfileError, DockerfileWarning
+from frontend.gotext import clean_path
 from frontend.llb import state as llb
 from frontend.llb.graph import COMMAND_KEY, Deferred, OpMeta, Output, Vertex
 from frontend.llb.marshal import Definition, SourceFile, marshal
-from frontend.llb.state import clean_path
 from frontend.platform import Platform
 from frontend.semantics import reference
 from frontend.semantics import stages as sem

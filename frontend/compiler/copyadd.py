@@ -17,12 +17,11 @@ from urllib.parse import unquote, urlsplit
 from frontend.compiler.filemode import parse_chmod
 from frontend.compiler.stage import StageContext, StageState
 from frontend.errors import DockerfileError
-from frontend.gotext import go_quote
+from frontend.gotext import clean_path, go_quote
 from frontend.llb import caps
 from frontend.llb import state as llb
 from frontend.llb.git import GitRef, GitRefError, git_source, parse_git_ref
 from frontend.llb.graph import COMMAND_KEY, Chown, Copy, Mkfile, OpMeta, ProgressGroup
-from frontend.llb.state import clean_path
 from frontend.semantics import heredoc
 from frontend.semantics.words import WordError
 from frontend.syntax import ast

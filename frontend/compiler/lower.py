@@ -26,6 +26,7 @@ from frontend.compiler.stage import (
     StageState,
 )
 from frontend.errors import DockerfileError
+from frontend.gotext import clean_path
 from frontend.llb import caps
 from frontend.llb import state as llb
 from frontend.llb.graph import (
@@ -37,7 +38,6 @@ from frontend.llb.graph import (
     OpMeta,
     SecurityMode,
 )
-from frontend.llb.state import clean_path
 from frontend.semantics import heredoc
 from frontend.semantics.scope import NON_ENV_ARGS, ArgRules, Scope
 from frontend.semantics.words import WordError, expand_words

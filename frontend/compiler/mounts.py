@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 
 from frontend.compiler.stage import StageContext, StageState
 from frontend.errors import DockerfileError
-from frontend.gotext import go_quote
+from frontend.gotext import clean_path, go_quote
 from frontend.llb import caps
 from frontend.llb import state as llb
 from frontend.llb.graph import (
@@ -35,7 +35,6 @@ from frontend.llb.graph import (
     SecretEnv,
     UserRef,
 )
-from frontend.llb.state import clean_path
 from frontend.syntax import ast
 from frontend.syntax.instructions import parse_mount
 

@@ -41,6 +41,7 @@ from frontend.gateway.errors import (
     unsupported_subrequest_status,
 )
 from frontend.gateway.options import GatewayEnv, GatewayEnvError, read_gateway_env
+from frontend.gotext import clean_path
 from frontend.llb import caps, git
 from frontend.llb import state as llb
 from frontend.llb.caps import LLBCaps
@@ -265,7 +266,7 @@ def load_dockerfile(bridge: Bridge, request: BuildRequest) -> LoadedDockerfile:
 def _scoped(context: llb.State, subdir: str) -> llb.State:
     """The contents of ``subdir`` of ``context``, at the root of an empty filesystem."""
     assert context.output is not None
-    src = posixpath.normpath(posixpath.join("/", subdir or "."))
+    src = clean_path(posixpath.join("/", subdir))
     return llb.scratch().file(Copy(context.output, src, "/", dir_copy_contents=True))
 
 
