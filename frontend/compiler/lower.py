@@ -21,10 +21,7 @@ from frontend.compiler.options import BuildOptions
 from frontend.compiler.ports import parse_ports
 from frontend.compiler.sandbox import run_sandbox
 from frontend.compiler.signals import check_signal
-from frontend.compiler.stage import (
-    StageContext,
-    StageState,
-)
+from frontend.compiler.stage import StageContext, StageState
 from frontend.errors import DockerfileError
 from frontend.gotext import clean_path
 from frontend.llb import caps
