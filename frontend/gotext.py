@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime
 import json
+import posixpath
 import re
+from collections.abc import Mapping
 from typing import Any
 
 SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(
@@ -138,13 +140,19 @@ def go_json_time(seconds: int) -> str:
     return f"{moment.year - shift:04d}" + moment.strftime("-%m-%dT%H:%M:%SZ")
 
 
+def clean_path(path: str) -> str:
+    """Lexically clean a slash path like Go's ``path.Clean`` (no leading ``//``)."""
+    cleaned = posixpath.normpath(path)
+    return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
+
+
 def go_bool(text: str) -> bool:
-    """Go's ``strconv.ParseBool``; ValueError for anything else."""
+    """Go's ``strconv.ParseBool``; ``GoNumError`` (a ValueError) for anything else."""
     if text in ("1", "t", "T", "TRUE", "true", "True"):
         return True
     if text in ("0", "f", "F", "FALSE", "false", "False"):
         return False
-    raise ValueError(text)
+    raise GoNumError("ParseBool", text, "invalid syntax")
 
 
 class GoNumError(ValueError):
@@ -237,3 +245,14 @@ def _old_control(match: re.Match[str]) -> str:
     if len(slashes) % 2 == 0:  # an escaped backslash, then a plain letter
         return match[0]
     return slashes[:-1] + _JSON_OLD_CONTROLS["\\" + letter]
+
+
+def json_field(obj: Mapping[str, object], key: str) -> object:
+    """``obj[key]``, matching the key case-insensitively as Go's JSON decoder does."""
+    if key in obj:
+        return obj[key]
+    folded = key.casefold()
+    for name, value in obj.items():
+        if name.casefold() == folded:
+            return value
+    return None

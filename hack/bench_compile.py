@@ -38,8 +38,8 @@ from frontend.compiler.convert import compile_dockerfile  # noqa: E402
 from frontend.compiler.options import BuildOptions  # noqa: E402
 from frontend.compiler.preview import check_offline, compile_offline  # noqa: E402
 from frontend.errors import DockerfileError  # noqa: E402
-from frontend.llb.platform import Platform  # noqa: E402
 from frontend.pb import ops_pb2  # noqa: E402
+from frontend.platform import Platform  # noqa: E402
 from frontend.syntax import parse  # noqa: E402
 from tests.unit.compiler.pathological import GROWTH  # noqa: E402
 

@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 import structlog  # noqa: E402 - after the path set-up
 
-from frontend.gateway.testing import (  # noqa: E402
+from tests.support.fake_engine import (  # noqa: E402
     FakeBridge,
     FrontendProcess,
     gateway_env,

@@ -39,12 +39,10 @@ sys.path.insert(0, str(ROOT))
 import structlog  # noqa: E402 - after the path set-up
 
 from frontend.gateway.deferred import DEFERRED  # noqa: E402
-from frontend.gateway.testing import FakeBridge, FrontendProcess, gateway_env, serve  # noqa: E402
 from hack.image_root import read_module_list  # noqa: E402
+from tests.support.fake_engine import FakeBridge, FrontendProcess, gateway_env, serve  # noqa: E402
 
 LIST = ROOT / "hack" / "image-stdlib.txt"
-# Modules of the package that the image's entry point never loads.
-NOT_AT_RUN_TIME = {"frontend/gateway/testing.py"}
 
 BUILD = b"""\
 # syntax=docker/dockerfile:1
@@ -160,8 +158,6 @@ def frontend_imports() -> set[str]:
     """Standard-library modules named by import statements of the ``frontend`` package."""
     names: set[str] = set()
     for path in sorted((ROOT / "frontend").rglob("*.py")):
-        if str(path.relative_to(ROOT)) in NOT_AT_RUN_TIME:
-            continue
         for node in ast.walk(ast.parse(path.read_bytes(), str(path))):
             if isinstance(node, ast.Import):
                 names.update(alias.name for alias in node.names)

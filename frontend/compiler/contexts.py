@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from frontend.compiler import reference
 from frontend.compiler.dockerignore import parse_dockerignore
 from frontend.compiler.image import Image, env_entries, image_from_json
 from frontend.compiler.options import BuildOptions
@@ -27,9 +26,9 @@ from frontend.llb import git
 from frontend.llb import state as llb
 from frontend.llb.graph import Deferred, OpMeta, Output, SourceOp
 from frontend.llb.imported import definition_output
-from frontend.llb.marshal import marshal
-from frontend.llb.platform import Platform
-from frontend.pb import ops_pb2 as pb
+from frontend.llb.marshal import Definition, marshal
+from frontend.platform import Platform
+from frontend.semantics import reference
 
 DOCKERIGNORE = ".dockerignore"
 IMAGE_CONFIG_KEY = "containerimage.config"
@@ -57,11 +56,11 @@ class ResolvedToNonImage(DockerfileError):
 class ContextReader(Protocol):
     """What named contexts read from the engine besides registry image configs."""
 
-    def read_file(self, definition: pb.Definition, path: str) -> bytes | None:
+    def read_file(self, definition: Definition, path: str) -> bytes | None:
         """Solve ``definition`` and read ``path`` of its result (None if missing)."""
         ...
 
-    def inputs(self) -> Mapping[str, pb.Definition]:
+    def inputs(self) -> Mapping[str, Definition]:
         """The frontend inputs the client passed, by name."""
         ...
 

@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
-from frontend.compiler import reference
 from frontend.compiler.contexts import (
     ContextLoader,
     ContextReader,
@@ -33,27 +32,21 @@ from frontend.compiler.image import (
     image_from_json,
 )
 from frontend.compiler.imageformat import ImageFormat, image_format
-from frontend.compiler.lower import (
-    StageContext,
-    StageState,
-    arg_rules,
-    counts_as_step,
-    lower,
-    step_name,
-)
+from frontend.compiler.lower import arg_rules, counts_as_step, lower
 from frontend.compiler.options import BuildOptions
 from frontend.compiler.sbom import ScanTargets, scan_targets
 from frontend.compiler.sharedmaps import SharedMaps, born_from, shared_config
+from frontend.compiler.stage import StageContext, StageState, step_name
 from frontend.errors import DockerfileError, DockerfileWarning
+from frontend.gotext import clean_path
 from frontend.llb import state as llb
 from frontend.llb.graph import COMMAND_KEY, Deferred, OpMeta, Output, Vertex
-from frontend.llb.marshal import SourceFile, marshal
-from frontend.llb.platform import Platform
-from frontend.llb.state import clean_path
-from frontend.pb import ops_pb2 as pb
+from frontend.llb.marshal import Definition, SourceFile, marshal
+from frontend.platform import Platform
+from frontend.semantics import reference
 from frontend.semantics import stages as sem
+from frontend.semantics.check_context import CheckContext, Reporter, StageBase
 from frontend.semantics.check_dispatch import StageChecks
-from frontend.semantics.checks import CheckContext, Reporter, StageBase
 from frontend.semantics.scope import Scope
 from frontend.syntax import ast, parse
 
@@ -62,7 +55,7 @@ __all__ = ["CompileResult", "ContextReader", "ImageResolver", "compile_dockerfil
 
 @dataclass(frozen=True)
 class CompileResult:
-    definition: pb.Definition
+    definition: Definition
     image: Image
     plan: sem.BuildPlan
     bases: Mapping[int, StageBase] = field(default_factory=dict)

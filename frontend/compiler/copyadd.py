@@ -12,23 +12,19 @@ import hashlib
 import posixpath
 import re
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from frontend.compiler import heredoc
 from frontend.compiler.filemode import parse_chmod
+from frontend.compiler.stage import StageContext, StageState
 from frontend.errors import DockerfileError
-from frontend.gotext import go_quote, raw_bytes
+from frontend.gotext import clean_path, go_quote, raw_bytes
 from frontend.llb import caps
 from frontend.llb import state as llb
 from frontend.llb.git import GitRef, GitRefError, git_source, parse_git_ref
 from frontend.llb.graph import COMMAND_KEY, Chown, Copy, Mkfile, OpMeta, ProgressGroup
-from frontend.llb.state import clean_path
+from frontend.semantics import heredoc
 from frontend.semantics.words import WordError
 from frontend.syntax import ast
-
-if TYPE_CHECKING:
-    from frontend.compiler.lower import StageContext, StageState
 
 _DIGEST = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
 _DIGEST_HEX_LENGTH = {"sha256": 64, "sha384": 96, "sha512": 128}

@@ -17,6 +17,7 @@ from frontend.compiler.lint import ignore_matcher, lint_dockerfile
 from frontend.compiler.options import build_options
 from frontend.compiler.outline import outline, targets
 from frontend.compiler.platforms import platform_id
+from frontend.compiler.request import BuildRequest, LoadedDockerfile, OptionError
 from frontend.compiler.result import BuildResult, PlatformResult
 from frontend.compiler.sbom import Scanner, ScanTargets, load_scanner, scan
 from frontend.compiler.subrequests import (
@@ -30,13 +31,12 @@ from frontend.compiler.subrequests import (
 )
 from frontend.compiler.syntax_image import check_syntax_image
 from frontend.errors import DockerfileError, DockerfileWarning
-from frontend.llb.marshal import SourceFile, marshal
-from frontend.llb.platform import Platform
-from frontend.pb import ops_pb2 as pb
-from frontend.request import BuildRequest, LoadedDockerfile, OptionError
+from frontend.llb.marshal import Definition, SourceFile, marshal
+from frontend.platform import Platform
+from frontend.semantics.check_context import CheckContext
 from frontend.semantics.check_report import results_json, results_text
 from frontend.semantics.check_rules import check_config, lint_error
-from frontend.semantics.checks import CheckContext, run_checks
+from frontend.semantics.checks import run_checks
 from frontend.syntax import parse
 
 
@@ -145,7 +145,7 @@ def _sbom(
     targets: ScanTargets | None,
     request: BuildRequest,
     source: SourceFile,
-) -> pb.Definition | None:
+) -> Definition | None:
     """The scan of one platform's result, if asked for."""
     if scanner is None or targets is None:
         return None

@@ -13,8 +13,8 @@ from typing import Any
 
 from frontend.compiler.imageformat import ImageFormat
 from frontend.gotext import go_json, go_json_time
-from frontend.llb.platform import Platform, default_path
 from frontend.persistent import Chain, Vars
+from frontend.platform import Platform, default_path
 
 HISTORY_COMMENT = "buildkit.dockerfile.v0"
 

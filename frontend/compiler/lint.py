@@ -12,12 +12,13 @@ from dataclasses import replace
 
 from frontend.compiler.convert import ContextReader, ImageResolver, compile_dockerfile, plan_for
 from frontend.compiler.options import BuildOptions, build_options
+from frontend.compiler.request import BuildRequest, LoadedDockerfile
 from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.llb.marshal import SourceFile
-from frontend.request import BuildRequest, LoadedDockerfile
+from frontend.semantics.check_context import CheckContext
 from frontend.semantics.check_report import LintReport
 from frontend.semantics.check_rules import check_config, lint_error
-from frontend.semantics.checks import CheckContext, run_checks
+from frontend.semantics.checks import run_checks
 from frontend.semantics.ignore import IgnoreMatcher
 from frontend.syntax import ast, parse
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
+from frontend.compiler.stage import StageContext, StageState
 from frontend.errors import DockerfileError
-from frontend.gotext import go_quote
+from frontend.gotext import clean_path, go_quote
 from frontend.llb import caps
 from frontend.llb import state as llb
 from frontend.llb.graph import (
@@ -35,12 +35,8 @@ from frontend.llb.graph import (
     SecretEnv,
     UserRef,
 )
-from frontend.llb.state import clean_path
 from frontend.syntax import ast
 from frontend.syntax.instructions import parse_mount
-
-if TYPE_CHECKING:
-    from frontend.compiler.lower import StageContext, StageState
 
 CACHE_NAMESPACE_ARG = "BUILDKIT_CACHE_MOUNT_NS"
 """Build argument whose value prefixes every cache mount id."""

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from frontend.compiler.request import BuildRequest
 from frontend.errors import DockerfileError
 from frontend.llb import caps
 from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import HostIP, NetMode, Ulimit
-from frontend.llb.platform import Platform
 from frontend.llb.state import State
-from frontend.request import BuildRequest
+from frontend.platform import Platform
 
 
 @dataclass(frozen=True)

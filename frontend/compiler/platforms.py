@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 
 from frontend.compiler.result import PlatformResult
-from frontend.llb.platform import Platform
+from frontend.platform import Platform
 
 IMAGE_CONFIG_KEY = "containerimage.config"
 BASE_CONFIG_KEY = "containerimage.base.config"

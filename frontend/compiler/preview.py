@@ -28,14 +28,14 @@ from google.protobuf import json_format
 
 from frontend.compiler.dockerignore import parse_dockerignore
 from frontend.compiler.entry import evaluate
+from frontend.compiler.request import LoadedDockerfile, parse_request
 from frontend.compiler.result import PlatformResult
 from frontend.compiler.subrequests import LINT
 from frontend.errors import DockerfileError
 from frontend.gotext import go_json
 from frontend.llb.caps import LLBCaps
 from frontend.llb.dump import dump
-from frontend.llb.platform import Platform
-from frontend.request import LoadedDockerfile, parse_request
+from frontend.platform import Platform
 from frontend.semantics.check_report import (
     LintReport,
     error_text,

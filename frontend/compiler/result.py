@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from frontend.compiler.convert import CompileResult
+from frontend.compiler.request import OptionError
 from frontend.errors import DockerfileError, DockerfileWarning
-from frontend.llb.platform import Platform
-from frontend.pb import ops_pb2 as pb
-from frontend.request import OptionError
+from frontend.llb.marshal import Definition
+from frontend.platform import Platform
 from frontend.semantics.check_report import LintReport
 
 
@@ -19,11 +19,11 @@ class PlatformResult:
 
     platform: Platform
     compiled: CompileResult
-    sbom: pb.Definition | None = None
+    sbom: Definition | None = None
     """The SBOM scan of the result, when the request asks for one."""
 
     @property
-    def definition(self) -> pb.Definition:
+    def definition(self) -> Definition:
         return self.compiled.definition
 
     @property

@@ -1,7 +1,7 @@
 """The build options that shape every RUN's sandbox: ``ulimit``, ``shm-size``, ``cgroup-parent``.
 
 ``docker build --ulimit``, ``--shm-size`` and ``--cgroup-parent`` arrive as
-frontend options (read in :mod:`frontend.request`). As with Docker's frontend,
+frontend options (read in :mod:`frontend.compiler.request`). As with Docker's frontend,
 each applies only where the engine has its cap (ulimits and the cgroup parent
 since BuildKit 0.10, a sized ``/dev/shm`` with tmpfs sizes since 0.10); an older
 engine runs the steps without them, silently.

@@ -18,19 +18,15 @@ from typing import Final
 
 from frontend.compiler.contexts import ImageResolver
 from frontend.compiler.image import Config, env_entries, image_from_json
-from frontend.compiler.lower import StageState
+from frontend.compiler.request import OptionError, SbomRequest
+from frontend.compiler.stage import StageState
 from frontend.errors import DockerfileError
 from frontend.gotext import go_bool
 from frontend.llb import state as llb
 from frontend.llb.graph import Mkdir, Mount, MountType, OpMeta, Output
-from frontend.llb.platform import Platform
-from frontend.request import (
-    SBOM_SCAN_CONTEXT_ARG,
-    SBOM_SCAN_STAGE_ARG,
-    OptionError,
-    SbomRequest,
-)
+from frontend.platform import Platform
 from frontend.semantics import stages as sem
+from frontend.semantics.scope import SBOM_SCAN_CONTEXT_ARG, SBOM_SCAN_STAGE_ARG
 
 CORE_NAME: Final = "sbom"
 """The core scan's name: its mount, and the statement the exporter adds layer data to."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
+from frontend.compiler.request import BuildRequest
 from frontend.gotext import go_json, tabwrite, utf8
-from frontend.request import BuildRequest
 
 DESCRIBE: Final = "frontend.subrequests.describe"
 LINT: Final = "frontend.lint"

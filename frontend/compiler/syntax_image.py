@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from frontend.compiler.reference import ReferenceError, normalize
 from frontend.errors import DockerfileError, DockerfileWarning
+from frontend.semantics.reference import ReferenceError, normalize
 from frontend.syntax.prelex import syntax_directive
 
 if TYPE_CHECKING:
     from frontend.compiler.convert import ImageResolver
-    from frontend.request import BuildRequest
+    from frontend.compiler.request import BuildRequest
 
 SYNTAX_ARG = "BUILDKIT_SYNTAX"
 

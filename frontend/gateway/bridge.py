@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final, TypeVar
 
 import grpc
@@ -18,10 +18,9 @@ import structlog
 from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError
 
-from frontend.gateway.errors import error_status
+from frontend.compiler.request import CacheImport
 from frontend.gotext import utf8
 from frontend.llb.marshal import pb_platform
-from frontend.llb.platform import Platform
 from frontend.pb import (
     caps_pb2,
     gateway_pb2,
@@ -31,7 +30,7 @@ from frontend.pb import (
     status_pb2,
     worker_pb2,
 )
-from frontend.request import CacheImport
+from frontend.platform import Platform
 
 # Gateway (Pong.FrontendAPICaps) capability IDs this module acts on.
 CAP_IMPORT_CACHES: Final = "importcaches"
@@ -70,13 +69,6 @@ class BridgeError(Exception):
         self.details = details
         self.status_details = tuple(status_details)
 
-    @property
-    def is_not_found(self) -> bool:
-        """True for a missing file (the engine reports it as Unknown with ENOENT text)."""
-        return self.code == grpc.StatusCode.NOT_FOUND or "no such file or directory" in (
-            self.details.lower()
-        )
-
 
 class ReturnAlreadySentError(RuntimeError):
     """``Return`` was already sent (or attempted) by this bridge."""
@@ -89,28 +81,19 @@ class Caps:
     gateway: frozenset[str]
     llb: frozenset[str]
     workers: tuple[worker_pb2.WorkerRecord, ...] = ()
-    disabled: Mapping[str, str] = field(default_factory=dict)
-    """Caps the engine knows but has turned off, with its reason."""
 
     @classmethod
     def from_pong(cls, pong: gateway_pb2.PongResponse) -> Caps:
         """Read a ``PongResponse``."""
-        gateway, disabled = _enabled(pong.FrontendAPICaps)
-        llb, disabled_llb = _enabled(pong.LLBCaps)
         return cls(
-            gateway=gateway,
-            llb=llb,
+            gateway=_enabled(pong.FrontendAPICaps),
+            llb=_enabled(pong.LLBCaps),
             workers=tuple(pong.Workers),
-            disabled={**disabled, **disabled_llb},
         )
 
     def supports(self, cap: str) -> bool:
         """Whether the gateway cap ``cap`` is usable."""
         return cap in self.gateway
-
-    def supports_llb(self, cap: str) -> bool:
-        """Whether the LLB cap ``cap`` is usable."""
-        return cap in self.llb
 
     @property
     def worker_platforms(self) -> tuple[Platform, ...]:
@@ -221,11 +204,6 @@ class Bridge:
         req = gateway_pb2.StatFileRequest(Ref=ref, Path=path)
         return self._call("StatFile", self._stub.StatFile, req).stat
 
-    def read_dir(self, ref: str, path: str, *, include_pattern: str = "") -> list[stat_pb2.Stat]:
-        """The immediate children of directory ``path`` in ``ref`` (optionally one glob)."""
-        req = gateway_pb2.ReadDirRequest(Ref=ref, DirPath=path, IncludePattern=include_pattern)
-        return list(self._call("ReadDir", self._stub.ReadDir, req).entries)
-
     def inputs(self) -> dict[str, ops_pb2.Definition]:
         """The definitions passed in as frontend inputs (the ``frontend.inputs`` cap)."""
         resp = self._call("Inputs", self._stub.Inputs, gateway_pb2.InputsRequest())
@@ -302,10 +280,6 @@ class Bridge:
             result.refsDeprecated.refs.update(refs)
         self._return(gateway_pb2.ReturnRequest(result=result), ok=True)
 
-    def return_error(self, code: int, message: str, details: Sequence[any_pb2.Any] = ()) -> None:
-        """Finish the build with an error (details: see :mod:`frontend.gateway.errors`)."""
-        self.return_status(error_status(message, code=code, details=details))
-
     def return_status(self, status: status_pb2.Status) -> None:
         """Finish the build with a prepared error status (see :mod:`frontend.gateway.errors`)."""
         if status.code == 0:
@@ -364,17 +338,8 @@ def _status_details(call: grpc.Call) -> tuple[any_pb2.Any, ...]:
     return ()
 
 
-def _enabled(
-    caps: Iterable[caps_pb2.APICap],
-) -> tuple[frozenset[str], dict[str, str]]:
-    enabled: set[str] = set()
-    disabled: dict[str, str] = {}
-    for cap in caps:
-        if cap.Enabled:
-            enabled.add(cap.ID)
-        else:
-            disabled[cap.ID] = cap.DisabledReasonMsg or cap.DisabledReason or "disabled"
-    return frozenset(enabled), disabled
+def _enabled(caps: Iterable[caps_pb2.APICap]) -> frozenset[str]:
+    return frozenset(cap.ID for cap in caps if cap.Enabled)
 
 
 def _result_ref_id(resp: gateway_pb2.SolveResponse) -> str:

@@ -20,6 +20,14 @@ import structlog
 
 from frontend import elapsed_ms
 from frontend.compiler.dockerignore import parse_dockerignore
+from frontend.compiler.request import (
+    DEFAULT_CONTEXT_KEY,
+    DEFAULT_FILENAME,
+    BuildRequest,
+    LoadedDockerfile,
+    OptionError,
+    parse_request,
+)
 from frontend.compiler.subrequests import reads_dockerfile
 from frontend.errors import DockerfileError, DockerfileWarning, line_ranges
 from frontend.gateway import remote
@@ -33,23 +41,16 @@ from frontend.gateway.errors import (
     unsupported_subrequest_status,
 )
 from frontend.gateway.options import GatewayEnv, GatewayEnvError, read_gateway_env
+from frontend.gotext import clean_path
 from frontend.llb import caps, git
 from frontend.llb import state as llb
 from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import Copy, OpMeta, Output
 from frontend.llb.imported import definition_output
 from frontend.llb.marshal import marshal
-from frontend.llb.platform import Platform
 from frontend.pb import gateway_pb2, status_pb2
 from frontend.pb import ops_pb2 as pb
-from frontend.request import (
-    DEFAULT_CONTEXT_KEY,
-    DEFAULT_FILENAME,
-    BuildRequest,
-    LoadedDockerfile,
-    OptionError,
-    parse_request,
-)
+from frontend.platform import Platform
 
 if TYPE_CHECKING:
     from frontend.compiler.convert import ImageResolver
@@ -265,7 +266,7 @@ def load_dockerfile(bridge: Bridge, request: BuildRequest) -> LoadedDockerfile:
 def _scoped(context: llb.State, subdir: str) -> llb.State:
     """The contents of ``subdir`` of ``context``, at the root of an empty filesystem."""
     assert context.output is not None
-    src = posixpath.normpath(posixpath.join("/", subdir or "."))
+    src = clean_path(posixpath.join("/", subdir))
     return llb.scratch().file(Copy(context.output, src, "/", dir_copy_contents=True))
 
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from frontend.errors import DockerfileError
 from frontend.gateway.bridge import Bridge, BridgeError
-from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
+from frontend.platform import Platform
 
 if TYPE_CHECKING:
     from frontend.compiler.contexts import ImageResolver

@@ -16,10 +16,9 @@ from typing import Any, Final
 from google.protobuf import any_pb2
 
 from frontend.errors import DockerfileError, line_ranges
-from frontend.gotext import printable, utf8
+from frontend.gotext import json_field, printable, utf8
 from frontend.llb.marshal import digest_of
 from frontend.pb import ops_pb2, status_pb2
-from frontend.request import json_field
 
 CODE_UNKNOWN: Final = 2
 CODE_INVALID_ARGUMENT: Final = 3

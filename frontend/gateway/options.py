@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
-from frontend.llb.platform import Platform
-from frontend.request import json_field
+from frontend.gotext import json_field
+from frontend.platform import Platform
 
 OPT_PREFIX: Final = "BUILDKIT_FRONTEND_OPT_"
 SESSION_ID_VAR: Final = "BUILDKIT_SESSION_ID"

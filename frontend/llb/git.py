@@ -23,10 +23,10 @@ import re
 from dataclasses import dataclass, replace
 from urllib.parse import unquote, unquote_plus
 
-from frontend.gotext import go_bool, go_quote
+from frontend.gotext import clean_path, go_bool, go_quote
 from frontend.llb import caps
 from frontend.llb.graph import OpMeta, Output, SourceOp
-from frontend.llb.state import NO_META, State, clean_path
+from frontend.llb.state import NO_META, State
 
 AUTH_TOKEN_SECRET = "GIT_AUTH_TOKEN"
 AUTH_HEADER_SECRET = "GIT_AUTH_HEADER"

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Protocol, cast
 
 from frontend.errors import DockerfileError
-from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
+from frontend.platform import Platform
 
 InputRef = Callable[["Output | None"], int]
 """Maps an edge to its index in the op's input list (-1 for scratch)."""
@@ -408,25 +408,11 @@ class Mkfile:
         )
 
 
-@dataclass(frozen=True)
-class Rm:
-    path: str
-    allow_not_found: bool = False
-    allow_wildcard: bool = False
-
-    FIELD: ClassVar[str] = "rm"
-
-    def to_pb(self, base: int) -> pb.FileActionRm:
-        return pb.FileActionRm(
-            path=self.path, allowNotFound=self.allow_not_found, allowWildcard=self.allow_wildcard
-        )
-
-
 def _owner(chown: Chown | None, base: int) -> pb.ChownOpt | None:
     return chown.to_pb(base) if chown else None
 
 
-FileAction = Copy | Mkdir | Mkfile | Rm
+FileAction = Copy | Mkdir | Mkfile
 
 
 @dataclass(frozen=True, eq=False)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from frontend.llb.graph import InputRef, OpBody, OpMeta, Output
 from frontend.llb.marshal import digest_of
-from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
+from frontend.platform import Platform
 
 
 @dataclass(frozen=True, eq=False)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from google.protobuf.message import Message
 
@@ -23,8 +24,11 @@ from frontend.gotext import go_quote
 from frontend.llb.caps import EXEC_MOUNT_TMPFS_SIZE, LLBCaps
 from frontend.llb.graph import Deferred, FileOp, Output, Vertex
 from frontend.llb.opcaps import op_caps, terminal_caps
-from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
+from frontend.platform import Platform
+
+Definition: TypeAlias = pb.Definition
+"""Marshalled LLB as the engine takes it: what the compiler makes and the gateway sends."""
 
 _ONEOF_FIELD_NUMBERS = {"exec": 2, "source": 3, "file": 4, "build": 5, "merge": 6, "diff": 7}
 

@@ -11,6 +11,7 @@ import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from frontend.gotext import clean_path
 from frontend.llb.graph import (
     ExecMeta,
     ExecOp,
@@ -27,8 +28,8 @@ from frontend.llb.graph import (
     SourceOp,
     Ulimit,
 )
-from frontend.llb.platform import Platform
 from frontend.persistent import Vars
+from frontend.platform import Platform
 
 NO_META = OpMeta()
 
@@ -106,12 +107,6 @@ class State:
         """Apply a chain of file actions to this filesystem."""
         op = FileOp(base=self.output, actions=actions, platform=self.platform, meta=meta)
         return self.with_output(Output(op, 0))
-
-
-def clean_path(path: str) -> str:
-    """Lexically clean a slash path like Go's ``path.Clean`` (no leading ``//``)."""
-    cleaned = posixpath.normpath(path)
-    return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
 
 
 def scratch(platform: Platform | None = None) -> State:

@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from frontend.compiler.heredoc import find as find_heredoc
-from frontend.gotext import go_quote
-from frontend.llb.platform import default_path
+from frontend.gotext import clean_path, go_quote
+from frontend.platform import default_path
 from frontend.semantics import check_rules as rules
+from frontend.semantics.check_context import CheckContext, Reporter, StageBase
 from frontend.semantics.check_rules import CheckConfig
-from frontend.semantics.checks import CheckContext, Reporter, StageBase
-from frontend.semantics.ignore import IgnoreMatcher, clean
+from frontend.semantics.heredoc import find as find_heredoc
+from frontend.semantics.ignore import IgnoreMatcher
 from frontend.semantics.scope import NON_ENV_ARGS, ArgRules, Scope
 from frontend.semantics.stages import BuildPlan, Stage
 from frontend.semantics.words import WordError, expand_word_matches, expand_words
@@ -260,7 +260,7 @@ def _copy(state: _Stage, node: ast.Copy | ast.Add) -> None:
 def _ignored_source(
     state: _Stage, node: ast.Copy | ast.Add, ignore: IgnoreMatcher, src: str
 ) -> None:
-    path = clean(src)
+    path = clean_path(src)
     if path in (".", "/") and not ignore.root_ignored():
         return
     if ignore.matches_or_parent_matches(path):

@@ -267,8 +267,5 @@ def _names(value: str) -> frozenset[str]:
 def _go_bool(value: str, part: str) -> bool:
     try:
         return go_bool(value)
-    except ValueError:
-        raise ValueError(
-            f"failed to parse check option {go_quote(part)}: "
-            f"strconv.ParseBool: parsing {go_quote(value)}: invalid syntax"
-        ) from None
+    except ValueError as exc:
+        raise ValueError(f"failed to parse check option {go_quote(part)}: {exc}") from None

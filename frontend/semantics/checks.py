@@ -13,15 +13,15 @@ above an instruction skips rules for that instruction only.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
-from frontend.compiler import reference
 from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.gotext import go_quote
-from frontend.llb.platform import Platform
+from frontend.platform import Platform
 from frontend.semantics import check_rules as rules
-from frontend.semantics.check_rules import CheckConfig, Rule
-from frontend.semantics.ignore import IgnoreMatcher
+from frontend.semantics import reference
+from frontend.semantics.check_context import CheckContext, Reporter, StageBase
+from frontend.semantics.check_dispatch import dispatch_checks
+from frontend.semantics.check_rules import CheckConfig
 from frontend.semantics.scope import global_args, values_of
 from frontend.semantics.stages import BuildPlan, split_stages
 from frontend.semantics.words import WordError, WordMatches, expand_word_matches
@@ -29,61 +29,6 @@ from frontend.syntax import ast
 from frontend.syntax.instructions import suggest
 
 _RESERVED_STAGE_NAMES = ("context", "scratch")
-
-
-@dataclass(frozen=True)
-class StageBase:
-    """What a stage's base image brings to the checks (its config, its platform)."""
-
-    env: tuple[str, ...] = ()
-    shell: tuple[str, ...] = ()
-    os: str = "linux"
-    name: str = ""
-    """The base name as the FROM line gives it, ARGs expanded."""
-    expected: Platform | None = None
-    """The platform the build asked for; None when the image's is not checked."""
-    actual: Platform | None = None
-    """The platform in the image's config."""
-
-
-@dataclass(frozen=True)
-class CheckContext:
-    """What the checks need besides the Dockerfile and its plan."""
-
-    config: CheckConfig
-    build_platform: Platform
-    target_platform: Platform
-    build_args: Mapping[str, str] = field(default_factory=dict)
-    bases: Mapping[int, StageBase] = field(default_factory=dict)
-    """Base images of the dispatched stages that start from one (not from a stage)."""
-    ignore: IgnoreMatcher | None = None
-    all_stages: bool = False
-    """Check every stage, not only those the target needs (as ``docker build --check``)."""
-    filename: str = "Dockerfile"
-
-
-class Reporter:
-    """Collects the warnings of the rules a config lets run."""
-
-    def __init__(self, filename: str) -> None:
-        self.filename = filename
-        self.warnings: list[DockerfileWarning] = []
-
-    def __call__(self, config: CheckConfig, rule: Rule, message: str, where: ast.Location) -> None:
-        if not config.runs(rule):
-            return
-        self.warnings.append(
-            DockerfileWarning(
-                message,
-                where.start_line,
-                where.column,
-                filename=self.filename,
-                rule=rule.name,
-                url=rule.url,
-                description=rule.description,
-                end_line=where.end_line,
-            )
-        )
 
 
 def run_checks(
@@ -97,8 +42,6 @@ def run_checks(
     ``stage_warnings`` are those of the stage checks, found while the stages were
     lowered; without them, the stages are walked here.
     """
-    from frontend.semantics.check_dispatch import dispatch_checks
-
     report = Reporter(ctx.filename)
     config = ctx.config
     for line in dockerfile.empty_continuations:

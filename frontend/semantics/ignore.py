@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
+from frontend.gotext import clean_path
+
 _ESCAPED = frozenset(".+()|{}$")
 
 
@@ -39,12 +41,6 @@ class _Pattern:
             suffix = self.text[2:]
             return path.endswith(suffix) or (suffix[:1] == "/" and path == suffix[1:])
         return self.regex is not None and self.regex.match(path) is not None
-
-
-def clean(path: str) -> str:
-    """Go's ``filepath.Clean`` on a slash-separated path."""
-    cleaned = posixpath.normpath(path)
-    return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
 
 
 def _compile(text: str, exclusion: bool) -> _Pattern:
@@ -97,7 +93,7 @@ class IgnoreMatcher:
             text = raw.strip()
             if not text:
                 continue
-            text = clean(text)
+            text = clean_path(text)
             exclusion = text.startswith("!")
             if exclusion:
                 if text == "!":

@@ -22,13 +22,19 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Final
 
 from frontend.errors import DockerfileError
-from frontend.llb.platform import Platform
 from frontend.persistent import Chain, Vars
-from frontend.request import SBOM_SCAN_ARGS
+from frontend.platform import Platform
 from frontend.semantics.words import WordError, expand_word
 from frontend.syntax import ast
+
+SBOM_SCAN_CONTEXT_ARG: Final = "BUILDKIT_SBOM_SCAN_CONTEXT"
+SBOM_SCAN_STAGE_ARG: Final = "BUILDKIT_SBOM_SCAN_STAGE"
+SBOM_SCAN_ARGS: Final = frozenset((SBOM_SCAN_CONTEXT_ARG, SBOM_SCAN_STAGE_ARG))
+"""Build args that tell the SBOM scanner what to scan, not variables for RUN steps
+(the checks never count them as such; lowering keeps them out since BuildKit 0.11)."""
 
 NON_ENV_ARGS = SBOM_SCAN_ARGS
 """ARGs that configure the build, not the RUN environment."""

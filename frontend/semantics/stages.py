@@ -8,19 +8,18 @@ target, refuse cycles, and keep only the stages the target reaches.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from frontend.errors import DockerfileError
 from frontend.gotext import go_quote
-from frontend.llb.platform import Platform
+from frontend.platform import Platform
 from frontend.semantics.scope import global_args, predefined_args, target_stage_name, values_of
 from frontend.semantics.words import WordError, expand_word
 from frontend.syntax import ast
+from frontend.syntax.instructions import STAGE_NAME
 
 SCRATCH = "scratch"
-_STAGE_NAME = re.compile(r"^[a-z][a-z0-9-_.]*$")
 
 
 @dataclass(frozen=True)
@@ -159,7 +158,7 @@ def plan(
         name = None
         if node.name is not None:
             name = node.name.lower()
-            if not _STAGE_NAME.match(name):
+            if not STAGE_NAME.fullmatch(name):
                 raise _error(
                     f"invalid name for build stage: {node.name!r}, "
                     "name can't start with a number or contain symbols",

@@ -2,6 +2,8 @@
 
 ``parse`` is the entry point; only ``DockerfileError`` ever escapes it (or
 ``parse_raw`` and ``parse_nodes``, the raw, upstream-shaped layer).
+
+Imports only the foundation (``frontend.errors``, ``frontend.gotext``...).
 """
 
 from __future__ import annotations

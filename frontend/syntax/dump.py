@@ -52,12 +52,6 @@ def json_line(obj: Any, indent: int | None = None) -> str:
     return _SURROGATES.sub("\ufffd", text)
 
 
-def dump_text(path: str, data: bytes | str) -> tuple[str, bool]:
-    """A readable dump (one line per instruction, heredocs below it) and whether it parsed."""
-    parsed = _parse(path, data)
-    return _as_text(path, parsed), not isinstance(parsed, DockerfileError)
-
-
 def _as_text(path: str, parsed: Parsed | DockerfileError) -> str:
     if isinstance(parsed, DockerfileError):
         return _SURROGATES.sub("\ufffd", parsed.render())

@@ -749,14 +749,15 @@ def _pairs(req: _Request) -> tuple[ast.KeyValue, ...]:
 
 # ---- builders, one per keyword ---------------------------------------------------
 
-_STAGE_NAME = re.compile(r"[a-z][a-z0-9_.-]*")
+STAGE_NAME = re.compile(r"[a-z][a-z0-9_.-]*")
+"""A valid stage name (``FROM ... AS name``), lower-cased, as a whole."""
 
 
 def _stage_name(req: _Request) -> str | None:
     """``AS name`` of a FROM, with a hint when ``AS`` is missing or misplaced."""
     args = req.node.value
     if len(args) == 3 and args[1].lower() == "as":
-        if not _STAGE_NAME.fullmatch(args[2].lower()):
+        if not STAGE_NAME.fullmatch(args[2].lower()):
             raise req.error(
                 f"invalid name for build stage: {go_quote(args[2])}, "
                 "name can't start with a number or contain symbols",

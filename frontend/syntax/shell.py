@@ -25,6 +25,7 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from functools import partial
 
+from frontend.gotext import SPACE as GO_SPACE
 from frontend.gotext import go_quote, printable
 from frontend.syntax.shellpattern import (
     PatternError,
@@ -45,8 +46,7 @@ MAX_EXPANSION = 1 << 20
 each ``$VAR`` adds its value, and a ``${VAR//p/r}`` what its replacements add."""
 
 # Go's unicode.IsSpace; Python's str.isspace also counts U+001C..U+001F.
-_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_SPACE_RUN = re.compile(f"[{_SPACE}]+")
+_SPACE_RUN = re.compile(f"[{re.escape(GO_SPACE)}]+")
 _SPECIAL_PARAMS = frozenset("@*#?-$!0")
 _HEREDOC_SPACE = frozenset(" \t\r")
 _BOM = "\ufeff"

@@ -21,8 +21,8 @@ from frontend.gateway.options import read_gateway_env  # noqa: E402
 from frontend.llb import state as llb  # noqa: E402
 from frontend.llb.graph import Mount  # noqa: E402
 from frontend.llb.marshal import marshal  # noqa: E402
-from frontend.llb.platform import DEFAULT_PLATFORM  # noqa: E402
 from frontend.pb import gateway_pb2, gateway_pb2_grpc  # noqa: E402
+from frontend.platform import DEFAULT_PLATFORM  # noqa: E402
 
 env = read_gateway_env(None)
 stub = gateway_pb2_grpc.LLBBridgeStub(relay.channel())

@@ -10,7 +10,7 @@ import pytest
 
 from frontend.compiler.convert import CompileResult, compile_dockerfile
 from frontend.compiler.options import BuildOptions
-from frontend.llb.platform import Platform
+from frontend.platform import Platform
 from frontend.syntax import parse
 
 AMD64 = Platform("linux", "amd64")

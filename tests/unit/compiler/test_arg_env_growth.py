@@ -16,8 +16,9 @@ import pytest
 
 from frontend.compiler.convert import compile_dockerfile
 from frontend.compiler.options import BuildOptions
+from frontend.semantics.check_context import CheckContext
 from frontend.semantics.check_rules import CheckConfig
-from frontend.semantics.checks import CheckContext, run_checks
+from frontend.semantics.checks import run_checks
 from frontend.syntax import parse
 from tests.unit.compiler.conftest import AMD64, Resolver
 

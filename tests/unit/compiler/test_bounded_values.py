@@ -15,10 +15,10 @@ import tracemalloc
 import pytest
 
 from frontend.compiler.preview import check_offline, compile_offline
+from frontend.compiler.request import parse_request
 from frontend.errors import DockerfileError
 from frontend.gotext import go_json_time
 from frontend.llb.marshal import ops_of
-from frontend.request import parse_request
 from frontend.semantics.check_report import error_text, results_text
 from frontend.semantics.words import MAX_EXPANSION, WordError, expand_word
 

@@ -6,8 +6,8 @@ import pytest
 
 from frontend.compiler.filemode import FileMode, parse_chmod
 from frontend.errors import DockerfileError
-from frontend.gateway.testing import V08_LLB_CAPS
 from frontend.llb.caps import LLBCaps
+from tests.support.fake_engine import V08_LLB_CAPS
 from tests.unit.compiler.conftest import Compile
 from tests.unit.compiler.test_copy_flags import copies
 

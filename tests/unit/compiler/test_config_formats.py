@@ -20,10 +20,10 @@ from frontend.compiler.imageformat import ImageFormat, image_format
 from frontend.compiler.options import BuildOptions
 from frontend.compiler.ports import parse_ports
 from frontend.errors import DockerfileError
-from frontend.gateway.testing import V025_LLB_CAPS, V08_LLB_CAPS
 from frontend.llb.caps import LLBCaps
-from frontend.llb.platform import WINDOWS_PATH, Platform
+from frontend.platform import WINDOWS_PATH, Platform
 from frontend.syntax import parse
+from tests.support.fake_engine import V025_LLB_CAPS, V08_LLB_CAPS
 from tests.unit.compiler.conftest import AMD64, Compile, Resolver, image_config
 
 CASES = Path(__file__).parent / "config_formats"

@@ -12,8 +12,8 @@ from frontend.errors import DockerfileError
 from frontend.llb import caps
 from frontend.llb.caps import LLBCaps
 from frontend.llb.marshal import SourceFile, ops_of
-from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
+from frontend.platform import Platform
 from frontend.semantics.stages import ImageSource
 from frontend.syntax import parse
 from tests.unit.compiler.conftest import AMD64, Compile, Resolver, image_config

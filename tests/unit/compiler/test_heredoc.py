@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from frontend.compiler import heredoc
 from frontend.llb.marshal import ops_of
+from frontend.semantics import heredoc
 from frontend.syntax import ast
 from tests.unit.compiler.conftest import Compile
 

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from frontend.compiler.ports import parse_ports
+from frontend.compiler.request import parse_request
 from frontend.errors import DockerfileError
-from frontend.gateway.testing import V08_LLB_CAPS
 from frontend.gotext import go_duration, go_quote_rune
 from frontend.llb.caps import LLBCaps
-from frontend.request import parse_request
+from tests.support.fake_engine import V08_LLB_CAPS
 from tests.unit.compiler.conftest import AMD64, Compile, Resolver, image_config
 
 V08 = LLBCaps(frozenset(V08_LLB_CAPS))

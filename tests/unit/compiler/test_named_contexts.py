@@ -14,9 +14,9 @@ from frontend.compiler.convert import CompileResult, compile_dockerfile
 from frontend.compiler.options import BuildOptions
 from frontend.errors import DockerfileError
 from frontend.llb.marshal import marshal, ops_of
-from frontend.llb.platform import Platform
 from frontend.llb.state import local
 from frontend.pb import ops_pb2 as pb
+from frontend.platform import Platform
 from frontend.syntax import parse
 from tests.unit.compiler.conftest import AMD64, Resolver, image_config
 
@@ -316,7 +316,7 @@ def test_a_context_platform_is_not_checked() -> None:
 
 def test_request_reads_context_options() -> None:
     from frontend.compiler.options import build_options
-    from frontend.request import parse_request
+    from frontend.compiler.request import parse_request
 
     request = parse_request(
         {

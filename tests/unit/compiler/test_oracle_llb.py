@@ -24,12 +24,12 @@ import pytest
 from frontend.compiler.convert import compile_dockerfile
 from frontend.compiler.options import BuildOptions
 from frontend.compiler.preview import assumed_image
-from frontend.gateway.testing import V025_LLB_CAPS
 from frontend.llb.caps import LLBCaps
 from frontend.llb.dump import dump
 from frontend.llb.marshal import SourceFile
-from frontend.llb.platform import DEFAULT_PLATFORM
+from frontend.platform import DEFAULT_PLATFORM
 from frontend.syntax import parse
+from tests.support.fake_engine import V025_LLB_CAPS
 
 ORACLE = Path(__file__).parent / "oracle"
 NOT_IN_V025 = {"flags-not-in-v0.25"}

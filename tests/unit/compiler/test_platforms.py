@@ -8,15 +8,15 @@ from dataclasses import replace
 import pytest
 
 from frontend.compiler.entry import evaluate
-from frontend.compiler.lower import cross_platform_suffix
 from frontend.compiler.platforms import result_metadata
+from frontend.compiler.request import BuildRequest, LoadedDockerfile, parse_request
 from frontend.compiler.result import PlatformResult
+from frontend.compiler.stage import cross_platform_suffix
 from frontend.errors import DockerfileError
 from frontend.llb import caps
 from frontend.llb.caps import LLBCaps
 from frontend.llb.marshal import ops_of
-from frontend.llb.platform import Platform
-from frontend.request import BuildRequest, LoadedDockerfile, parse_request
+from frontend.platform import Platform
 from tests.unit.compiler.conftest import AMD64, Resolver, image_config
 
 ARM64 = Platform("linux", "arm64")

@@ -6,10 +6,10 @@ BuildKit 0.8's frontend (Docker 20.10) writes where later releases changed it.
 
 from __future__ import annotations
 
-from frontend.gateway.testing import V08_LLB_CAPS
 from frontend.llb.caps import LLBCaps
 from frontend.llb.marshal import ops_of
 from frontend.pb import ops_pb2 as pb
+from tests.support.fake_engine import V08_LLB_CAPS
 from tests.unit.compiler.conftest import Compile, Resolver, image_config
 
 V08 = LLBCaps(frozenset(V08_LLB_CAPS))

@@ -10,11 +10,11 @@ from __future__ import annotations
 import pytest
 
 from frontend.errors import DockerfileError
-from frontend.gateway.testing import V08_LLB_CAPS
 from frontend.llb import caps
 from frontend.llb.caps import LLBCaps
 from frontend.llb.marshal import ops_of
 from frontend.pb import ops_pb2 as pb
+from tests.support.fake_engine import V08_LLB_CAPS
 from tests.unit.compiler.conftest import Compile
 
 V08 = LLBCaps(frozenset(V08_LLB_CAPS))

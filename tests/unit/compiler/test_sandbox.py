@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 
 from frontend.compiler.options import BuildOptions, build_options
+from frontend.compiler.request import parse_request, parse_shm_size, parse_ulimits
 from frontend.errors import DockerfileError
-from frontend.gateway.testing import V08_LLB_CAPS
 from frontend.llb import caps
 from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import Ulimit
 from frontend.llb.marshal import ops_of
 from frontend.pb import ops_pb2 as pb
-from frontend.request import parse_request, parse_shm_size, parse_ulimits
+from tests.support.fake_engine import V08_LLB_CAPS
 from tests.unit.compiler.conftest import AMD64, Compile
 
 V08 = LLBCaps(frozenset(V08_LLB_CAPS))

@@ -8,8 +8,8 @@ from frontend.compiler.image import Config
 from frontend.compiler.sbom import Scanner, ScanTargets, scan, scan_enabled
 from frontend.llb import state as llb
 from frontend.llb.marshal import marshal, ops_of
-from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
+from frontend.platform import Platform
 from tests.unit.compiler.conftest import Compile
 
 STAGES = """\

@@ -9,8 +9,8 @@ from typing import Any
 
 from frontend.compiler.entry import evaluate
 from frontend.compiler.preview import assumed_image
+from frontend.compiler.request import LoadedDockerfile, parse_request
 from frontend.gotext import tabwrite
-from frontend.request import LoadedDockerfile, parse_request
 
 DOCKERFILE = b"""\
 ARG ALPINE_VERSION=latest

@@ -4,10 +4,10 @@ checked to exist, never handed over."""
 from __future__ import annotations
 
 from frontend.compiler.entry import evaluate
+from frontend.compiler.request import LoadedDockerfile, parse_request
 from frontend.compiler.result import BuildResult
 from frontend.errors import DockerfileError
-from frontend.llb.platform import Platform
-from frontend.request import LoadedDockerfile, parse_request
+from frontend.platform import Platform
 from frontend.syntax.prelex import syntax_directive
 from tests.unit.compiler.conftest import Resolver
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from frontend.gateway.bridge import Bridge
-from frontend.gateway.testing import FakeBridge, FakeBridgeServer, serve
+from tests.support.fake_engine import FakeBridge, FakeBridgeServer, serve
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ def main() -> int:
     os.write(1, b"stray fd-1 write from the child\n")
 
     from frontend.gateway.bridge import Bridge
-    from frontend.gateway.testing import source_definition
+    from tests.support.fake_engine import source_definition
 
     with relay.channel() as channel:
         bridge = Bridge(channel)

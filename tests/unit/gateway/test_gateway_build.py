@@ -11,9 +11,9 @@ from frontend.compiler.contexts import ResolvedToNonImage
 from frontend.gateway.bridge import Bridge, BridgeError
 from frontend.gateway.build import _resolver, run
 from frontend.gateway.errors import decode_json_detail
-from frontend.gateway.testing import V08_GATEWAY_CAPS, FakeBridge, gateway_env, serve
 from frontend.llb.marshal import ops_of
-from frontend.llb.platform import DEFAULT_PLATFORM
+from frontend.platform import DEFAULT_PLATFORM
+from tests.support.fake_engine import V08_GATEWAY_CAPS, FakeBridge, gateway_env, serve
 
 HELLO = b"""\
 FROM busybox AS build

@@ -9,7 +9,7 @@ from google.protobuf import any_pb2
 
 from frontend.errors import DockerfileError
 from frontend.gateway import errors
-from frontend.gateway.testing import source_definition
+from tests.support.fake_engine import source_definition
 
 DOCKERFILE = b"FROM busybox\nRUN echo hi\nFOO bar\n"
 

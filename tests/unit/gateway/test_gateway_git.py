@@ -6,9 +6,9 @@ import json
 
 from frontend.gateway.bridge import Bridge
 from frontend.gateway.build import run
-from frontend.gateway.testing import V08_LLB_CAPS, FakeBridge, gateway_env, serve
 from frontend.llb.marshal import digest_of, ops_of
 from frontend.pb import ops_pb2 as pb
+from tests.support.fake_engine import V08_LLB_CAPS, FakeBridge, gateway_env, serve
 
 DOCKERFILE = b'FROM scratch\nCOPY app /app\nCMD ["app"]\n'
 REPO = {"Dockerfile": DOCKERFILE, "app": b"x", ".dockerignore": b"app\n"}

@@ -7,7 +7,9 @@ from collections.abc import Mapping, Sequence
 
 from frontend.gateway.bridge import Bridge
 from frontend.gateway.build import run
-from frontend.gateway.testing import (
+from frontend.llb.marshal import digest_of, ops_of
+from frontend.pb import ops_pb2 as pb
+from tests.support.fake_engine import (
     V08_GATEWAY_CAPS,
     V08_LLB_CAPS,
     FakeBridge,
@@ -15,8 +17,6 @@ from frontend.gateway.testing import (
     serve,
     source_definition,
 )
-from frontend.llb.marshal import digest_of, ops_of
-from frontend.pb import ops_pb2 as pb
 
 DOCKERFILE = b"FROM scratch\nCOPY app /app\n"
 

@@ -7,15 +7,15 @@ import random
 
 import pytest
 
+from frontend.compiler.request import CacheImport, OptionError, cache_imports_from_opts
 from frontend.gateway.options import (
     GatewayEnvError,
     parse_frontend_opts,
     parse_worker_platforms,
     read_gateway_env,
 )
-from frontend.gateway.testing import gateway_env
-from frontend.llb.platform import Platform
-from frontend.request import CacheImport, OptionError, cache_imports_from_opts
+from frontend.platform import Platform
+from tests.support.fake_engine import gateway_env
 
 V08_WORKERS = json.dumps(
     [

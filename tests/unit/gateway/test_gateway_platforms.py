@@ -6,13 +6,13 @@ import json
 import re
 from pathlib import Path
 
+from frontend.compiler.request import FRONTEND_CAPS
 from frontend.gateway.bridge import Bridge
 from frontend.gateway.build import run
 from frontend.gateway.errors import decode_json_detail
-from frontend.gateway.testing import FakeBridge, gateway_env, serve, source_definition
 from frontend.llb.marshal import ops_of
 from frontend.pb import gateway_pb2
-from frontend.request import FRONTEND_CAPS
+from tests.support.fake_engine import FakeBridge, gateway_env, serve, source_definition
 
 CROSS = b"""\
 FROM --platform=$BUILDPLATFORM busybox AS build

@@ -13,7 +13,7 @@ import pytest
 import frontend
 from frontend.gateway.bridge import Bridge
 from frontend.gateway.relay import CHANNEL_OPTIONS, MAX_MESSAGE_BYTES, Pumps, StdioRelay
-from frontend.gateway.testing import FakeBridge, FakeBridgeServer, FrontendProcess, serve
+from tests.support.fake_engine import FakeBridge, FakeBridgeServer, FrontendProcess, serve
 
 REPO_ROOT = Path(frontend.__file__).resolve().parent.parent
 CHILD = Path(__file__).with_name("relay_child.py")

@@ -14,8 +14,8 @@ import pytest
 from frontend.gateway import remote
 from frontend.gateway.bridge import Bridge
 from frontend.gateway.build import run
-from frontend.gateway.testing import FakeBridge, gateway_env, serve
 from frontend.llb.marshal import ops_of
+from tests.support.fake_engine import FakeBridge, gateway_env, serve
 
 
 def tar_of(files: dict[str, bytes]) -> bytes:

@@ -7,7 +7,9 @@ import json
 
 from frontend.gateway.bridge import Bridge
 from frontend.gateway.build import run
-from frontend.gateway.testing import (
+from frontend.llb.marshal import ops_of
+from frontend.pb import gateway_pb2, ops_pb2
+from tests.support.fake_engine import (
     V025_LLB_CAPS,
     V08_GATEWAY_CAPS,
     FakeBridge,
@@ -15,8 +17,6 @@ from frontend.gateway.testing import (
     gateway_env,
     serve,
 )
-from frontend.llb.marshal import ops_of
-from frontend.pb import gateway_pb2, ops_pb2
 
 STUB = "docker.io/library/stub:latest"
 STUB_CONFIG = json.dumps(

@@ -7,9 +7,9 @@ import pytest
 from frontend.gateway.bridge import Bridge
 from frontend.gateway.build import run
 from frontend.gateway.errors import SOURCE_TYPE_URL, VERTEX_TYPE_URL, decode_json_detail
-from frontend.gateway.testing import V08_LLB_CAPS, FakeBridge, gateway_env, serve
 from frontend.llb import caps
 from frontend.pb import status_pb2
+from tests.support.fake_engine import V08_LLB_CAPS, FakeBridge, gateway_env, serve
 
 DOCKERFILE = b"""\
 FROM busybox

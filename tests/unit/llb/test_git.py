@@ -6,12 +6,12 @@ from dataclasses import replace
 
 import pytest
 
-from frontend.gateway.testing import V08_LLB_CAPS
 from frontend.llb import caps
 from frontend.llb.caps import LLBCaps
 from frontend.llb.git import GitRefError, git_source, is_git_ref, parse_git_ref
 from frontend.llb.graph import OpMeta, SourceOp
 from frontend.llb.marshal import digest_of, marshal, ops_of
+from tests.support.fake_engine import V08_LLB_CAPS
 
 
 @pytest.mark.parametrize(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 
-from frontend.gateway.testing import V08_LLB_CAPS
 from frontend.llb import state as llb
 from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import Chown, Copy, Mkdir, Mount, MountType, OpMeta
 from frontend.llb.marshal import SourceFile, canonical_op_bytes, marshal, ops_of
-from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
+from frontend.platform import Platform
+from tests.support.fake_engine import V08_LLB_CAPS
 
 AMD64 = Platform("linux", "amd64")
 BUSYBOX = "docker.io/library/busybox:latest"

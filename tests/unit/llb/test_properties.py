@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from frontend.llb import state as llb
 from frontend.llb.graph import Copy
 from frontend.llb.marshal import marshal, ops_of
-from frontend.llb.platform import Platform
 from frontend.pb import ops_pb2 as pb
+from frontend.platform import Platform
 
 AMD64 = Platform("linux", "amd64")
 COMMANDS = st.lists(st.sampled_from(["a", "b", "c"]), min_size=0, max_size=4)

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 import pytest
 
 from frontend.errors import DockerfileError
-from frontend.llb.platform import Platform
+from frontend.platform import Platform
+from frontend.semantics.check_context import CheckContext, StageBase
 from frontend.semantics.check_rules import (
     RULES,
     CheckConfig,
@@ -16,7 +17,7 @@ from frontend.semantics.check_rules import (
     lint_error,
     parse_check_options,
 )
-from frontend.semantics.checks import CheckContext, StageBase, run_checks
+from frontend.semantics.checks import run_checks
 from frontend.semantics.ignore import IgnoreMatcher
 from frontend.semantics.stages import plan
 from frontend.syntax import parse

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from frontend.semantics.ignore import IgnoreMatcher, clean
+from frontend.gotext import clean_path
+from frontend.semantics.ignore import IgnoreMatcher
 
 
 @pytest.mark.parametrize(
@@ -39,4 +40,4 @@ def test_exclusions_and_root() -> None:
 
 
 def test_clean_is_gos() -> None:
-    assert [clean(p) for p in ("./a/../b", "//x", "", "a/")] == ["b", "/x", ".", "a"]
+    assert [clean_path(p) for p in ("./a/../b", "//x", "", "a/")] == ["b", "/x", ".", "a"]

@@ -4,7 +4,7 @@
 files per ``local://`` source, image configs) and records every call. Serve it
 on a temporary unix socket with :func:`serve`; talk to it in-process through
 ``server.channel()``, or spawn a real frontend process whose stdio is pumped to
-it with :class:`FrontendProcess`, as the engine would. Not used at run time.
+it with :class:`FrontendProcess`, as the engine would.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from google.protobuf.message import DecodeError, Message
 from frontend.gateway.options import EXPORTED_PRODUCT_VAR, OPT_PREFIX, SESSION_ID_VAR, WORKERS_VAR
 from frontend.gateway.relay import Pumps
 from frontend.llb.marshal import digest_of, pb_platform
-from frontend.llb.platform import DEFAULT_PATH, Platform
 from frontend.pb import (
     caps_pb2,
     gateway_pb2,
@@ -41,6 +40,7 @@ from frontend.pb import (
     status_pb2,
     worker_pb2,
 )
+from frontend.platform import DEFAULT_PATH, Platform
 
 V08_GATEWAY_CAPS: Final[tuple[str, ...]] = (
     "solve.base",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from frontend.compiler.request import CacheImport, OptionError, SbomRequest, parse_request
 from frontend.errors import DockerfileError
 from frontend.llb import caps
 from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import HostIP, NetMode
-from frontend.llb.platform import DEFAULT_PLATFORM, Platform
-from frontend.request import CacheImport, OptionError, SbomRequest, parse_request
+from frontend.platform import DEFAULT_PLATFORM, Platform
 from frontend.semantics.check_rules import CheckConfig
 
 

@@ -16,15 +16,22 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
-from frontend.compiler.reference import ReferenceError, normalize
 from frontend.errors import DockerfileError
-from frontend.gotext import JSON_TIME_RANGE, GoNumError, go_bool, go_parse_int, go_quote
+from frontend.gotext import (
+    JSON_TIME_RANGE,
+    GoNumError,
+    go_bool,
+    go_parse_int,
+    go_quote,
+    json_field,
+)
 from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import HostIP, NetMode, Ulimit
-from frontend.llb.platform import DEFAULT_PLATFORM, Platform
+from frontend.llb.marshal import Definition
 from frontend.llb.state import State
-from frontend.pb import ops_pb2 as pb
+from frontend.platform import DEFAULT_PLATFORM, Platform
 from frontend.semantics.check_rules import CheckConfig, check_override
+from frontend.semantics.reference import ReferenceError, normalize
 
 DEFAULT_FILENAME: Final = "Dockerfile"
 DEFAULT_CONTEXT_KEY: Final = "context"
@@ -33,11 +40,6 @@ KEEP_GIT_DIR_ARG: Final = "BUILDKIT_CONTEXT_KEEP_GIT_DIR"
 SOURCE_DATE_EPOCH_ARG: Final = "SOURCE_DATE_EPOCH"
 SANDBOX_HOSTNAME_ARG: Final = "BUILDKIT_SANDBOX_HOSTNAME"
 """A build arg that, when set, overrides the ``hostname`` option."""
-SBOM_SCAN_CONTEXT_ARG: Final = "BUILDKIT_SBOM_SCAN_CONTEXT"
-SBOM_SCAN_STAGE_ARG: Final = "BUILDKIT_SBOM_SCAN_STAGE"
-SBOM_SCAN_ARGS: Final = frozenset((SBOM_SCAN_CONTEXT_ARG, SBOM_SCAN_STAGE_ARG))
-"""Build args that tell the SBOM scanner what to scan, not variables for RUN steps
-(the checks never count them as such; lowering keeps them out since BuildKit 0.11)."""
 
 ATTESTATIONS_CAP: Final = "reference.attestations"
 """The gateway cap of engines that take attestations with a result (BuildKit 0.11)."""
@@ -95,7 +97,7 @@ class LoadedDockerfile:
     """The ``.dockerignore`` patterns of the client's context."""
     context: State | None = None
     """The build context when it is not the client's directory."""
-    definition: pb.Definition | None = None
+    definition: Definition | None = None
     """The LLB that delivered the Dockerfile (for error locations and warnings)."""
 
 
@@ -335,17 +337,6 @@ def _sbom_request(attestations: Mapping[str, Mapping[str, str]]) -> SbomRequest 
         raise OptionError(f"failed to parse sbom scanner {generator}: {exc}") from None
     params = tuple(sorted((k, v) for k, v in attrs.items() if k != "generator"))
     return SbomRequest(ref, params)
-
-
-def json_field(obj: Mapping[str, object], key: str) -> object:
-    """``obj[key]``, matching the key case-insensitively as Go's JSON decoder does."""
-    if key in obj:
-        return obj[key]
-    folded = key.casefold()
-    for name, value in obj.items():
-        if name.casefold() == folded:
-            return value
-    return None
 
 
 def _multi_platform(

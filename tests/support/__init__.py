@@ -1,0 +1,1 @@
+"""Test support shared by the unit tests and the hack/ scripts (not shipped)."""
