@@ -36,7 +36,7 @@ from frontend.pb import ops_pb2 as pb
 from frontend.request import BuildRequest, LoadedDockerfile, OptionError
 from frontend.semantics.check_report import results_json, results_text
 from frontend.semantics.check_rules import check_config, lint_error
-from frontend.semantics.checks import CheckContext, run_checks
+from frontend.semantics.checks import CheckContext, run_checks, typing_checks
 from frontend.syntax import parse
 
 
@@ -96,7 +96,12 @@ def _build(
             return BuildResult(error=exc)
     try:
         requested = check_syntax_image(request, dockerfile.data, resolve)
-        parsed = parse(dockerfile.data, filename=dockerfile.filename)
+        try:
+            parsed = parse(dockerfile.data, filename=dockerfile.filename)
+        except DockerfileError as exc:
+            if exc.parse:
+                warnings.extend(typing_checks(dockerfile.data, dockerfile.filename, request.check))
+            raise
         warnings.extend(parsed.warnings)
         if requested is not None:
             warnings.append(replace(requested, filename=dockerfile.filename))

@@ -17,7 +17,7 @@ from frontend.llb.marshal import SourceFile
 from frontend.request import BuildRequest, LoadedDockerfile
 from frontend.semantics.check_report import LintReport
 from frontend.semantics.check_rules import check_config, lint_error
-from frontend.semantics.checks import CheckContext, run_checks
+from frontend.semantics.checks import CheckContext, run_checks, typing_checks
 from frontend.semantics.ignore import IgnoreMatcher
 from frontend.syntax import ast, parse
 
@@ -42,7 +42,12 @@ def lint_dockerfile(
     data, filename = dockerfile.data, dockerfile.filename
     warnings: list[DockerfileWarning] = []
     try:
-        parsed = parse(data, filename=filename)
+        try:
+            parsed = parse(data, filename=filename)
+        except DockerfileError as exc:
+            if exc.parse:
+                warnings = typing_checks(data, filename, request.check)
+            raise
         config = check_config(parsed.directives, request.check)
         options = build_options(
             request,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from frontend.gotext import go_quote
 
 _ARCH_ALIASES = {
     "x86_64": "amd64",
@@ -13,6 +16,10 @@ _ARCH_ALIASES = {
     "i386": "386",
     "i686": "386",
 }
+
+_PART = re.compile(r"^[A-Za-z0-9_.-]+$")
+_OS = re.compile(r"^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.%-]*)((?:\+[A-Za-z0-9_.%-]+)*)\))?$")
+"""containerd's patterns: an OS (with an optional ``(version+feature...)``), any other part."""
 
 
 @dataclass(frozen=True, order=True)
@@ -25,10 +32,29 @@ class Platform:
 
     @classmethod
     def parse(cls, text: str) -> Platform:
-        """Parse ``linux/amd64``, ``linux/arm/v7`` or ``linux/arm64/v8`` (normalised)."""
-        parts = [p.strip().lower() for p in text.strip().split("/")]
-        if not 2 <= len(parts) <= 3 or not all(parts):
+        """Parse ``linux/amd64``, ``linux/arm/v7`` or ``linux/arm64/v8`` (normalised).
+
+        A malformed part fails with containerd's wording (what Docker's
+        frontend reports); an OS version in parentheses is not supported.
+        """
+        if "*" in text:
+            raise ValueError(f"{go_quote(text)}: wildcards not yet supported: invalid argument")
+        parts = [p.strip() for p in text.strip().split("/", 3)]
+        if not _OS.match(parts[0]):
+            raise ValueError(
+                f"{go_quote(parts[0])} is an invalid OS component of {go_quote(text)}: "
+                f"OSAndVersion specifier component must match {go_quote(_OS.pattern)}: "
+                "invalid argument"
+            )
+        for part in parts[1:]:
+            if not _PART.match(part):
+                raise ValueError(
+                    f"{go_quote(part)} is an invalid component of {go_quote(text)}: platform "
+                    f"specifier component must match {go_quote(_PART.pattern)}: invalid argument"
+                )
+        if not 2 <= len(parts) <= 3 or "(" in parts[0]:
             raise ValueError(f"invalid platform {text!r}: expected os/arch[/variant]")
+        parts = [p.lower() for p in parts]
         os_, arch = parts[0], _ARCH_ALIASES.get(parts[1], parts[1])
         variant = parts[2] if len(parts) == 3 else ""
         if arch == "arm" and not variant:

@@ -12,7 +12,7 @@ above an instruction skips rules for that instruction only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from frontend.compiler import reference
@@ -93,9 +93,7 @@ def run_checks(
 
     report = Reporter(ctx.filename)
     config = ctx.config
-    for line in dockerfile.empty_continuations:
-        where = ast.Location(line, line, 0)
-        report(config, rules.NO_EMPTY_CONTINUATION, "Empty continuation line", where)
+    _empty_continuations(dockerfile.empty_continuations, config, report)
     for node in dockerfile.instructions:
         _instruction_rules(node, config.for_comments(node.comments), report)
     _stage_names(plan, config, report)
@@ -114,6 +112,38 @@ def run_checks(
             _base_platform(plan.stages[index].from_, base, config, report)
     dispatch_checks(dockerfile, plan, ctx, global_env, list(dispatched), report)
     return report.warnings
+
+
+def typing_checks(
+    source: bytes, filename: str, override: CheckConfig | None
+) -> list[DockerfileWarning]:
+    """The checks Docker's frontend reports before an instruction that does not
+    parse: blank continuation lines, and the rules it runs while typing the
+    instructions up to the one that fails."""
+    from frontend.syntax import parse_raw
+    from frontend.syntax.instructions import to_instruction
+
+    try:
+        raw = parse_raw(source, filename)
+    except DockerfileError:
+        return []
+    config = rules.check_config(raw.directives.items(), override)
+    report = Reporter(filename)
+    lines = [n.empty_continuation_line for n in raw.nodes if n.empty_continuation_line]
+    _empty_continuations(lines, config, report)
+    for node in raw.nodes:
+        try:
+            typed = to_instruction(node)
+        except DockerfileError:
+            break
+        _instruction_rules(typed, config.for_comments(typed.comments), report)
+    return report.warnings
+
+
+def _empty_continuations(lines: Iterable[int], config: CheckConfig, report: Reporter) -> None:
+    for line in lines:
+        where = ast.Location(line, line, 0)
+        report(config, rules.NO_EMPTY_CONTINUATION, "Empty continuation line", where)
 
 
 def _keyword(node: ast.Instruction) -> str:

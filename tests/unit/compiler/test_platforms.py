@@ -213,3 +213,23 @@ def test_base_config_per_platform() -> None:
         "containerimage.base.config/linux/arm64",
     ]
     assert meta["containerimage.base.config/linux/arm64"] == results[1].compiled.base_config
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "linux/",
+            '"" is an invalid component of "linux/": platform specifier component must match '
+            '"^[A-Za-z0-9_.-]+$": invalid argument',
+        ),
+        ("linux/*", '"linux/*": wildcards not yet supported: invalid argument'),
+        ("x y/amd64", '"x y" is an invalid OS component of "x y/amd64"'),
+        ("linux", "invalid platform 'linux': expected os/arch[/variant]"),
+        ("a/b/c/d", "invalid platform 'a/b/c/d': expected os/arch[/variant]"),
+    ],
+)
+def test_bad_platforms_are_worded_as_containerd_words_them(text: str, message: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        Platform.parse(text)
+    assert str(caught.value).startswith(message)
