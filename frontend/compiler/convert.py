@@ -607,7 +607,7 @@ def _context_source(options: BuildOptions, stages: Iterable[StageState]) -> Vert
     follow = None if "/" in paths else sorted(p.lstrip("/") for p in paths)
     state = llb.local(
         options.context_name,
-        session_id=options.session_id,
+        session_id=options.local_session(options.context_name),
         shared_key_hint=options.context_name,
         follow_paths=follow,
         exclude_patterns=options.excludes,

@@ -157,8 +157,11 @@ def _instruction_rules(node: ast.Instruction, config: CheckConfig, report: Repor
     if isinstance(node, ast.Maintainer):
         message = "Maintainer instruction is deprecated in favor of using label"
         report(config, rules.MAINTAINER_DEPRECATED, message, where)
+    if isinstance(node, ast.Arg):
+        _definition_description("ARG", [d.name for d in node.args], node, config, report)
     if not isinstance(node, ast.From) or node.name is None:
         return
+    _definition_description("FROM", [node.name.lower()], node, config, report)
     if node.name != node.name.lower():
         message = f"Stage name '{node.name}' should be lowercase"
         report(config, rules.STAGE_NAME_CASING, message, where)
@@ -169,6 +172,17 @@ def _instruction_rules(node: ast.Instruction, config: CheckConfig, report: Repor
     if as_word != wanted:
         message = f"'{as_word}' and '{keyword}' keywords' casing do not match"
         report(config, rules.FROM_AS_CASING, message, where)
+
+
+def _definition_description(
+    keyword: str, names: list[str], node: ast.Instruction, config: CheckConfig, report: Reporter
+) -> None:
+    """The comment right above a FROM ... AS or an ARG should start with the name it describes."""
+    if not node.comments or not names or node.comments[-1].split(" ")[0] in names:
+        return
+    example = names[0] if len(names) == 1 else "<arg_key>"
+    message = f"Comment for {keyword} should follow the format: `# {example} <description>`"
+    report(config, rules.INVALID_DEFINITION_DESCRIPTION, message, node.location)
 
 
 def _stage_names(plan: BuildPlan, config: CheckConfig, report: Reporter) -> None:
