@@ -36,7 +36,12 @@ from frontend.pb import ops_pb2 as pb
 from frontend.request import BuildRequest, LoadedDockerfile, OptionError
 from frontend.semantics.check_report import results_json, results_text
 from frontend.semantics.check_rules import check_config, lint_error
-from frontend.semantics.checks import CheckContext, run_checks, typing_checks
+from frontend.semantics.checks import (
+    CheckContext,
+    checks_before_error,
+    run_checks,
+    typing_checks,
+)
 from frontend.syntax import parse
 
 
@@ -119,18 +124,22 @@ def _build(
             return PlatformResult(platform, compiled, sbom)
 
         platforms = request.platforms
-        with ThreadPoolExecutor(max_workers=min(4, len(platforms))) as pool:
-            results.extend(pool.map(compile_for, platforms))
-        first = results[0]
         context = CheckContext(
             check,
             request.build_platform,
-            first.platform,
+            platforms[0],
             request.build_args,
-            bases=first.compiled.bases,
             ignore=ignore_matcher(dockerfile.excludes),
             filename=dockerfile.filename,
         )
+        try:
+            with ThreadPoolExecutor(max_workers=min(4, len(platforms))) as pool:
+                results.extend(pool.map(compile_for, platforms))
+        except DockerfileError as exc:
+            warnings.extend(checks_before_error(parsed, context, exc.line))
+            raise
+        first = results[0]
+        context = replace(context, target_platform=first.platform, bases=first.compiled.bases)
         checked = run_checks(parsed, first.compiled.plan, context)
         warnings.extend(checked)
         failure = lint_error(checked, check)

@@ -17,7 +17,12 @@ from frontend.llb.marshal import SourceFile
 from frontend.request import BuildRequest, LoadedDockerfile
 from frontend.semantics.check_report import LintReport
 from frontend.semantics.check_rules import check_config, lint_error
-from frontend.semantics.checks import CheckContext, run_checks, typing_checks
+from frontend.semantics.checks import (
+    CheckContext,
+    checks_before_error,
+    run_checks,
+    typing_checks,
+)
 from frontend.semantics.ignore import IgnoreMatcher
 from frontend.syntax import ast, parse
 
@@ -84,9 +89,9 @@ def lint_dockerfile(
 def _plan_only(
     dockerfile: ast.Dockerfile, options: BuildOptions, ctx: CheckContext
 ) -> list[DockerfileWarning]:
-    """What the checks can say when compiling failed (nothing if planning fails too)."""
+    """What the checks can say when compiling failed (less if planning fails too)."""
     try:
         plan = plan_for(dockerfile, options)
-    except DockerfileError:
-        return []
+    except DockerfileError as exc:
+        return checks_before_error(dockerfile, ctx, exc.line)
     return run_checks(dockerfile, plan, ctx)

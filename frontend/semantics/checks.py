@@ -98,7 +98,7 @@ def run_checks(
         _instruction_rules(node, config.for_comments(node.comments), report)
     _stage_names(plan, config, report)
     _instruction_casing(plan, config, report)
-    predefined = _predefined_args(plan, ctx)
+    predefined = _predefined_args(plan.stages[plan.target].name, ctx)
     _default_args_in_from(dockerfile, plan, predefined, config, report)
     global_env = {k: v for k, v in (*predefined, *plan.meta_args) if v is not None}
     meta_names = [d.name for node in split_stages(dockerfile)[0] for d in node.args]
@@ -111,6 +111,34 @@ def run_checks(
         if base is not None:
             _base_platform(plan.stages[index].from_, base, config, report)
     dispatch_checks(dockerfile, plan, ctx, global_env, list(dispatched), report)
+    return report.warnings
+
+
+def checks_before_error(
+    dockerfile: ast.Dockerfile, ctx: CheckContext, line: int
+) -> list[DockerfileWarning]:
+    """The checks Docker's frontend reports before a build that could not be
+    planned fails: the rules on every instruction, and the FROM rules of the
+    stages up to the one at ``line`` (every stage when ``line`` is 0)."""
+    report = Reporter(ctx.filename)
+    config = ctx.config
+    _empty_continuations(dockerfile.empty_continuations, config, report)
+    for node in dockerfile.instructions:
+        _instruction_rules(node, config.for_comments(node.comments), report)
+    try:
+        meta_nodes, stages = split_stages(dockerfile)
+        predefined = _predefined_args(None, ctx)
+        meta_args = evaluate_meta_args(meta_nodes, ctx.build_args, predefined, dockerfile.escape)
+    except DockerfileError:
+        return report.warnings
+    global_env = {k: v for k, v in (*predefined, *meta_args) if v is not None}
+    meta_names = [d.name for node in meta_nodes for d in node.args]
+    for node, _ in stages:
+        if line and node.location.start_line > line:
+            break
+        name = node.name.lower() if node.name else None
+        _from_rules(node, name, global_env, meta_names, dockerfile.escape, report,
+                    config.for_comments(node.comments))  # fmt: skip
     return report.warnings
 
 
@@ -224,14 +252,13 @@ def _instruction_casing(plan: BuildPlan, config: CheckConfig, report: Reporter) 
             report(config, rules.CONSISTENT_INSTRUCTION_CASING, message, node.location)
 
 
-def _predefined_args(plan: BuildPlan, ctx: CheckContext) -> list[tuple[str, str | None]]:
+def _predefined_args(target: str | None, ctx: CheckContext) -> list[tuple[str, str | None]]:
     """The ARGs every build defines (upstream's full set), build args overriding them."""
-    target = plan.stages[plan.target].name or "default"
     predefined = [
         *platform_args(ctx.build_platform, ctx.target_platform),
         ("BUILDOSVERSION", ""),
         ("TARGETOSVERSION", ""),
-        ("TARGETSTAGE", target),
+        ("TARGETSTAGE", target or "default"),
     ]
     return [(k, ctx.build_args.get(k, v)) for k, v in predefined]
 

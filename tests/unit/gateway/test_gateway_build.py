@@ -292,6 +292,22 @@ def test_an_instruction_that_does_not_parse_is_worded_as_docker_words_it() -> No
     assert ret.error.message == "dockerfile parse error on line 3: unknown instruction: BADCMD"
 
 
+def test_from_checks_before_a_stage_that_cannot_be_planned() -> None:
+    dockerfile = b"FROM --platform=$BULIDPLATFORM scratch\nCOPY Dockerfile .\n"
+    message = "empty platform value from expression $BULIDPLATFORM (did you mean BUILDPLATFORM?)"
+    fake = build(dockerfile, {"requestid": "frontend.lint"})
+    ret = fake.return_request
+    assert ret is not None and ret.HasField("result")
+    results = json.loads(ret.result.metadata["result.json"])
+    assert results["buildError"]["message"] == message
+    assert [w["ruleName"] for w in results["warnings"]] == ["UndefinedArgInFrom"]
+    fake = build(dockerfile, warnings=True)
+    ret = fake.return_request
+    assert ret is not None and ret.HasField("error") and message in ret.error.message
+    (warn,) = fake.requests("Warn")
+    assert warn.short.startswith(b"UndefinedArgInFrom: ")  # type: ignore[attr-defined]
+
+
 def test_errors_past_parsing_name_the_dockerfile_given() -> None:
     fake = FakeBridge(
         locals={
