@@ -254,13 +254,11 @@ def _instruction_casing(plan: BuildPlan, config: CheckConfig, report: Reporter) 
 
 def _predefined_args(target: str | None, ctx: CheckContext) -> list[tuple[str, str | None]]:
     """The ARGs every build defines (upstream's full set), build args overriding them."""
-    predefined = [
-        *platform_args(ctx.build_platform, ctx.target_platform),
-        ("BUILDOSVERSION", ""),
-        ("TARGETOSVERSION", ""),
-        ("TARGETSTAGE", target or "default"),
-    ]
-    return [(k, ctx.build_args.get(k, v)) for k, v in predefined]
+    predefined = dict(platform_args(ctx.build_platform, ctx.target_platform))
+    predefined.setdefault("BUILDOSVERSION", "")
+    predefined.setdefault("TARGETOSVERSION", "")
+    predefined["TARGETSTAGE"] = target or "default"
+    return [(k, ctx.build_args.get(k, v)) for k, v in predefined.items()]
 
 
 def _default_args_in_from(

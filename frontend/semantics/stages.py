@@ -77,9 +77,13 @@ class BuildPlan:
 
 
 def platform_args(build: Platform, target: Platform) -> list[tuple[str, str | None]]:
-    """The ARGs every build predefines."""
+    """The ARGs every build predefines (``*OSVERSION`` only for a platform that names
+    an OS version)."""
+    versions = [
+        (k, p.os_version) for k, p in (("BUILDOSVERSION", build), ("TARGETOSVERSION", target))
+    ]
     return [
-        ("TARGETPLATFORM", str(target)),
+        ("TARGETPLATFORM", target.full),
         ("TARGETOS", target.os),
         ("TARGETARCH", target.architecture),
         ("TARGETVARIANT", target.variant),
@@ -87,6 +91,7 @@ def platform_args(build: Platform, target: Platform) -> list[tuple[str, str | No
         ("BUILDOS", build.os),
         ("BUILDARCH", build.architecture),
         ("BUILDVARIANT", build.variant),
+        *((k, v) for k, v in versions if v),
     ]
 
 
