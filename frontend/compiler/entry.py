@@ -39,6 +39,7 @@ from frontend.semantics.check_rules import check_config, lint_error
 from frontend.semantics.checks import (
     CheckContext,
     checks_before_error,
+    legacy_continuation_warnings,
     run_checks,
     typing_checks,
 )
@@ -141,6 +142,9 @@ def _build(
         first = results[0]
         context = replace(context, target_platform=first.platform, bases=first.compiled.bases)
         checked = run_checks(parsed, first.compiled.plan, context)
+        # (build checks came with BuildKit 0.14; 0.13 to 0.16 have the same caps)
+        if request.llb_caps.release < (0, 13):
+            checked = legacy_continuation_warnings(checked, parsed)
         warnings.extend(checked)
         failure = lint_error(checked, check)
         if failure:

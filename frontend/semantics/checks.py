@@ -13,7 +13,7 @@ above an instruction skips rules for that instruction only.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from frontend.compiler import reference
 from frontend.errors import DockerfileError, DockerfileWarning
@@ -166,6 +166,29 @@ def typing_checks(
             break
         _instruction_rules(typed, config.for_comments(typed.comments), report)
     return report.warnings
+
+
+LEGACY_CONTINUATION_URL = "https://github.com/moby/moby/pull/33719"
+
+
+def legacy_continuation_warnings(
+    warnings: list[DockerfileWarning], dockerfile: ast.Dockerfile
+) -> list[DockerfileWarning]:
+    """``warnings`` as Docker's frontend gave them before build checks (BuildKit
+    0.14): an empty continuation line is the parser's warning naming the
+    instruction, not a rule's."""
+    out = []
+    for w in warnings:
+        if w.rule == rules.NO_EMPTY_CONTINUATION.name:
+            node = next(
+                (n for n in dockerfile.instructions if n.location.start_line <= w.line
+                 and w.line <= n.location.end_line),
+                None,
+            )  # fmt: skip
+            message = "Empty continuation line found in: " + (node.original if node else "")
+            w = replace(w, message=message, rule="", url=LEGACY_CONTINUATION_URL)
+        out.append(w)
+    return out
 
 
 def _empty_continuations(lines: Iterable[int], config: CheckConfig, report: Reporter) -> None:

@@ -257,3 +257,16 @@ def test_the_base_os_version_stays_when_the_platform_names_none() -> None:
     resolver = Resolver({"docker.io/library/win:latest": json.dumps(base).encode()})
     (result,) = compile_platforms("FROM win\n", options({"platform": "windows/amd64"}), resolver)
     assert json.loads(result.config_json)["os.version"] == "10.0.20348.1006"
+
+
+def test_an_engine_before_build_checks_gets_the_parsers_continuation_warning() -> None:
+    text = b"FROM scratch\nCOPY Dockerfile \\\n\n.\n"
+    old = replace(options({}), llb_caps=LLBCaps(frozenset()))
+    for request, short in [
+        (options({}), "NoEmptyContinuation: Empty continuation line (line 4)"),
+        (old, "Empty continuation line found in: COPY Dockerfile ."),
+    ]:
+        result = evaluate(request, LoadedDockerfile("Dockerfile", text), Resolver())
+        (warning,) = result.warnings
+        assert warning.short == short
+        assert warning.description.startswith("Empty continuation lines will become errors")
