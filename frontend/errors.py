@@ -34,7 +34,8 @@ class DockerfileError(Exception):
     ``line``/``column`` are 1-based; ``line`` 0 means "no particular line"
     (for example a bad ``--target``). ``end_line`` defaults to ``line``.
     ``also`` lists more ``(start, end)`` line spans the error is about (each
-    instruction of a stage cycle).
+    instruction of a stage cycle). ``parse`` marks an instruction that does not
+    parse: Docker's frontend words those ``dockerfile parse error on line N: ...``.
     """
 
     def __init__(
@@ -47,6 +48,7 @@ class DockerfileError(Exception):
         filename: str = "Dockerfile",
         source_line: str | None = None,
         also: tuple[tuple[int, int], ...] = (),
+        parse: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -56,13 +58,28 @@ class DockerfileError(Exception):
         self.filename = filename
         self.source_line = source_line
         self.also = also
+        self.parse = parse
+
+    @property
+    def summary(self) -> str:
+        """The message as Docker's frontend words it."""
+        if self.parse and self.line:
+            return f"dockerfile parse error on line {self.line}: {self.message}"
+        return self.message
 
     def __str__(self) -> str:
+        if self.parse and self.line:
+            return printable(self.summary)  # (it names the line)
+        return self.located
+
+    @property
+    def located(self) -> str:
+        """``Dockerfile:LINE:COLUMN: message``."""
         return printable(f"{_where(self.filename, self.line, self.column)}: {self.message}")
 
     def render(self) -> str:
-        """The message with the offending line and a caret under the column."""
-        return str(self) + _excerpt(self.line, self.column, self.source_line)
+        """The located message with the offending line and a caret under the column."""
+        return self.located + _excerpt(self.line, self.column, self.source_line)
 
 
 @dataclass(frozen=True)

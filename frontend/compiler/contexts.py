@@ -257,7 +257,7 @@ class ContextLoader:
         return Loaded(with_image_config(state, image), image)
 
     def _local(self, found: NamedContext, name: str, platform: Platform) -> Loaded:
-        session = self.options.local_sessions.get(name, self.options.session_id)
+        session = self.options.local_session(name)
         if found.key not in self._excludes:
             probe = llb.local(
                 name,
@@ -276,7 +276,10 @@ class ContextLoader:
         definition = self._reader(found).inputs().get(name)
         if definition is None:
             raise DockerfileError(f"invalid input {name} for {found.key}")
-        state = llb.State(output=definition_output(definition))
+        try:
+            state = llb.State(output=definition_output(definition))
+        except ValueError as exc:
+            raise DockerfileError(f"input {name} for {found.key}: {exc}") from None
         raw = self.options.input_metadata.get(name)
         if raw is None:
             return Loaded(state)

@@ -662,7 +662,7 @@ def _context_source(options: BuildOptions, stages: Iterable[StageState]) -> Vert
     follow = None if "/" in paths else sorted(p.lstrip("/") for p in paths)
     state = llb.local(
         options.context_name,
-        session_id=options.session_id,
+        session_id=options.local_session(options.context_name),
         shared_key_hint=options.context_name,
         follow_paths=follow,
         exclude_patterns=options.excludes,
@@ -697,7 +697,11 @@ def _finalize_image(image: Image, options: BuildOptions) -> Image:
         image = image.with_config(labels={**(image.config.labels or {}), **options.labels})
     if not options.implicit_target:
         p = options.target_platform
-        image = replace(image, os=p.os, architecture=p.architecture, variant=p.variant)
+        same = (image.os, image.architecture) == (p.os, p.architecture)
+        version = p.os_version if p.os_version or not same else image.os_version
+        image = replace(
+            image, os=p.os, architecture=p.architecture, variant=p.variant, os_version=version
+        )
     if options.source_date_epoch is not None:
         image = at_epoch(image, options.source_date_epoch)
     return image

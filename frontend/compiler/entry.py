@@ -36,7 +36,12 @@ from frontend.platform import Platform
 from frontend.semantics.check_context import CheckContext
 from frontend.semantics.check_report import results_json, results_text
 from frontend.semantics.check_rules import check_config, lint_error
-from frontend.semantics.checks import run_checks
+from frontend.semantics.checks import (
+    checks_before_error,
+    legacy_continuation_warnings,
+    run_checks,
+    typing_checks,
+)
 from frontend.syntax import parse
 
 
@@ -96,7 +101,12 @@ def _build(
             return BuildResult(error=exc)
     try:
         requested = check_syntax_image(request, dockerfile.data, resolve)
-        parsed = parse(dockerfile.data, filename=dockerfile.filename)
+        try:
+            parsed = parse(dockerfile.data, filename=dockerfile.filename)
+        except DockerfileError as exc:
+            if exc.parse:
+                warnings.extend(typing_checks(dockerfile.data, dockerfile.filename, request.check))
+            raise
         warnings.extend(parsed.warnings)
         if requested is not None:
             warnings.append(replace(requested, filename=dockerfile.filename))
@@ -124,11 +134,18 @@ def _build(
             sbom = _sbom(scanner, platform, compiled.sbom, request, source)
             return PlatformResult(platform, compiled, sbom)
 
-        with ThreadPoolExecutor(max_workers=min(4, len(platforms))) as pool:
-            results.extend(pool.map(compile_for, platforms))
-        first = results[0].compiled
-        context = replace(context, bases=first.bases)
-        checked = run_checks(parsed, first.plan, context, first.stage_warnings)
+        try:
+            with ThreadPoolExecutor(max_workers=min(4, len(platforms))) as pool:
+                results.extend(pool.map(compile_for, platforms))
+        except DockerfileError as exc:
+            warnings.extend(checks_before_error(parsed, context, exc.line))
+            raise
+        first = results[0]
+        context = replace(context, target_platform=first.platform, bases=first.compiled.bases)
+        checked = run_checks(parsed, first.compiled.plan, context, first.compiled.stage_warnings)
+        # (build checks came with BuildKit 0.14; 0.13 to 0.16 have the same caps)
+        if request.llb_caps.release < (0, 13):
+            checked = legacy_continuation_warnings(checked, parsed)
         warnings.extend(checked)
         failure = lint_error(checked, check)
         if failure:

@@ -18,7 +18,7 @@ from frontend.llb.marshal import SourceFile
 from frontend.semantics.check_context import CheckContext
 from frontend.semantics.check_report import LintReport
 from frontend.semantics.check_rules import check_config, lint_error
-from frontend.semantics.checks import run_checks
+from frontend.semantics.checks import checks_before_error, run_checks, typing_checks
 from frontend.semantics.ignore import IgnoreMatcher
 from frontend.syntax import ast, parse
 
@@ -43,7 +43,12 @@ def lint_dockerfile(
     data, filename = dockerfile.data, dockerfile.filename
     warnings: list[DockerfileWarning] = []
     try:
-        parsed = parse(data, filename=filename)
+        try:
+            parsed = parse(data, filename=filename)
+        except DockerfileError as exc:
+            if exc.parse:
+                warnings = typing_checks(data, filename, request.check)
+            raise
         config = check_config(parsed.directives, request.check)
         options = build_options(
             request,
@@ -86,9 +91,9 @@ def lint_dockerfile(
 def _plan_only(
     dockerfile: ast.Dockerfile, options: BuildOptions, ctx: CheckContext
 ) -> list[DockerfileWarning]:
-    """What the checks can say when compiling failed (nothing if planning fails too)."""
+    """What the checks can say when compiling failed (less if planning fails too)."""
     try:
         plan = plan_for(dockerfile, options)
-    except DockerfileError:
-        return []
+    except DockerfileError as exc:
+        return checks_before_error(dockerfile, ctx, exc.line)
     return run_checks(dockerfile, plan, ctx)

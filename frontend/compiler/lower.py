@@ -204,7 +204,9 @@ def lower_workdir(ctx: StageContext, node: ast.Workdir, index: int, st: StageSta
         user = st.image.config.user
         owner = Chown.parse(user) if user else None
         # the Go client cleans a mkdir path (the trailing slash stays in the cwd)
-        mkdir = Mkdir(clean_path(wd), 0o755, make_parents=True, owner=owner)
+        epoch = ctx.options.source_date_epoch
+        created = -1 if epoch is None else epoch * 1_000_000_000  # (nanoseconds)
+        mkdir = Mkdir(clean_path(wd), 0o755, make_parents=True, owner=owner, timestamp=created)
         state = state.file(mkdir, meta=meta)
         layer = True
     return replace(st, llb=state, image=image.commit(f"WORKDIR {wd}", layer=layer))

@@ -54,6 +54,10 @@ class BuildOptions:
     """Bytes of ``/dev/shm`` for RUN steps (0: the engine's default)."""
     cgroup_parent: str = ""
 
+    def local_session(self, name: str) -> str:
+        """The session that holds the client's local directory ``name``."""
+        return self.local_sessions.get(name, self.session_id)
+
     @property
     def target_stage_arg(self) -> bool:
         """Whether ``TARGETSTAGE`` is a predefined ARG (Docker's frontend from BuildKit 0.17)."""

@@ -22,8 +22,8 @@ PLATFORMS_KEY = "refs.platforms"
 
 
 def platform_id(platform: Platform) -> str:
-    """The key of a platform's result: ``os/arch[/variant]``."""
-    return str(platform)
+    """The key of a platform's result: ``os[(os_version)]/arch[/variant]``."""
+    return platform.full
 
 
 def result_metadata(results: Sequence[PlatformResult], multi: bool) -> dict[str, bytes]:
@@ -51,4 +51,6 @@ def _platform_json(platform: Platform) -> Mapping[str, str]:
     out = {"architecture": platform.architecture, "os": platform.os}
     if platform.variant:
         out["variant"] = platform.variant
+    if platform.os_version:
+        out["os.version"] = platform.os_version
     return out

@@ -46,7 +46,7 @@ from frontend.llb import caps, git
 from frontend.llb import state as llb
 from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import Copy, OpMeta, Output
-from frontend.llb.imported import definition_output
+from frontend.llb.imported import NIL_DEFINITION, definition_output, is_nil
 from frontend.llb.marshal import marshal
 from frontend.pb import gateway_pb2, status_pb2
 from frontend.pb import ops_pb2 as pb
@@ -284,9 +284,14 @@ def _load_from_inputs(bridge: Bridge, request: BuildRequest) -> LoadedDockerfile
     dockerfile_input = None if request.dockerfile_key_given else inputs.get(request.dockerfile_key)
     if context_input is None and dockerfile_input is None:
         return None
+    if dockerfile_input is not None and is_nil(dockerfile_input):
+        raise DockerfileError(NIL_DEFINITION)
     context = None
     if context_input is not None:
-        context = llb.State(output=definition_output(context_input))
+        try:
+            context = llb.State(output=definition_output(context_input))
+        except ValueError as exc:
+            raise DockerfileError(str(exc)) from None
     return _load_local(bridge, request, context, dockerfile_input)
 
 

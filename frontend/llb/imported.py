@@ -32,8 +32,20 @@ class RawOp:
         raise TypeError("an imported op is emitted as it was marshalled")
 
 
+NIL_DEFINITION = "invalid nil input definition to definition op"
+
+
+def is_nil(definition: pb.Definition) -> bool:
+    """Whether ``definition`` has no metadata: what a Go client's nil input arrives as
+    (Docker's frontend refuses those)."""
+    return not definition.metadata
+
+
 def definition_output(definition: pb.Definition) -> Output | None:
-    """The result of ``definition`` (None for an empty, scratch one)."""
+    """The result of ``definition`` (None for an empty, scratch one); ``ValueError``
+    for a nil or malformed one."""
+    if is_nil(definition):
+        raise ValueError(NIL_DEFINITION)
     ops = list(getattr(definition, "def"))
     if not ops:
         return None

@@ -118,7 +118,9 @@ def digest_of(data: bytes) -> str:
 
 def pb_platform(p: Platform) -> pb.Platform:
     """``p`` as an LLB ``pb.Platform``."""
-    return pb.Platform(OS=p.os, Architecture=p.architecture, Variant=p.variant)
+    return pb.Platform(
+        OS=p.os, Architecture=p.architecture, Variant=p.variant, OSVersion=p.os_version
+    )
 
 
 def _visit_order(vertex: Vertex) -> Sequence[Output | None]:

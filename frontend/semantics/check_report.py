@@ -59,7 +59,7 @@ def results_json(report: LintReport) -> dict[str, Any]:
     if report.error is not None:
         error = report.error
         location = {"ranges": _ranges(error.line, error.end_line)} if error.line else {}
-        out["buildError"] = {"message": error.message, "location": location}
+        out["buildError"] = {"message": error.summary, "location": location}
     return out
 
 
@@ -111,4 +111,4 @@ def error_text(report: LintReport) -> str:
     if error is None:
         return ""
     excerpt = source_excerpt(report.filename, report.data, error.line, error.end_line)
-    return printable(error.message + "\n" + excerpt)
+    return printable(error.summary + "\n" + excerpt)

@@ -149,7 +149,7 @@ RULES: Mapping[str, Rule] = {
         INVALID_DEFINITION_DESCRIPTION, EXPOSE_PROTO_CASING, EXPOSE_INVALID_FORMAT,
     )
 }  # fmt: skip
-"""Every rule upstream knows; the experimental one is never run here."""
+"""Every rule upstream knows (the experimental ones run only when asked for)."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ above an instruction skips rules for that instruction only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.gotext import go_quote
@@ -22,7 +23,7 @@ from frontend.semantics import reference
 from frontend.semantics.check_context import CheckContext, Reporter, StageBase
 from frontend.semantics.check_dispatch import dispatch_checks
 from frontend.semantics.check_rules import CheckConfig
-from frontend.semantics.scope import global_args, values_of
+from frontend.semantics.scope import global_args, predefined_args, target_stage_name, values_of
 from frontend.semantics.stages import BuildPlan, split_stages
 from frontend.semantics.words import WordError, WordMatches, expand_word_matches
 from frontend.syntax import ast
@@ -44,9 +45,7 @@ def run_checks(
     """
     report = Reporter(ctx.filename)
     config = ctx.config
-    for line in dockerfile.empty_continuations:
-        where = ast.Location(line, line, 0)
-        report(config, rules.NO_EMPTY_CONTINUATION, "Empty continuation line", where)
+    _empty_continuations(dockerfile.empty_continuations, config, report)
     for node in dockerfile.instructions:
         _instruction_rules(node, config.for_comments(node.comments), report)
     _stage_names(plan, config, report)
@@ -69,6 +68,95 @@ def run_checks(
     return report.warnings
 
 
+def checks_before_error(
+    dockerfile: ast.Dockerfile, ctx: CheckContext, line: int
+) -> list[DockerfileWarning]:
+    """The checks Docker's frontend reports before a build that could not be
+    planned fails: the rules on every instruction, and the FROM rules of the
+    stages up to the one at ``line`` (every stage when ``line`` is 0)."""
+    report = Reporter(ctx.filename)
+    config = ctx.config
+    _empty_continuations(dockerfile.empty_continuations, config, report)
+    for node in dockerfile.instructions:
+        _instruction_rules(node, config.for_comments(node.comments), report)
+    try:
+        meta_nodes, stages = split_stages(dockerfile)
+        predefined = predefined_args(
+            ctx.build_platform,
+            ctx.target_platform,
+            target_stage=target_stage_name("", dockerfile),
+            os_versions=True,
+        )
+        predefined = [(k, ctx.build_args.get(k, v)) for k, v in predefined]
+        meta_args = global_args(meta_nodes, ctx.build_args, predefined, dockerfile.escape)
+    except DockerfileError:
+        return report.warnings
+    global_env = values_of(meta_args)
+    meta_names = [d.name for node in meta_nodes for d in node.args]
+    for node, _ in stages:
+        if line and node.location.start_line > line:
+            break
+        name = node.name.lower() if node.name else None
+        _from_rules(node, name, global_env, meta_names, dockerfile.escape, report,
+                    config.for_comments(node.comments))  # fmt: skip
+    return report.warnings
+
+
+def typing_checks(
+    source: bytes, filename: str, override: CheckConfig | None
+) -> list[DockerfileWarning]:
+    """The checks Docker's frontend reports before an instruction that does not
+    parse: blank continuation lines, and the rules it runs while typing the
+    instructions up to the one that fails."""
+    from frontend.syntax import parse_raw
+    from frontend.syntax.instructions import to_instruction
+
+    try:
+        raw = parse_raw(source, filename)
+    except DockerfileError:
+        return []
+    config = rules.check_config(raw.directives.items(), override)
+    report = Reporter(filename)
+    lines = [n.empty_continuation_line for n in raw.nodes if n.empty_continuation_line]
+    _empty_continuations(lines, config, report)
+    for node in raw.nodes:
+        try:
+            typed = to_instruction(node)
+        except DockerfileError:
+            break
+        _instruction_rules(typed, config.for_comments(typed.comments), report)
+    return report.warnings
+
+
+LEGACY_CONTINUATION_URL = "https://github.com/moby/moby/pull/33719"
+
+
+def legacy_continuation_warnings(
+    warnings: list[DockerfileWarning], dockerfile: ast.Dockerfile
+) -> list[DockerfileWarning]:
+    """``warnings`` as Docker's frontend gave them before build checks (BuildKit
+    0.14): an empty continuation line is the parser's warning naming the
+    instruction, not a rule's."""
+    out = []
+    for w in warnings:
+        if w.rule == rules.NO_EMPTY_CONTINUATION.name:
+            node = next(
+                (n for n in dockerfile.instructions if n.location.start_line <= w.line
+                 and w.line <= n.location.end_line),
+                None,
+            )  # fmt: skip
+            message = "Empty continuation line found in: " + (node.original if node else "")
+            w = replace(w, message=message, rule="", url=LEGACY_CONTINUATION_URL)
+        out.append(w)
+    return out
+
+
+def _empty_continuations(lines: Iterable[int], config: CheckConfig, report: Reporter) -> None:
+    for line in lines:
+        where = ast.Location(line, line, 0)
+        report(config, rules.NO_EMPTY_CONTINUATION, "Empty continuation line", where)
+
+
 def _keyword(node: ast.Instruction) -> str:
     """The instruction's keyword as written."""
     return node.original.split(None, 1)[0]
@@ -80,8 +168,11 @@ def _instruction_rules(node: ast.Instruction, config: CheckConfig, report: Repor
     if isinstance(node, ast.Maintainer):
         message = "Maintainer instruction is deprecated in favor of using label"
         report(config, rules.MAINTAINER_DEPRECATED, message, where)
+    if isinstance(node, ast.Arg):
+        _definition_description("ARG", [d.name for d in node.args], node, config, report)
     if not isinstance(node, ast.From) or node.name is None:
         return
+    _definition_description("FROM", [node.name.lower()], node, config, report)
     if node.name != node.name.lower():
         message = f"Stage name '{node.name}' should be lowercase"
         report(config, rules.STAGE_NAME_CASING, message, where)
@@ -92,6 +183,17 @@ def _instruction_rules(node: ast.Instruction, config: CheckConfig, report: Repor
     if as_word != wanted:
         message = f"'{as_word}' and '{keyword}' keywords' casing do not match"
         report(config, rules.FROM_AS_CASING, message, where)
+
+
+def _definition_description(
+    keyword: str, names: list[str], node: ast.Instruction, config: CheckConfig, report: Reporter
+) -> None:
+    """The comment right above a FROM ... AS or an ARG should start with the name it describes."""
+    if not node.comments or not names or node.comments[-1].split(" ")[0] in names:
+        return
+    example = names[0] if len(names) == 1 else "<arg_key>"
+    message = f"Comment for {keyword} should follow the format: `# {example} <description>`"
+    report(config, rules.INVALID_DEFINITION_DESCRIPTION, message, node.location)
 
 
 def _stage_names(plan: BuildPlan, config: CheckConfig, report: Reporter) -> None:

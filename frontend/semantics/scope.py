@@ -50,7 +50,7 @@ def predefined_args(
     """The ARGs every build defines: the platforms, then (BuildKit 0.19 and later) the
     OS versions, then (0.17 and later) ``TARGETSTAGE``, when ``target_stage`` is given."""
     args = [
-        ("TARGETPLATFORM", str(target)),
+        ("TARGETPLATFORM", target.full),
         ("TARGETOS", target.os),
         ("TARGETARCH", target.architecture),
         ("TARGETVARIANT", target.variant),
@@ -60,7 +60,7 @@ def predefined_args(
         ("BUILDVARIANT", build.variant),
     ]
     if os_versions:
-        args += [("BUILDOSVERSION", ""), ("TARGETOSVERSION", "")]  # no OS versions here
+        args += [("BUILDOSVERSION", build.os_version), ("TARGETOSVERSION", target.os_version)]
     if target_stage is not None:
         args.append(("TARGETSTAGE", target_stage))
     return args

@@ -15,9 +15,9 @@ from frontend.errors import DockerfileError
 from frontend.gotext import go_quote
 from frontend.platform import Platform
 from frontend.semantics.scope import global_args, predefined_args, target_stage_name, values_of
-from frontend.semantics.words import WordError, expand_word
+from frontend.semantics.words import WordError, expand_word, expand_word_matches
 from frontend.syntax import ast
-from frontend.syntax.instructions import STAGE_NAME
+from frontend.syntax.instructions import STAGE_NAME, suggest
 
 SCRATCH = "scratch"
 
@@ -103,7 +103,7 @@ def split_stages(
         else:
             raise _error("no build stage in current context", node)
     if not stages:
-        raise DockerfileError("the Dockerfile has no FROM instruction")
+        raise DockerfileError("dockerfile contains no stages to build")
     return meta, stages
 
 
@@ -148,13 +148,7 @@ def plan(
             raise _error(str(exc), node) from None
         if not base_name:
             raise _error(f"base name ({node.image}) should not be blank", node)
-        platform = None
-        if node.platform:
-            try:
-                text = expand_word(node.platform, arg_env, dockerfile.escape)
-                platform = Platform.parse(text)
-            except (WordError, ValueError) as exc:
-                raise _error(f"failed to parse platform {node.platform}: {exc}", node) from None
+        platform = _stage_platform(node, arg_env, dockerfile.escape)
         name = None
         if node.name is not None:
             name = node.name.lower()
@@ -180,7 +174,7 @@ def plan(
         if name is not None:
             by_name[name] = index
 
-    sources = _bind_sources(stages, by_name)
+    sources = _bind_sources(stages, by_name, dockerfile.escape)
     mount_sources = _bind_mount_sources(stages, by_name)
     target_index = _find_target(target, stages, by_name)
     deps = _dependencies(stages, [*sources.items(), *mount_sources.items()])
@@ -204,18 +198,57 @@ def plan(
     )
 
 
-def _bind_sources(stages: list[Stage], by_name: dict[str, int]) -> dict[tuple[int, int], Source]:
+def _stage_platform(node: ast.From, env: Mapping[str, str], escape: str) -> Platform | None:
+    """``FROM --platform``, expanded with the global ARGs; an error suggests the
+    declared ARG a misspelt name probably meant."""
+    if not node.platform:
+        return None
+    try:
+        found = expand_word_matches(node.platform, env, escape)
+    except WordError as exc:
+        raise _error(f"failed to parse platform {node.platform}: {exc}", node) from None
+    hint = next(
+        (f" (did you mean {m}?)" for n in sorted(found.unmatched) if (m := suggest(n, [*env]))),
+        "",
+    )
+    if not found.value:
+        raise _error(f"empty platform value from expression {node.platform}{hint}", node)
+    try:
+        return Platform.parse(found.value)
+    except ValueError as exc:
+        raise _error(f"failed to parse platform {node.platform}: {exc}{hint}", node) from None
+
+
+def _bind_sources(
+    stages: list[Stage], by_name: dict[str, int], escape: str
+) -> dict[tuple[int, int], Source]:
     sources: dict[tuple[int, int], Source] = {}
     for stage in stages:
         for i, node in enumerate(stage.commands):
             if not isinstance(node, ast.Copy) or not node.from_:
                 continue
-            sources[stage.index, i] = _copy_source(node.from_, len(stages), by_name, node)
+            sources[stage.index, i] = _copy_source(node.from_, len(stages), by_name, node, escape)
     return sources
 
 
-def _copy_source(ref: str, count: int, by_name: Mapping[str, int], node: ast.Copy) -> Source:
-    """A ``COPY --from`` value: a stage index, a stage name, else an image."""
+def _copy_source(
+    ref: str, count: int, by_name: Mapping[str, int], node: ast.Copy, escape: str
+) -> Source:
+    """A ``COPY --from`` value: a stage index, a stage name, else an image.
+
+    The value is taken literally: one that variables or quotes would change is
+    an error (a global ARG can name a stage's base image instead).
+    """
+    try:
+        literal = expand_word(ref, {}, escape) == ref
+    except WordError as exc:
+        raise _error(str(exc), node) from None
+    if not literal:
+        raise _error(
+            "variable expansion is not supported for --from, define a new stage with FROM "
+            "using ARG from global scope as a workaround",
+            node,
+        )
     if ref.isdigit() or (ref.startswith("-") and ref[1:].isdigit()):
         index = int(ref)
         if not 0 <= index < count:
@@ -241,7 +274,8 @@ def with_trigger_sources(
     mount_sources = dict(plan.mount_sources)
     for key, node in triggers.items():
         if isinstance(node, ast.Copy) and node.from_:
-            sources[key] = _copy_source(node.from_, len(plan.stages), by_name, node)
+            # (a trigger is parsed on its own, with the default escape character)
+            sources[key] = _copy_source(node.from_, len(plan.stages), by_name, node, "\\")
         elif isinstance(node, ast.Run):
             for j, src in _run_mount_sources(node, by_name):
                 mount_sources[(*key, j)] = src
@@ -286,7 +320,11 @@ def _find_target(target: str, stages: list[Stage], by_name: dict[str, int]) -> i
     if not target:
         return len(stages) - 1
     if target.lower() not in by_name:
-        raise DockerfileError(f"target stage {target} could not be found")
+        hint = suggest(target, [*by_name])
+        raise DockerfileError(
+            f"target stage {go_quote(target)} could not be found"
+            + (f" (did you mean {hint}?)" if hint else "")
+        )
     return by_name[target.lower()]
 
 

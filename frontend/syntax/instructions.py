@@ -97,8 +97,8 @@ def _same_start(word: str, options: list[str], least: int = 3) -> str | None:
     return match.upper() if word == word.upper() else match
 
 
-def _did_you_mean(match: str | None, prefix: str = "") -> str:
-    return f" (did you mean {prefix}{match}?)" if match else ""
+def _did_you_mean(match: str | None) -> str:
+    return f" (did you mean {match}?)" if match else ""
 
 
 def _go_int32(text: str) -> int:
@@ -663,6 +663,7 @@ class _Request:
             end_line=self.node.end_line,
             column=column or self.node.column,
             source_line=self.line,
+            parse=True,
         )
 
     @contextmanager
@@ -699,7 +700,7 @@ class _Request:
         flag_name = f"--{flag.name}"
         spec = table.get(flag.name)
         if spec is None:
-            hint = _did_you_mean(suggest(flag.name, list(table)), "--")
+            hint = _did_you_mean(suggest(flag.name, list(table)))
             raise _Invalid(f"unknown flag: {flag_name}{hint}")
         if flag.name in seen and spec.kind is not Kind.STRINGS:
             raise _Invalid(f"duplicate flag specified: {flag_name}")

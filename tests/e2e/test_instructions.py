@@ -134,8 +134,8 @@ ENTRYPOINT ["/bin/echo"]
 
 def test_build_error_names_the_dockerfile_line() -> None:
     log = build_fails("FROM busybox\nRUN true\nCOPY --frmo=x a b\n", frontend="ours")
-    assert "Dockerfile:4:6" in log  # line 1 is the `# syntax` line the harness adds
-    assert "unknown flag: --frmo (did you mean --from?)" in log
+    # (line 1 is the `# syntax` line the harness adds)
+    assert "dockerfile parse error on line 4: unknown flag: --frmo (did you mean from?)" in log
 
 
 def test_failing_run_reports_its_command() -> None:

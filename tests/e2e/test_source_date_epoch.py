@@ -33,3 +33,14 @@ def test_created_times_follow_the_epoch() -> None:
     history = json.loads(docker("image", "history", "--no-trunc", "--format", "{{json .}}", ours)
                          .splitlines()[0])  # fmt: skip
     assert history["CreatedAt"].startswith("2023-11-14T22:13:20")
+
+
+@pytest.mark.engines("current")
+def test_workdir_is_dated_by_the_epoch() -> None:
+    """The directory WORKDIR creates carries the epoch, so two builds give one layer."""
+    dockerfile = "FROM busybox\nWORKDIR /mydir\n"
+    args = {"SOURCE_DATE_EPOCH": "1700000000"}
+    for frontend in ("builtin", "ours"):
+        image = build(dockerfile, frontend=frontend, build_args=args)
+        mtime = docker("run", "--rm", image, "stat", "-c", "%Y", "/mydir").strip()
+        assert mtime == "1700000000", frontend

@@ -224,7 +224,8 @@ def fake_image_config(ref: str, platform: Platform) -> bytes:
 
 
 def source_definition(*identifiers: str) -> ops_pb2.Definition:
-    """A definition of bare source ops (the last one is the result) and the terminal op."""
+    """A definition of bare source ops (the last one is the result) and the terminal op,
+    each with (empty) metadata, as a Go client marshals one."""
     d = ops_pb2.Definition()
     last = ""
     for ident in identifiers:
@@ -233,8 +234,11 @@ def source_definition(*identifiers: str) -> ops_pb2.Definition:
         )
         last = digest_of(raw)
         getattr(d, "def").append(raw)
+        d.metadata[last].SetInParent()
     terminal = ops_pb2.Op(inputs=[ops_pb2.Input(digest=last, index=0)])
-    getattr(d, "def").append(terminal.SerializeToString(deterministic=True))
+    raw = terminal.SerializeToString(deterministic=True)
+    getattr(d, "def").append(raw)
+    d.metadata[digest_of(raw)].SetInParent()
     return d
 
 

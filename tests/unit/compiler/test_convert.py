@@ -166,7 +166,7 @@ def test_context_follow_paths(compile_text: Compile) -> None:
 @pytest.mark.parametrize(
     ("text", "target", "message", "line"),
     [
-        ("FROM a\nFROM b\n", "nope", "target stage nope could not be found", 0),
+        ("FROM a\nFROM b\n", "nope", 'target stage "nope" could not be found', 0),
         (
             "FROM busybox AS a\nCOPY --from=1 /x /x\nFROM busybox\nCOPY --from=0 /x /x\n",
             "",
@@ -180,6 +180,36 @@ def test_context_follow_paths(compile_text: Compile) -> None:
         ("FROM Busybox\n", "", "failed to parse stage name", 1),
         ("FROM busybox AS 1x\n", "", "invalid name for build stage", 1),
         ("FROM busybox\nEXPOSE 80/xyz\n", "", "invalid proto: xyz", 2),
+        # worded as Docker's frontend words them
+        ("ARG foo=bar\n", "", "dockerfile contains no stages to build", 0),
+        (
+            "FROM scratch AS build\nFROM scratch\n",
+            "bulid",
+            'target stage "bulid" could not be found (did you mean build?)',
+            0,
+        ),
+        (
+            "FROM scratch\nCOPY --from=$FOO . .\n",
+            "",
+            "variable expansion is not supported for --from, define a new stage with FROM "
+            "using ARG from global scope as a workaround",
+            2,
+        ),
+        ("FROM scratch\nCOPY --from=a\\$b . .\n", "", "variable expansion is not supported", 2),
+        (
+            "FROM --platform=$BULIDPLATFORM scratch\n",
+            "",
+            "empty platform value from expression $BULIDPLATFORM (did you mean BUILDPLATFORM?)",
+            1,
+        ),
+        (
+            "ARG MY_ARCH=amd64\nFROM --platform=linux/${MYARCH} scratch\n",
+            "",
+            'failed to parse platform linux/${MYARCH}: "" is an invalid component of "linux/": '
+            'platform specifier component must match "^[A-Za-z0-9_.-]+$": invalid argument '
+            "(did you mean MY_ARCH?)",
+            2,
+        ),
     ],
 )
 def test_errors_name_the_line(

@@ -13,6 +13,8 @@ from frontend.compiler.request import parse_request
 from frontend.errors import DockerfileError
 from frontend.gotext import go_duration, go_quote_rune
 from frontend.llb.caps import LLBCaps
+from frontend.compiler.request import parse_request
+from frontend.llb.marshal import ops_of
 from tests.support.fake_engine import V08_LLB_CAPS
 from tests.unit.compiler.conftest import AMD64, Compile, Resolver, image_config
 
@@ -182,6 +184,16 @@ def test_source_date_epoch_dates_the_image_and_its_new_history(compile_text: Com
     config = json.loads(compile_text(text, source_date_epoch=0).config_json)
     assert "created" not in config
     assert [h.get("created") for h in config["history"]][-2:] == ["1970-01-01T00:00:00Z"] * 2
+
+
+def test_source_date_epoch_dates_the_workdir(compile_text: Compile) -> None:
+    def mkdir_times(**options: object) -> list[int]:
+        result = compile_text("FROM busybox\nWORKDIR /mydir\n", **options)
+        ops = [op for _, op in ops_of(result.definition) if op.HasField("file")]
+        return [a.mkdir.timestamp for op in ops for a in op.file.actions]
+
+    assert mkdir_times(source_date_epoch=1673364896) == [1673364896 * 10**9]
+    assert mkdir_times() == [-1]
 
 
 def test_source_date_epoch_must_be_a_number() -> None:

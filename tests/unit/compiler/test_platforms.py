@@ -213,3 +213,60 @@ def test_base_config_per_platform() -> None:
         "containerimage.base.config/linux/arm64",
     ]
     assert meta["containerimage.base.config/linux/arm64"] == results[1].compiled.base_config
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "linux/",
+            '"" is an invalid component of "linux/": platform specifier component must match '
+            '"^[A-Za-z0-9_.-]+$": invalid argument',
+        ),
+        ("linux/*", '"linux/*": wildcards not yet supported: invalid argument'),
+        ("x y/amd64", '"x y" is an invalid OS component of "x y/amd64"'),
+        ("linux", "invalid platform 'linux': expected os/arch[/variant]"),
+        ("a/b/c/d", "invalid platform 'a/b/c/d': expected os/arch[/variant]"),
+    ],
+)
+def test_bad_platforms_are_worded_as_containerd_words_them(text: str, message: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        Platform.parse(text)
+    assert str(caught.value).startswith(message)
+
+
+def test_an_os_version_reaches_the_args_the_image_and_the_result_ids() -> None:
+    text = "FROM scratch\nARG TARGETOSVERSION TARGETPLATFORM\n"
+    text += "ENV V=$TARGETOSVERSION P=$TARGETPLATFORM\n"
+    request = options({"platform": "windows(1.2.3)/bar,windows(1.1.0)/bar"})
+    assert request.platforms[0] == Platform("windows", "bar", os_version="1.2.3")
+    results = compile_platforms(text, request, Resolver())
+    meta = result_metadata(results, multi=True)
+    config = json.loads(meta["containerimage.config/windows(1.2.3)/bar"])
+    assert config["os.version"] == "1.2.3"
+    assert config["config"]["Env"][-2:] == ["V=1.2.3", "P=windows(1.2.3)/bar"]
+    assert json.loads(meta["refs.platforms"])["Platforms"][1] == {
+        "ID": "windows(1.1.0)/bar",
+        "Platform": {"architecture": "bar", "os": "windows", "os.version": "1.1.0"},
+    }
+
+
+def test_the_base_os_version_stays_when_the_platform_names_none() -> None:
+    base = {"architecture": "amd64", "os": "windows", "os.version": "10.0.20348.1006"}
+    base |= {"config": {}, "rootfs": {"type": "layers", "diff_ids": ["sha256:" + "1" * 64]}}
+    resolver = Resolver({"docker.io/library/win:latest": json.dumps(base).encode()})
+    (result,) = compile_platforms("FROM win\n", options({"platform": "windows/amd64"}), resolver)
+    assert json.loads(result.config_json)["os.version"] == "10.0.20348.1006"
+
+
+def test_an_engine_before_build_checks_gets_the_parsers_continuation_warning() -> None:
+    text = b"FROM scratch\nCOPY Dockerfile \\\n\n.\n"
+    old = replace(options({}), llb_caps=LLBCaps(frozenset()))
+    for request, short in [
+        (options({}), "NoEmptyContinuation: Empty continuation line (line 4)"),
+        (old, "Empty continuation line found in: COPY Dockerfile ."),
+    ]:
+        result = evaluate(request, LoadedDockerfile("Dockerfile", text), Resolver())
+        (warning,) = result.warnings
+        assert warning.short == short
+        assert warning.description.startswith("Empty continuation lines will become errors")

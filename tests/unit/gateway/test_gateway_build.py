@@ -88,8 +88,8 @@ def test_parse_error_returns_status_with_line() -> None:
     fake = build(b"FROM busybox\nCOPY --frmo=x a b\n")
     ret = fake.return_request
     assert ret is not None and ret.HasField("error")
-    assert "Dockerfile:2" in ret.error.message
-    assert "did you mean --from?" in ret.error.message
+    assert "dockerfile parse error on line 2: " in ret.error.message
+    assert "did you mean from?" in ret.error.message
     type_url, detail = decode_json_detail(ret.error.details[0])
     assert type_url.endswith("errdefs.Source+json")
     assert detail["ranges"][0]["start"]["line"] == 2
@@ -155,7 +155,7 @@ def test_outline_error_is_the_build_error() -> None:
     fake = build(b"FROM busybox\nRUN --mount=type=secret true\n", {"requestid": "frontend.outline"})
     ret = fake.return_request
     assert ret is not None and ret.HasField("error")
-    assert "Dockerfile:2" in ret.error.message
+    assert "on line 2: " in ret.error.message
 
 
 LATE_DIRECTIVE = b"FROM busybox\n# escape=`\nRUN echo hi\n"
@@ -272,6 +272,40 @@ def test_lint_subrequest_reports_a_build_error() -> None:
     results = json.loads(ret.result.metadata["result.json"])
     assert results["buildError"]["message"]
     assert [w["ruleName"] for w in results["warnings"]] == ["JSONArgsRecommended"]
+
+
+def test_an_instruction_that_does_not_parse_is_worded_as_docker_words_it() -> None:
+    dockerfile = b"FROM scratch AS BadStageName\nMAINTAINER me@example.org\nBADCMD\n"
+    fake = build(dockerfile, {"requestid": "frontend.lint"})
+    ret = fake.return_request
+    assert ret is not None and ret.HasField("result")
+    results = json.loads(ret.result.metadata["result.json"])
+    error = results["buildError"]
+    assert error["message"] == "dockerfile parse error on line 3: unknown instruction: BADCMD"
+    assert error["location"]["ranges"][0]["start"]["line"] == 3
+    assert [w["ruleName"] for w in results["warnings"]] == [
+        "StageNameCasing",
+        "MaintainerDeprecated",
+    ]
+    ret = build(dockerfile).return_request
+    assert ret is not None and ret.HasField("error")
+    assert ret.error.message == "dockerfile parse error on line 3: unknown instruction: BADCMD"
+
+
+def test_from_checks_before_a_stage_that_cannot_be_planned() -> None:
+    dockerfile = b"FROM --platform=$BULIDPLATFORM scratch\nCOPY Dockerfile .\n"
+    message = "empty platform value from expression $BULIDPLATFORM (did you mean BUILDPLATFORM?)"
+    fake = build(dockerfile, {"requestid": "frontend.lint"})
+    ret = fake.return_request
+    assert ret is not None and ret.HasField("result")
+    results = json.loads(ret.result.metadata["result.json"])
+    assert results["buildError"]["message"] == message
+    assert [w["ruleName"] for w in results["warnings"]] == ["UndefinedArgInFrom"]
+    fake = build(dockerfile, warnings=True)
+    ret = fake.return_request
+    assert ret is not None and ret.HasField("error") and message in ret.error.message
+    (warn,) = fake.requests("Warn")
+    assert warn.short.startswith(b"UndefinedArgInFrom: ")  # type: ignore[attr-defined]
 
 
 def test_errors_past_parsing_name_the_dockerfile_given() -> None:

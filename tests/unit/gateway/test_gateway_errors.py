@@ -53,8 +53,8 @@ def test_source_detail_with_definition() -> None:
     )
     defn = value["info"]["definition"]
     assert [base64.b64decode(b) for b in defn["def"]] == list(getattr(d, "def"))
-    assert defn["metadata"] == {
-        "sha256:abc": {"description": {"llb.customname": "[internal] load build definition"}}
+    assert defn["metadata"]["sha256:abc"] == {
+        "description": {"llb.customname": "[internal] load build definition"}
     }
 
 

@@ -93,7 +93,9 @@ def test_an_input_context_that_is_a_second_output_of_its_op() -> None:
     exec_bytes = exec_op.SerializeToString(deterministic=True)
     terminal = pb.Op(inputs=[pb.Input(digest=digest_of(exec_bytes), index=1)])
     context = pb.Definition()
-    getattr(context, "def").extend([image_bytes, exec_bytes, terminal.SerializeToString()])
+    for raw in (image_bytes, exec_bytes, terminal.SerializeToString()):
+        getattr(context, "def").append(raw)
+        context.metadata[digest_of(raw)].SetInParent()
     fake = build(inputs={"context": context})
     (copy,) = [op for op in _final(fake) if op.HasField("file")]
     assert [(i.digest, i.index) for i in copy.inputs] == [(digest_of(exec_bytes), 1)]
@@ -104,6 +106,20 @@ def test_dockerfile_from_a_frontend_input() -> None:
     assert "local://dockerfile" not in _solved_sources(fake)
     assert [c.dest for c in _copies(fake)] == ["/from-input"]
     assert "local://context" in _sources(fake)
+
+
+def test_nil_inputs_are_refused() -> None:
+    for inputs in (
+        {"context": pb.Definition(), "dockerfile": pb.Definition()},
+        {"context": pb.Definition()},
+    ):
+        fake = FakeBridge(locals={"dockerfile": {"Dockerfile": DOCKERFILE}}, inputs=inputs)
+        with serve(fake) as server:
+            run(Bridge(server.channel()), gateway_env({}))
+            fake.wait_returned()
+        ret = fake.return_request
+        assert ret is not None and ret.HasField("error")
+        assert ret.error.message.endswith(": invalid nil input definition to definition op")
 
 
 def test_a_named_dockerfile_source_is_not_taken_from_the_inputs() -> None:
@@ -168,6 +184,12 @@ def test_local_session_of_the_dockerfile() -> None:
     fake = build({"local-sessionid:dockerfile": "other-session"})
     assert _local_attrs(fake, "dockerfile")["local.session"] == "other-session"
     assert _local_attrs(fake, "context")["local.session"] == "fake-session"
+
+
+def test_local_session_of_the_context() -> None:
+    fake = build({"local-sessionid:context": "client-session"})
+    assert _local_attrs(fake, "context")["local.session"] == "client-session"
+    assert _local_attrs(fake, "dockerfile")["local.session"] == "fake-session"
 
 
 def test_warnings_name_the_dockerfile_source_op() -> None:

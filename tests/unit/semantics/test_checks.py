@@ -96,6 +96,44 @@ def test_maintainer_deprecated() -> None:
     ]
 
 
+DESCRIBED = """# check=experimental=InvalidDefinitionDescription
+# foo this is the foo
+ARG foo=bar
+
+# base this is the base image
+FROM scratch AS base
+# baz this is the baz
+ARG foo=baz bar=qux baz=quux
+#
+ARG bit=bat
+# comment for something other than ARG or FROM
+COPY Dockerfile .
+"""
+
+BADLY_DESCRIBED = """# check=experimental=InvalidDefinitionDescription
+# bar this is the bar
+ARG foo=bar
+# BasE this is the BasE image
+FROM scratch AS base
+# definitely a bad comment
+ARG version=latest
+# definitely a bad comment
+ARG foo=baz bar=qux baz=quux
+"""
+
+
+def test_invalid_definition_description_is_experimental() -> None:
+    assert check(DESCRIBED) == []
+    fmt = "Comment for {} should follow the format: `# {} <description>`"
+    assert check(BADLY_DESCRIBED) == [
+        ("InvalidDefinitionDescription", 3, fmt.format("ARG", "foo")),
+        ("InvalidDefinitionDescription", 5, fmt.format("FROM", "base")),
+        ("InvalidDefinitionDescription", 7, fmt.format("ARG", "version")),
+        ("InvalidDefinitionDescription", 9, fmt.format("ARG", "<arg_key>")),
+    ]
+    assert check(BADLY_DESCRIBED.split("\n", 1)[1]) == []
+
+
 def test_no_empty_continuation_names_the_instructions_last_line() -> None:
     assert check("FROM busybox\nRUN a \\\n\n  b \\\n  c\n") == [
         ("NoEmptyContinuation", 5, "Empty continuation line")
@@ -413,8 +451,10 @@ def test_invalid_config_is_a_dockerfile_error(
         check_config(directives, check_override(build_args))
 
 
-def test_experimental_rules_never_run() -> None:
-    assert check("# check=experimental=all\nFROM busybox\n# a stage\nFROM busybox AS b\n") == []
+def test_experimental_rules_run_when_asked_for() -> None:
+    text = "FROM busybox\n# a stage\nFROM busybox AS b\n"
+    assert check(text) == []
+    assert rules_of("# check=experimental=all\n" + text) == [("InvalidDefinitionDescription", 4)]
 
 
 def test_lint_error_lists_rules_once_sorted() -> None:
