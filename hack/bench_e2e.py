@@ -34,8 +34,8 @@ FRONTEND_IMAGE = os.environ.get("FRONTEND_IMAGE", "myorg/pyfrontend")
 GO_IMAGE = os.environ.get("GO_FRONTEND_IMAGE", "docker/dockerfile:1.26-ref")
 LEGACY_SOCKET = "unix:///var/run/docker.sock"
 GO_IMAGE_HOWTO = (
-    "build it from the moby/buildkit source with the conformance harness"
-    " (shared/conformance/README.md), on Engine 20.10"
+    "build it from the moby/buildkit source with `make conformance`"
+    " (the README's section on BuildKit's own suite), on Engine 20.10"
 )
 ENGINE = os.environ.get("PYFRONTEND_ENGINE", "legacy")
 # How users build there: `docker build` on Engine 20.10, `docker buildx build` on current engines.
