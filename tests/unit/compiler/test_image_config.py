@@ -13,7 +13,6 @@ from frontend.compiler.request import parse_request
 from frontend.errors import DockerfileError
 from frontend.gotext import go_duration, go_quote_rune
 from frontend.llb.caps import LLBCaps
-from frontend.compiler.request import parse_request
 from frontend.llb.marshal import ops_of
 from tests.support.fake_engine import V08_LLB_CAPS
 from tests.unit.compiler.conftest import AMD64, Compile, Resolver, image_config
