@@ -87,7 +87,6 @@ def checks_before_error(
             target_stage=target_stage_name("", dockerfile),
             os_versions=True,
         )
-        predefined = [(k, ctx.build_args.get(k, v)) for k, v in predefined]
         meta_args = global_args(meta_nodes, ctx.build_args, predefined, dockerfile.escape)
     except DockerfileError:
         return report.warnings
