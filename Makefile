@@ -26,7 +26,7 @@ define run_pytest
 	exit $$rc
 endef
 
-.PHONY: help deps engine images image image-arm64 demo test unit e2e lint proto-check bench bench-parse \
+.PHONY: help deps engine images image image-arm64 publish demo test unit e2e lint proto-check bench bench-parse \
 	bench-compile conformance
 
 help:
@@ -36,6 +36,8 @@ help:
 	@echo "make images       offline stand-in base images: hack/base-images.sh"
 	@echo "make image        the frontend image myorg/pyfrontend: hack/image.sh"
 	@echo "make image-arm64  its linux/arm64 build, run under qemu-user: hack/image-arm64.sh"
+	@echo "make publish REGISTRY=host[:port]/name   push it for linux/amd64 and linux/arm64"
+	@echo "                  as one list tagged with the version; prints its digest: hack/publish.sh"
 	@echo "make e2e [ENGINE=legacy|current|current-containerd]   end-to-end tests (default: every engine)"
 	@echo "make conformance  BuildKit's Dockerfile suite, ours vs Docker's Go frontend (README)"
 	@echo "make unit | e2e | lint | proto-check | bench | bench-parse | bench-compile"
@@ -57,6 +59,11 @@ image: images
 
 image-arm64: images deps
 	hack/image-arm64.sh
+
+# hack/publish.sh prints the digest alone on its stdout (its progress goes to stderr).
+publish: images
+	@[[ -n "$(REGISTRY)" ]] || { echo "usage: make publish REGISTRY=host[:port]/name" >&2; exit 2; }
+	@hack/publish.sh "$(REGISTRY)"
 
 demo: image
 	$(DOCKER) build -t $(DEMO_IMAGE) examples/hello || { \
