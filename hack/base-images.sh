@@ -128,6 +128,7 @@ make_python() {
 make_python_arm64() {
     local image=$PYTHON_STANDIN_IMAGE-arm64
     want "$image" || { log "$image present"; return; }
+    copy_from_legacy "$image" && return
     apt_install debootstrap debian-archive-keyring
     new_workdir
     local root=$WORK/rootfs deb

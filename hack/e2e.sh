@@ -19,6 +19,9 @@ done
 [[ ${1:-} == -- ]] && shift
 ((${#engines[@]})) || engines=(legacy current current-containerd)
 PY=${PYTHON:-python3}
+# tests/e2e/test_publish.py serves a registry (hack/test-registry.sh) inside an
+# engine's network namespace, where apt cannot reach a mirror: install it here.
+apt_install docker-registry
 
 failed=()
 for engine in "${engines[@]}"; do

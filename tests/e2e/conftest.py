@@ -21,7 +21,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from .harness import ENGINE, ENGINES, FRONTEND_IMAGE, REPO, docker, remove_built_images
+from .harness import (
+    ENGINE,
+    ENGINES,
+    FRONTEND_IMAGE,
+    REPO,
+    docker,
+    remove_built_images,
+    run_in_checkout,
+)
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 DEFAULT_ENGINES = ("legacy", "current")
@@ -53,16 +61,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _hack(script: str, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(REPO / "hack" / script), *args],
-        cwd=REPO,
-        env={**os.environ, "PYTHON": sys.executable},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return run_in_checkout([str(REPO / "hack" / script), *args], timeout=timeout)
 
 
 def _require(proc: subprocess.CompletedProcess[str], what: str) -> None:

@@ -16,7 +16,9 @@ import io
 import json
 import os
 import re
+import socket
 import subprocess
+import sys
 import tarfile
 import tempfile
 import threading
@@ -78,6 +80,21 @@ def run_docker(
         errors="backslashreplace",  # the client quotes Dockerfile lines as they are
         env=docker_env(),
         stdin=subprocess.DEVNULL,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def run_in_checkout(cmd: Sequence[str], *, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run a command of the checkout (a hack/ script, make) from its root, with
+    PYTHON set to this interpreter; the outcome is the caller's to judge."""
+    return subprocess.run(
+        list(cmd),
+        cwd=REPO,
+        env={**os.environ, "PYTHON": sys.executable},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
         timeout=timeout,
         check=False,
     )
@@ -396,6 +413,13 @@ def build_remote(
         raise AssertionError(f"build failed ({result.returncode}):\n{result.log[-4000:]}")
     images.append(result.image)
     return result.image
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free now, for a server a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 class StaticServer:

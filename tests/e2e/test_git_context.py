@@ -10,7 +10,6 @@ ours. No Dockerfile is copied into an image, so the images must be equal.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import tempfile
 import time
@@ -26,6 +25,7 @@ from .harness import (
     assert_same_image,
     build_remote,
     dockerfile_for,
+    free_port,
     run_image,
     run_remote_build,
     vertex_digests,
@@ -124,12 +124,6 @@ def make_repository(work: Path, served: Path, frontend: Frontend) -> None:
     _git(bare, "update-server-info")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass(frozen=True)
 class GitServers:
     git: str
@@ -150,7 +144,7 @@ def servers() -> Iterator[GitServers]:
         served.mkdir()
         for frontend in ("builtin", "ours"):
             make_repository(Path(tmp, "work", frontend), served, frontend)  # type: ignore[arg-type]
-        port = _free_port()
+        port = free_port()
         daemon = subprocess.Popen(
             [
                 "git",
