@@ -61,8 +61,12 @@ image-arm64: images deps
 	hack/image-arm64.sh
 
 # hack/publish.sh prints the digest alone on its stdout (its progress goes to stderr).
+ifneq ($(filter publish,$(MAKECMDGOALS)),)
+ifeq ($(REGISTRY),)
+$(error usage: make publish REGISTRY=host[:port]/name)
+endif
+endif
 publish: images
-	@[[ -n "$(REGISTRY)" ]] || { echo "usage: make publish REGISTRY=host[:port]/name" >&2; exit 2; }
 	@hack/publish.sh "$(REGISTRY)"
 
 demo: image

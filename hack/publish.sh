@@ -22,7 +22,7 @@ ARCHES=(amd64 arm64)
 
 (($# == 1)) || die "usage: $0 host[:port]/name"
 name=$1
-[[ $name =~ ^([a-z0-9.-]+|\[[0-9a-f:]+\])(:[0-9]+)?/[a-z0-9]+([._/-][a-z0-9]+)*$ ]] \
+[[ $name =~ ^([A-Za-z0-9.-]+|\[[0-9a-f:]+\])(:[0-9]+)?/[a-z0-9]+([._/-][a-z0-9]+)*$ ]] \
     || die "REGISTRY=$name: expected host[:port]/name (lower case, no tag or digest)"
 insecure=()
 case ${name%%/*} in
