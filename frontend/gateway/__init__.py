@@ -18,11 +18,10 @@ if TYPE_CHECKING:
         BuildError,
         BuildFunction,
         Result,
-        run,
         serve,
     )
 
-__all__ = ["BuildContext", "BuildError", "BuildFunction", "Result", "run", "serve"]
+__all__ = ["BuildContext", "BuildError", "BuildFunction", "Result", "serve"]
 
 
 def __getattr__(name: str) -> object:

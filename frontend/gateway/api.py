@@ -58,7 +58,7 @@ class BuildError(Exception):
         self.source = source
         self.lines = tuple(lines)
 
-    def status(self) -> status_pb2.Status:
+    def _status(self) -> status_pb2.Status:
         """The error status ``Return`` sends."""
         details = []
         if self.source is not None and self.lines:
@@ -87,7 +87,8 @@ class Result:
 
 
 class BuildContext:
-    """The request a build function answers, and the engine calls it may make."""
+    """The request a build function answers, and the engine calls it may make
+    (``serve`` makes it; its constructor is internal)."""
 
     def __init__(self, bridge: Bridge, request: BuildRequest, env: GatewayEnv) -> None:
         self._bridge = bridge
@@ -109,6 +110,7 @@ class BuildContext:
 
     @property
     def target(self) -> str:
+        """The ``--target`` option (empty if none)."""
         return self._request.target
 
     @property
@@ -129,6 +131,7 @@ class BuildContext:
 
     @property
     def session_id(self) -> str:
+        """The client session that shares the local directories."""
         return self._request.session_id
 
     def read_build_file(self, *, language: str = "") -> SourceFile:
@@ -269,7 +272,7 @@ def run(bridge: Bridge, build: BuildFunction, environ: Mapping[str, str] | None 
             _build_and_return(bridge, build, BuildContext(bridge, request, env))
     except BuildError as exc:
         log.info("build_error", error=str(exc))
-        status = exc.status()
+        status = exc._status()
     except _StatusError as exc:
         status = exc.status
     except DockerfileError as exc:  # a malformed option

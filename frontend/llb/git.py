@@ -167,8 +167,10 @@ def git(
     checksum: str = "",
     meta: OpMeta = NO_META,
 ) -> State:
-    """A checkout of the repository ``url`` (any form above, fragment and query
-    included); ``ref``, ``subdir`` and the rest override what the URL says.
+    """A checkout of the repository ``url`` (``https://host/repo.git``,
+    ``git@host:repo``, ``ssh://...``, ``github.com/owner/repo``; with
+    ``#ref:subdir`` or a query such as ``?tag=v1``); ``ref``, ``subdir`` and the
+    rest override what the URL says.
     ``ValueError`` when ``url`` names no repository or its options are malformed."""
     parsed = parse_git_ref(url)
     if parsed is None:

@@ -167,6 +167,8 @@ class Ulimit:
 
 @dataclass(frozen=True)
 class HostIP:
+    """An ``/etc/hosts`` entry of an exec."""
+
     host: str
     ip: str
 
@@ -304,6 +306,8 @@ class UserRef:
 
 @dataclass(frozen=True)
 class Chown:
+    """The owner a file action gives: a user, and a group (None: the user's)."""
+
     user: UserRef | None = None
     group: UserRef | None = None
 
@@ -370,6 +374,8 @@ class Copy:
 
 @dataclass(frozen=True)
 class Mkdir:
+    """Create the directory ``path`` (and its parents with ``make_parents``)."""
+
     path: str
     mode: int = 0o755
     make_parents: bool = False
@@ -390,6 +396,8 @@ class Mkdir:
 
 @dataclass(frozen=True)
 class Mkfile:
+    """Create the file ``path`` holding ``data``."""
+
     path: str
     data: bytes
     mode: int = 0o644

@@ -113,6 +113,7 @@ def canonical_op_bytes(op: pb.Op, *, oneof_last: bool = True) -> bytes:
 
 
 def digest_of(data: bytes) -> str:
+    """``sha256:<hex>`` of ``data``: how a Definition names an op by its bytes."""
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 

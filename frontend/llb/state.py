@@ -54,6 +54,7 @@ class State:
         return replace(self, env=self.env.set(key, value))
 
     def get_env(self, key: str) -> str | None:
+        """The value of ``key``, or None when it is not set."""
         return self.env.get(key)
 
     def with_dir(self, path: str) -> State:
@@ -63,9 +64,11 @@ class State:
         return replace(self, cwd=path)
 
     def with_user(self, user: str) -> State:
+        """The user (``name``, ``uid[:gid]``) later execs run as."""
         return replace(self, user=user)
 
     def with_output(self, output: Output | None) -> State:
+        """This state's defaults over another filesystem."""
         return replace(self, output=output)
 
     def with_platform(self, platform: Platform | None) -> State:
@@ -77,6 +80,7 @@ class State:
         return replace(self, network=network)
 
     def with_hostname(self, hostname: str) -> State:
+        """The hostname of later execs."""
         return replace(self, hostname=hostname)
 
     def with_extra_host(self, host: str, ip: str) -> State:
@@ -127,6 +131,7 @@ class State:
 
 
 def scratch(platform: Platform | None = None) -> State:
+    """The empty filesystem."""
     return State(platform=platform)
 
 

@@ -12,7 +12,8 @@ from types import ModuleType
 import pytest
 
 from frontend import llb
-from frontend.gateway import BuildContext, BuildError, BuildFunction, Result, run
+from frontend.gateway import BuildContext, BuildError, BuildFunction, Result
+from frontend.gateway.api import run
 from frontend.gateway.bridge import Bridge
 from frontend.gateway.errors import decode_json_detail
 from frontend.llb.marshal import ops_of

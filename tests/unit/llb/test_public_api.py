@@ -17,7 +17,7 @@ PUBLIC_LLB = {
 }  # fmt: skip
 """Removing or renaming one of these is a major version change (docs/library.md)."""
 
-PUBLIC_GATEWAY = {"BuildContext", "BuildError", "BuildFunction", "Result", "run", "serve"}
+PUBLIC_GATEWAY = {"BuildContext", "BuildError", "BuildFunction", "Result", "serve"}
 
 
 def test_public_names_are_exactly_the_exported_ones() -> None:
