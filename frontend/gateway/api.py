@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 import structlog
 
+from frontend.compiler.platforms import PLATFORMS_KEY, platform_id, platforms_json
 from frontend.compiler.request import BuildRequest, LoadedDockerfile, OptionError, parse_request
 from frontend.errors import DockerfileError
 from frontend.gateway.bridge import Bridge, BridgeError
@@ -90,13 +91,25 @@ class BuildContext:
     """The request a build function answers, and the engine calls it may make
     (``serve`` makes it; its constructor is internal)."""
 
-    def __init__(self, bridge: Bridge, request: BuildRequest, env: GatewayEnv) -> None:
+    def __init__(
+        self,
+        bridge: Bridge,
+        request: BuildRequest,
+        env: GatewayEnv,
+        *,
+        platform: Platform | None = None,
+        loaded: _Loaded | None = None,
+    ) -> None:
         self._bridge = bridge
         self._request = request
         self._env = env
-        self._loaded: LoadedDockerfile | None = None
-        self.build_file: SourceFile | None = None
+        self._platform = platform
+        self._shared = loaded or _Loaded()
+
+    @property
+    def build_file(self) -> SourceFile | None:
         """The file :meth:`read_build_file` read (its ops' source locations point into it)."""
+        return self._shared.build_file
 
     @property
     def options(self) -> Mapping[str, str]:
@@ -125,7 +138,10 @@ class BuildContext:
 
     @property
     def platform(self) -> Platform:
-        """The target platform: the first ``--platform``, else the build platform."""
+        """The target platform: the one ``--platform`` (``serve`` calls the build
+        function once for each of several), else the build platform."""
+        if self._platform is not None:
+            return self._platform
         targets = self._request.target_platforms
         return targets[0] if targets else self._request.build_platform
 
@@ -137,12 +153,12 @@ class BuildContext:
     def read_build_file(self, *, language: str = "") -> SourceFile:
         """The file named by the ``filename`` option (``-f``), read from the client
         (or a Git or HTTP context); ``BuildError`` if it is missing. Read once."""
-        if self.build_file is None:
+        if self._shared.build_file is None:
             loaded = self._load()
-            self.build_file = SourceFile(
+            self._shared.build_file = SourceFile(
                 loaded.filename, loaded.data, language=language, definition=loaded.definition
             )
-        return self.build_file
+        return self._shared.build_file
 
     def context(self, *, include_patterns: Iterable[str] | None = None) -> State:
         """The build context: the client's directory (less what its
@@ -218,12 +234,27 @@ class BuildContext:
         return self._bridge.read_file(self.solve(state), path)
 
     def _load(self) -> LoadedDockerfile:
-        if self._loaded is None:
+        shared = self._shared
+        if shared.loaded is None:
             try:
-                self._loaded = load_dockerfile(self._bridge, self._request)
+                shared.loaded = load_dockerfile(self._bridge, self._request)
             except DockerfileError as exc:
                 raise BuildError(str(exc)) from None
-        return self._loaded
+        return shared.loaded
+
+    def _for(self, platform: Platform) -> BuildContext:
+        """This request for one of its target platforms (the build file is read once)."""
+        return BuildContext(
+            self._bridge, self._request, self._env, platform=platform, loaded=self._shared
+        )
+
+
+@dataclass
+class _Loaded:
+    """What the contexts of one request share: the build file, once read."""
+
+    loaded: LoadedDockerfile | None = None
+    build_file: SourceFile | None = None
 
 
 BuildFunction = Callable[[BuildContext], "State | Result"]
@@ -269,7 +300,7 @@ def run(bridge: Bridge, build: BuildFunction, environ: Mapping[str, str] | None 
         elif request.subrequest:
             status = unsupported_subrequest_status(request.subrequest)
         else:
-            _build_and_return(bridge, build, BuildContext(bridge, request, env))
+            _build_and_return(bridge, build, request, BuildContext(bridge, request, env))
     except BuildError as exc:
         log.info("build_error", error=str(exc))
         status = exc._status()
@@ -290,7 +321,26 @@ def run(bridge: Bridge, build: BuildFunction, environ: Mapping[str, str] | None 
             bridge.return_status(status or error_status("build ended without a result"))
 
 
-def _build_and_return(bridge: Bridge, build: BuildFunction, ctx: BuildContext) -> None:
+def _build_and_return(
+    bridge: Bridge, build: BuildFunction, request: BuildRequest, ctx: BuildContext
+) -> None:
+    """Build and solve once, or for each target platform of a multi-platform request
+    (the results keyed by platform, as the image exporter expects them)."""
+    if not request.multi_platform:
+        ref, metadata = _build_one(build, ctx)
+        bridge.return_result(ref, metadata)
+        return
+    refs: dict[str, str] = {}
+    metadata = {PLATFORMS_KEY: platforms_json(request.target_platforms)}
+    for platform in request.target_platforms:
+        key = platform_id(platform)
+        ref, found = _build_one(build, ctx._for(platform))
+        refs[key] = ref or ""
+        metadata.update({f"{name}/{key}": value for name, value in found.items()})
+    bridge.return_refs(refs, metadata)
+
+
+def _build_one(build: BuildFunction, ctx: BuildContext) -> tuple[str | None, dict[str, bytes]]:
     result = build(ctx)
     if isinstance(result, State):
         result = Result(result)
@@ -299,4 +349,4 @@ def _build_and_return(bridge: Bridge, build: BuildFunction, ctx: BuildContext) -
         config = json.dumps(result.config, separators=(",", ":"), sort_keys=True)
         metadata[IMAGE_CONFIG_KEY] = config.encode()
     ref = ctx.solve(result.state) if result.state.output is not None else None
-    bridge.return_result(ref, metadata)
+    return ref, metadata

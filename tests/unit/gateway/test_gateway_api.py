@@ -64,6 +64,28 @@ def test_result_config_is_the_image_config() -> None:
     assert not returned.result.ref.id  # scratch: no filesystem to solve
 
 
+def test_several_platforms_build_once_each() -> None:
+    seen: list[str] = []
+
+    def build(ctx: BuildContext) -> Result:
+        seen.append(str(ctx.platform))
+        ctx.read_build_file()
+        state = llb.scratch().file(llb.Mkfile("/arch", ctx.platform.architecture.encode()))
+        return Result(state, config={"architecture": ctx.platform.architecture})
+
+    fake, returned = frontend_run(build, {"platform": "linux/amd64,linux/arm64"}, spec=b"x")
+    assert seen == ["linux/amd64", "linux/arm64"]
+    refs = returned.result.refs.refs
+    assert sorted(refs) == ["linux/amd64", "linux/arm64"]
+    assert all(ref.id in fake.solved for ref in refs.values())
+    metadata = returned.result.metadata
+    assert json.loads(metadata["containerimage.config/linux/arm64"]) == {"architecture": "arm64"}
+    platforms = json.loads(metadata["refs.platforms"])["Platforms"]
+    assert [p["ID"] for p in platforms] == ["linux/amd64", "linux/arm64"]
+    reads = [r.FilePath for r in fake.requests("ReadFile")]  # type: ignore[attr-defined]
+    assert reads.count("spec.toml") == 1  # the build file is read once
+
+
 def test_build_error_shows_the_lines_of_the_build_file() -> None:
     def build(ctx: BuildContext) -> llb.State:
         raise BuildError("no good", source=ctx.read_build_file(), lines=[(2, 2)])
