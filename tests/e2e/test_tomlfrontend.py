@@ -3,10 +3,13 @@ building a TOML spec that ``-f`` names (``# syntax=`` on its first line)."""
 
 from __future__ import annotations
 
+import json
 import os
+import tarfile
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,3 +118,35 @@ def test_bad_toml_is_a_clear_error(toml_frontend: str) -> None:
     result = build_spec(toml_frontend, 'base = "busybox"\nrun = [\n', {})
     assert not result.ok
     assert "invalid spec" in result.log, result.log
+
+
+@pytest.mark.engines("current-containerd")
+def test_spec_for_several_platforms(toml_frontend: str) -> None:
+    """One image per platform, in one OCI index (no command runs: the engine cannot
+    run other architectures here)."""
+    spec = 'entrypoint = ["/hello"]\n[files]\n"/hello" = "hi"\n'
+    with tempfile.TemporaryDirectory(prefix="pyfrontend-e2e-") as tmp:
+        root = Path(tmp)
+        (root / "spec.toml").write_text(f"# syntax={toml_frontend}\n{spec}")
+        out = root / "out.tar"
+        cmd = [*build_command(), "--progress=plain", "--provenance=false", "-f", "spec.toml"]
+        cmd += ["--platform", "linux/amd64,linux/arm64", "--output", f"type=oci,dest={out}", "."]
+        proc = run_docker(cmd, cwd=root)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        with tarfile.open(out) as tar:
+
+            def blob(digest: str) -> Any:
+                member = tar.extractfile("blobs/sha256/" + digest.removeprefix("sha256:"))
+                assert member is not None
+                return json.load(member)
+
+            index = json.load(tar.extractfile("index.json"))  # type: ignore[arg-type]
+            (top,) = index["manifests"]
+            inner = blob(top["digest"])["manifests"] if "index" in top["mediaType"] else [top]
+            configs = {
+                m["platform"]["architecture"]: blob(blob(m["digest"])["config"]["digest"])
+                for m in inner
+            }
+    assert sorted(configs) == ["amd64", "arm64"]
+    assert {c["architecture"] for c in configs.values()} == {"amd64", "arm64"}
+    assert all(c["config"]["Entrypoint"] == ["/hello"] for c in configs.values())
