@@ -18,17 +18,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from frontend import reference
 from frontend.compiler.dockerignore import parse_dockerignore
 from frontend.compiler.image import Image, env_entries, image_from_json
 from frontend.compiler.options import BuildOptions
 from frontend.errors import DockerfileError
-from frontend.llb import git
 from frontend.llb import state as llb
+from frontend.llb.git import GitRefError, git_source, parse_git_ref
 from frontend.llb.graph import Deferred, OpMeta, Output, SourceOp
 from frontend.llb.imported import definition_output
 from frontend.llb.marshal import Definition, marshal
 from frontend.platform import Platform
-from frontend.semantics import reference
 
 DOCKERIGNORE = ".dockerignore"
 IMAGE_CONFIG_KEY = "containerimage.config"
@@ -214,12 +214,12 @@ class ContextLoader:
     @staticmethod
     def _git_state(value: str) -> llb.State | None:
         try:
-            repository = git.parse_git_ref(value)
-        except git.GitRefError as exc:
+            repository = parse_git_ref(value)
+        except GitRefError as exc:
             raise DockerfileError(f"invalid git context {value}: {exc}") from None
         if repository is None:
             return None
-        return git.git_source(repository, meta=OpMeta(name=f"[internal] load git source {value}"))
+        return git_source(repository, meta=OpMeta(name=f"[internal] load git source {value}"))
 
     def _oci_layout(self, found: NamedContext, rest: str, platform: Platform) -> Loaded:
         spec = rest.removeprefix("//")

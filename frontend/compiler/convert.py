@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
+from frontend import reference
 from frontend.compiler.contexts import (
     ContextLoader,
     ContextReader,
@@ -43,7 +44,6 @@ from frontend.llb import state as llb
 from frontend.llb.graph import COMMAND_KEY, Deferred, OpMeta, Output, Vertex
 from frontend.llb.marshal import Definition, SourceFile, marshal
 from frontend.platform import Platform
-from frontend.semantics import reference
 from frontend.semantics import stages as sem
 from frontend.semantics.check_context import CheckContext, Reporter, StageBase
 from frontend.semantics.check_dispatch import StageChecks

@@ -30,8 +30,8 @@ from frontend.llb.graph import HostIP, NetMode, Ulimit
 from frontend.llb.marshal import Definition
 from frontend.llb.state import State
 from frontend.platform import DEFAULT_PLATFORM, Platform
+from frontend.reference import ReferenceError, normalize
 from frontend.semantics.check_rules import CheckConfig, check_override
-from frontend.semantics.reference import ReferenceError, normalize
 
 DEFAULT_FILENAME: Final = "Dockerfile"
 DEFAULT_CONTEXT_KEY: Final = "context"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from frontend.errors import DockerfileError, DockerfileWarning
-from frontend.semantics.reference import ReferenceError, normalize
+from frontend.reference import ReferenceError, normalize
 from frontend.syntax.prelex import syntax_directive
 
 if TYPE_CHECKING:

@@ -42,9 +42,10 @@ from frontend.gateway.errors import (
 )
 from frontend.gateway.options import GatewayEnv, GatewayEnvError, read_gateway_env
 from frontend.gotext import clean_path
-from frontend.llb import caps, git
+from frontend.llb import caps
 from frontend.llb import state as llb
 from frontend.llb.caps import LLBCaps
+from frontend.llb.git import GitRef, GitRefError, git_source, parse_git_ref
 from frontend.llb.graph import Copy, OpMeta, Output
 from frontend.llb.imported import NIL_DEFINITION, definition_output, is_nil
 from frontend.llb.marshal import marshal
@@ -249,8 +250,8 @@ def load_dockerfile(bridge: Bridge, request: BuildRequest) -> LoadedDockerfile:
     frontend inputs; a non-local context is then scoped to ``contextsubdir``."""
     context_value = request.context_value
     try:
-        repository = git.parse_git_ref(context_value)
-    except git.GitRefError as exc:
+        repository = parse_git_ref(context_value)
+    except GitRefError as exc:
         raise DockerfileError(f"invalid git context {context_value}: {exc}") from None
     if repository is not None:
         loaded = _load_from_git(bridge, request, repository, context_value)
@@ -348,7 +349,7 @@ def _load_local(
 
 
 def _load_from_git(
-    bridge: Bridge, request: BuildRequest, repository: git.GitRef, url: str
+    bridge: Bridge, request: BuildRequest, repository: GitRef, url: str
 ) -> LoadedDockerfile:
     """The context is a checkout of ``repository``, and so is the Dockerfile's source
     unless ``dockerfilekey`` names a local one.
@@ -366,7 +367,7 @@ def _load_from_git(
         raise DockerfileError(
             f"git context {url} needs LLB caps this engine lacks: {', '.join(missing)}{hint}"
         )
-    context = git.git_source(repository, meta=OpMeta(name=f"[internal] load git source {url}"))
+    context = git_source(repository, meta=OpMeta(name=f"[internal] load git source {url}"))
     if request.dockerfile_key_given:
         return _load_local(bridge, request, context)
     definition = _marshal(request, context.output)

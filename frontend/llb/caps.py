@@ -34,6 +34,7 @@ SOURCE_GIT_SUBDIR: Final = "source.git.subdir"
 SOURCE_LOCAL_DIFFER: Final = "source.local.differ"
 FILE_COPY_INCLUDE_EXCLUDE_PATTERNS: Final = "file.copy.includeexcludepatterns"
 MERGE_OP: Final = "mergeop"
+DIFF_OP: Final = "diffop"
 SOURCE_OCI_LAYOUT: Final = "source.ocilayout"
 FILE_COPY_ALWAYS_REPLACE_EXISTING_DEST_PATHS: Final = "file.copy.alwaysreplaceexistingdestpaths"
 FILE_SYMLINK_CREATE: Final = "file.symlink.create"
@@ -56,6 +57,7 @@ ADDED_IN: Final = {
     SOURCE_LOCAL_DIFFER: "v0.9",
     FILE_COPY_INCLUDE_EXCLUDE_PATTERNS: "v0.9",
     MERGE_OP: "v0.10",
+    DIFF_OP: "v0.10",
     SOURCE_OCI_LAYOUT: "v0.11",
     EXEC_MOUNT_TMPFS_SIZE: "v0.10",
     EXEC_SECRET_ENV: "v0.10",
@@ -74,6 +76,16 @@ ADDED_IN: Final = {
     SOURCE_GIT_FETCH_BY_COMMIT: "v0.30",
 }
 """The BuildKit release that introduced each cap newer than v0.8."""
+
+
+class MissingCapError(Exception):
+    """The engine lacks a cap an op cannot do without (a merge, a diff, a symlink)."""
+
+    def __init__(self, cap: str) -> None:
+        since = ADDED_IN.get(cap)
+        needs = f" (BuildKit {since} or later)" if since else ""
+        super().__init__(f"the build engine does not support {cap}{needs}")
+        self.cap = cap
 
 
 class LLBCaps:

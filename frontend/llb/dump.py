@@ -7,8 +7,6 @@ listing is deterministic, which makes it a good golden-test format.
 
 from __future__ import annotations
 
-from google.protobuf import text_format
-
 from frontend.llb.marshal import ops_of
 from frontend.pb import ops_pb2 as pb
 
@@ -19,6 +17,8 @@ def dump(definition: pb.Definition, *, metadata: bool = False) -> str:
     With ``metadata``: also each op's digest, caps, other descriptions and progress
     group, its source locations one by one, and the result's digest and caps.
     """
+    from google.protobuf import text_format  # not on a build's start-up path
+
     ops = ops_of(definition)
     number = {digest: i for i, (digest, _) in enumerate(ops)}
     blocks = []

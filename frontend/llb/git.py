@@ -158,6 +158,33 @@ def git_source(ref: GitRef, *, meta: OpMeta = NO_META) -> State:
     return State(output=Output(op))
 
 
+def git(
+    url: str,
+    *,
+    ref: str = "",
+    subdir: str = "",
+    keep_git_dir: bool = False,
+    checksum: str = "",
+    meta: OpMeta = NO_META,
+) -> State:
+    """A checkout of the repository ``url`` (``https://host/repo.git``,
+    ``git@host:repo``, ``ssh://...``, ``github.com/owner/repo``; with
+    ``#ref:subdir`` or a query such as ``?tag=v1``); ``ref``, ``subdir`` and the
+    rest override what the URL says.
+    ``ValueError`` when ``url`` names no repository or its options are malformed."""
+    parsed = parse_git_ref(url)
+    if parsed is None:
+        raise ValueError(f"not a Git repository: {go_quote(url)}")
+    parsed = replace(
+        parsed,
+        ref=ref or parsed.ref,
+        subdir=_clean_subdir(subdir) if subdir else parsed.subdir,
+        keep_git_dir=True if keep_git_dir else parsed.keep_git_dir,
+        checksum=checksum or parsed.checksum,
+    )
+    return git_source(parsed, meta=meta)
+
+
 # -- parsing helpers ---------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from frontend.platform import Platform
 InputRef = Callable[["Output | None"], int]
 """Maps an edge to its index in the op's input list (-1 for scratch)."""
 
-OpBody = pb.ExecOp | pb.SourceOp | pb.FileOp | pb.MergeOp
+OpBody = pb.ExecOp | pb.SourceOp | pb.FileOp | pb.MergeOp | pb.DiffOp
 """The message in an op's oneof."""
 
 
@@ -167,6 +167,8 @@ class Ulimit:
 
 @dataclass(frozen=True)
 class HostIP:
+    """An ``/etc/hosts`` entry of an exec."""
+
     host: str
     ip: str
 
@@ -304,6 +306,8 @@ class UserRef:
 
 @dataclass(frozen=True)
 class Chown:
+    """The owner a file action gives: a user, and a group (None: the user's)."""
+
     user: UserRef | None = None
     group: UserRef | None = None
 
@@ -370,6 +374,8 @@ class Copy:
 
 @dataclass(frozen=True)
 class Mkdir:
+    """Create the directory ``path`` (and its parents with ``make_parents``)."""
+
     path: str
     mode: int = 0o755
     make_parents: bool = False
@@ -390,6 +396,8 @@ class Mkdir:
 
 @dataclass(frozen=True)
 class Mkfile:
+    """Create the file ``path`` holding ``data``."""
+
     path: str
     data: bytes
     mode: int = 0o644
@@ -408,11 +416,48 @@ class Mkfile:
         )
 
 
+@dataclass(frozen=True)
+class Rm:
+    """Remove ``path`` (a wildcard pattern with ``allow_wildcard``)."""
+
+    path: str
+    allow_not_found: bool = False
+    allow_wildcard: bool = False
+
+    FIELD: ClassVar[str] = "rm"
+
+    def to_pb(self, base: int) -> pb.FileActionRm:
+        return pb.FileActionRm(
+            path=self.path, allowNotFound=self.allow_not_found, allowWildcard=self.allow_wildcard
+        )
+
+
+@dataclass(frozen=True)
+class Symlink:
+    """Create a symbolic link at ``path`` pointing to ``target`` (the engine's
+    ``file.symlink.create`` cap, BuildKit 0.19)."""
+
+    target: str
+    path: str
+    owner: Chown | None = None
+    timestamp: int = -1
+
+    FIELD: ClassVar[str] = "symlink"
+
+    def to_pb(self, base: int) -> pb.FileActionSymlink:
+        return pb.FileActionSymlink(
+            oldpath=self.target,
+            newpath=self.path,
+            owner=_owner(self.owner, base),
+            timestamp=self.timestamp,
+        )
+
+
 def _owner(chown: Chown | None, base: int) -> pb.ChownOpt | None:
     return chown.to_pb(base) if chown else None
 
 
-FileAction = Copy | Mkdir | Mkfile
+FileAction = Copy | Mkdir | Mkfile | Rm | Symlink
 
 
 @dataclass(frozen=True, eq=False)
@@ -459,6 +504,25 @@ class MergeOp:
 
     def body(self, ref: InputRef, n_inputs: int) -> tuple[str, pb.MergeOp]:
         return "merge", pb.MergeOp(inputs=[pb.MergeInput(input=ref(o)) for o in self.layers])
+
+
+@dataclass(frozen=True, eq=False)
+class DiffOp:
+    """The changes that turn ``lower`` into ``upper`` (None: scratch), as a layer."""
+
+    lower: Output | None
+    upper: Output | None
+    meta: OpMeta = field(default_factory=OpMeta)
+    platform: Platform | None = None
+
+    def inputs(self) -> Sequence[Output | None]:
+        return [e for e in (self.lower, self.upper) if e is not None]
+
+    def body(self, ref: InputRef, n_inputs: int) -> tuple[str, pb.DiffOp]:
+        return "diff", pb.DiffOp(
+            lower=pb.LowerDiffInput(input=ref(self.lower)),
+            upper=pb.UpperDiffInput(input=ref(self.upper)),
+        )
 
 
 class Deferred:

@@ -21,9 +21,9 @@ from google.protobuf.message import Message
 
 from frontend.errors import DockerfileError
 from frontend.gotext import go_quote
-from frontend.llb.caps import EXEC_MOUNT_TMPFS_SIZE, LLBCaps
+from frontend.llb.caps import EXEC_MOUNT_TMPFS_SIZE, LLBCaps, MissingCapError
 from frontend.llb.graph import Deferred, FileOp, Output, Vertex
-from frontend.llb.opcaps import op_caps, terminal_caps
+from frontend.llb.opcaps import op_caps, required_caps, terminal_caps
 from frontend.pb import ops_pb2 as pb
 from frontend.platform import Platform
 
@@ -113,6 +113,7 @@ def canonical_op_bytes(op: pb.Op, *, oneof_last: bool = True) -> bytes:
 
 
 def digest_of(data: bytes) -> str:
+    """``sha256:<hex>`` of ``data``: how a Definition names an op by its bytes."""
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
@@ -155,7 +156,11 @@ def marshal(
     root: Output | None, *, source: SourceFile | None = None, caps: LLBCaps | None = None
 ) -> pb.Definition:
     """The Definition whose result is ``root`` (None = an empty, scratch result),
-    written for an engine with ``caps`` (default: a current engine)."""
+    written for an engine with ``caps`` (default: a current engine).
+
+    Raises :class:`~frontend.llb.caps.MissingCapError` for an op the engine
+    cannot run at all (a merge, a diff or a symlink on an engine too old).
+    """
     definition = pb.Definition()
     if root is None:
         return definition
@@ -179,6 +184,8 @@ def marshal(
                 md = vertex.meta.to_pb()
             except UnicodeEncodeError as exc:
                 raise _not_utf8(exc, vertex) from None
+            if missing := required_caps(op, engine):
+                raise MissingCapError(min(missing))
             data = canonical_op_bytes(op, oneof_last=shape.oneof_last)
             for cap in op_caps(op, engine):
                 md.caps[cap] = True

@@ -10,6 +10,7 @@ is left out (lowering has already refused or degraded the feature).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Final
 
 from frontend.llb.caps import LLBCaps
 from frontend.pb import ops_pb2 as pb
@@ -55,12 +56,25 @@ def op_caps(op: pb.Op, engine: LLBCaps) -> frozenset[str]:
     elif kind == "source":
         found = _source_caps(op.source)
     elif kind == "file":
-        found = ("file.base",)
+        symlinks = any(a.WhichOneof("action") == "symlink" for a in op.file.actions)
+        found = ("file.base", "file.symlink.create") if symlinks else ("file.base",)
     elif kind == "merge":
         found = ("mergeop",)
+    elif kind == "diff":
+        found = ("diffop",)
     else:
         found = ()
     return frozenset(c for c in found if engine.supports(c))
+
+
+REQUIRED: Final = frozenset({"mergeop", "diffop", "file.symlink.create"})
+"""Caps without which an op cannot run at all: marshalling for an engine that
+lacks one fails (:class:`~frontend.llb.caps.MissingCapError`)."""
+
+
+def required_caps(op: pb.Op, engine: LLBCaps) -> frozenset[str]:
+    """The caps in ``REQUIRED`` that ``op`` needs and ``engine`` lacks."""
+    return frozenset(c for c in op_caps(op, LLBCaps()) & REQUIRED if not engine.supports(c))
 
 
 def terminal_caps(metadata: Iterable[pb.OpMetadata]) -> frozenset[str]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from frontend.gotext import clean_path
 from frontend.llb.graph import (
+    DiffOp,
     ExecMeta,
     ExecOp,
     FileAction,
@@ -30,6 +31,7 @@ from frontend.llb.graph import (
 )
 from frontend.persistent import Vars
 from frontend.platform import Platform
+from frontend.reference import normalize
 
 NO_META = OpMeta()
 
@@ -52,6 +54,7 @@ class State:
         return replace(self, env=self.env.set(key, value))
 
     def get_env(self, key: str) -> str | None:
+        """The value of ``key``, or None when it is not set."""
         return self.env.get(key)
 
     def with_dir(self, path: str) -> State:
@@ -61,10 +64,28 @@ class State:
         return replace(self, cwd=path)
 
     def with_user(self, user: str) -> State:
+        """The user (``name``, ``uid[:gid]``) later execs run as."""
         return replace(self, user=user)
 
     def with_output(self, output: Output | None) -> State:
+        """This state's defaults over another filesystem."""
         return replace(self, output=output)
+
+    def with_platform(self, platform: Platform | None) -> State:
+        """The platform later ops of this state run for."""
+        return replace(self, platform=platform)
+
+    def with_network(self, network: NetMode) -> State:
+        """The network mode of later execs."""
+        return replace(self, network=network)
+
+    def with_hostname(self, hostname: str) -> State:
+        """The hostname of later execs."""
+        return replace(self, hostname=hostname)
+
+    def with_extra_host(self, host: str, ip: str) -> State:
+        """Add an ``/etc/hosts`` entry for later execs."""
+        return replace(self, extra_hosts=(*self.extra_hosts, HostIP(host, ip)))
 
     def run(
         self,
@@ -110,13 +131,22 @@ class State:
 
 
 def scratch(platform: Platform | None = None) -> State:
+    """The empty filesystem."""
     return State(platform=platform)
 
 
-def image(ref: str, *, platform: Platform, resolve_mode: str = "", meta: OpMeta = NO_META) -> State:
-    """A ``docker-image://`` source; ``ref`` is already normalised (and pinned)."""
+def image(
+    ref: str,
+    *,
+    platform: Platform | None = None,
+    resolve_mode: str = "",
+    meta: OpMeta = NO_META,
+) -> State:
+    """A ``docker-image://`` source; ``ref`` is normalised (``alpine`` is
+    ``docker.io/library/alpine:latest``); ``ValueError`` if it is malformed.
+    ``resolve_mode``: ``pull`` or ``local`` (the engine's default otherwise)."""
     attrs = (("image.resolvemode", resolve_mode),) if resolve_mode not in ("", "default") else ()
-    op = SourceOp(f"docker-image://{ref}", attrs=attrs, platform=platform, meta=meta)
+    op = SourceOp(f"docker-image://{normalize(ref)}", attrs=attrs, platform=platform, meta=meta)
     return State(output=Output(op), platform=platform)
 
 
@@ -161,7 +191,8 @@ def http(url: str, *, filename: str = "", checksum: str = "", meta: OpMeta = NO_
 def merge(layers: Iterable[State], *, meta: OpMeta = NO_META) -> State:
     """Stack the filesystems of ``layers``; scratch layers drop out, as in Go's ``llb.Merge``.
 
-    The result keeps the process defaults of the first layer.
+    The result keeps the process defaults of the first layer. Needs the engine's
+    ``mergeop`` cap (BuildKit 0.10) when two or more layers remain: marshalling checks it.
     """
     states = list(layers)
     kept = [s for s in states if s.output is not None]
@@ -170,3 +201,14 @@ def merge(layers: Iterable[State], *, meta: OpMeta = NO_META) -> State:
         return states[0].with_output(output) if states else State(output=output)
     op = MergeOp(tuple(s.output for s in kept if s.output is not None), meta=meta)
     return states[0].with_output(Output(op))
+
+
+def diff(lower: State, upper: State, *, meta: OpMeta = NO_META) -> State:
+    """The changes from ``lower`` to ``upper`` as a filesystem of their own, as in
+    Go's ``llb.Diff``: scratch stays scratch, from scratch it is ``upper`` itself.
+
+    Needs the engine's ``diffop`` cap (BuildKit 0.10): marshalling checks it.
+    """
+    if lower.output is None:
+        return upper if upper.output is not None else lower
+    return lower.with_output(Output(DiffOp(lower.output, upper.output, meta=meta)))

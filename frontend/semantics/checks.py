@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
+from frontend import reference
 from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.gotext import go_quote
 from frontend.platform import Platform
 from frontend.semantics import check_rules as rules
-from frontend.semantics import reference
 from frontend.semantics.check_context import CheckContext, Reporter, StageBase
 from frontend.semantics.check_dispatch import dispatch_checks
 from frontend.semantics.check_rules import CheckConfig
