@@ -70,7 +70,6 @@ def test_a_failing_step_in_an_included_file_is_located_there() -> None:
 
 FROM_VARS = """\
 # extensions=from-vars
-ARG FLAVOUR=plain
 FROM busybox AS plain
 RUN echo plain > /flavour
 
@@ -78,7 +77,7 @@ FROM plain AS fancy
 RUN echo fancy > /flavour
 
 FROM busybox
-ARG FLAVOUR
+ARG FLAVOUR=plain
 ENV TOOLBOX=${FLAVOUR}
 COPY --from=$FLAVOUR /flavour /flavour
 RUN --mount=from=$TOOLBOX,target=/t cp /t/flavour /mounted
