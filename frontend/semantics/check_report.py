@@ -30,11 +30,12 @@ class LintReport:
     """Files the Dockerfile includes (name, contents): warnings can be in them too."""
 
     def source(self, filename: str) -> tuple[int, bytes]:
-        """The index (in ``sources`` of the JSON) and contents of a file of the build."""
+        """The index (in ``sources`` of the JSON) and contents of a file of the build
+        (no contents for a file the report does not hold)."""
         for index, (name, data) in enumerate(self.included, start=1):
             if name == filename:
                 return index, data
-        return 0, self.data
+        return 0, self.data if filename == self.filename else b""
 
     @property
     def status(self) -> int:

@@ -127,3 +127,11 @@ def test_without_the_extension_include_is_unknown() -> None:
     with pytest.raises(DockerfileError, match="unknown instruction: INCLUDE") as info:
         runs(FILES, root=ROOT.replace("# extensions=include\n", ""))
     assert (info.value.filename, info.value.line) == ("Dockerfile", 2)
+
+
+def test_check_reports_a_missing_include_at_its_line() -> None:
+    files = {**FILES, "common/steps.Dockerfile": "RUN a\nINCLUDE gone.Dockerfile\n"}
+    report = check_offline(ROOT.encode(), "Dockerfile", {}, read=reader(files))
+    assert report.error is not None
+    assert (report.error.filename, report.error.line) == ("common/steps.Dockerfile", 2)
+    assert "gone.Dockerfile: no such file" in report.error.message
