@@ -21,10 +21,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from frontend.errors import DockerfileError, DockerfileWarning
+from frontend.gotext import SPACE as GO_SPACE
 from frontend.gotext import go_quote
 from frontend.syntax import parse_raw
 from frontend.syntax.nodes import Node
-from frontend.syntax.prelex import decode, extensions_of
+from frontend.syntax.prelex import decode, extensions_of, trim_continuation
 
 NAME = "include"
 MAX_DEPTH = 32
@@ -159,6 +160,9 @@ class _Splicer:
                 f"{parsed.escape}, the including file {self.escape}"
             )
             raise self._error(node, here, message)
+        if _ends_continued(decode(data), self.escape):
+            message = f"INCLUDE {node.value[0]}: {path} ends inside a continued line"
+            raise self._error(node, here, message)
         self.files.append((path, data))
         lines, origins = self.expand(data, len(self.files) - 1, parsed.nodes, (*chain, path))
         for i in range(len(parsed.directives)):  # its directives: ignored
@@ -188,3 +192,13 @@ class _Splicer:
         return DockerfileError(
             message, line=node.start_line, end_line=node.end_line, filename=filename
         )
+
+
+def _ends_continued(text: str, escape: str) -> bool:
+    """Whether the last line that is neither blank nor a comment continues (the
+    including file's next line would join it)."""
+    for line in reversed(text.split("\n")):
+        stripped = line.strip(GO_SPACE)
+        if stripped and not stripped.startswith("#"):
+            return trim_continuation(line.rstrip("\r"), escape)[1]
+    return False

@@ -89,6 +89,8 @@ def test_the_source_map_points_into_each_file() -> None:
          ("common/more.Dockerfile", 1), "the path is relative to the including file"),
         ({"common/more.Dockerfile": "INCLUDE a b\n"},
          ("common/more.Dockerfile", 1), "INCLUDE takes one path and no flags"),
+        ({"common/more.Dockerfile": "RUN a \\\n  b \\\n# c\n\n"},
+         ("common/steps.Dockerfile", 2), "more.Dockerfile ends inside a continued line"),
         ({"common/more.Dockerfile": "# escape=`\nRUN a\n"},
          ("common/steps.Dockerfile", 2), "uses the escape character `"),
         ({"common/more.Dockerfile": "RUN a\nCOPY --form=x a b\n"},
