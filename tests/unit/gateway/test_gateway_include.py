@@ -75,3 +75,18 @@ def test_a_missing_included_file_is_an_error() -> None:
     ret = fake.return_request
     assert ret is not None and ret.HasField("error")
     assert "parts/build.Dockerfile: no such file" in ret.error.message
+
+
+def test_from_a_git_context_included_files_come_from_the_checkout() -> None:
+    repo = {"Dockerfile": ROOT, "parts/build.Dockerfile": BUILD.replace(b"run", b"RUN")}
+    fake = FakeBridge(files=repo)
+    with serve(fake) as server:
+        run(Bridge(server.channel()), gateway_env({"context": "git://127.0.0.1:9418/repo"}))
+        fake.wait_returned()
+    assert fake.violations == []
+    assert fake.return_request is not None and fake.return_request.HasField("result")
+    assert follow_paths(fake) == []  # nothing asked of the client
+    final = list(fake.solved.values())[-1]
+    assert [op.exec.meta.args[-1] for _, op in ops_of(final) if op.HasField("exec")] == [
+        "echo hi > /hello"
+    ]
