@@ -185,7 +185,7 @@ def plan(
     deps = _dependencies(stages, [*sources.items(), *mount_sources.items()])
     _check_cycles(stages, deps)
     reachable = _reachable([target_index], deps)
-    _check_order(stages, sources, mount_sources, reachable)
+    _check_order(stages, sources, mount_sources, reachable, expanded)
     images = tuple(
         src
         for (stage, *_), src in [*sorted(sources.items()), *sorted(mount_sources.items())]
@@ -443,16 +443,18 @@ def _check_order(
     sources: Mapping[tuple[int, int], Source],
     mount_sources: Mapping[tuple[int, int, int], Source],
     reachable: set[int],
+    expanded: fromvars.Expanded,
 ) -> None:
     """Refuse a stage the build needs that reads a stage defined after it, as Docker does
-    (a stage a named context replaces reads nothing)."""
+    (a stage a named context replaces reads nothing); a reference is shown expanded."""
     needed = {i for i in reachable if not stages[i].from_context}
     for (stage, i), src in sorted(sources.items()):
         if stage in needed and isinstance(src, int) and src > stage:
             node = stages[stage].commands[i]
             assert isinstance(node, ast.Copy)
+            ref = expanded.copies.get((stage, i), node.from_ or "")
             raise _error(
-                f"cannot copy from stage {go_quote(node.from_ or '')}, it needs to be defined "
+                f"cannot copy from stage {go_quote(ref)}, it needs to be defined "
                 f"before current stage {go_quote(stages[stage].display_name)}",
                 node,
             )
@@ -461,8 +463,9 @@ def _check_order(
             run = stages[stage].commands[i]
             assert isinstance(run, ast.Run)
             mount = run.mounts[j]
+            ref = expanded.mounts.get((stage, i, j), mount.from_)
             raise _error(
-                f"cannot mount from stage {go_quote(mount.from_ or '')} to "
+                f"cannot mount from stage {go_quote(ref)} to "
                 f"{go_quote(mount.target or '')}, stage needs to be defined before current command",
                 run,
             )

@@ -111,3 +111,15 @@ COPY --from=a / /
 """
     with pytest.raises(DockerfileError, match="circular dependency"):
         compile_text(text)
+
+
+def test_a_later_stage_is_refused_naming_the_expanded_value(compile_text: Compile) -> None:
+    text = """\
+# extensions=from-vars
+FROM busybox AS first
+ARG LATER=later
+COPY --from=$LATER / /
+FROM busybox AS later
+"""
+    with pytest.raises(DockerfileError, match='cannot copy from stage "later", it needs to be'):
+        compile_text(text, target="first")
