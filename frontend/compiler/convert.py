@@ -49,6 +49,7 @@ from frontend.semantics.check_context import CheckContext, Reporter, StageBase
 from frontend.semantics.check_dispatch import StageChecks
 from frontend.semantics.scope import Scope
 from frontend.syntax import ast, parse
+from frontend.syntax.prelex import extensions_of
 
 __all__ = ["CompileResult", "ContextReader", "ImageResolver", "compile_dockerfile", "plan_for"]
 
@@ -171,6 +172,7 @@ def compile_dockerfile(
         stage_checks = StageChecks(checks, report, dockerfile.escape, rules)
     single = _single_stage(plan)
     fmt = image_format(options.llb_caps)
+    extensions = extensions_of(dict(dockerfile.directives))
 
     done: dict[int, StageState] = {}
     base_configs: dict[int, bytes | None] = {}
@@ -210,6 +212,7 @@ def compile_dockerfile(
             mount_sources=_mount_sources(mounts.get(index, []), stage, done, options, loader, uses),
             ignore_cache=_ignores_cache(stage, options),
             stage_index=index,
+            extensions=extensions,
         )
         st = _start(ctx, base, stage, single)
         if stage_checks is not None:

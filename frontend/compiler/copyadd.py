@@ -23,12 +23,15 @@ from frontend.llb import state as llb
 from frontend.llb.git import GitRef, GitRefError, git_source, parse_git_ref
 from frontend.llb.graph import COMMAND_KEY, Chown, Copy, Mkfile, OpMeta, ProgressGroup
 from frontend.semantics import heredoc
+from frontend.semantics.ignore import IgnoreMatcher
 from frontend.semantics.words import WordError
 from frontend.syntax import ast
 
 _DIGEST = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
 _DIGEST_HEX_LENGTH = {"sha256": 64, "sha384": 96, "sha512": 128}
 _WILDCARD = re.compile(r"\\.|[*?\[]")
+EXCLUDE_VARS = "exclude-vars"
+"""The extension that expands variables in ``--exclude``."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ def lower_copy_like(
         mode=0 if mode.text else mode.octal,
         mode_str=mode.text,
         owner=Chown.parse(chown) if chown else None,
-        excludes=node.excludes,
+        excludes=_excludes(ctx, node, st),
         meta=meta,
     )
     actions: list[Copy] = []
@@ -117,6 +120,25 @@ def lower_copy_like(
     created_by = f"{node.keyword} {' '.join(shown)} # buildkit"
     image = st.image.commit(created_by, layer=True)
     return replace(st, llb=state, image=image, context_paths=paths, source_reads=reads)
+
+
+def _excludes(ctx: StageContext, node: ast.Copy | ast.Add, st: StageState) -> tuple[str, ...]:
+    """``--exclude`` patterns: as written, or (the ``exclude-vars`` extension) expanded
+    in the stage's scope and checked."""
+    if EXCLUDE_VARS not in ctx.extensions:
+        return node.excludes
+    patterns = []
+    for word in node.excludes:
+        value = ctx.expand(word, st)
+        if not value:
+            raise DockerfileError(f"--exclude={word} expands to an empty pattern")
+        try:
+            IgnoreMatcher((value,))
+        except ValueError:
+            message = f"--exclude={word} expands to {go_quote(value)}: syntax error in pattern"
+            raise DockerfileError(message) from None
+        patterns.append(value)
+    return tuple(patterns)
 
 
 def dest_path(cwd: str, dest: str) -> str:

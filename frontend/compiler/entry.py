@@ -34,7 +34,7 @@ from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.llb.marshal import Definition, SourceFile, marshal
 from frontend.platform import Platform
 from frontend.semantics.check_context import CheckContext
-from frontend.semantics.check_report import results_json, results_text
+from frontend.semantics.check_report import LintReport, results_json, results_text
 from frontend.semantics.check_rules import check_config, lint_error
 from frontend.semantics.checks import (
     checks_before_error,
@@ -42,6 +42,7 @@ from frontend.semantics.checks import (
     run_checks,
     typing_checks,
 )
+from frontend.semantics.include import Spliced
 from frontend.syntax import parse
 
 
@@ -70,13 +71,35 @@ def evaluate(
             return BuildResult(metadata=_outline(request, dockerfile, resolve, contexts))
         except DockerfileError as exc:
             exc.filename = dockerfile.filename
+            if dockerfile.spliced is not None:
+                dockerfile.spliced.error(exc)
             return BuildResult(error=exc)
     if name == LINT:
         report = lint_dockerfile(request, dockerfile, resolve, contexts)
+        if dockerfile.spliced is not None:
+            report = _report_in_files(report, dockerfile.spliced)
         metadata = rpc_result(results_json(report), results_text(report))
         metadata["result.statuscode"] = str(report.status).encode()
         return BuildResult(metadata=metadata, report=report)
-    return _build(request, dockerfile, resolve, contexts)
+    result = _build(request, dockerfile, resolve, contexts)
+    if dockerfile.spliced is None:
+        return result
+    spliced = dockerfile.spliced
+    error = result.error
+    if isinstance(error, DockerfileError):
+        error = spliced.error(error)
+    return replace(result, warnings=tuple(map(spliced.warning, result.warnings)), error=error)
+
+
+def _report_in_files(report: LintReport, spliced: Spliced) -> LintReport:
+    """A report on a Dockerfile with includes, each line located in its own file."""
+    return replace(
+        report,
+        data=spliced.files[0][1],
+        warnings=tuple(map(spliced.warning, report.warnings)),
+        error=spliced.error(report.error) if report.error is not None else None,
+        included=spliced.files[1:],
+    )
 
 
 def _build(
@@ -111,7 +134,7 @@ def _build(
         if requested is not None:
             warnings.append(replace(requested, filename=dockerfile.filename))
         check = check_config(parsed.directives, request.check)
-        source = SourceFile(dockerfile.filename, dockerfile.data, definition=dockerfile.definition)
+        source = dockerfile.source()
 
         platforms = request.platforms
         context = CheckContext(
@@ -189,6 +212,6 @@ def _outline(
         excludes=dockerfile.excludes,
         remote_context=dockerfile.context,
     )
-    source = SourceFile(dockerfile.filename, dockerfile.data, definition=dockerfile.definition)
+    source = dockerfile.source()
     compiled = compile_dockerfile(parsed, options, resolve, source=source, contexts=contexts)
     return outline(parsed, dockerfile.data, compiled, options)

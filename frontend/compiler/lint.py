@@ -14,7 +14,6 @@ from frontend.compiler.convert import ContextReader, ImageResolver, compile_dock
 from frontend.compiler.options import BuildOptions, build_options
 from frontend.compiler.request import BuildRequest, LoadedDockerfile
 from frontend.errors import DockerfileError, DockerfileWarning
-from frontend.llb.marshal import SourceFile
 from frontend.semantics.check_context import CheckContext
 from frontend.semantics.check_report import LintReport
 from frontend.semantics.check_rules import check_config, lint_error
@@ -70,7 +69,7 @@ def lint_dockerfile(
                 parsed,
                 options,
                 resolve,
-                source=SourceFile(filename, data),
+                source=dockerfile.source(with_definition=False),
                 contexts=contexts,
                 checks=ctx,
             )

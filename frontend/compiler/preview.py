@@ -42,6 +42,7 @@ from frontend.semantics.check_report import (
     results_json,
     results_text,
 )
+from frontend.semantics.include import Reader, includes, splice
 
 
 def assumed_image(
@@ -56,13 +57,37 @@ def assumed_image(
     return "", json.dumps(config).encode()
 
 
+def read_disk(path: str | Path) -> bytes | None:
+    """A file an ``INCLUDE`` names, from the disk (None if there is none)."""
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        return None
+
+
+def load_offline(
+    data: bytes, filename: str, excludes: tuple[str, ...] = (), read: Reader = read_disk
+) -> LoadedDockerfile:
+    """The Dockerfile as a build reads it: with its includes spliced in, when it has
+    the ``include`` extension (``read`` reads them; raises ``DockerfileError``)."""
+    if not includes(data):
+        return LoadedDockerfile(filename, data, excludes)
+    spliced = splice(data, filename, read)
+    return LoadedDockerfile(filename, spliced.data, excludes, spliced=spliced)
+
+
 def compile_offline(
-    data: bytes, filename: str, opts: Mapping[str, str], llb_caps: LLBCaps | None = None
+    data: bytes,
+    filename: str,
+    opts: Mapping[str, str],
+    llb_caps: LLBCaps | None = None,
+    read: Reader = read_disk,
 ) -> PlatformResult:
     """LLB and image config of a Dockerfile, for frontend options ``opts``
-    (``target``, ``build-arg:X``...) and an engine with ``llb_caps`` (default: all)."""
+    (``target``, ``build-arg:X``...) and an engine with ``llb_caps`` (default: all);
+    ``read`` reads the files it includes."""
     request = parse_request({**opts, "filename": filename}, llb_caps=llb_caps)
-    result = evaluate(request, LoadedDockerfile(filename, data), assumed_image)
+    result = evaluate(request, load_offline(data, filename, read=read), assumed_image)
     if result.error is not None:
         raise result.error
     if len(result.platforms) != 1:
@@ -72,14 +97,20 @@ def compile_offline(
 
 
 def check_offline(
-    data: bytes, filename: str, opts: Mapping[str, str], excludes: tuple[str, ...] = ()
+    data: bytes,
+    filename: str,
+    opts: Mapping[str, str],
+    excludes: tuple[str, ...] = (),
+    read: Reader = read_disk,
 ) -> LintReport:
-    """The build checks' report on a Dockerfile (what ``docker build --check`` asks for)."""
+    """The build checks' report on a Dockerfile (what ``docker build --check`` asks for);
+    ``read`` reads the files it includes."""
     try:
         request = parse_request({**opts, "filename": filename, "requestid": LINT})
+        loaded = load_offline(data, filename, excludes, read)
     except DockerfileError as exc:
         return LintReport(filename, data, (), exc)
-    result = evaluate(request, LoadedDockerfile(filename, data, excludes), assumed_image)
+    result = evaluate(request, loaded, assumed_image)
     assert result.report is not None
     return result.report
 

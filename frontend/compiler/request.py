@@ -27,11 +27,12 @@ from frontend.gotext import (
 )
 from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import HostIP, NetMode, Ulimit
-from frontend.llb.marshal import Definition
+from frontend.llb.marshal import Definition, SourceFile
 from frontend.llb.state import State
 from frontend.platform import DEFAULT_PLATFORM, Platform
 from frontend.reference import ReferenceError, normalize
 from frontend.semantics.check_rules import CheckConfig, check_override
+from frontend.semantics.include import Spliced
 
 DEFAULT_FILENAME: Final = "Dockerfile"
 DEFAULT_CONTEXT_KEY: Final = "context"
@@ -99,6 +100,19 @@ class LoadedDockerfile:
     """The build context when it is not the client's directory."""
     definition: Definition | None = None
     """The LLB that delivered the Dockerfile (for error locations and warnings)."""
+    spliced: Spliced | None = None
+    """The included files (the ``include`` extension): ``data`` is then the text
+    with them spliced in, and this locates its lines in their files."""
+
+    def source(self, *, with_definition: bool = True) -> SourceFile:
+        """The file the LLB's source map points into (each included file itself)."""
+        definition = self.definition if with_definition else None
+        if self.spliced is None:
+            return SourceFile(self.filename, self.data, definition=definition)
+        parts, origins = self.spliced.files, self.spliced.origins
+        return SourceFile(
+            self.filename, self.data, definition=definition, parts=parts, origins=origins
+        )
 
 
 @dataclass(frozen=True)

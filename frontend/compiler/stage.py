@@ -63,6 +63,8 @@ class StageContext:
     ignore_cache: bool = False
     file_op: bool = True
     stage_index: int = 0
+    extensions: frozenset[str] = frozenset()
+    """What the Dockerfile's ``# extensions=`` directive turns on."""
 
     @property
     def image_format(self) -> ImageFormat:

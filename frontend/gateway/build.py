@@ -100,6 +100,8 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
     except DockerfileError as exc:
         log.info("dockerfile_error", error=str(exc))
         data = loaded.data if loaded else None
+        if loaded is not None and loaded.spliced is not None:
+            data = loaded.spliced.data_of(exc.filename)
         definition = loaded.definition if loaded else None
         status = dockerfile_error_status(exc, data, definition=definition)
     except SolveFailedError as exc:
@@ -259,9 +261,55 @@ def load_dockerfile(bridge: Bridge, request: BuildRequest) -> LoadedDockerfile:
         loaded = _load_from_url(bridge, request, context_value)
     else:
         loaded = _load_from_inputs(bridge, request) or _load_local(bridge, request)
+    loaded = _with_includes(bridge, request, loaded)
     if loaded.context is None or request.context_subdir is None:
         return loaded
     return replace(loaded, context=_scoped(loaded.context, request.context_subdir))
+
+
+def _with_includes(
+    bridge: Bridge, request: BuildRequest, loaded: LoadedDockerfile
+) -> LoadedDockerfile:
+    """The Dockerfile with the files it includes spliced in (the ``include``
+    extension): each read from where the Dockerfile came from, the client sending
+    only that file."""
+    from frontend.semantics.include import includes, splice
+
+    if not includes(loaded.data):
+        return loaded
+    definition = loaded.definition
+    if definition is None or not _from_client(definition):
+
+        def read(path: str) -> bytes | None:
+            if definition is None:
+                raise DockerfileError("INCLUDE: this Dockerfile's source cannot be read")
+            return _read_optional(bridge, definition, path)
+
+    else:
+
+        def read(path: str) -> bytes | None:
+            name = request.dockerfile_key
+            source = llb.local(
+                name,
+                session_id=request.local_sessions.get(name, request.session_id),
+                shared_key_hint=name,
+                follow_paths=[path],
+                differ_none=request.llb_caps.supports(caps.SOURCE_LOCAL_DIFFER),
+                meta=OpMeta(name=f"[internal] load included file {path}"),
+            )
+            return _read_optional(bridge, _marshal(request, source.output), path)
+
+    spliced = splice(loaded.data, loaded.filename, read)
+    return replace(loaded, data=spliced.data, spliced=spliced)
+
+
+def _from_client(definition: pb.Definition) -> bool:
+    """Whether ``definition`` reads a local source (the client's directory)."""
+    for raw in getattr(definition, "def"):
+        op = pb.Op.FromString(raw)
+        if op.HasField("source") and op.source.identifier.startswith("local://"):
+            return True
+    return False
 
 
 def _scoped(context: llb.State, subdir: str) -> llb.State:
@@ -407,12 +455,18 @@ def _warn(bridge: Bridge, loaded: LoadedDockerfile, warnings: Sequence[Dockerfil
     terminal = pb.Op.FromString(getattr(loaded.definition, "def")[-1])
     vertex = terminal.inputs[0].digest if terminal.inputs else ""
     info = pb.SourceInfo(filename=loaded.filename, data=loaded.data, definition=loaded.definition)
+    if loaded.spliced is not None:
+        info.data = loaded.spliced.files[0][1]
     for warning in warnings:
         log.warning("dockerfile_warning", warning=str(warning), url=warning.url or None)
+        shown = info
+        if loaded.spliced is not None and warning.filename != loaded.filename:
+            data = loaded.spliced.data_of(warning.filename)
+            shown = pb.SourceInfo(filename=warning.filename, data=data)
         bridge.warn(
             vertex,
             warning.short,
-            info=info,
+            info=shown,
             ranges=list(line_ranges(warning.line, warning.last_line)) if warning.line else [],
             detail=[warning.description] if warning.description else [],
             url=warning.url,

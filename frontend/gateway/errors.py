@@ -131,7 +131,10 @@ def solve_error_status(
     found = failed_instruction(details, definition)
     if found is None:
         return error_status(message, code=code or CODE_UNKNOWN, details=details)
-    lines, command = found
+    lines, command, index = found
+    infos = definition.Source.infos
+    if 0 < index < len(infos):  # an included file
+        filename, data, loaded_from = infos[index].filename, infos[index].data, None
     if len(command) > _SHOWN_COMMAND:
         command = command[: _SHOWN_COMMAND - 3] + "..."
     where = f"{filename}:{lines[0][0]}"
@@ -144,8 +147,9 @@ def solve_error_status(
 
 def failed_instruction(
     details: Sequence[any_pb2.Any], definition: ops_pb2.Definition
-) -> tuple[list[tuple[int, int]], str] | None:
-    """The Dockerfile lines and instruction of the op an engine error names.
+) -> tuple[list[tuple[int, int]], str, int] | None:
+    """The Dockerfile lines and instruction of the op an engine error names, and the
+    index of the source file they are in (not 0: an included file).
 
     The engine names the op by digest (an ``errdefs.Vertex`` detail); the
     definition's source map gives its lines and its metadata the instruction.
@@ -175,7 +179,9 @@ def failed_instruction(
     if not command:  # an op of the instruction that does not say which (a COPY --from image)
         same = (d for d in definition.Source.locations if _op_lines(definition, d) == lines)
         command = next((c for d in same if (c := _command(definition, d))), "")
-    return lines, command
+    located = definition.Source.locations.get(digest)
+    index = located.locations[0].sourceIndex if located and located.locations else 0
+    return lines, command, index
 
 
 def _command(definition: ops_pb2.Definition, digest: str) -> str:

@@ -46,7 +46,16 @@ def dump(definition: pb.Definition, *, metadata: bool = False) -> str:
             extra += _metadata_lines(digest, meta)
         if digest in definition.Source.locations:
             locations = definition.Source.locations[digest].locations
-            spans = [", ".join(_span(r) for r in loc.ranges) for loc in locations]
+            infos = definition.Source.infos
+            spans = [
+                ", ".join(_span(r) for r in loc.ranges)
+                + (
+                    f" in {infos[loc.sourceIndex].filename}"
+                    if 0 < loc.sourceIndex < len(infos)
+                    else ""
+                )
+                for loc in locations
+            ]
             if metadata:
                 extra.append("locations: " + " | ".join(spans))
             elif any(spans):

@@ -42,6 +42,18 @@ class SourceFile:
     language: str = "Dockerfile"
     definition: pb.Definition | None = None
     """The LLB that delivered the file (the engine's errors carry it, as Docker's do)."""
+    parts: tuple[tuple[str, bytes], ...] = ()
+    """When ``data`` joins several files (name, contents; this file first): the
+    source map then points into each file itself."""
+    origins: tuple[tuple[int, int], ...] = ()
+    """For each line of ``data``: the index of its file in ``parts`` and its line there."""
+
+    def locate(self, start: int, end: int) -> tuple[int, int, int]:
+        """Source index and lines in that file of the lines ``start..end`` of ``data``."""
+        if not self.origins or not 0 < start <= end <= len(self.origins):
+            return 0, start, end
+        index, first = self.origins[start - 1]
+        return index, first, self.origins[end - 1][1]
 
 
 @dataclass(frozen=True)
@@ -194,12 +206,17 @@ def marshal(
         # Go lists every op in the source map, most with no location at all
         entry = definition.Source.locations[digest]
         if source is not None and vertex.meta.ranges is not None:
-            locs = entry.locations.add(sourceIndex=0)
+            by_file: dict[int, pb.Location] = {}
             for start, end in vertex.meta.ranges:
-                locs.ranges.add(
-                    start=pb.Position(line=start, character=0),
-                    end=pb.Position(line=end, character=0),
+                index, first, final = source.locate(start, end)
+                if index not in by_file:
+                    by_file[index] = entry.locations.add(sourceIndex=index)
+                by_file[index].ranges.add(
+                    start=pb.Position(line=first, character=0),
+                    end=pb.Position(line=final, character=0),
                 )
+            if not vertex.meta.ranges:
+                entry.locations.add(sourceIndex=0)
         if digest not in emitted:
             emitted[digest] = data
     terminal = pb.Op(inputs=[pb.Input(digest=names[id(root.vertex)], index=root.index)])
@@ -208,11 +225,13 @@ def marshal(
         definition.metadata[digest_of(last)].caps[cap] = True
     getattr(definition, "def").extend([*emitted.values(), last])
     if source is not None and any(e.locations for e in definition.Source.locations.values()):
-        info = definition.Source.infos.add(
-            filename=source.filename, data=source.data, language=source.language
-        )
-        if source.definition is not None:
-            info.definition.CopyFrom(source.definition)
+        files = source.parts or ((source.filename, source.data),)
+        for k, (filename, contents) in enumerate(files):
+            info = definition.Source.infos.add(
+                filename=filename, data=contents, language=source.language
+            )
+            if k == 0 and source.definition is not None:
+                info.definition.CopyFrom(source.definition)
     return definition
 
 

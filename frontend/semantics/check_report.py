@@ -26,6 +26,16 @@ class LintReport:
     data: bytes
     warnings: tuple[DockerfileWarning, ...] = ()
     error: DockerfileError | None = None
+    included: tuple[tuple[str, bytes], ...] = ()
+    """Files the Dockerfile includes (name, contents): warnings can be in them too."""
+
+    def source(self, filename: str) -> tuple[int, bytes]:
+        """The index (in ``sources`` of the JSON) and contents of a file of the build
+        (no contents for a file the report does not hold)."""
+        for index, (name, data) in enumerate(self.included, start=1):
+            if name == filename:
+                return index, data
+        return 0, self.data if filename == self.filename else b""
 
     @property
     def status(self) -> int:
@@ -48,19 +58,26 @@ def results_json(report: LintReport) -> dict[str, Any]:
         for key, value in (("description", w.description), ("url", w.url), ("detail", w.message)):
             if value:
                 entry[key] = value
-        entry["location"] = {"ranges": _ranges(w.line, w.last_line)}
+        entry["location"] = _location(report, w.filename, w.line, w.last_line)
         warnings.append(entry)
-    source = {
-        "filename": report.filename,
-        "data": base64.b64encode(report.data).decode(),
-        "language": LANGUAGE,
-    }
-    out: dict[str, Any] = {"warnings": warnings or None, "sources": [source]}
+    sources = [
+        {"filename": name, "data": base64.b64encode(data).decode(), "language": LANGUAGE}
+        for name, data in ((report.filename, report.data), *report.included)
+    ]
+    out: dict[str, Any] = {"warnings": warnings or None, "sources": sources}
     if report.error is not None:
         error = report.error
-        location = {"ranges": _ranges(error.line, error.end_line)} if error.line else {}
+        location = {}
+        if error.line:
+            location = _location(report, error.filename, error.line, error.end_line)
         out["buildError"] = {"message": error.summary, "location": location}
     return out
+
+
+def _location(report: LintReport, filename: str, start: int, end: int) -> dict[str, Any]:
+    index = report.source(filename)[0]
+    location: dict[str, Any] = {"sourceIndex": index} if index else {}
+    return {**location, "ranges": _ranges(start, end)}
 
 
 def source_excerpt(filename: str, data: bytes, start: int, end: int) -> str:
@@ -99,7 +116,8 @@ def results_text(report: LintReport) -> str:
     for w in warnings:
         out.append(f"\nWARNING: {w.rule}" + (f" - {w.url}" if w.url else "") + "\n")
         out.append(w.message + "\n")
-        out.append(source_excerpt(report.filename, report.data, w.line, w.last_line))
+        name = w.filename if report.source(w.filename)[0] else report.filename
+        out.append(source_excerpt(name, report.source(w.filename)[1], w.line, w.last_line))
     if not warnings and report.error is None:
         out.append("Check complete, no warnings found.\n")
     return printable("".join(out))
@@ -110,5 +128,6 @@ def error_text(report: LintReport) -> str:
     error = report.error
     if error is None:
         return ""
-    excerpt = source_excerpt(report.filename, report.data, error.line, error.end_line)
+    name = error.filename if report.source(error.filename)[0] else report.filename
+    excerpt = source_excerpt(name, report.source(error.filename)[1], error.line, error.end_line)
     return printable(error.summary + "\n" + excerpt)

@@ -14,10 +14,19 @@ from dataclasses import dataclass, replace
 from frontend.errors import DockerfileError
 from frontend.gotext import go_quote
 from frontend.platform import Platform
-from frontend.semantics.scope import global_args, predefined_args, target_stage_name, values_of
+from frontend.semantics import fromvars, reference
+from frontend.semantics.fromvars import located as _error
+from frontend.semantics.scope import (
+    ArgRules,
+    global_args,
+    predefined_args,
+    target_stage_name,
+    values_of,
+)
 from frontend.semantics.words import WordError, expand_word, expand_word_matches
 from frontend.syntax import ast
 from frontend.syntax.instructions import STAGE_NAME, suggest
+from frontend.syntax.prelex import extensions_of
 
 SCRATCH = "scratch"
 
@@ -76,15 +85,6 @@ class BuildPlan:
         """The global ARGs that have a value (one declared without a default and not
         given as a build arg sets nothing in the stages that name it)."""
         return values_of(self.meta_args)
-
-
-def _error(message: str, node: ast.Instruction) -> DockerfileError:
-    return DockerfileError(
-        message,
-        line=node.location.start_line,
-        end_line=node.location.end_line,
-        column=node.location.column,
-    )
 
 
 def split_stages(
@@ -174,13 +174,18 @@ def plan(
         if name is not None:
             by_name[name] = index
 
-    sources = _bind_sources(stages, by_name, dockerfile.escape)
-    mount_sources = _bind_mount_sources(stages, by_name)
+    expanded = fromvars.Expanded({}, {})
+    if fromvars.NAME in extensions_of(dict(dockerfile.directives)):
+        rules = ArgRules(build_args, values_of(meta_args), expand_all=unset_is_empty)
+        bodies = (fromvars.StageBody(s.base, s.commands) for s in stages)
+        expanded = fromvars.expand_references(bodies, rules, dockerfile.escape)
+    sources = _bind_sources(stages, by_name, dockerfile.escape, expanded.copies)
+    mount_sources = _bind_mount_sources(stages, by_name, expanded.mounts)
     target_index = _find_target(target, stages, by_name)
     deps = _dependencies(stages, [*sources.items(), *mount_sources.items()])
     _check_cycles(stages, deps)
     reachable = _reachable([target_index], deps)
-    _check_order(stages, sources, mount_sources, reachable)
+    _check_order(stages, sources, mount_sources, reachable, expanded)
     images = tuple(
         src
         for (stage, *_), src in [*sorted(sources.items()), *sorted(mount_sources.items())]
@@ -220,15 +225,47 @@ def _stage_platform(node: ast.From, env: Mapping[str, str], escape: str) -> Plat
 
 
 def _bind_sources(
-    stages: list[Stage], by_name: dict[str, int], escape: str
+    stages: list[Stage],
+    by_name: dict[str, int],
+    escape: str,
+    expanded: Mapping[tuple[int, int], str],
 ) -> dict[tuple[int, int], Source]:
+    """``COPY --from`` targets; ``expanded``: the values of those holding variables
+    (the ``from-vars`` extension)."""
     sources: dict[tuple[int, int], Source] = {}
     for stage in stages:
         for i, node in enumerate(stage.commands):
             if not isinstance(node, ast.Copy) or not node.from_:
                 continue
-            sources[stage.index, i] = _copy_source(node.from_, len(stages), by_name, node, escape)
+            value = expanded.get((stage.index, i))
+            if value is None:
+                src = _copy_source(node.from_, len(stages), by_name, node, escape)
+            else:
+                src = _expanded_source(node.from_, value, len(stages), by_name, node)
+            sources[stage.index, i] = src
     return sources
+
+
+def _expanded_source(
+    word: str, value: str, count: int, by_name: Mapping[str, int], node: ast.Instruction
+) -> Source:
+    """A reference's expanded value: a stage (by index for ``COPY``), else an image;
+    a value near a stage's name that names none is taken for a misspelt stage."""
+    if isinstance(node, ast.Copy) and value.lstrip("-").isdigit():
+        if not 0 <= int(value) < count:
+            raise fromvars.expanded_error(word, value, "no such stage index", node)
+        return int(value)
+    if value.lower() in by_name:
+        return by_name[value.lower()]
+    if hint := suggest(value.lower(), [*by_name]):
+        why = f"no stage of this Dockerfile has that name (did you mean {hint}?)"
+        raise fromvars.expanded_error(word, value, why, node)
+    try:
+        reference.normalize(value)
+    except reference.ReferenceError as exc:
+        why = f"neither a stage nor an image reference ({exc})"
+        raise fromvars.expanded_error(word, value, why, node) from None
+    return ImageSource(value, node.location)
 
 
 def _copy_source(
@@ -289,9 +326,12 @@ def with_trigger_sources(
 
 
 def _bind_mount_sources(
-    stages: list[Stage], by_name: dict[str, int]
+    stages: list[Stage],
+    by_name: dict[str, int],
+    expanded: Mapping[tuple[int, int, int], str],
 ) -> dict[tuple[int, int, int], Source]:
-    """``RUN --mount`` ``from=`` targets: a stage by name, else an image.
+    """``RUN --mount`` ``from=`` targets: a stage by name, else an image;
+    ``expanded``: the values of those holding variables (``from-vars``).
 
     Unlike ``COPY --from``, a number is not a stage index here (as upstream).
     A cache mount without ``from`` starts empty; tmpfs, secret and ssh mounts
@@ -302,6 +342,10 @@ def _bind_mount_sources(
         for i, node in enumerate(stage.commands):
             if isinstance(node, ast.Run):
                 for j, src in _run_mount_sources(node, by_name):
+                    value = expanded.get((stage.index, i, j))
+                    if value is not None:
+                        word = node.mounts[j].from_
+                        src = _expanded_source(word, value, len(stages), by_name, node)
                     sources[stage.index, i, j] = src
     return sources
 
@@ -399,16 +443,18 @@ def _check_order(
     sources: Mapping[tuple[int, int], Source],
     mount_sources: Mapping[tuple[int, int, int], Source],
     reachable: set[int],
+    expanded: fromvars.Expanded,
 ) -> None:
     """Refuse a stage the build needs that reads a stage defined after it, as Docker does
-    (a stage a named context replaces reads nothing)."""
+    (a stage a named context replaces reads nothing); a reference is shown expanded."""
     needed = {i for i in reachable if not stages[i].from_context}
     for (stage, i), src in sorted(sources.items()):
         if stage in needed and isinstance(src, int) and src > stage:
             node = stages[stage].commands[i]
             assert isinstance(node, ast.Copy)
+            ref = expanded.copies.get((stage, i), node.from_ or "")
             raise _error(
-                f"cannot copy from stage {go_quote(node.from_ or '')}, it needs to be defined "
+                f"cannot copy from stage {go_quote(ref)}, it needs to be defined "
                 f"before current stage {go_quote(stages[stage].display_name)}",
                 node,
             )
@@ -417,8 +463,9 @@ def _check_order(
             run = stages[stage].commands[i]
             assert isinstance(run, ast.Run)
             mount = run.mounts[j]
+            ref = expanded.mounts.get((stage, i, j), mount.from_)
             raise _error(
-                f"cannot mount from stage {go_quote(mount.from_ or '')} to "
+                f"cannot mount from stage {go_quote(ref)} to "
                 f"{go_quote(mount.target or '')}, stage needs to be defined before current command",
                 run,
             )

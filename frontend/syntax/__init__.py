@@ -16,6 +16,7 @@ from frontend.errors import DockerfileError
 from frontend.syntax.nodes import Node
 from frontend.syntax.parser import Parsed
 from frontend.syntax.parser import parse_nodes as _parse_nodes
+from frontend.syntax.prelex import extensions_of
 
 if TYPE_CHECKING:  # the typed layer loads on first use: the raw parser starts without it
     from frontend.syntax import ast
@@ -49,9 +50,10 @@ def parse(source: str | bytes, filename: str = "Dockerfile") -> ast.Dockerfile:
 
     def run() -> ast.Dockerfile:
         directives, escape, nodes, warnings = _parse_nodes(source)
+        extensions = extensions_of(directives)
         return ast.Dockerfile(
             directives=tuple(directives.items()),
-            instructions=tuple(to_instruction(n) for n in nodes),
+            instructions=tuple(to_instruction(n, extensions) for n in nodes),
             escape=escape,
             warnings=tuple(replace(w, filename=filename) for w in warnings),
             empty_continuations=tuple(

@@ -377,8 +377,11 @@ _MOUNT_OPTIONS: dict[str, Callable[[_MountDraft, str, str], None]] = {
 _WORD_OPTIONS = frozenset(("from", "source", "src", "target", "dst", "destination", "id", "env"))
 
 
-def _mount_field(m: _MountDraft, field_text: str, expand: Expand | None) -> None:
-    """Apply one ``key[=value]`` field of a mount spec."""
+def _mount_field(
+    m: _MountDraft, field_text: str, expand: Expand | None, from_vars: bool = False
+) -> None:
+    """Apply one ``key[=value]`` field of a mount spec (``from_vars``: a ``from``
+    holding variables waits for expansion, as other values do)."""
     key, has_value, value = field_text.partition("=")
     key = key.lower()
     if not has_value:
@@ -391,7 +394,7 @@ def _mount_field(m: _MountDraft, field_text: str, expand: Expand | None) -> None
         raise _Invalid(f"unexpected key '{key}' in '{field_text}'{hint}")
     if expand is not None:
         value = expand(value)
-    elif key == "from" and -1 < value.find("$") < len(value) - 1:
+    elif key == "from" and not from_vars and -1 < value.find("$") < len(value) - 1:
         raise _Invalid(f"'{key}' doesn't support variable expansion, define alias stage instead")
     elif _NEEDS_EXPANSION.search(value):
         m.unexpanded.append(key)
@@ -420,14 +423,14 @@ def _check_mount(m: _MountDraft) -> None:
         raise _Invalid(f"invalid cache sharing set for {m.type} mount")
 
 
-def _mount(spec: str, expand: Expand | None) -> ast.Mount:
+def _mount(spec: str, expand: Expand | None, from_vars: bool = False) -> ast.Mount:
     try:
         fields = _csv_fields(spec)
     except _Invalid as exc:
         raise _Invalid(f"failed to parse csv mounts: {exc}") from None
     m = _MountDraft(spec)
     for text in fields:
-        _mount_field(m, text, expand)
+        _mount_field(m, text, expand, from_vars)
     if not m.unexpanded:
         _check_mount(m)
     readonly = m.readonly
@@ -626,8 +629,10 @@ def _flag_value(spec: FlagSpec, flag_name: str, has_value: bool, value: str) -> 
 class _Request:
     """A node being typed: its location, the columns of its flags, and error helpers."""
 
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: Node, extensions: frozenset[str] = frozenset()) -> None:
         self.node = node
+        self.extensions = extensions
+        """What the file's ``# extensions=`` directive turns on."""
         head = node.original.split("\n", 1)[0].lstrip(GO_SPACE)
         self.line = " " * (node.column - 1) + head
         """The first line, indented to the keyword's column so carets line up."""
@@ -806,7 +811,7 @@ def _run(req: _Request) -> ast.Instruction:
             devices.append(_device(spec))
     for spec, column in flags.each("mount"):
         with req.at(column):
-            mounts.append(_mount(spec, None))
+            mounts.append(_mount(spec, None, "from-vars" in req.extensions))
     network = req.choice(flags, "network")
     security = req.choice(flags, "security")
     return ast.Run(
@@ -1071,9 +1076,11 @@ BUILDERS: dict[str, Builder] = {
 }
 
 
-def to_instruction(node: Node) -> ast.Instruction:
-    """The typed instruction for ``node``; errors carry its line, a column and the source line."""
-    req = _Request(node)
+def to_instruction(node: Node, extensions: frozenset[str] = frozenset()) -> ast.Instruction:
+    """The typed instruction for ``node``; errors carry its line, a column and the source line.
+
+    ``extensions``: what the file's ``# extensions=`` directive turns on."""
+    req = _Request(node, extensions)
     builder = BUILDERS.get(node.cmd)
     if builder is None:
         written = req.line.split(None, 1)[0] if req.line.strip() else node.cmd

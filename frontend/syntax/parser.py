@@ -296,7 +296,7 @@ def _form(form: Tree, text: str, cmd: str) -> tuple[tuple[str, ...], bool, bool]
 
 _KEYWORDS = frozenset((*_HEREDOC_COMMANDS, "ARG", "CMD", "ENTRYPOINT", "ENV", "EXPOSE", "FROM",
                        "HEALTHCHECK", "LABEL", "MAINTAINER", "ONBUILD", "SHELL", "STOPSIGNAL",
-                       "USER", "VOLUME", "WORKDIR", "UNKNOWN"))  # fmt: skip
+                       "USER", "VOLUME", "WORKDIR", "INCLUDE", "UNKNOWN"))  # fmt: skip
 """The grammar's keyword terminals: one per instruction of a line."""
 
 

@@ -11,11 +11,12 @@ the instruction can have them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.gotext import SPACE as GO_SPACE
+from frontend.gotext import go_quote
 from frontend.syntax.nodes import Heredoc
 
 MAX_LINE_BYTES = 65535
@@ -26,8 +27,29 @@ _DIRECTIVE = re.compile(
     rf"([a-zA-Z][a-zA-Z0-9]*){_GO_REGEX_SPACE}*={_GO_REGEX_SPACE}*(.+?)"
     rf"{_GO_REGEX_SPACE}*\Z"
 )
-_KNOWN_DIRECTIVES = ("syntax", "escape", "check")
+_KNOWN_DIRECTIVES = ("syntax", "escape", "check", "extensions")
 _DETECTED_DIRECTIVES = ("syntax", "check")
+
+EXTENSIONS = ("exclude-vars", "from-vars", "include")
+"""What ``# extensions=<name>[,<name>...]`` can turn on (beyond Docker's frontend)."""
+
+
+def extensions_of(directives: Mapping[str, str]) -> frozenset[str]:
+    """The extensions a file's (checked) directives turn on."""
+    value = directives.get("extensions", "")
+    return frozenset(n.strip() for n in value.split(",") if n.strip())
+
+
+def _check_extensions(value: str) -> str | None:
+    """Why an ``extensions`` directive's value is wrong, if it is."""
+    for name in value.split(","):
+        name = name.strip()
+        if name not in EXTENSIONS:
+            known = ", ".join(EXTENSIONS)
+            return (
+                f"unknown extension {go_quote(name)} in the extensions directive (known: {known})"
+            )
+    return None
 
 
 @dataclass(frozen=True)
@@ -262,6 +284,10 @@ class Prelexer:
                     source_line=self.physical(number),
                 )
             self.escape = found[1]
+        if found and found[0] == "extensions" and (problem := _check_extensions(found[1])):
+            raise DockerfileError(
+                problem, line=number, column=column, source_line=self.physical(number)
+            )
         return found is not None
 
 

@@ -1,7 +1,8 @@
 """Golden LLB: each folder under golden/ holds a Dockerfile, optional frontend options
 (``options.json``) and ``expected.txt``: the readable LLB listing, then the image config.
 
-Base images are the offline stand-ins of ``pyfrontend llb`` (one layer, no config).
+Files an ``INCLUDE`` names are read from the folder. Base images are the offline
+stand-ins of ``pyfrontend llb`` (one layer, no config).
 To update after a deliberate change: ``UPDATE_GOLDEN=1 python -m pytest`` this file,
 then read the diff before committing it.
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from frontend.compiler.preview import compile_offline
+from frontend.compiler.preview import compile_offline, read_disk
 from frontend.llb.dump import dump
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -25,7 +26,8 @@ def render(case: Path) -> tuple[str, bytes]:
     """The expected-file text for ``case``, and its definition's bytes."""
     options_file = case / "options.json"
     opts = json.loads(options_file.read_text()) if options_file.exists() else {}
-    result = compile_offline((case / "Dockerfile").read_bytes(), "Dockerfile", opts)
+    data = (case / "Dockerfile").read_bytes()
+    result = compile_offline(data, "Dockerfile", opts, read=lambda path: read_disk(case / path))
     config = json.dumps(json.loads(result.config_json), indent=2)
     text = f"{dump(result.definition)}\n# image config\n{config}\n"
     return text, result.definition.SerializeToString(deterministic=True)

@@ -1,0 +1,1 @@
+ARG GREETING=hello

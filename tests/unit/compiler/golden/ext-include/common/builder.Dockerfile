@@ -1,0 +1,3 @@
+FROM busybox AS builder
+ARG GREETING
+RUN echo "$GREETING" > /out

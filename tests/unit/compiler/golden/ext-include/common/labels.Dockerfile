@@ -1,0 +1,2 @@
+LABEL org.example.included=yes
+WORKDIR /app
