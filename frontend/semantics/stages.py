@@ -11,10 +11,11 @@ import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
+from frontend import reference
 from frontend.errors import DockerfileError
 from frontend.gotext import go_quote
 from frontend.platform import Platform
-from frontend.semantics import fromvars, reference
+from frontend.semantics import fromvars
 from frontend.semantics.fromvars import located as _error
 from frontend.semantics.scope import (
     ArgRules,
