@@ -6,14 +6,18 @@ a compiled ``Lark`` costs more than a line parser needs. ``line_tables`` takes
 from a compiled ``Lark`` what parsing needs: the LALR table and, per parser
 state, the pattern of Lark's contextual lexer. These are plain data (cached
 with ``marshal`` by the parser), so parsing needs no Lark at all.
-``LineParser`` runs them in one loop and builds the same tree as Lark (as
-``Tree`` and ``Token``): rules and tokens whose names start with ``_`` are
-inlined or dropped. A state's pattern is compiled when first needed.
+
+``LineParser`` runs them in one loop and, at each reduction, calls the
+callback of the rule (a transformer's method, as Lark's ``transformer=``
+option does) with the rule's children as Lark shapes them: rules and tokens
+whose names start with ``_`` are inlined or dropped. No tree is built. A
+state's pattern is compiled when first needed.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -38,6 +42,9 @@ class Token(str):
 
 
 _new_text = str.__new__
+
+Callbacks = Mapping[str, Callable[[list[Any]], Any]]
+"""Per rule name, what a reduction of the rule returns, given its children."""
 
 
 @dataclass(slots=True)
@@ -64,6 +71,21 @@ def from_lark(tree: lark.Tree[lark.Token]) -> Tree:
             else:
                 target.children.append(Token(child.type, str(child), child.start_pos or 0))
     return root
+
+
+def transform(tree: Tree, callbacks: Callbacks) -> Any:
+    """What the callbacks make of ``tree``, bottom-up (without recursion)."""
+    done: dict[int, Any] = {}
+    stack: list[tuple[Tree, bool]] = [(tree, False)]
+    while stack:
+        node, ready = stack.pop()
+        if ready:
+            children = [done.pop(id(c)) if isinstance(c, Tree) else c for c in node.children]
+            done[id(node)] = callbacks[node.data](children)
+            continue
+        stack.append((node, True))
+        stack += [(c, False) for c in node.children if isinstance(c, Tree)]
+    return done[id(tree)]
 
 
 class LineTables(NamedTuple):
@@ -120,8 +142,9 @@ class LineParser:
         scanner = self.scanners[state] = (re.compile(pattern, flags), ignore)
         return scanner
 
-    def parse(self, text: str) -> Tree:
-        """The tree of ``text``; raises ``LineError`` on text the grammar does not read."""
+    def parse(self, text: str, callbacks: Callbacks) -> Any:
+        """What the start rule's callback returns for ``text``; raises ``LineError``
+        on text the grammar does not read."""
         table, scanners, end_state = self.tables.table, self.scanners, self.tables.end
         stack = [self.tables.start]
         values: list[Any] = []
@@ -170,7 +193,6 @@ class LineParser:
                     elif child is not None:
                         flat.append(child)
                 stack.append(table[stack[-1]][name][1])
-                values.append(flat if inline else Tree(name, flat))
+                values.append(flat if inline else callbacks[name](flat))
                 if kind == "$END" and stack[-1] == end_state:
-                    result: Tree = values[-1]
-                    return result
+                    return values[-1]
