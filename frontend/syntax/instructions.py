@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from frontend.errors import DockerfileError
 from frontend.gotext import SPACE as GO_SPACE
@@ -623,18 +624,25 @@ def _flag_value(spec: FlagSpec, flag_name: str, has_value: bool, value: str) -> 
 # ---- one node ------------------------------------------------------------------
 
 
+_NO_FLAGS: Mapping[str, FlagSpec] = {}
+_NO_VALUES: Mapping[str, tuple[str, ...]] = {}
+
+
 class _Request:
     """A node being typed: its location, the columns of its flags, and error helpers."""
 
     def __init__(self, node: Node) -> None:
         self.node = node
-        head = node.original.split("\n", 1)[0].lstrip(GO_SPACE)
-        self.line = " " * (node.column - 1) + head
-        """The first line, indented to the keyword's column so carets line up."""
         self.location = ast.Location(node.start_line, node.end_line, node.column)
-        self.columns, self._args_from = self._flag_columns()
 
-    def _flag_columns(self) -> tuple[list[int], int]:
+    @cached_property
+    def line(self) -> str:
+        """The first line, indented to the keyword's column so carets line up."""
+        head = self.node.original.split("\n", 1)[0].lstrip(GO_SPACE)
+        return " " * (self.node.column - 1) + head
+
+    @cached_property
+    def _columns(self) -> tuple[list[int], int]:
         """The column of each raw flag (0 if not on the first line), and where arguments start."""
         keyword = self.line[self.node.column - 1 :].split(None, 1)[:1]
         start = self.node.column - 1 + len("".join(keyword))
@@ -648,7 +656,7 @@ class _Request:
 
     def word_column(self, index: int) -> int:
         """Column of argument ``index`` (whitespace-split instructions), else the keyword's."""
-        start = self._args_from
+        start = self._columns[1]
         for word in self.node.value[: index + 1]:
             found = self.line.find(word, start)
             if found < 0:
@@ -676,19 +684,25 @@ class _Request:
 
     def loose_flags(self) -> tuple[ast.Flag, ...]:
         """The flags as written, unchecked (for keywords upstream never checks)."""
-        pairs = zip(self.node.flags, self.columns, strict=True)
+        if not self.node.flags:
+            return ()
+        pairs = zip(self.node.flags, self._columns[0], strict=True)
         return tuple(_loose_flag(raw, column) for raw, column in pairs)
 
     def flags(self) -> Flags:
         """Check the flags against ``FLAGS`` for this keyword."""
-        table = FLAGS.get(self.node.cmd, {})
+        table = FLAGS.get(self.node.cmd, _NO_FLAGS)
+        if not self.node.flags:
+            return Flags(table, (), _NO_VALUES)
         given = self.loose_flags()
         if any(flag.raw == "--" for flag in given):  # the end of flags
             given = given[: [flag.raw for flag in given].index("--")]
         values: dict[str, list[str]] = {}
         for flag in given:
-            with self.at(flag.column):
+            try:
                 self._check_flag(table, flag, values)
+            except _Invalid as exc:
+                raise self.error(str(exc), flag.column) from None
         return Flags(table, given, {name: tuple(vals) for name, vals in values.items()})
 
     @staticmethod
@@ -1080,6 +1094,8 @@ def to_instruction(node: Node) -> ast.Instruction:
         match = suggest(written, list(BUILDERS), case_sensitive=False)
         hint = _did_you_mean(match or _same_start(written, list(BUILDERS)))
         raise req.error(f"unknown instruction: {written}{hint}")
-    with req.at():
+    try:
         typed = builder(req)
+    except _Invalid as exc:
+        raise req.error(str(exc)) from None
     return replace(typed, comments=node.comments) if node.comments else typed

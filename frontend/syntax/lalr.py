@@ -135,17 +135,22 @@ class LineParser:
 
     def __init__(self, tables: LineTables) -> None:
         self.tables = tables
-        self.scanners: dict[int, tuple[re.Pattern[str], frozenset[str]]] = {}
+        size = max(tables.table) + 1
+        self.table = [tables.table.get(state, {}) for state in range(size)]
+        self.scanners: list[re.Pattern[str] | None] = [None] * size
+        self.ignore = [
+            tables.lexers[s][2] if s in tables.lexers else frozenset() for s in range(size)
+        ]
 
-    def _scanner(self, state: int) -> tuple[re.Pattern[str], frozenset[str]]:
-        pattern, flags, ignore = self.tables.lexers[state]
-        scanner = self.scanners[state] = (re.compile(pattern, flags), ignore)
+    def _scanner(self, state: int) -> re.Pattern[str]:
+        pattern, flags, _ = self.tables.lexers[state]
+        scanner = self.scanners[state] = re.compile(pattern, flags)
         return scanner
 
     def parse(self, text: str, callbacks: Callbacks) -> Any:
         """What the start rule's callback returns for ``text``; raises ``LineError``
         on text the grammar does not read."""
-        table, scanners, end_state = self.tables.table, self.scanners, self.tables.end
+        table, scanners, ignore, end_state = self.table, self.scanners, self.ignore, self.tables.end
         stack = [self.tables.start]
         values: list[Any] = []
         pos, end = 0, len(text)
@@ -153,46 +158,49 @@ class LineParser:
             token: Token | None = None
             if pos < end:
                 state = stack[-1]
-                pattern, ignore = scanners.get(state) or self._scanner(state)
-                found = pattern.match(text, pos)
+                found = (scanners[state] or self._scanner(state)).match(text, pos)
                 if found is None:
                     raise LineError(f"no terminal matches at {pos}")
-                value, kind = found.group(), found.lastgroup or ""
-                if kind[0] != "_":
-                    token = _new_text(Token, value)  # Token() without the call
-                    token.type, token.start_pos = kind, pos
-                pos += len(value)
-                if kind in ignore:
+                kind, start, pos = found.lastgroup or "", pos, found.end()
+                if kind in ignore[state]:
                     continue
+                if kind[0] != "_":
+                    token = _new_text(Token, text[start:pos])  # Token() without the call
+                    token.type, token.start_pos = kind, start
             else:
                 kind = "$END"
             while True:
-                actions = table[stack[-1]]
-                if kind not in actions:
+                step = table[stack[-1]].get(kind)
+                if step is None:
                     raise LineError(f"unexpected {kind} at {pos}")
-                step = actions[kind]
                 name = step[0]
                 if name is None:
                     stack.append(step[1])
                     values.append(token)
                     break
-                size, inline = step[1], step[2]
-                if inline and size == 1:  # a unit rule that is inlined: the value stays
+                size = step[1]
+                if step[2] and size == 1:  # a unit rule that is inlined: the value stays
                     stack[-1] = table[stack[-2]][name][1]
                     continue
-                children = values[-size:] if size else []
-                if size:
-                    del stack[-size:]
-                    del values[-size:]
-                flat: list[Any] = []
-                if size and children[0].__class__ is list:  # ``x*``: the list grows in place
-                    flat, children = children[0], children[1:]
-                for child in children:
-                    if child.__class__ is list:
-                        flat.extend(child)
-                    elif child is not None:
-                        flat.append(child)
+                flat: list[Any]
+                if size == 1:  # the most common reduction, without the general case's lists
+                    del stack[-1]
+                    child = values.pop()
+                    flat = child if child.__class__ is list else [] if child is None else [child]
+                else:
+                    children = values[-size:] if size else []
+                    if size:
+                        del stack[-size:]
+                        del values[-size:]
+                    flat = []
+                    if size and children[0].__class__ is list:  # ``x*``: the list grows in place
+                        flat, children = children[0], children[1:]
+                    for child in children:
+                        if child.__class__ is list:
+                            flat.extend(child)
+                        elif child is not None:
+                            flat.append(child)
                 stack.append(table[stack[-1]][name][1])
-                values.append(flat if inline else callbacks[name](flat))
+                values.append(flat if step[2] else callbacks[name](flat))
                 if kind == "$END" and stack[-1] == end_state:
                     return values[-1]

@@ -151,6 +151,8 @@ def _lark_line(grammar: Lark, text: str, callbacks: Callbacks) -> Any:
 def _exec_args(token: str) -> tuple[str, ...]:
     """The strings of an ``EXEC`` token (a flat JSON array of strings)."""
     items: list[str] = json.loads(token)
+    if "\\u" not in token and not _SURROGATES.search(token):
+        return tuple(items)
     return tuple(_SURROGATES.sub("\ufffd", item) for item in items)
 
 
@@ -303,12 +305,8 @@ class Builder:
         kind = keyword.type
         cmd = kind if kind != "UNKNOWN" else _KEYWORD.match(keyword).group().upper()  # type: ignore[union-attr]
         last = c[-1] if len(c) > 1 and not isinstance(c[-1], str) else None
-        escape = self.lexer.escape
-        flags = tuple(
-            f
-            for f in (_flag_text(t, escape) for t in c[1 : len(c) - (last is not None)])
-            if f != "--"
-        )
+        raw = c[1:-1] if last is not None else c[1:]
+        flags = self._flags(raw) if raw else ()
         if last.__class__ is _Draft or kind == "UNKNOWN":  # ONBUILD's trigger, or unknown
             sub = last if last.__class__ is _Draft else None
             return _Draft(cmd, flags, ("",), False, keyword.start_pos, sub=sub)
@@ -321,30 +319,37 @@ class Builder:
             raise DockerfileError(f"{cmd} must have two arguments")
         return _Draft(cmd, flags, form.value, form.json, keyword.start_pos, form.legacy)
 
+    def _flags(self, tokens: list[Token]) -> tuple[str, ...]:
+        escape = self.lexer.escape
+        return tuple(f for f in (_flag_text(t, escape) for t in tokens) if f != "--")
+
     def line(self, c: list[_Draft]) -> Any:
         """The line's node (with its heredocs), or what ``typed`` makes of it."""
-        logical, text = self.logical, self.written
-        drafts = [c[0]]
-        while (sub := drafts[-1].sub) is not None:
-            drafts.append(sub)
-        if len(drafts) > MAX_ONBUILD_NESTING + 1:
-            raise DockerfileError(ONBUILD_CHAIN, column=logical.column)
-        lead = logical.text.index(text) if text else 0
-        node: Node | None = None
-        for draft in reversed(drafts):
-            inner = draft is not drafts[0]
-            original = text[draft.start :] if inner else logical.text
-            column = logical.column + lead + draft.start if inner else logical.column
-            node = Node(draft.cmd, draft.flags, draft.value, draft.json, logical.start_line,
-                        logical.end_line, original, sub=node, column=column,
-                        legacy_format=draft.legacy and node is None)  # fmt: skip
-        assert node is not None
-        if logical.comments or logical.empty_continuation:
-            empty = logical.end_line if logical.empty_continuation else 0
-            node = replace(node, comments=logical.comments, empty_continuation_line=empty)
+        logical, draft = self.logical, c[0]
+        empty = logical.end_line if logical.empty_continuation else 0
+        node = Node(draft.cmd, draft.flags, draft.value, draft.json, logical.start_line,
+                    logical.end_line, logical.text, (), self._trigger(draft.sub), logical.column,
+                    logical.comments, empty, draft.legacy)  # fmt: skip
         if "<<" in logical.text and _heredoc_target(node):
             node = _with_heredocs(node, logical, self.lexer)
         return node if self.typed is None else self.typed(node)
+
+    def _trigger(self, draft: _Draft | None) -> Node | None:
+        """ONBUILD's trigger (and its own, if any) as nodes; ``original`` starts at its keyword."""
+        logical, text = self.logical, self.written
+        drafts = []
+        while draft is not None:
+            drafts.append(draft)
+            draft = draft.sub
+        if len(drafts) > MAX_ONBUILD_NESTING:
+            raise DockerfileError(ONBUILD_CHAIN, column=logical.column)
+        column = logical.column + (logical.text.index(text) if drafts else 0)
+        node = None
+        for draft in reversed(drafts):
+            node = Node(draft.cmd, draft.flags, draft.value, draft.json, logical.start_line,
+                        logical.end_line, text[draft.start :], (), node, column + draft.start,
+                        legacy_format=draft.legacy)  # fmt: skip
+        return node
 
 
 INSTRUCTIONS = ("from", "run", "cmd", "entrypoint", "shell", "copy", "add", "volume", "env",
