@@ -1,5 +1,7 @@
 """Raw nodes → typed AST, accepting and rejecting what BuildKit's ``instructions`` package does.
 
+``to_instruction`` types one node; ``frontend.syntax.parse`` has the grammar's
+transformer call it as soon as a line's node is complete (see ``parser.Builder``).
 ``BUILDERS`` holds one builder per keyword and ``FLAGS`` the flags each keyword
 accepts. A builder checks arguments and flags in upstream's order, so the first
 error reported is upstream's, pinned to the flag's or keyword's column. Values
