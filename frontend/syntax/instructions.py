@@ -17,7 +17,6 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 
 from frontend.errors import DockerfileError
 from frontend.gotext import SPACE as GO_SPACE
@@ -636,16 +635,25 @@ class _Request:
     def __init__(self, node: Node) -> None:
         self.node = node
         self.location = ast.Location(node.start_line, node.end_line, node.column)
+        self._line = ""
+        self._flag_columns: tuple[list[int], int] | None = None
 
-    @cached_property
+    @property
     def line(self) -> str:
         """The first line, indented to the keyword's column so carets line up."""
-        head = self.node.original.split("\n", 1)[0].lstrip(GO_SPACE)
-        return " " * (self.node.column - 1) + head
+        if not self._line:
+            head = self.node.original.split("\n", 1)[0].lstrip(GO_SPACE)
+            self._line = " " * (self.node.column - 1) + head
+        return self._line
 
-    @cached_property
+    @property
     def _columns(self) -> tuple[list[int], int]:
         """The column of each raw flag (0 if not on the first line), and where arguments start."""
+        if self._flag_columns is None:
+            self._flag_columns = self._find_columns()
+        return self._flag_columns
+
+    def _find_columns(self) -> tuple[list[int], int]:
         keyword = self.line[self.node.column - 1 :].split(None, 1)[:1]
         start = self.node.column - 1 + len("".join(keyword))
         columns = []
