@@ -17,13 +17,16 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from frontend.errors import DockerfileError
 from frontend.gotext import SPACE as GO_SPACE
 from frontend.gotext import GoNumError, go_bool, go_parse_int, go_parse_uint, go_quote, time_quote
 from frontend.syntax import ast
 from frontend.syntax.heredoc import marker_name
+from frontend.syntax.lalr import LineError, Token
 from frontend.syntax.nodes import Node
+from frontend.syntax.parser import line_parser
 
 
 class _Invalid(ValueError):
@@ -203,46 +206,43 @@ def _byte_column(text: str, index: int) -> int:
 
 
 def _csv_fields(line: str) -> list[str]:
-    """One CSV record, as ``csvvalue.Fields``: ``,``-separated, ``"`` quoting, no lazy quotes."""
+    """One CSV record, as ``csvvalue.Fields``, read by the grammar's ``csv`` rule."""
     line = line.removesuffix("\n").removesuffix("\r") if line.endswith("\n") else line
     if not line:
         raise _Invalid("EOF")
-    fields: list[str] = []
-    pos = 0
-    while True:
-        if not line.startswith('"', pos):
-            end = line.find(",", pos)
-            end = len(line) if end < 0 else end
-            if (quote := line.find('"', pos, end)) >= 0:
-                raise _csv_error(line, quote, 'bare " in non-quoted-field')
-            fields.append(line[pos:end])
-            if end == len(line):
-                return fields
-            pos = end + 1
-            continue
-        pos, value = _csv_quoted(line, pos + 1)
-        fields.append(value)
-        if pos == len(line):
-            return fields
-        pos += 1  # the comma after the closing quote
+    try:
+        fields: list[str] = line_parser("\\", "csv")(line, {"csv": partial(_csv_record, line)})
+    except LineError:  # the grammar reads any text: this is a bug
+        raise _Invalid(f"cannot parse {go_quote(line)}") from None
+    return fields
 
 
-def _csv_quoted(line: str, pos: int) -> tuple[int, str]:
-    """A quoted field from just after its opening quote: where it ends, and its text."""
-    parts = []
-    while True:
-        close = line.find('"', pos)
-        if close < 0:
-            raise _csv_error(line, pos, 'extraneous or missing " in quoted-field')
-        parts.append(line[pos:close])
-        pos = close + 1
-        if line.startswith('"', pos):
-            parts.append('"')
-            pos += 1
-        elif pos == len(line) or line[pos] == ",":
-            return pos, "".join(parts)
-        else:
-            raise _csv_error(line, close, 'extraneous or missing " in quoted-field')
+def _csv_record(line: str, tokens: list[Token]) -> list[str]:
+    """The fields of a ``csv`` reduction: an empty one where two commas meet; the first
+    error token raises Go's error at its column."""
+    fields, field = [], ""
+    for token in tokens:
+        kind = token.type
+        if kind == "CSV_COMMA":
+            fields.append(field)
+            field = ""
+        elif kind == "CSV_BARE":
+            field = str(token)
+        elif kind == "CSV_QUOTED":
+            field = token[1:-1].replace('""', '"')
+        elif kind == "CSV_STRAY":
+            raise _csv_error(line, token.start_pos, 'bare " in non-quoted-field')
+        elif kind == "CSV_AFTER_QUOTE":
+            raise _csv_error(line, token.start_pos - 1, _EXTRANEOUS_QUOTE)
+        else:  # CSV_UNCLOSED: Go points after the last doubled quote (or the opening one)
+            pairs = token.rfind('""', 1)
+            where = token.start_pos + (pairs + 2 if pairs > 0 else 1)
+            raise _csv_error(line, where, _EXTRANEOUS_QUOTE)
+    fields.append(field)
+    return fields
+
+
+_EXTRANEOUS_QUOTE = 'extraneous or missing " in quoted-field'
 
 
 def _csv_error(line: str, index: int, what: str) -> _Invalid:

@@ -93,16 +93,16 @@ class LineTables(NamedTuple):
 
     table: dict[int, dict[str, tuple[Any, ...]]]
     """Per state and symbol: ``(None, next state)`` to shift, or ``(rule, size, inlined)``."""
-    start: int
-    end: int
+    starts: dict[str, tuple[int, int]]
+    """Per start symbol: its first and its accepting state."""
     lexers: dict[int, tuple[str, int, frozenset[str]]]
     """Per state: the pattern matching its terminals (one named group each), its
     flags, and the terminals it skips."""
 
 
-def line_tables(grammar: lark.Lark, start: str) -> LineTables | None:
-    """The tables of ``lark`` (a compiled LALR grammar with the contextual lexer)
-    for ``start``, or None when Lark's internals are not as this module expects."""
+def line_tables(grammar: lark.Lark) -> LineTables | None:
+    """The tables of ``lark`` (a compiled LALR grammar with the contextual lexer),
+    or None when Lark's internals are not as this module expects."""
     try:
         from lark.parsers.lalr_analysis import Shift
 
@@ -123,18 +123,21 @@ def line_tables(grammar: lark.Lark, start: str) -> LineTables | None:
                 return None
             ignore = frozenset(map(str, lexer.ignore_types))
             lexers[state] = (str(pattern.pattern), int(pattern.flags), ignore)
-        return LineTables(
-            table, parse_table.start_states[start], parse_table.end_states[start], lexers
-        )
+        starts = {
+            str(name): (state, parse_table.end_states[name])
+            for name, state in parse_table.start_states.items()
+        }
+        return LineTables(table, starts, lexers)
     except (AttributeError, ImportError, ValueError):
         return None
 
 
 class LineParser:
-    """Parses text with ``LineTables``."""
+    """Parses text from one start symbol with ``LineTables``."""
 
-    def __init__(self, tables: LineTables) -> None:
+    def __init__(self, tables: LineTables, start: str = "line") -> None:
         self.tables = tables
+        self.start, self.end = tables.starts[start]
         size = max(tables.table) + 1
         self.table = [tables.table.get(state, {}) for state in range(size)]
         self.scanners: list[re.Pattern[str] | None] = [None] * size
@@ -150,8 +153,8 @@ class LineParser:
     def parse(self, text: str, callbacks: Callbacks) -> Any:
         """What the start rule's callback returns for ``text``; raises ``LineError``
         on text the grammar does not read."""
-        table, scanners, ignore, end_state = self.table, self.scanners, self.ignore, self.tables.end
-        stack = [self.tables.start]
+        table, scanners, ignore, end_state = self.table, self.scanners, self.ignore, self.end
+        stack = [self.start]
         values: list[Any] = []
         pos, end = 0, len(text)
         while True:

@@ -87,7 +87,7 @@ def _cache_file(path: Path, escape: str) -> Path:
 if TYPE_CHECKING:  # Lark is loaded only when a line needs more than the tables
     from lark import Lark
 
-TABLES_FORMAT = 1
+TABLES_FORMAT = 2
 """Changes when ``LineTables`` does (part of the cache's key)."""
 
 
@@ -103,15 +103,16 @@ def load_grammar(escape: str = "\\") -> Lark:
     return Lark(
         _grammar_text(escape),
         parser="lalr",
-        start=["line", "json"],
+        start=["line", "json", "csv"],
         maybe_placeholders=False,
         cache=str(_cache_file(GRAMMAR_CACHE, escape)),
     )
 
 
 @cache
-def line_parser(escape: str = "\\") -> Callable[[str, Callbacks], Any]:
-    """Parse one line from the grammar's ``line`` rule; raises ``LineError``.
+def _tables(escape: str) -> LineTables | None:
+    """The grammar's tables, from their cache file when current, else from the compiled
+    grammar (None when Lark's internals are not what ``lalr`` expects).
 
     The tables are cached apart from Lark's cache, with the grammar text and
     Python's version; when these differ, the grammar is compiled (by Lark)
@@ -122,24 +123,32 @@ def line_parser(escape: str = "\\") -> Callable[[str, Callbacks], Any]:
     with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
         cached_key, tables = marshal.loads(path.read_bytes())
         if cached_key == key:
-            return LineParser(LineTables(*tables)).parse
-    grammar = load_grammar(escape)
-    found = line_tables(grammar, "line")
-    if found is None:
-        return partial(_lark_line, grammar)
-    with contextlib.suppress(OSError):
-        partial_file = path.with_name(f"{path.name}.{os.getpid()}")
-        partial_file.write_bytes(marshal.dumps((key, tuple(found))))
-        partial_file.replace(path)
-    return LineParser(found).parse
+            return LineTables(*tables)
+    found = line_tables(load_grammar(escape))
+    if found is not None:
+        with contextlib.suppress(OSError):
+            partial_file = path.with_name(f"{path.name}.{os.getpid()}")
+            partial_file.write_bytes(marshal.dumps((key, tuple(found))))
+            partial_file.replace(path)
+    return found
 
 
-def _lark_line(grammar: Lark, text: str, callbacks: Callbacks) -> Any:
-    """A line parsed by Lark itself (when its internals are not what ``lalr`` expects)."""
+@cache
+def line_parser(escape: str = "\\", start: str = "line") -> Callable[[str, Callbacks], Any]:
+    """Parse text from the grammar's ``start`` rule (one line, or a CSV record);
+    raises ``LineError``."""
+    tables = _tables(escape)
+    if tables is None:
+        return partial(_lark_line, load_grammar(escape), start)
+    return LineParser(tables, start).parse
+
+
+def _lark_line(grammar: Lark, start: str, text: str, callbacks: Callbacks) -> Any:
+    """Text parsed by Lark itself (when its internals are not what ``lalr`` expects)."""
     from lark.exceptions import LarkError
 
     try:
-        tree = from_lark(grammar.parse(text, start="line"))
+        tree = from_lark(grammar.parse(text, start=start))
     except LarkError as exc:
         raise LineError(str(exc)) from None
     return transform(tree, callbacks)
