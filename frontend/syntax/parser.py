@@ -35,7 +35,6 @@ from frontend.syntax.lalr import (
     LineParser,
     LineTables,
     Token,
-    Tree,
     from_lark,
     line_tables,
     transform,
@@ -170,32 +169,45 @@ def _check_not_json(text: str) -> None:
     JSON array Go decodes: one holding something other than strings."""
     if not text.startswith("["):
         return
-    from lark.exceptions import LarkError
-
     try:
-        tree = from_lark(load_grammar().parse(text, start="json"))
-    except LarkError:
+        decodable = line_parser("\\", "json")(text, _JSON)
+    except (LineError, _Undecodable):
         return
-    array = tree.children[0]
-    if isinstance(array, Tree) and array.data == "composite" and _decodable(tree):
+    if decodable:
         raise _NotStrings
 
 
-def _decodable(tree: Tree) -> bool:
-    """Whether encoding/json decodes ``tree``: not too deep, every number a float64."""
-    stack = [(tree, 0)]
-    while stack:
-        node, depth = stack.pop()
-        for child in node.children:
-            if isinstance(child, Token):
-                if child.type == "NUMBER" and float(child) in (float("inf"), float("-inf")):
-                    return False
-                continue
-            deeper = depth + (child.data in ("array", "object"))
-            if deeper > MAX_JSON_DEPTH:
-                return False
-            stack.append((child, deeper))
-    return True
+class _Undecodable(Exception):
+    """JSON that encoding/json refuses: too deeply nested, or a number beyond float64."""
+
+
+def _nesting(children: list[Any]) -> int:
+    """How deeply the arrays and objects among ``children`` nest (their callbacks' ints)."""
+    return max((c for c in children if c.__class__ is int), default=0)
+
+
+def _container(children: list[Any]) -> int:
+    depth = 1 + _nesting(children)
+    if depth > MAX_JSON_DEPTH:
+        raise _Undecodable
+    return depth
+
+
+def _composite(children: list[Any]) -> int:
+    for child in children:
+        if getattr(child, "type", "") == "NUMBER" and abs(float(child)) == float("inf"):
+            raise _Undecodable
+    return _nesting(children)
+
+
+_JSON: Callbacks = {
+    "json": lambda children: children[0].__class__ is int,  # an array, object or literal
+    "composite": _composite,
+    "array": _container,
+    "object": _container,
+    "member": _nesting,
+}
+"""The ``json`` rule's callbacks: whether the value is no string, and Go decodes it."""
 
 
 # ---- tokens -------------------------------------------------------------------------
