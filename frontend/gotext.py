@@ -221,13 +221,13 @@ def _column_width(lines: list[list[str]], index: int, column: int) -> int:
 
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                  "\u2028": "\\u2028", "\u2029": "\\u2029"}  # fmt: skip
-_JSON_ESCAPED = re.compile("[<>&\u2028\u2029\udc80-\udcff]")
+_JSON_ESCAPED = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
 _JSON_OLD_CONTROLS = {"\\b": "\\u0008", "\\f": "\\u000c"}
 
 
 def go_json(obj: Any, indent: int | None = 2, *, go121: bool = False) -> str:
     """JSON as Go's ``encoding/json`` writes it: UTF-8 as is, HTML characters and
-    U+2028/U+2029 escaped, undecodable bytes as ``\\ufffd``.
+    U+2028/U+2029 escaped, undecodable bytes (lone surrogates) as ``\\ufffd``.
 
     ``go121``: as Go 1.21 and older wrote it, ``\\u0008`` and ``\\u000c`` for
     backspace and form feed (newer Go writes ``\\b`` and ``\\f``, as Python does).

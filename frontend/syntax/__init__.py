@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from frontend.errors import DockerfileError
 from frontend.syntax.nodes import Node
-from frontend.syntax.parser import Parsed
+from frontend.syntax.parser import Parsed, parse_lines
 from frontend.syntax.parser import parse_nodes as _parse_nodes
-from frontend.syntax.prelex import extensions_of
 
 if TYPE_CHECKING:  # the typed layer loads on first use: the raw parser starts without it
     from frontend.syntax import ast
@@ -43,22 +42,36 @@ def parse_nodes(source: str | bytes, filename: str = "Dockerfile") -> list[Node]
 
 
 def parse(source: str | bytes, filename: str = "Dockerfile") -> ast.Dockerfile:
-    """Parse a Dockerfile into typed instructions."""
+    """Parse a Dockerfile into typed instructions, each typed as soon as its line is parsed.
+
+    As upstream, the file's syntax errors come before any instruction's: an
+    instruction's error is raised once the whole file has been read.
+    """
 
     from frontend.syntax import ast
     from frontend.syntax.instructions import to_instruction  # the raw layer does without it
 
+    empty_continuations: list[int] = []
+
+    def typed_or_error(node: Node, extensions: frozenset[str]) -> ast.Instruction | DockerfileError:
+        if node.empty_continuation_line:
+            empty_continuations.append(node.empty_continuation_line)
+        try:
+            return to_instruction(node, extensions)
+        except DockerfileError as exc:
+            return exc
+
     def run() -> ast.Dockerfile:
-        directives, escape, nodes, warnings = _parse_nodes(source)
-        extensions = extensions_of(directives)
+        directives, escape, typed, warnings = parse_lines(source, typed_or_error)
+        for item in typed:
+            if isinstance(item, DockerfileError):
+                raise item
         return ast.Dockerfile(
             directives=tuple(directives.items()),
-            instructions=tuple(to_instruction(n, extensions) for n in nodes),
+            instructions=tuple(typed),
             escape=escape,
             warnings=tuple(replace(w, filename=filename) for w in warnings),
-            empty_continuations=tuple(
-                n.empty_continuation_line for n in nodes if n.empty_continuation_line
-            ),
+            empty_continuations=tuple(empty_continuations),
         )
 
     return _with_filename(run, filename)

@@ -16,6 +16,7 @@ from typing import Any
 
 from frontend.errors import DockerfileError
 from frontend.gotext import SPACE as GO_SPACE
+from frontend.gotext import go_json
 from frontend.syntax import Parsed, parse_raw
 from frontend.syntax.nodes import Node
 from frontend.syntax.prelex import trim_continuation
@@ -44,12 +45,6 @@ def _as_json(path: str, parsed: Parsed | DockerfileError) -> dict[str, Any]:
         "directives": parsed.directives,
         "instructions": [n.to_json() for n in parsed.nodes],
     }
-
-
-def json_line(obj: Any, indent: int | None = None) -> str:
-    """``obj`` as JSON text; undecodable bytes become U+FFFD (as Go's encoder does)."""
-    text = json.dumps(obj, ensure_ascii=False, indent=indent)
-    return _SURROGATES.sub("\ufffd", text)
 
 
 def _as_text(path: str, parsed: Parsed | DockerfileError) -> str:
@@ -114,7 +109,7 @@ def main(argv: list[str]) -> int:
         parsed = _parse(path, data)
         status |= isinstance(parsed, DockerfileError)
         if args.format == "json":
-            print(json_line(_as_json(path, parsed)), flush=True)
+            print(go_json(_as_json(path, parsed), indent=None), flush=True)
         else:
             print(_as_text(path, parsed), flush=True)
         for warning in () if isinstance(parsed, DockerfileError) else parsed.warnings:

@@ -1,5 +1,7 @@
 """Raw nodes → typed AST, accepting and rejecting what BuildKit's ``instructions`` package does.
 
+``to_instruction`` types one node; ``frontend.syntax.parse`` has the grammar's
+transformer call it as soon as a line's node is complete (see ``parser.Builder``).
 ``BUILDERS`` holds one builder per keyword and ``FLAGS`` the flags each keyword
 accepts. A builder checks arguments and flags in upstream's order, so the first
 error reported is upstream's, pinned to the flag's or keyword's column. Values
@@ -15,13 +17,16 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from frontend.errors import DockerfileError
 from frontend.gotext import SPACE as GO_SPACE
 from frontend.gotext import GoNumError, go_bool, go_parse_int, go_parse_uint, go_quote, time_quote
 from frontend.syntax import ast
 from frontend.syntax.heredoc import marker_name
+from frontend.syntax.lalr import LineError, Token
 from frontend.syntax.nodes import Node
+from frontend.syntax.parser import line_parser
 
 
 class _Invalid(ValueError):
@@ -201,46 +206,43 @@ def _byte_column(text: str, index: int) -> int:
 
 
 def _csv_fields(line: str) -> list[str]:
-    """One CSV record, as ``csvvalue.Fields``: ``,``-separated, ``"`` quoting, no lazy quotes."""
+    """One CSV record, as ``csvvalue.Fields``, read by the grammar's ``csv`` rule."""
     line = line.removesuffix("\n").removesuffix("\r") if line.endswith("\n") else line
     if not line:
         raise _Invalid("EOF")
-    fields: list[str] = []
-    pos = 0
-    while True:
-        if not line.startswith('"', pos):
-            end = line.find(",", pos)
-            end = len(line) if end < 0 else end
-            if (quote := line.find('"', pos, end)) >= 0:
-                raise _csv_error(line, quote, 'bare " in non-quoted-field')
-            fields.append(line[pos:end])
-            if end == len(line):
-                return fields
-            pos = end + 1
-            continue
-        pos, value = _csv_quoted(line, pos + 1)
-        fields.append(value)
-        if pos == len(line):
-            return fields
-        pos += 1  # the comma after the closing quote
+    try:
+        fields: list[str] = line_parser("\\", "csv")(line, {"csv": partial(_csv_record, line)})
+    except LineError:  # the grammar reads any text: this is a bug
+        raise _Invalid(f"cannot parse {go_quote(line)}") from None
+    return fields
 
 
-def _csv_quoted(line: str, pos: int) -> tuple[int, str]:
-    """A quoted field from just after its opening quote: where it ends, and its text."""
-    parts = []
-    while True:
-        close = line.find('"', pos)
-        if close < 0:
-            raise _csv_error(line, pos, 'extraneous or missing " in quoted-field')
-        parts.append(line[pos:close])
-        pos = close + 1
-        if line.startswith('"', pos):
-            parts.append('"')
-            pos += 1
-        elif pos == len(line) or line[pos] == ",":
-            return pos, "".join(parts)
-        else:
-            raise _csv_error(line, close, 'extraneous or missing " in quoted-field')
+def _csv_record(line: str, tokens: list[Token]) -> list[str]:
+    """The fields of a ``csv`` reduction: an empty one where two commas meet; the first
+    error token raises Go's error at its column."""
+    fields, field = [], ""
+    for token in tokens:
+        kind = token.type
+        if kind == "CSV_COMMA":
+            fields.append(field)
+            field = ""
+        elif kind == "CSV_BARE":
+            field = str(token)
+        elif kind == "CSV_QUOTED":
+            field = token[1:-1].replace('""', '"')
+        elif kind == "CSV_STRAY":
+            raise _csv_error(line, token.start_pos, 'bare " in non-quoted-field')
+        elif kind == "CSV_AFTER_QUOTE":
+            raise _csv_error(line, token.start_pos - 1, _EXTRANEOUS_QUOTE)
+        else:  # CSV_UNCLOSED: Go points after the last doubled quote (or the opening one)
+            pairs = token.rfind('""', 1)
+            where = token.start_pos + (pairs + 2 if pairs > 0 else 1)
+            raise _csv_error(line, where, _EXTRANEOUS_QUOTE)
+    fields.append(field)
+    return fields
+
+
+_EXTRANEOUS_QUOTE = 'extraneous or missing " in quoted-field'
 
 
 def _csv_error(line: str, index: int, what: str) -> _Invalid:
@@ -626,6 +628,10 @@ def _flag_value(spec: FlagSpec, flag_name: str, has_value: bool, value: str) -> 
 # ---- one node ------------------------------------------------------------------
 
 
+_NO_FLAGS: Mapping[str, FlagSpec] = {}
+_NO_VALUES: Mapping[str, tuple[str, ...]] = {}
+
+
 class _Request:
     """A node being typed: its location, the columns of its flags, and error helpers."""
 
@@ -633,14 +639,26 @@ class _Request:
         self.node = node
         self.extensions = extensions
         """What the file's ``# extensions=`` directive turns on."""
-        head = node.original.split("\n", 1)[0].lstrip(GO_SPACE)
-        self.line = " " * (node.column - 1) + head
-        """The first line, indented to the keyword's column so carets line up."""
         self.location = ast.Location(node.start_line, node.end_line, node.column)
-        self.columns, self._args_from = self._flag_columns()
+        self._line = ""
+        self._flag_columns: tuple[list[int], int] | None = None
 
-    def _flag_columns(self) -> tuple[list[int], int]:
+    @property
+    def line(self) -> str:
+        """The first line, indented to the keyword's column so carets line up."""
+        if not self._line:
+            head = self.node.original.split("\n", 1)[0].lstrip(GO_SPACE)
+            self._line = " " * (self.node.column - 1) + head
+        return self._line
+
+    @property
+    def _columns(self) -> tuple[list[int], int]:
         """The column of each raw flag (0 if not on the first line), and where arguments start."""
+        if self._flag_columns is None:
+            self._flag_columns = self._find_columns()
+        return self._flag_columns
+
+    def _find_columns(self) -> tuple[list[int], int]:
         keyword = self.line[self.node.column - 1 :].split(None, 1)[:1]
         start = self.node.column - 1 + len("".join(keyword))
         columns = []
@@ -653,7 +671,7 @@ class _Request:
 
     def word_column(self, index: int) -> int:
         """Column of argument ``index`` (whitespace-split instructions), else the keyword's."""
-        start = self._args_from
+        start = self._columns[1]
         for word in self.node.value[: index + 1]:
             found = self.line.find(word, start)
             if found < 0:
@@ -681,19 +699,25 @@ class _Request:
 
     def loose_flags(self) -> tuple[ast.Flag, ...]:
         """The flags as written, unchecked (for keywords upstream never checks)."""
-        pairs = zip(self.node.flags, self.columns, strict=True)
+        if not self.node.flags:
+            return ()
+        pairs = zip(self.node.flags, self._columns[0], strict=True)
         return tuple(_loose_flag(raw, column) for raw, column in pairs)
 
     def flags(self) -> Flags:
         """Check the flags against ``FLAGS`` for this keyword."""
-        table = FLAGS.get(self.node.cmd, {})
+        table = FLAGS.get(self.node.cmd, _NO_FLAGS)
+        if not self.node.flags:
+            return Flags(table, (), _NO_VALUES)
         given = self.loose_flags()
         if any(flag.raw == "--" for flag in given):  # the end of flags
             given = given[: [flag.raw for flag in given].index("--")]
         values: dict[str, list[str]] = {}
         for flag in given:
-            with self.at(flag.column):
+            try:
                 self._check_flag(table, flag, values)
+            except _Invalid as exc:
+                raise self.error(str(exc), flag.column) from None
         return Flags(table, given, {name: tuple(vals) for name, vals in values.items()})
 
     @staticmethod
@@ -1087,6 +1111,8 @@ def to_instruction(node: Node, extensions: frozenset[str] = frozenset()) -> ast.
         match = suggest(written, list(BUILDERS), case_sensitive=False)
         hint = _did_you_mean(match or _same_start(written, list(BUILDERS)))
         raise req.error(f"unknown instruction: {written}{hint}")
-    with req.at():
+    try:
         typed = builder(req)
+    except _Invalid as exc:
+        raise req.error(str(exc)) from None
     return replace(typed, comments=node.comments) if node.comments else typed

@@ -6,14 +6,18 @@ a compiled ``Lark`` costs more than a line parser needs. ``line_tables`` takes
 from a compiled ``Lark`` what parsing needs: the LALR table and, per parser
 state, the pattern of Lark's contextual lexer. These are plain data (cached
 with ``marshal`` by the parser), so parsing needs no Lark at all.
-``LineParser`` runs them in one loop and builds the same tree as Lark (as
-``Tree`` and ``Token``): rules and tokens whose names start with ``_`` are
-inlined or dropped. A state's pattern is compiled when first needed.
+
+``LineParser`` runs them in one loop and, at each reduction, calls the
+callback of the rule (a transformer's method, as Lark's ``transformer=``
+option does) with the rule's children as Lark shapes them: rules and tokens
+whose names start with ``_`` are inlined or dropped. No tree is built. A
+state's pattern is compiled when first needed.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -38,6 +42,9 @@ class Token(str):
 
 
 _new_text = str.__new__
+
+Callbacks = Mapping[str, Callable[[list[Any]], Any]]
+"""Per rule name, what a reduction of the rule returns, given its children."""
 
 
 @dataclass(slots=True)
@@ -66,21 +73,36 @@ def from_lark(tree: lark.Tree[lark.Token]) -> Tree:
     return root
 
 
+def transform(tree: Tree, callbacks: Callbacks) -> Any:
+    """What the callbacks make of ``tree``, bottom-up (without recursion)."""
+    done: dict[int, Any] = {}
+    stack: list[tuple[Tree, bool]] = [(tree, False)]
+    while stack:
+        node, ready = stack.pop()
+        if ready:
+            children = [done.pop(id(c)) if isinstance(c, Tree) else c for c in node.children]
+            done[id(node)] = callbacks[node.data](children)
+            continue
+        stack.append((node, True))
+        stack += [(c, False) for c in node.children if isinstance(c, Tree)]
+    return done[id(tree)]
+
+
 class LineTables(NamedTuple):
     """What ``LineParser`` needs of a compiled grammar, as plain data."""
 
     table: dict[int, dict[str, tuple[Any, ...]]]
     """Per state and symbol: ``(None, next state)`` to shift, or ``(rule, size, inlined)``."""
-    start: int
-    end: int
+    starts: dict[str, tuple[int, int]]
+    """Per start symbol: its first and its accepting state."""
     lexers: dict[int, tuple[str, int, frozenset[str]]]
     """Per state: the pattern matching its terminals (one named group each), its
     flags, and the terminals it skips."""
 
 
-def line_tables(grammar: lark.Lark, start: str) -> LineTables | None:
-    """The tables of ``lark`` (a compiled LALR grammar with the contextual lexer)
-    for ``start``, or None when Lark's internals are not as this module expects."""
+def line_tables(grammar: lark.Lark) -> LineTables | None:
+    """The tables of ``lark`` (a compiled LALR grammar with the contextual lexer),
+    or None when Lark's internals are not as this module expects."""
     try:
         from lark.parsers.lalr_analysis import Shift
 
@@ -101,76 +123,87 @@ def line_tables(grammar: lark.Lark, start: str) -> LineTables | None:
                 return None
             ignore = frozenset(map(str, lexer.ignore_types))
             lexers[state] = (str(pattern.pattern), int(pattern.flags), ignore)
-        return LineTables(
-            table, parse_table.start_states[start], parse_table.end_states[start], lexers
-        )
+        starts = {
+            str(name): (state, parse_table.end_states[name])
+            for name, state in parse_table.start_states.items()
+        }
+        return LineTables(table, starts, lexers)
     except (AttributeError, ImportError, ValueError):
         return None
 
 
 class LineParser:
-    """Parses text with ``LineTables``."""
+    """Parses text from one start symbol with ``LineTables``."""
 
-    def __init__(self, tables: LineTables) -> None:
+    def __init__(self, tables: LineTables, start: str = "line") -> None:
         self.tables = tables
-        self.scanners: dict[int, tuple[re.Pattern[str], frozenset[str]]] = {}
+        self.start, self.end = tables.starts[start]
+        size = max(tables.table) + 1
+        self.table = [tables.table.get(state, {}) for state in range(size)]
+        self.scanners: list[re.Pattern[str] | None] = [None] * size
+        self.ignore = [
+            tables.lexers[s][2] if s in tables.lexers else frozenset() for s in range(size)
+        ]
 
-    def _scanner(self, state: int) -> tuple[re.Pattern[str], frozenset[str]]:
-        pattern, flags, ignore = self.tables.lexers[state]
-        scanner = self.scanners[state] = (re.compile(pattern, flags), ignore)
+    def _scanner(self, state: int) -> re.Pattern[str]:
+        pattern, flags, _ = self.tables.lexers[state]
+        scanner = self.scanners[state] = re.compile(pattern, flags)
         return scanner
 
-    def parse(self, text: str) -> Tree:
-        """The tree of ``text``; raises ``LineError`` on text the grammar does not read."""
-        table, scanners, end_state = self.tables.table, self.scanners, self.tables.end
-        stack = [self.tables.start]
+    def parse(self, text: str, callbacks: Callbacks) -> Any:
+        """What the start rule's callback returns for ``text``; raises ``LineError``
+        on text the grammar does not read."""
+        table, scanners, ignore, end_state = self.table, self.scanners, self.ignore, self.end
+        stack = [self.start]
         values: list[Any] = []
         pos, end = 0, len(text)
         while True:
             token: Token | None = None
             if pos < end:
                 state = stack[-1]
-                pattern, ignore = scanners.get(state) or self._scanner(state)
-                found = pattern.match(text, pos)
+                found = (scanners[state] or self._scanner(state)).match(text, pos)
                 if found is None:
                     raise LineError(f"no terminal matches at {pos}")
-                value, kind = found.group(), found.lastgroup or ""
-                if kind[0] != "_":
-                    token = _new_text(Token, value)  # Token() without the call
-                    token.type, token.start_pos = kind, pos
-                pos += len(value)
-                if kind in ignore:
+                kind, start, pos = found.lastgroup or "", pos, found.end()
+                if kind in ignore[state]:
                     continue
+                if kind[0] != "_":
+                    token = _new_text(Token, text[start:pos])  # Token() without the call
+                    token.type, token.start_pos = kind, start
             else:
                 kind = "$END"
             while True:
-                actions = table[stack[-1]]
-                if kind not in actions:
+                step = table[stack[-1]].get(kind)
+                if step is None:
                     raise LineError(f"unexpected {kind} at {pos}")
-                step = actions[kind]
                 name = step[0]
                 if name is None:
                     stack.append(step[1])
                     values.append(token)
                     break
-                size, inline = step[1], step[2]
-                if inline and size == 1:  # a unit rule that is inlined: the value stays
+                size = step[1]
+                if step[2] and size == 1:  # a unit rule that is inlined: the value stays
                     stack[-1] = table[stack[-2]][name][1]
                     continue
-                children = values[-size:] if size else []
-                if size:
-                    del stack[-size:]
-                    del values[-size:]
-                flat: list[Any] = []
-                if size and children[0].__class__ is list:  # ``x*``: the list grows in place
-                    flat, children = children[0], children[1:]
-                for child in children:
-                    if child.__class__ is list:
-                        flat.extend(child)
-                    elif child is not None:
-                        flat.append(child)
+                flat: list[Any]
+                if size == 1:  # the most common reduction, without the general case's lists
+                    del stack[-1]
+                    child = values.pop()
+                    flat = child if child.__class__ is list else [] if child is None else [child]
+                else:
+                    children = values[-size:] if size else []
+                    if size:
+                        del stack[-size:]
+                        del values[-size:]
+                    flat = []
+                    if size and children[0].__class__ is list:  # ``x*``: the list grows in place
+                        flat, children = children[0], children[1:]
+                    for child in children:
+                        if child.__class__ is list:
+                            flat.extend(child)
+                        elif child is not None:
+                            flat.append(child)
                 stack.append(table[stack[-1]][name][1])
-                values.append(flat if inline else Tree(name, flat))
+                values.append(flat if step[2] else callbacks[name](flat))
                 if kind == "$END" and stack[-1] == end_state:
-                    result: Tree = values[-1]
-                    return result
+                    return values[-1]

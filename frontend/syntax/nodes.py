@@ -43,7 +43,6 @@ class Node:
     sub: Node | None = None
     """ONBUILD's nested instruction."""
     column: int = 1
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
     comments: tuple[str, ...] = field(default=(), compare=False)
     """The comment lines right above the instruction (upstream's ``PrevComment``)."""
     empty_continuation_line: int = field(default=0, compare=False)

@@ -3,9 +3,12 @@
 The Lark grammar (``grammar.lark``) defines each instruction's syntax:
 keyword, flags, and its argument form (exec or shell form, fields,
 ``key=value`` or legacy pairs, words, text, HEALTHCHECK's type and command,
-ONBUILD's nested instruction). ``node_from_line`` turns one line's tree into a
-node; ``parse_nodes`` drives the pre-lexer and asks it for heredoc bodies once
-a node turns out able to have them.
+ONBUILD's nested instruction). ``Builder`` is the grammar's transformer: the
+line parser calls its methods at each reduction, as Lark's ``transformer=``
+option would, and it builds each line's node (reading its heredoc bodies from
+the pre-lexer once the node turns out able to have them) and, for the typed
+layer, hands the node on to the typed builder as soon as it is complete.
+``parse_nodes`` drives the pre-lexer line by line.
 """
 
 from __future__ import annotations
@@ -20,23 +23,24 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.gotext import SPACE as GO_SPACE
 from frontend.gotext import go_quote
 from frontend.syntax.heredoc import heredocs_in
 from frontend.syntax.lalr import (
+    Callbacks,
     LineError,
     LineParser,
     LineTables,
     Token,
-    Tree,
     from_lark,
     line_tables,
+    transform,
 )
 from frontend.syntax.nodes import Node
-from frontend.syntax.prelex import MAX_LINE_BYTES, LogicalLine, Prelexer
+from frontend.syntax.prelex import MAX_LINE_BYTES, LogicalLine, Prelexer, extensions_of
 
 NOT_STRINGS = "when using JSON array syntax, arrays must be comprised of strings only"
 MAX_JSON_DEPTH = 10000
@@ -82,7 +86,7 @@ def _cache_file(path: Path, escape: str) -> Path:
 if TYPE_CHECKING:  # Lark is loaded only when a line needs more than the tables
     from lark import Lark
 
-TABLES_FORMAT = 1
+TABLES_FORMAT = 2
 """Changes when ``LineTables`` does (part of the cache's key)."""
 
 
@@ -98,15 +102,16 @@ def load_grammar(escape: str = "\\") -> Lark:
     return Lark(
         _grammar_text(escape),
         parser="lalr",
-        start=["line", "json"],
+        start=["line", "json", "csv"],
         maybe_placeholders=False,
         cache=str(_cache_file(GRAMMAR_CACHE, escape)),
     )
 
 
 @cache
-def line_parser(escape: str = "\\") -> Callable[[str], Tree]:
-    """Parse one line from the grammar's ``line`` rule; raises ``LineError``.
+def _tables(escape: str) -> LineTables | None:
+    """The grammar's tables, from their cache file when current, else from the compiled
+    grammar (None when Lark's internals are not what ``lalr`` expects).
 
     The tables are cached apart from Lark's cache, with the grammar text and
     Python's version; when these differ, the grammar is compiled (by Lark)
@@ -117,26 +122,35 @@ def line_parser(escape: str = "\\") -> Callable[[str], Tree]:
     with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
         cached_key, tables = marshal.loads(path.read_bytes())
         if cached_key == key:
-            return LineParser(LineTables(*tables)).parse
-    grammar = load_grammar(escape)
-    found = line_tables(grammar, "line")
-    if found is None:
-        return partial(_lark_line, grammar)
-    with contextlib.suppress(OSError):
-        partial_file = path.with_name(f"{path.name}.{os.getpid()}")
-        partial_file.write_bytes(marshal.dumps((key, tuple(found))))
-        partial_file.replace(path)
-    return LineParser(found).parse
+            return LineTables(*tables)
+    found = line_tables(load_grammar(escape))
+    if found is not None:
+        with contextlib.suppress(OSError):
+            partial_file = path.with_name(f"{path.name}.{os.getpid()}")
+            partial_file.write_bytes(marshal.dumps((key, tuple(found))))
+            partial_file.replace(path)
+    return found
 
 
-def _lark_line(grammar: Lark, text: str) -> Tree:
-    """A line parsed by Lark itself (when its internals are not what ``lalr`` expects)."""
+@cache
+def line_parser(escape: str = "\\", start: str = "line") -> Callable[[str, Callbacks], Any]:
+    """Parse text from the grammar's ``start`` rule (one line, or a CSV record);
+    raises ``LineError``."""
+    tables = _tables(escape)
+    if tables is None:
+        return partial(_lark_line, load_grammar(escape), start)
+    return LineParser(tables, start).parse
+
+
+def _lark_line(grammar: Lark, start: str, text: str, callbacks: Callbacks) -> Any:
+    """Text parsed by Lark itself (when its internals are not what ``lalr`` expects)."""
     from lark.exceptions import LarkError
 
     try:
-        return from_lark(grammar.parse(text, start="line"))
+        tree = from_lark(grammar.parse(text, start=start))
     except LarkError as exc:
         raise LineError(str(exc)) from None
+    return transform(tree, callbacks)
 
 
 # ---- exec form ----------------------------------------------------------------
@@ -145,6 +159,8 @@ def _lark_line(grammar: Lark, text: str) -> Tree:
 def _exec_args(token: str) -> tuple[str, ...]:
     """The strings of an ``EXEC`` token (a flat JSON array of strings)."""
     items: list[str] = json.loads(token)
+    if "\\u" not in token and not _SURROGATES.search(token):
+        return tuple(items)
     return tuple(_SURROGATES.sub("\ufffd", item) for item in items)
 
 
@@ -153,32 +169,45 @@ def _check_not_json(text: str) -> None:
     JSON array Go decodes: one holding something other than strings."""
     if not text.startswith("["):
         return
-    from lark.exceptions import LarkError
-
     try:
-        tree = from_lark(load_grammar().parse(text, start="json"))
-    except LarkError:
+        decodable = line_parser("\\", "json")(text, _JSON)
+    except (LineError, _Undecodable):
         return
-    array = tree.children[0]
-    if isinstance(array, Tree) and array.data == "composite" and _decodable(tree):
+    if decodable:
         raise _NotStrings
 
 
-def _decodable(tree: Tree) -> bool:
-    """Whether encoding/json decodes ``tree``: not too deep, every number a float64."""
-    stack = [(tree, 0)]
-    while stack:
-        node, depth = stack.pop()
-        for child in node.children:
-            if isinstance(child, Token):
-                if child.type == "NUMBER" and float(child) in (float("inf"), float("-inf")):
-                    return False
-                continue
-            deeper = depth + (child.data in ("array", "object"))
-            if deeper > MAX_JSON_DEPTH:
-                return False
-            stack.append((child, deeper))
-    return True
+class _Undecodable(Exception):
+    """JSON that encoding/json refuses: too deeply nested, or a number beyond float64."""
+
+
+def _nesting(children: list[Any]) -> int:
+    """How deeply the arrays and objects among ``children`` nest (their callbacks' ints)."""
+    return max((c for c in children if c.__class__ is int), default=0)
+
+
+def _container(children: list[Any]) -> int:
+    depth = 1 + _nesting(children)
+    if depth > MAX_JSON_DEPTH:
+        raise _Undecodable
+    return depth
+
+
+def _composite(children: list[Any]) -> int:
+    for child in children:
+        if getattr(child, "type", "") == "NUMBER" and abs(float(child)) == float("inf"):
+            raise _Undecodable
+    return _nesting(children)
+
+
+_JSON: Callbacks = {
+    "json": lambda children: children[0].__class__ is int,  # an array, object or literal
+    "composite": _composite,
+    "array": _container,
+    "object": _container,
+    "member": _nesting,
+}
+"""The ``json`` rule's callbacks: whether the value is no string, and Go decodes it."""
 
 
 # ---- tokens -------------------------------------------------------------------------
@@ -208,11 +237,21 @@ def _flag_text(raw: str, escape: str) -> str:
     return "".join(out)
 
 
-# ---- the tree of one line → a node ------------------------------------------------------
+# ---- the grammar's transformer: one line → a node ---------------------------------------
 
 _KEYWORD = re.compile(r"[^\t\v\f\r ]*")
-"""The keyword in a keyword token (which holds the blanks after it)."""
-_FORMS = frozenset(("exec", "shell_form", "fields", "pairs", "legacy", "words", "text", "health"))
+"""The keyword in an unknown keyword's token (which holds the blanks after it)."""
+_NOT_JSON_CHECKED = frozenset(("FROM", "EXPOSE"))
+"""Instructions whose fields are never read as a JSON array."""
+
+
+class _Form(NamedTuple):
+    """An argument form's values; ``json_at``: where text that may be a JSON array starts."""
+
+    value: tuple[str, ...]
+    json: bool = False
+    legacy: bool = False
+    json_at: int = -1
 
 
 class _Draft(NamedTuple):
@@ -224,61 +263,48 @@ class _Draft(NamedTuple):
     json: bool
     start: int
     legacy: bool = False
+    sub: _Draft | None = None
 
 
-def _drafts(tree: Tree, text: str, escape: str) -> list[_Draft]:
-    """The instruction and, for ONBUILD, its nested triggers, outermost first."""
-    drafts: list[_Draft] = []
-    node: Tree | None = tree.children[0]  # type: ignore[assignment]
-    while node is not None:
-        keyword = node.children[0]
-        assert isinstance(keyword, Token)
-        flags: list[str] = []
-        form: Tree | None = None
-        trigger: Tree | None = None
-        for child in node.children[1:]:
-            if isinstance(child, Token):
-                if child.type == "FLAG":
-                    flag = _flag_text(child, escape)
-                    if flag != "--":
-                        flags.append(flag)
-            elif child.data in _FORMS:
-                form = child
-            else:
-                trigger = child
-        if len(drafts) > MAX_ONBUILD_NESTING:
-            raise DockerfileError(ONBUILD_CHAIN)
-        start = keyword.start_pos or 0
-        cmd = _KEYWORD.match(keyword).group().upper()  # type: ignore[union-attr]
-        if node.data == "unknown" or trigger is not None:  # ONBUILD with a trigger
-            drafts.append(_Draft(cmd, tuple(flags), ("",), False, start))
-        else:
-            value, is_json, legacy = _form(form, text, cmd) if form else ((), False, False)
-            drafts.append(_Draft(cmd, tuple(flags), value, is_json, start, legacy))
-        node = trigger
-    return drafts
+_EMPTY = _Form(())
 
 
-def _form(form: Tree, text: str, cmd: str) -> tuple[tuple[str, ...], bool, bool]:
-    """Argument values, whether they are the exec form, whether ENV/LABEL is legacy."""
-    tokens = [t for t in form.children if isinstance(t, Token)]
-    kind = form.data
-    if kind == "exec":
-        return _exec_args(tokens[0]), True, False
-    if kind == "shell_form":
-        _check_not_json(tokens[0])
-        return (str(tokens[0]),), False, False
-    if kind == "fields":
-        if cmd in ("ADD", "COPY", "VOLUME"):
-            _check_not_json(text[tokens[0].start_pos or 0 :])
-        return tuple(map(str, tokens)), False, False
-    if kind == "health":
-        sub = [c for c in form.children if isinstance(c, Tree)]
-        value, is_json, _ = _form(sub[0], text, cmd) if sub else ((), False, False)
-        return (str(tokens[0]), *value), is_json, False
-    if kind == "pairs":
+Typed = Callable[[Node, frozenset[str]], Any]
+"""What the typed layer makes of a node, given the file's extensions."""
+
+
+class Builder:
+    """The grammar's transformer: one method per rule of ``line``, called at each
+    reduction (by ``LineParser``, or by Lark given ``transformer=``), building the
+    line's ``Node``; with ``typed``, ``line`` returns what ``typed`` makes of it
+    and of the extensions the file's directives turn on.
+
+    ``begin`` sets the line being parsed (positions in tokens are relative to its
+    text); ``line`` reads the instruction's heredoc bodies from the pre-lexer.
+    """
+
+    def __init__(self, lexer: Prelexer, typed: Typed | None = None) -> None:
+        self.lexer, self.typed = lexer, typed
+        self.extensions: frozenset[str] | None = None  # read once the directives are done
+        self.written, self.logical = "", LogicalLine("", 0, 0)
+        self.callbacks = {name: getattr(self, name) for name in RULES}
+
+    def begin(self, logical: LogicalLine, text: str) -> None:
+        self.logical, self.written = logical, text
+
+    # ---- argument forms
+    def exec(self, c: list[Token]) -> _Form:
+        return _Form(_exec_args(c[0]), True)
+
+    def shell_form(self, c: list[Token]) -> _Form:
+        return _Form((str(c[0]),), json_at=c[0].start_pos)
+
+    def fields(self, c: list[Token]) -> _Form:
+        return _Form(tuple(map(str, c)), json_at=c[0].start_pos)
+
+    def pairs(self, c: list[Token]) -> _Form:
         pairs: list[str] = []
-        for word in tokens:
+        for word in c:
             if word.type != "PAIR":
                 raise DockerfileError(
                     f"Syntax error - can't find = in {go_quote(word)}. "
@@ -286,13 +312,86 @@ def _form(form: Tree, text: str, cmd: str) -> tuple[tuple[str, ...], bool, bool]
                 )
             key, _, val = word.partition("=")
             pairs += [key, val]
-        return tuple(pairs), False, False
-    if kind == "legacy":
-        if len(tokens) < 2:
-            raise DockerfileError(f"{cmd} must have two arguments")
-        return (str(tokens[0]), str(tokens[1])), False, True
-    return tuple(map(str, tokens)), False, False  # words, text
+        return _Form(tuple(pairs))
 
+    def legacy(self, c: list[Token]) -> _Form:
+        return _Form(tuple(map(str, c)), legacy=True)
+
+    def words(self, c: list[Token]) -> _Form:
+        return _Form(tuple(map(str, c)))
+
+    text = words
+
+    def health(self, c: list[Any]) -> _Form:
+        sub: _Form = c[1] if len(c) > 1 else _EMPTY
+        return sub._replace(value=(str(c[0]), *sub.value))
+
+    # ---- instructions: the keyword, flags, then a form or (ONBUILD) a trigger
+    def instruction(self, c: list[Any]) -> _Draft:
+        keyword: Token = c[0]
+        kind = keyword.type
+        cmd = kind if kind != "UNKNOWN" else _KEYWORD.match(keyword).group().upper()  # type: ignore[union-attr]
+        last = c[-1] if len(c) > 1 and not isinstance(c[-1], str) else None
+        raw = c[1:-1] if last is not None else c[1:]
+        flags = self._flags(raw) if raw else ()
+        if last.__class__ is _Draft or kind == "UNKNOWN":  # ONBUILD's trigger, or unknown
+            sub = last if last.__class__ is _Draft else None
+            return _Draft(cmd, flags, ("",), False, keyword.start_pos, sub=sub)
+        if last is None:
+            return _Draft(cmd, flags, (), False, keyword.start_pos)
+        form: _Form = last
+        if form.json_at >= 0 and cmd not in _NOT_JSON_CHECKED:
+            _check_not_json(self.written[form.json_at :])
+        if form.legacy and len(form.value) < 2:
+            raise DockerfileError(f"{cmd} must have two arguments")
+        return _Draft(cmd, flags, form.value, form.json, keyword.start_pos, form.legacy)
+
+    def _flags(self, tokens: list[Token]) -> tuple[str, ...]:
+        escape = self.lexer.escape
+        return tuple(f for f in (_flag_text(t, escape) for t in tokens) if f != "--")
+
+    def line(self, c: list[_Draft]) -> Any:
+        """The line's node (with its heredocs), or what ``typed`` makes of it."""
+        logical, draft = self.logical, c[0]
+        empty = logical.end_line if logical.empty_continuation else 0
+        node = Node(draft.cmd, draft.flags, draft.value, draft.json, logical.start_line,
+                    logical.end_line, logical.text, (), self._trigger(draft.sub), logical.column,
+                    logical.comments, empty, draft.legacy)  # fmt: skip
+        if "<<" in logical.text and _heredoc_target(node):
+            node = _with_heredocs(node, logical, self.lexer)
+        if self.typed is None:
+            return node
+        if self.extensions is None:
+            self.extensions = extensions_of(self.lexer.directives)
+        return self.typed(node, self.extensions)
+
+    def _trigger(self, draft: _Draft | None) -> Node | None:
+        """ONBUILD's trigger (and its own, if any) as nodes; ``original`` starts at its keyword."""
+        logical, text = self.logical, self.written
+        drafts = []
+        while draft is not None:
+            drafts.append(draft)
+            draft = draft.sub
+        if len(drafts) > MAX_ONBUILD_NESTING:
+            raise DockerfileError(ONBUILD_CHAIN, column=logical.column)
+        column = logical.column + (logical.text.index(text) if drafts else 0)
+        node = None
+        for draft in reversed(drafts):
+            node = Node(draft.cmd, draft.flags, draft.value, draft.json, logical.start_line,
+                        logical.end_line, text[draft.start :], (), node, column + draft.start,
+                        legacy_format=draft.legacy)  # fmt: skip
+        return node
+
+
+INSTRUCTIONS = ("from", "run", "cmd", "entrypoint", "shell", "copy", "add", "volume", "env",
+                "label", "arg", "expose", "user", "workdir", "maintainer", "stopsignal",
+                "healthcheck", "onbuild", "include", "unknown")  # fmt: skip
+"""The grammar's instruction rules: ``Builder.instruction`` reduces each."""
+for _rule in INSTRUCTIONS:
+    setattr(Builder, _rule, Builder.instruction)
+RULES = (*INSTRUCTIONS, "exec", "shell_form", "fields", "pairs", "legacy", "words", "text",
+         "health", "line")  # fmt: skip
+"""Every rule of ``line`` that is not inlined."""
 
 _KEYWORDS = frozenset((*_HEREDOC_COMMANDS, "ARG", "CMD", "ENTRYPOINT", "ENV", "EXPOSE", "FROM",
                        "HEALTHCHECK", "LABEL", "MAINTAINER", "ONBUILD", "SHELL", "STOPSIGNAL",
@@ -300,56 +399,45 @@ _KEYWORDS = frozenset((*_HEREDOC_COMMANDS, "ARG", "CMD", "ENTRYPOINT", "ENV", "E
 """The grammar's keyword terminals: one per instruction of a line."""
 
 
-def _parse_line(escape: str, text: str) -> Tree:
-    """The tree of one line; a long ONBUILD chain is refused as soon as it is too deep."""
+def _check_chain(escape: str, text: str) -> None:
+    """Refuse a long ONBUILD chain as soon as it is too deep (before building it)."""
     if text[:7].lower() != "onbuild" or text.lower().count("onbuild") <= MAX_ONBUILD_NESTING:
-        return line_parser(escape)(text)
-    interactive = load_grammar(escape).parse_interactive(text, start="line")
+        return
     keywords = 0
-    for token in interactive.iter_parse():
+    for token in load_grammar(escape).parse_interactive(text, start="line").iter_parse():
         keywords += token.type in _KEYWORDS
         if keywords > MAX_ONBUILD_NESTING + 1:
             raise DockerfileError(ONBUILD_CHAIN)
-    return from_lark(interactive.resume_parse())  # type: ignore[no-untyped-call]
 
 
-def node_from_line(line: LogicalLine, escape: str) -> Node:
-    """Parse one logical line into keyword, flags and arguments by the grammar.
+LineParse = Callable[[str, str, Builder], Any]
+"""Parses a line's text, with an escape character, by a builder's callbacks."""
 
-    ``ONBUILD <instruction>`` nests the trigger's node as ``sub``, up to
-    ``MAX_ONBUILD_NESTING`` levels.
-    """
+
+def _parse_line(escape: str, text: str, builder: Builder) -> Any:
+    return line_parser(escape)(text, builder.callbacks)
+
+
+def parse_line(line: LogicalLine, builder: Builder, parse: LineParse = _parse_line) -> Any:
+    """What ``builder`` makes of one logical line (keyword, flags and arguments by the
+    grammar); ``ONBUILD <instruction>`` nests the trigger as ``sub``, up to
+    ``MAX_ONBUILD_NESTING`` levels."""
     text = line.text.strip(GO_SPACE)  # a continued line may start with blanks
-    lead = line.text.index(text) if text else 0
+    builder.begin(line, text)
     if not text:
-        drafts = [_Draft("", (), ("",), False, 0)]
-    else:
-        try:
-            tree = _parse_line(escape, text)
-        except LineError as exc:  # the grammar reads any line: this is a bug
-            raise DockerfileError(f"cannot parse the instruction: {exc}") from None
-        try:
-            drafts = _drafts(tree, text, escape)
-        except _NotStrings:
-            raise DockerfileError(NOT_STRINGS, line=line.start_line) from None
-        except DockerfileError as exc:
-            if str(exc) == ONBUILD_CHAIN:
-                exc.column = line.column
-            raise
-    last = drafts[-1]
-    original = text[last.start :] if len(drafts) > 1 else line.text
-    column = line.column + lead + last.start if len(drafts) > 1 else line.column
-    node = Node(last.cmd, last.flags, last.value, last.json, line.start_line, line.end_line,
-                original, column=column, legacy_format=last.legacy)  # fmt: skip
-    for draft in reversed(drafts[:-1]):
-        original = text[draft.start :] if draft is not drafts[0] else line.text
-        column = line.column + lead + draft.start if draft is not drafts[0] else line.column
-        node = Node(draft.cmd, draft.flags, draft.value, draft.json, line.start_line,
-                    line.end_line, original, sub=node, column=column)  # fmt: skip
-    if line.comments or line.empty_continuation:
-        empty = line.end_line if line.empty_continuation else 0
-        node = replace(node, comments=line.comments, empty_continuation_line=empty)
-    return node
+        return builder.line([_Draft("", (), ("",), False, 0)])
+    escape = builder.lexer.escape
+    try:
+        _check_chain(escape, text)
+        return parse(escape, text, builder)
+    except LineError as exc:  # the grammar reads any line: this is a bug
+        raise DockerfileError(f"cannot parse the instruction: {exc}") from None
+    except _NotStrings:
+        raise DockerfileError(NOT_STRINGS, line=line.start_line) from None
+    except DockerfileError as exc:
+        if str(exc) == ONBUILD_CHAIN:
+            exc.column = line.column
+        raise
 
 
 def _heredoc_target(node: Node) -> Node | None:
@@ -379,21 +467,28 @@ class Parsed(NamedTuple):
     warnings: tuple[DockerfileWarning, ...] = ()
 
 
-def parse_nodes(source: str | bytes) -> Parsed:
+def parse_nodes(source: str | bytes, parse: LineParse = _parse_line) -> Parsed:
     """Directives, escape character and one node per instruction."""
+    directives, escape, nodes, warnings = parse_lines(source, None, parse)
+    return Parsed(directives, escape, nodes, warnings)
+
+
+def parse_lines(
+    source: str | bytes, typed: Typed | None, parse: LineParse = _parse_line
+) -> tuple[dict[str, str], str, list[Any], tuple[DockerfileWarning, ...]]:
+    """Directives, escape character and one node per instruction or, with ``typed``,
+    what it makes of each node (called as soon as the node is complete), and warnings."""
     lexer = Prelexer(source)
+    builder = Builder(lexer, typed)
     nodes = []
     for line in lexer:
         try:
-            node = node_from_line(line, lexer.escape)
-            if "<<" in line.text and _heredoc_target(node):
-                node = _with_heredocs(node, line, lexer)
+            nodes.append(parse_line(line, builder, parse))
         except DockerfileError as exc:
             exc.line, exc.column = line.start_line, exc.column or line.column
             exc.end_line = max(exc.end_line, line.end_line)
             exc.source_line = lexer.physical(line.start_line)
             raise
-        nodes.append(node)
     if not nodes:
         raise DockerfileError("file with no instructions", line=lexer.line)
     if lexer.too_long:
@@ -402,4 +497,4 @@ def parse_nodes(source: str | bytes) -> Parsed:
             line=lexer.too_long,
             column=1,
         )
-    return Parsed(lexer.directives, lexer.escape, nodes, tuple(lexer.warnings))
+    return lexer.directives, lexer.escape, nodes, tuple(lexer.warnings)

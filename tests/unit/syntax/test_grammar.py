@@ -1,20 +1,29 @@
-"""The grammar's own driver (``frontend.syntax.lalr``) against Lark's parser, line by line."""
+"""The grammar's own driver (``frontend.syntax.lalr``) against Lark's parser.
+
+Lark, given the parser's transformer (``Builder``) as ``transformer=``, calls
+the same methods at its reductions: it must build the same typed instructions
+(and the same errors) on the whole corpus as the parser's own driver.
+"""
 
 from __future__ import annotations
 
 import marshal
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
+from lark import Lark
 from lark.exceptions import LarkError
 
-from frontend.gotext import SPACE as GO_SPACE
+from frontend.errors import DockerfileError
 from frontend.syntax import parser
-from frontend.syntax.lalr import LineError, LineParser, Token, Tree, from_lark, line_tables
-from frontend.syntax.parser import load_grammar
-from frontend.syntax.prelex import Prelexer
+from frontend.syntax.instructions import to_instruction
+from frontend.syntax.lalr import LineError, LineParser, Tree, line_tables, transform
+from frontend.syntax.nodes import Node
+from frontend.syntax.parser import RULES, Builder, load_grammar, parse_lines
 
-from .corpus import CASES, names
+from .corpus import CASES, ERRORS, names
 
 EXTRA = [
     "RUN --mount=type=cache,target=/x -- --not-a-flag",
@@ -26,64 +35,105 @@ EXTRA = [
     'COPY ["a", 1] b',
     'ARG a \'b c\' "d\\" e"',
     "unknown --flag and words",
+    "RUN <<EOF\nbody\nEOF",
+    "ONBUILD COPY <<A b\nx\nA",
 ]
 
 
-def _lines(name: str) -> list[tuple[str, str]]:
-    if name == "extra":
-        return [(text, escape) for text in EXTRA for escape in ("\\", "`")]
-    lexer = Prelexer((CASES / name / "Dockerfile").read_bytes())
-    texts = [line.text.strip(GO_SPACE) for line in lexer]
-    return [(text, lexer.escape) for text in texts if text]
+class _Current:
+    """Lark binds a transformer once: this one hands each rule on to the current builder."""
+
+    builder: Builder
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in RULES:
+            raise AttributeError(name)
+        return lambda children: self.builder.callbacks[name](children)
 
 
-def _shape(tree: Tree) -> object:
-    """A tree as nested tuples, tokens with their type and start."""
-    return (
-        tree.data,
-        [
-            (c.type, str(c), c.start_pos) if isinstance(c, Token) else _shape(c)
-            for c in tree.children
-        ],
+_CURRENT = _Current()
+
+
+@cache
+def _lark(escape: str) -> Lark:
+    return Lark(
+        parser._grammar_text(escape),
+        parser="lalr",
+        start="line",
+        maybe_placeholders=False,
+        transformer=_CURRENT,
     )
 
 
-@pytest.mark.parametrize("name", ["extra", *names(CASES)])
-def test_same_tree_as_lark(name: str) -> None:
-    for text, escape in _lines(name):
-        lark = load_grammar(escape)
-        tables = line_tables(lark, "line")
-        assert tables is not None
-        try:
-            expected = _shape(from_lark(lark.parse(text, start="line")))
-        except LarkError:
-            with pytest.raises(LineError):
-                LineParser(tables).parse(text)
-            continue
-        assert _shape(LineParser(tables).parse(text)) == expected, text
+def _lark_line(escape: str, text: str, builder: Builder) -> Any:
+    _CURRENT.builder = builder
+    try:
+        return _lark(escape).parse(text)
+    except LarkError as exc:
+        raise LineError(str(exc)) from None
+
+
+def _typed(node: Node, extensions: frozenset[str]) -> object:
+    try:
+        return to_instruction(node, extensions)
+    except DockerfileError as exc:
+        return ("error", exc.message, exc.line, exc.column)
+
+
+def _outcome(source: bytes, parse: parser.LineParse) -> object:
+    try:
+        return parse_lines(source, _typed, parse)
+    except DockerfileError as exc:
+        return ("error", exc.message, exc.line, exc.column)
+
+
+def _sources() -> list[bytes]:
+    files = [CASES / n / "Dockerfile" for n in names(CASES)]
+    files += [ERRORS / n / "Dockerfile" for n in names(ERRORS)]
+    extra = [f"FROM a\n{text}\n".encode() for text in EXTRA]
+    return extra + [f"# escape=`\n{t}\n".encode() for t in EXTRA] + [p.read_bytes() for p in files]
+
+
+def test_lark_with_the_same_transformer_builds_the_same_instructions() -> None:
+    sources = _sources()
+    assert len(sources) > 250
+    for source in sources:
+        assert _outcome(source, _lark_line) == _outcome(source, parser._parse_line), source[:200]
 
 
 def test_tables_are_plain_data() -> None:
-    tables = line_tables(load_grammar(), "line")
+    tables = line_tables(load_grammar())
     assert tables is not None
+    assert set(tables.starts) == {"line", "json", "csv"}
     assert marshal.loads(marshal.dumps(tuple(tables))) == tuple(tables)
+
+
+def _shape(text: str, parse: Any) -> object:
+    """What a line parser makes of ``text`` with callbacks that build trees."""
+    callbacks = {name: lambda c, name=name: (name, [str(x) for x in c]) for name in RULES}
+    return parse(text, callbacks)
 
 
 def test_tables_cache_is_written_and_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parser, "TABLES_CACHE", tmp_path / "tables.cache")
-    parse = parser.line_parser.__wrapped__("\\")
+    tables = parser._tables.__wrapped__("\\")
     assert (tmp_path / "tables.cache").is_file()
-    again = parser.line_parser.__wrapped__("\\")
-    assert _shape(parse("RUN --x a")) == _shape(again("RUN --x a"))
-
-
-def test_falls_back_to_lark(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without usable tables (another Lark's internals), Lark parses the line itself."""
-    monkeypatch.setattr(parser, "TABLES_CACHE", tmp_path / "tables.cache")
-    monkeypatch.setattr(parser, "line_tables", lambda grammar, start: None)
-    parse = parser.line_parser.__wrapped__("\\")
-    tables = line_tables(load_grammar(), "line")
     assert tables is not None
-    assert _shape(parse("RUN --x a")) == _shape(LineParser(tables).parse("RUN --x a"))
+    assert parser._tables.__wrapped__("\\") == tables
+
+
+def test_falls_back_to_lark(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without usable tables (another Lark's internals), Lark parses the line itself."""
+    monkeypatch.setattr(parser, "_tables", lambda escape: None)
+    parse = parser.line_parser.__wrapped__("\\")
+    tables = line_tables(load_grammar())
+    assert tables is not None
+    assert _shape("RUN --x a", parse) == _shape("RUN --x a", LineParser(tables).parse)
     with pytest.raises(LineError):
-        parse("")
+        parse("", {})
+
+
+def test_transform_applies_callbacks_bottom_up() -> None:
+    tree = Tree("a", [Tree("b", []), Tree("b", [Tree("b", [])])])
+    callbacks = {"a": lambda c: ("a", *c), "b": lambda c: len(c)}
+    assert transform(tree, callbacks) == ("a", 0, 1)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from frontend.errors import DockerfileError
 from frontend.syntax import ast, parse
-from frontend.syntax.instructions import parse_duration, parse_mount
+from frontend.syntax.instructions import _csv_fields, parse_duration, parse_mount
 
 MIB = 1 << 20
 
@@ -149,6 +149,33 @@ def test_mount_error(spec: str, message: str) -> None:
     with pytest.raises(DockerfileError) as caught:
         parse_mount(spec)
     assert caught.value.message == message
+
+
+CSV_RECORDS: list[tuple[str, list[str] | str]] = [
+    ("a,,b", ["a", "", "b"]),
+    (",", ["", ""]),
+    ('"a""b",c', ['a"b', "c"]),
+    ('"a,b"', ["a,b"]),
+    ('""', [""]),
+    ("x\r\n", ["x"]),
+    ("a\nb", ["a\nb"]),
+    ('a"b', "column 2: bare"),
+    ('\u00e9"', "column 3: bare"),
+    ('"a"b', "column 3: extraneous"),
+    ('"a""', "column 5: extraneous"),
+    ('"""', "column 4: extraneous"),
+    ('a,"\u00e9', "column 4: extraneous"),
+]
+
+
+@pytest.mark.parametrize(("record", "expected"), CSV_RECORDS)
+def test_csv_record(record: str, expected: list[str] | str) -> None:
+    """The grammar's ``csv`` rule reads a record as Go's csvvalue; errors at Go's byte column."""
+    if isinstance(expected, list):
+        assert _csv_fields(record) == expected
+        return
+    with pytest.raises(ValueError, match=expected):
+        _csv_fields(record)
 
 
 def test_mount_error_in_a_dockerfile_points_at_its_flag() -> None:

@@ -7,8 +7,9 @@ import json
 import pytest
 
 from frontend.errors import DockerfileError
+from frontend.gotext import go_json
 from frontend.syntax import parse_raw
-from frontend.syntax.dump import dump_json, json_line
+from frontend.syntax.dump import dump_json
 
 from .corpus import CASES, ERRORS, UPDATE, names, read_expected_error, write_expected_error
 
@@ -22,11 +23,11 @@ def test_corpus_is_large_enough() -> None:
 def test_case(name: str) -> None:
     folder = CASES / name
     data = (folder / "Dockerfile").read_bytes()
-    actual = json.loads(json_line(dump_json("Dockerfile", data)))
+    actual = json.loads(go_json(dump_json("Dockerfile", data), indent=None))
     assert "error" not in actual, actual.get("error")
     expected_path = folder / "expected.json"
     if UPDATE:
-        expected_path.write_text(json_line(actual, indent=2) + "\n", encoding="utf-8")
+        expected_path.write_text(go_json(actual, indent=2) + "\n", encoding="utf-8")
         return
     expected = json.loads(expected_path.read_text(encoding="utf-8"))
     assert actual == expected

@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from frontend.errors import DockerfileError
+from frontend.gotext import go_json
 from frontend.syntax import Parsed, parse, parse_raw
-from frontend.syntax.dump import dump_json, json_line, render
+from frontend.syntax.dump import dump_json, render
 from frontend.syntax.nodes import Node
 
 FRAGMENTS = [
@@ -126,7 +127,7 @@ def test_text_raises_only_dockerfile_error(text: str) -> None:
 def test_bytes_raise_only_dockerfile_error(data: bytes) -> None:
     _parse(data)
     _parse_typed(data)
-    json_line(dump_json("Dockerfile", data)).encode("utf-8")
+    go_json(dump_json("Dockerfile", data), indent=None).encode("utf-8")
 
 
 @SETTINGS
@@ -148,4 +149,4 @@ def test_render_is_a_fixed_point(text: str) -> None:
 def test_parsing_is_deterministic(text: str) -> None:
     once = dump_json("Dockerfile", text)
     assert dump_json("Dockerfile", text) == once
-    json_line(once).encode("utf-8")
+    go_json(once, indent=None).encode("utf-8")

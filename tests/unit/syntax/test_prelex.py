@@ -9,8 +9,17 @@ from frontend.gotext import go_quote
 from frontend.syntax import parse_raw
 from frontend.syntax.dump import render
 from frontend.syntax.heredoc import heredocs_in
-from frontend.syntax.parser import node_from_line
+from frontend.syntax.nodes import Node
+from frontend.syntax.parser import Builder, parse_line
 from frontend.syntax.prelex import LogicalLine, Prelexer, trim_continuation
+
+
+def node_from_line(line: LogicalLine, escape: str) -> Node:
+    """The node of one line, in a file whose escape character is ``escape``."""
+    lexer = Prelexer("")
+    lexer.escape = escape
+    node: Node = parse_line(line, Builder(lexer))
+    return node
 
 
 @pytest.mark.parametrize(
