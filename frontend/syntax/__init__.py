@@ -16,11 +16,12 @@ from frontend.errors import DockerfileError
 from frontend.syntax.nodes import Node
 from frontend.syntax.parser import Parsed
 from frontend.syntax.parser import parse_nodes as _parse_nodes
+from frontend.syntax.wording import CURRENT, Wording
 
 if TYPE_CHECKING:  # the typed layer loads on first use: the raw parser starts without it
     from frontend.syntax import ast
 
-__all__ = ["Parsed", "parse", "parse_nodes", "parse_raw"]
+__all__ = ["Parsed", "Wording", "parse", "parse_nodes", "parse_raw"]
 
 T = TypeVar("T")
 
@@ -41,8 +42,10 @@ def parse_nodes(source: str | bytes, filename: str = "Dockerfile") -> list[Node]
     return parse_raw(source, filename).nodes
 
 
-def parse(source: str | bytes, filename: str = "Dockerfile") -> ast.Dockerfile:
-    """Parse a Dockerfile into typed instructions."""
+def parse(
+    source: str | bytes, filename: str = "Dockerfile", wording: Wording = CURRENT
+) -> ast.Dockerfile:
+    """Parse a Dockerfile into typed instructions; errors in the engine's ``wording``."""
 
     from frontend.syntax import ast
     from frontend.syntax.instructions import to_instruction  # the raw layer does without it
@@ -51,7 +54,7 @@ def parse(source: str | bytes, filename: str = "Dockerfile") -> ast.Dockerfile:
         directives, escape, nodes, warnings = _parse_nodes(source)
         return ast.Dockerfile(
             directives=tuple(directives.items()),
-            instructions=tuple(to_instruction(n) for n in nodes),
+            instructions=tuple(to_instruction(n, wording) for n in nodes),
             escape=escape,
             warnings=tuple(replace(w, filename=filename) for w in warnings),
             empty_continuations=tuple(
