@@ -22,10 +22,13 @@ _OPTIONS = {
     "--label": "label:{}",
     "--platform": "platform={}",
     "--network": "force-network-mode={}",
+    "--ulimit": "ulimit={}",
+    "--cgroup-parent": "cgroup-parent={}",
 }
 """``docker build`` flags that are a frontend option (``--opt``) to buildctl."""
 _SAME = frozenset({"--secret", "--ssh"})
 """Flags buildctl takes as they are."""
+_UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
 
 
 class NoBuildctlForm(ValueError):
@@ -50,6 +53,9 @@ def _translate(flags: Sequence[str]) -> list[str]:
             out += [name, value]
         elif name in _OPTIONS:
             out += ["--opt", _OPTIONS[name].format(value)]
+        elif name == "--shm-size":  # the client sends bytes
+            number = value.rstrip("bBkKmMgG")
+            out += ["--opt", f"shm-size={int(number) * _UNITS[value[len(number) :].lower()]}"]
         elif name == "--build-context":
             key, _, where = value.partition("=")
             if "://" in where:

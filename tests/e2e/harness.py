@@ -121,6 +121,18 @@ def tar_archive(files: Mapping[str, str], *, gzip: bool = False, mode: int = 0o6
     return buf.getvalue()
 
 
+def tag_image(image: str, tag: str) -> None:
+    """Tag ``image`` on the Docker engine, where builds can use it as a base (on the
+    buildkitd engine, the tag is pushed into the registry that engine reads)."""
+    docker("tag", image, tag)
+    if ENGINE == "buildkitd":
+        subprocess.run(
+            [str(REPO / "hack" / "engine-buildkitd.sh"), "push", tag],
+            env=docker_env(), stdin=subprocess.DEVNULL, capture_output=True, check=True,
+            timeout=BUILD_TIMEOUT,
+        )  # fmt: skip
+
+
 def remove_at_session_end(image: str) -> None:
     """Have ``remove_built_images`` remove ``image`` too (for builds made elsewhere)."""
     _built.add(image)
