@@ -39,6 +39,7 @@ help:
 	@echo "make publish REGISTRY=host[:port]/name   push it for linux/amd64 and linux/arm64"
 	@echo "                  as one list tagged with the version; prints its digest: hack/publish.sh"
 	@echo "make e2e [ENGINE=legacy|current|current-containerd]   end-to-end tests (default: every engine)"
+	@echo "make e2e ENGINE=buildkitd PYF_CONF_DIR=...   the same on the conformance harness's buildkitd (README)"
 	@echo "make conformance  BuildKit's Dockerfile suite, ours vs Docker's Go frontend (README)"
 	@echo "make unit | e2e | lint | proto-check | bench | bench-parse | bench-compile"
 
@@ -83,6 +84,7 @@ unit: deps
 
 # The e2e session fixtures start the engine and build the images themselves.
 # ENGINE=legacy|current|current-containerd runs one engine; default: all of them.
+# ENGINE=buildkitd (not in the default) needs the conformance harness's binaries.
 e2e: deps
 	PYTHON=$(PY) hack/e2e.sh $(or $(ENGINE),$(ENGINES)) -- $(PYTEST_ARGS)
 

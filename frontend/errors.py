@@ -35,7 +35,8 @@ class DockerfileError(Exception):
     (for example a bad ``--target``). ``end_line`` defaults to ``line``.
     ``also`` lists more ``(start, end)`` line spans the error is about (each
     instruction of a stage cycle). ``parse`` marks an instruction that does not
-    parse: Docker's frontend words those ``dockerfile parse error on line N: ...``.
+    parse: Docker's frontend words those ``<parse> N: ...`` (``parse`` is
+    ``dockerfile parse error on line``, or as the engine's release words it).
     """
 
     def __init__(
@@ -48,7 +49,7 @@ class DockerfileError(Exception):
         filename: str = "Dockerfile",
         source_line: str | None = None,
         also: tuple[tuple[int, int], ...] = (),
-        parse: bool = False,
+        parse: str = "",
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -64,7 +65,7 @@ class DockerfileError(Exception):
     def summary(self) -> str:
         """The message as Docker's frontend words it."""
         if self.parse and self.line:
-            return f"dockerfile parse error on line {self.line}: {self.message}"
+            return f"{self.parse} {self.line}: {self.message}"
         return self.message
 
     def __str__(self) -> str:

@@ -4,7 +4,9 @@
 # Usage: hack/e2e.sh [ENGINE...] [-- PYTEST_ARGS...]
 #   ENGINE  legacy (Engine 20.10, `docker build`), current (Debian unstable's
 #           Docker with buildx, classic image store), current-containerd (the
-#           same with the containerd image store); default: all three
+#           same with the containerd image store), buildkitd (a standalone
+#           buildkitd from the conformance harness's work dir, driven with
+#           buildctl: hack/engine-buildkitd.sh); default: the three Docker engines
 # Each engine is started (or reused) first; if one cannot start, that is a
 # failure. Tests choose their engines with @pytest.mark.engines(...); those
 # not meant for an engine are deselected there, never skipped.
@@ -28,8 +30,8 @@ for engine in "${engines[@]}"; do
     log "=== end-to-end tests on the $engine engine"
     rc=0
     case $engine in
-    legacy | current | current-containerd) ;;
-    *) die "unknown engine '$engine' (legacy, current, current-containerd)" ;;
+    legacy | current | current-containerd | buildkitd) ;;
+    *) die "unknown engine '$engine' (legacy, current, current-containerd, buildkitd)" ;;
     esac
     PYFRONTEND_ENGINE=$engine "$ROOT/hack/engine.sh" up
     PYFRONTEND_ENGINE=$engine "$ROOT/hack/engine.sh" exec -- \

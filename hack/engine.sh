@@ -3,7 +3,8 @@
 #
 # Usage: hack/engine.sh up|down|status|env|exec [-- CMD...]
 # With PYFRONTEND_ENGINE=current or current-containerd, the same verbs go to
-# hack/engine-current.sh: Debian unstable's current Docker beside this one.
+# hack/engine-current.sh: Debian unstable's current Docker beside this one;
+# with PYFRONTEND_ENGINE=buildkitd, to hack/engine-buildkitd.sh (buildctl).
 # Without it, Engine 20.10 (legacy):
 #   up      use the engine at DOCKER_HOST, or the one on the default socket, or
 #           else install docker.io if needed and start dockerd in the background
@@ -17,6 +18,7 @@ source "$(dirname "$0")/lib.sh"
 
 case ${PYFRONTEND_ENGINE:-legacy} in
 legacy) ;;
+buildkitd) exec "$(dirname "$0")/engine-buildkitd.sh" "$@" ;;
 *) exec "$(dirname "$0")/engine-current.sh" "${1:-}" "$PYFRONTEND_ENGINE" "${@:2}" ;;
 esac
 
@@ -38,13 +40,6 @@ print_env() {
     echo "export DOCKER_BUILDKIT=1"
     echo "export DOCKER=$DOCKER"
     echo "export PYFRONTEND_ENGINE=legacy"
-}
-
-cmd_exec() {
-    [[ ${1:-} == -- ]] && shift
-    (($#)) || die "exec: no command"
-    eval "$(print_env)"
-    exec "$@"
 }
 
 reached() {
@@ -137,14 +132,4 @@ cmd_status() {
     fi
 }
 
-case ${1:-} in
-up) cmd_up ;;
-down) cmd_down ;;
-status) cmd_status ;;
-env) print_env ;;
-exec) cmd_exec "${@:2}" ;;
-*)
-    echo "usage: $0 up|down|status|env|exec [-- CMD...]" >&2
-    exit 2
-    ;;
-esac
+run_verb "up|down|status|env|exec [-- CMD...]" "$@"

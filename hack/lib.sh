@@ -39,4 +39,31 @@ docker_ok() {
         >/dev/null 2>&1 </dev/null
 }
 
+# exec_in_env [--] CMD...: run CMD with the environment the engine script's
+# print_env prints.
+exec_in_env() {
+    [[ ${1:-} == -- ]] && shift
+    (($#)) || die "exec: no command"
+    eval "$(print_env)"
+    exec "$@"
+}
+
+# run_verb USAGE [VERB ARGS...]: an engine script's command line: env (print_env),
+# exec (exec_in_env), or VERB when the script defines cmd_VERB (up, down, ...).
+run_verb() {
+    local usage=$1 verb=${2:-}
+    case $verb in
+    env) print_env ;;
+    exec) exec_in_env "${@:3}" ;;
+    *)
+        if [[ $verb =~ ^[a-z]+$ ]] && declare -F "cmd_$verb" >/dev/null; then
+            "cmd_$verb" "${@:3}"
+        else
+            echo "usage: $0 $usage" >&2
+            exit 2
+        fi
+        ;;
+    esac
+}
+
 image_exists() { "$DOCKER" image inspect "$1" >/dev/null 2>&1 </dev/null; }

@@ -48,7 +48,7 @@ from frontend.semantics import stages as sem
 from frontend.semantics.check_context import CheckContext, Reporter, StageBase
 from frontend.semantics.check_dispatch import StageChecks
 from frontend.semantics.scope import Scope
-from frontend.syntax import ast, parse
+from frontend.syntax import Wording, ast, parse
 from frontend.syntax.prelex import extensions_of
 
 __all__ = ["CompileResult", "ContextReader", "ImageResolver", "compile_dockerfile", "plan_for"]
@@ -638,7 +638,7 @@ def _run_trigger(
     """Run one ONBUILD trigger; ``index`` (< 0) keys what its ``COPY --from`` reads."""
     where = stage.from_.location
     try:
-        parsed = parse(trigger)
+        parsed = parse(trigger, wording=Wording(ctx.options.llb_caps.release))
     except DockerfileError as exc:
         raise DockerfileError(f"ONBUILD trigger: {exc.message}", line=where.start_line) from None
     if len(parsed.instructions) != 1:

@@ -67,7 +67,9 @@ def evaluate(
     if name in (OUTLINE, TARGETS):
         try:
             if name == TARGETS:
-                return BuildResult(metadata=targets(dockerfile.data, dockerfile.filename))
+                return BuildResult(
+                    metadata=targets(dockerfile.data, dockerfile.filename, request.wording)
+                )
             return BuildResult(metadata=_outline(request, dockerfile, resolve, contexts))
         except DockerfileError as exc:
             exc.filename = dockerfile.filename
@@ -125,7 +127,7 @@ def _build(
     try:
         requested = check_syntax_image(request, dockerfile.data, resolve)
         try:
-            parsed = parse(dockerfile.data, filename=dockerfile.filename)
+            parsed = parse(dockerfile.data, dockerfile.filename, request.wording)
         except DockerfileError as exc:
             if exc.parse:
                 warnings.extend(typing_checks(dockerfile.data, dockerfile.filename, request.check))
@@ -204,7 +206,7 @@ def _outline(
     As in Docker's frontend, the ``platform`` option plays no part: the target
     platform is the build platform.
     """
-    parsed = parse(dockerfile.data, filename=dockerfile.filename)
+    parsed = parse(dockerfile.data, dockerfile.filename, request.wording)
     request = replace(request, target_platforms=(), multi_platform=False)
     options = build_options(
         request,

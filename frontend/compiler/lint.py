@@ -43,7 +43,7 @@ def lint_dockerfile(
     warnings: list[DockerfileWarning] = []
     try:
         try:
-            parsed = parse(data, filename=filename)
+            parsed = parse(data, filename, request.wording)
         except DockerfileError as exc:
             if exc.parse:
                 warnings = typing_checks(data, filename, request.check)

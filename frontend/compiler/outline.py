@@ -29,6 +29,7 @@ from frontend.semantics.scope import ArgRules, Scope
 from frontend.semantics.words import WordError, expand_word, expand_word_matches
 from frontend.syntax import ast, parse
 from frontend.syntax.instructions import parse_mount
+from frontend.syntax.wording import CURRENT, Wording
 
 
 def doc_comment(comments: tuple[str, ...], name: str) -> str:
@@ -54,9 +55,9 @@ def _sources(data: bytes) -> list[str]:
 # ---- targets ---------------------------------------------------------------
 
 
-def targets(data: bytes, filename: str) -> dict[str, bytes]:
+def targets(data: bytes, filename: str, wording: Wording = CURRENT) -> dict[str, bytes]:
     """Every stage: name, description, whether it is the default, base and platform."""
-    dockerfile = parse(data, filename=filename)
+    dockerfile = parse(data, filename, wording)
     _, raw_stages = sem.split_stages(dockerfile)
     listed = []
     for i, (node, _) in enumerate(raw_stages):

@@ -33,6 +33,7 @@ from frontend.platform import DEFAULT_PLATFORM, Platform
 from frontend.reference import ReferenceError, normalize
 from frontend.semantics.check_rules import CheckConfig, check_override
 from frontend.semantics.include import Spliced
+from frontend.syntax.wording import Wording
 
 DEFAULT_FILENAME: Final = "Dockerfile"
 DEFAULT_CONTEXT_KEY: Final = "context"
@@ -190,6 +191,11 @@ class BuildRequest:
     def platforms(self) -> tuple[Platform, ...]:
         """The platforms to build for (the build platform when none was asked for)."""
         return self.target_platforms or (self.build_platform,)
+
+    @property
+    def wording(self) -> Wording:
+        """How the engine's own frontend words an instruction that does not parse."""
+        return Wording(self.llb_caps.release)
 
     def supports_gateway(self, cap: str) -> bool:
         return self.gateway_caps is None or cap in self.gateway_caps

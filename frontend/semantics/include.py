@@ -64,7 +64,7 @@ class Spliced:
             exc.also = tuple((self.where(a)[1], self.where(b)[1]) for a, b in exc.also)
             exc.line = line
             if exc.filename != self.files[0][0]:
-                exc.parse = False  # Docker's wording names no file: say which, and where
+                exc.parse = ""  # Docker's wording names no file: say which, and where
         return exc
 
     def warning(self, warning: DockerfileWarning) -> DockerfileWarning:

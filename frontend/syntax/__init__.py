@@ -16,11 +16,12 @@ from frontend.errors import DockerfileError
 from frontend.syntax.nodes import Node
 from frontend.syntax.parser import Parsed, parse_lines
 from frontend.syntax.parser import parse_nodes as _parse_nodes
+from frontend.syntax.wording import CURRENT, Wording
 
 if TYPE_CHECKING:  # the typed layer loads on first use: the raw parser starts without it
     from frontend.syntax import ast
 
-__all__ = ["Parsed", "parse", "parse_nodes", "parse_raw"]
+__all__ = ["Parsed", "Wording", "parse", "parse_nodes", "parse_raw"]
 
 T = TypeVar("T")
 
@@ -41,8 +42,11 @@ def parse_nodes(source: str | bytes, filename: str = "Dockerfile") -> list[Node]
     return parse_raw(source, filename).nodes
 
 
-def parse(source: str | bytes, filename: str = "Dockerfile") -> ast.Dockerfile:
-    """Parse a Dockerfile into typed instructions, each typed as soon as its line is parsed.
+def parse(
+    source: str | bytes, filename: str = "Dockerfile", wording: Wording = CURRENT
+) -> ast.Dockerfile:
+    """Parse a Dockerfile into typed instructions, each typed as soon as its line is parsed;
+    errors in the engine's ``wording``.
 
     As upstream, the file's syntax errors come before any instruction's: an
     instruction's error is raised once the whole file has been read.
@@ -57,7 +61,7 @@ def parse(source: str | bytes, filename: str = "Dockerfile") -> ast.Dockerfile:
         if node.empty_continuation_line:
             empty_continuations.append(node.empty_continuation_line)
         try:
-            return to_instruction(node, extensions)
+            return to_instruction(node, extensions, wording)
         except DockerfileError as exc:
             return exc
 

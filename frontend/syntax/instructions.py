@@ -27,6 +27,7 @@ from frontend.syntax.heredoc import marker_name
 from frontend.syntax.lalr import LineError, Token
 from frontend.syntax.nodes import Node
 from frontend.syntax.parser import line_parser
+from frontend.syntax.wording import CURRENT, Wording
 
 
 class _Invalid(ValueError):
@@ -635,10 +636,13 @@ _NO_VALUES: Mapping[str, tuple[str, ...]] = {}
 class _Request:
     """A node being typed: its location, the columns of its flags, and error helpers."""
 
-    def __init__(self, node: Node, extensions: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, node: Node, extensions: frozenset[str] = frozenset(), wording: Wording = CURRENT
+    ) -> None:
         self.node = node
         self.extensions = extensions
         """What the file's ``# extensions=`` directive turns on."""
+        self.wording = wording
         self.location = ast.Location(node.start_line, node.end_line, node.column)
         self._line = ""
         self._flag_columns: tuple[list[int], int] | None = None
@@ -686,7 +690,7 @@ class _Request:
             end_line=self.node.end_line,
             column=column or self.node.column,
             source_line=self.line,
-            parse=True,
+            parse=self.wording.parse_error,
         )
 
     @contextmanager
@@ -720,20 +724,23 @@ class _Request:
                 raise self.error(str(exc), flag.column) from None
         return Flags(table, given, {name: tuple(vals) for name, vals in values.items()})
 
-    @staticmethod
     def _check_flag(
-        table: Mapping[str, FlagSpec], flag: ast.Flag, seen: dict[str, list[str]]
+        self, table: Mapping[str, FlagSpec], flag: ast.Flag, seen: dict[str, list[str]]
     ) -> None:
+        words = self.wording
         if not flag.raw.startswith("--"):
-            raise _Invalid(f"arg should start with -- : {flag.raw}")
-        flag_name = f"--{flag.name}"
+            raise _Invalid(words.flag_error(f"arg should start with -- : {flag.raw}"))
+        flag_name = words.flag(flag.name)
         spec = table.get(flag.name)
         if spec is None:
             hint = _did_you_mean(suggest(flag.name, list(table)))
-            raise _Invalid(f"unknown flag: {flag_name}{hint}")
+            raise _Invalid(words.flag_error(f"unknown flag: {flag_name}", hint))
         if flag.name in seen and spec.kind is not Kind.STRINGS:
-            raise _Invalid(f"duplicate flag specified: {flag_name}")
-        value = _flag_value(spec, flag_name, flag.value is not None, flag.value or "")
+            raise _Invalid(words.flag_error(f"duplicate flag specified: {flag_name}"))
+        try:
+            value = _flag_value(spec, flag_name, flag.value is not None, flag.value or "")
+        except _Invalid as exc:
+            raise _Invalid(words.flag_error(str(exc))) from None
         seen.setdefault(flag.name, []).append(value)
 
     def choice(self, flags: Flags, name: str) -> str:
@@ -1064,14 +1071,14 @@ def _onbuild(req: _Request) -> ast.Instruction:
         req.node.original,
         flags.given,
         expression=expression,
-        trigger=_trigger(replace(sub, heredocs=req.node.heredocs)),
+        trigger=_trigger(replace(sub, heredocs=req.node.heredocs), req.wording),
     )
 
 
-def _trigger(sub: Node) -> ast.Instruction | None:
+def _trigger(sub: Node, wording: Wording) -> ast.Instruction | None:
     """The typed trigger, or None: upstream checks triggers only when a build runs them."""
     try:
-        return to_instruction(sub)
+        return to_instruction(sub, wording=wording)
     except DockerfileError:
         return None
 
@@ -1100,11 +1107,14 @@ BUILDERS: dict[str, Builder] = {
 }
 
 
-def to_instruction(node: Node, extensions: frozenset[str] = frozenset()) -> ast.Instruction:
-    """The typed instruction for ``node``; errors carry its line, a column and the source line.
+def to_instruction(
+    node: Node, extensions: frozenset[str] = frozenset(), wording: Wording = CURRENT
+) -> ast.Instruction:
+    """The typed instruction for ``node``; errors carry its line, a column and the source
+    line, in the ``wording`` of the engine's release.
 
     ``extensions``: what the file's ``# extensions=`` directive turns on."""
-    req = _Request(node, extensions)
+    req = _Request(node, extensions, wording)
     builder = BUILDERS.get(node.cmd)
     if builder is None:
         written = req.line.split(None, 1)[0] if req.line.strip() else node.cmd

@@ -3,7 +3,8 @@
 The engine's built-in Dockerfile frontend is the oracle: the same Dockerfile is
 built once without a ``# syntax=`` line (built-in) and once headed by
 ``# syntax=myorg/pyfrontend`` (ours), and the two images must agree in their
-file trees and in their configs.
+file trees and in their configs. On the ``buildkitd`` engine the builds go
+through buildctl instead (``buildctl.py``), and the images are read the same way.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, NamedTuple
 
+from . import buildctl
+
 REPO = Path(__file__).resolve().parents[2]
 DOCKER = os.environ.get("DOCKER", "/usr/bin/docker")
 FRONTEND_IMAGE = os.environ.get("FRONTEND_IMAGE", "myorg/pyfrontend")
@@ -34,8 +37,9 @@ TESTDATA_IMAGE = "pyfrontend/testdata:latest"
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 ENGINE = os.environ.get("PYFRONTEND_ENGINE", "legacy")
 """The test engine (hack/e2e.sh): ``legacy`` (Engine 20.10), ``current`` or
-``current-containerd`` (Debian unstable's Docker with buildx)."""
-ENGINES = ("legacy", "current", "current-containerd")
+``current-containerd`` (Debian unstable's Docker with buildx), or ``buildkitd``
+(a standalone buildkitd driven with buildctl; images are read on ``DOCKER_HOST``)."""
+ENGINES = ("legacy", "current", "current-containerd", "buildkitd")
 
 Frontend = Literal["builtin", "ours"]
 # path -> (type, mode, uid, gid, sha256 of the content | link target | device)
@@ -49,7 +53,10 @@ _SYNTAX_LINE = re.compile(r"\A#\s*syntax\s*=.*\n", re.IGNORECASE)
 
 def build_command() -> list[str]:
     """How a user builds on the test engine: ``docker build`` on Engine 20.10,
-    ``docker buildx build`` on a current engine."""
+    ``docker buildx build`` on a current engine (tests that build this way are
+    ``docker_only``)."""
+    if ENGINE == "buildkitd":
+        raise buildctl.NoBuildctlForm("a docker build command line on the buildkitd engine")
     if ENGINE == "legacy":
         return [DOCKER, "build"]
     return [DOCKER, "buildx", "build"]
@@ -131,6 +138,18 @@ def tar_archive(files: Mapping[str, str], *, gzip: bool = False, mode: int = 0o6
     return buf.getvalue()
 
 
+def tag_image(image: str, tag: str) -> None:
+    """Tag ``image`` on the Docker engine, where builds can use it as a base (on the
+    buildkitd engine, the tag is pushed into the registry that engine reads)."""
+    docker("tag", image, tag)
+    if ENGINE == "buildkitd":
+        subprocess.run(
+            [str(REPO / "hack" / "engine-buildkitd.sh"), "push", tag],
+            env=docker_env(), stdin=subprocess.DEVNULL, capture_output=True, check=True,
+            timeout=BUILD_TIMEOUT,
+        )  # fmt: skip
+
+
 def remove_at_session_end(image: str) -> None:
     """Have ``remove_built_images`` remove ``image`` too (for builds made elsewhere)."""
     _built.add(image)
@@ -163,12 +182,23 @@ def _under_test() -> Frontend:
     return "ours"
 
 
+def _runs_ours(frontend: Frontend) -> bool:
+    return frontend == "ours" and _under_test() == "ours"
+
+
 def dockerfile_for(text: str, frontend: Frontend) -> str:
     """The Dockerfile as each frontend gets it: any syntax line is replaced."""
     body = _SYNTAX_LINE.sub("", text, count=1)
-    if frontend == "ours" and _under_test() == "ours":
+    if _runs_ours(frontend):
         return f"# syntax={FRONTEND_IMAGE}\n{body}"
     return body
+
+
+def _buildctl(root: Path, frontend: Frontend, output: str, **kwargs: Any) -> list[str]:
+    """The buildctl command line of a build on the buildkitd engine."""
+    return buildctl.build_command(
+        root, ours=_runs_ours(frontend), frontend_image=FRONTEND_IMAGE, output=output, **kwargs
+    )
 
 
 @functools.cache
@@ -244,19 +274,28 @@ def run_build(
         root = Path(tmp, "context")
         root.mkdir()
         _write_context(root, dockerfile_for(dockerfile, frontend), context_files or {})
-        iidfile = Path(tmp, "iid")
-        cmd = [*build_command(), "--progress=plain", "--iidfile", str(iidfile)]
-        if target is not None:
-            cmd += ["--target", target]
-        for key, value in (build_args or {}).items():
-            cmd += ["--build-arg", f"{key}={value}"]
-        if no_cache:
-            cmd.append("--no-cache")
-        cmd += flags
+        iidfile, archive = Path(tmp, "iid"), Path(tmp, "image.tar")
+        if ENGINE == "buildkitd":
+            cmd = _buildctl(
+                root, frontend, f"type=docker,dest={archive}", target=target,
+                build_args=build_args, no_cache=no_cache, flags=flags,
+            )  # fmt: skip
+        else:
+            cmd = [*build_command(), "--progress=plain", "--iidfile", str(iidfile)]
+            if target is not None:
+                cmd += ["--target", target]
+            for key, value in (build_args or {}).items():
+                cmd += ["--build-arg", f"{key}={value}"]
+            if no_cache:
+                cmd.append("--no-cache")
+            cmd += [*flags, str(root)]
         log_offset = _engine_log_size()
-        proc = run_docker([*cmd, str(root)])
+        proc = run_docker(cmd)
         if proc.returncode == 0:
-            image = iidfile.read_text().strip()
+            if ENGINE == "buildkitd":
+                image = buildctl.load(archive, DOCKER, docker_env())
+            else:
+                image = iidfile.read_text().strip()
             _built.add(image)
             return Build(0, image, proc.stdout + proc.stderr)
         extra = _engine_log_since(log_offset) if frontend == "ours" else ""
@@ -307,15 +346,12 @@ def build_oci(
         root.mkdir()
         _write_context(root, dockerfile_for(dockerfile, frontend), context_files or {})
         out = Path(tmp, "out.tar")
-        cmd = [
-            *build_command(),
-            f"--progress={progress}",
-            "--provenance=false",
-            *flags,
-            "--output",
-            f"type=oci,dest={out}{output}",
-            str(root),
-        ]
+        oci = f"type=oci,dest={out}{output}"
+        if ENGINE == "buildkitd":
+            cmd = _buildctl(root, frontend, oci, progress=progress, flags=flags)
+        else:
+            cmd = [*build_command(), f"--progress={progress}", "--provenance=false", *flags]
+            cmd += ["--output", oci, str(root)]
         proc = run_docker(cmd)
         if proc.returncode != 0:
             raise AssertionError(f"{frontend} build failed:\n{proc.stdout}{proc.stderr}"[-6000:])
@@ -374,7 +410,8 @@ def run_remote_build(
     build_args: Mapping[str, str] | None = None,
     progress: str = "plain",
 ) -> Build:
-    """``docker build`` from a URL (str) or a tar on stdin (bytes); never raises."""
+    """``docker build`` from a URL (str) or a tar on stdin (bytes); never raises
+    (tests that use it are ``docker_only``)."""
     with tempfile.TemporaryDirectory(prefix="pyfrontend-e2e-") as tmp:
         iidfile = Path(tmp, "iid")
         cmd = [*build_command(), f"--progress={progress}", "--iidfile", str(iidfile)]

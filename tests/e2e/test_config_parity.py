@@ -24,6 +24,7 @@ from .harness import (
     raw_config_bytes,
     run_image,
     snapshot,
+    tag_image,
 )
 
 pytestmark = pytest.mark.e2e
@@ -43,7 +44,7 @@ def base_image() -> Iterator[str]:
         frontend="builtin",
     )
     tag = f"pyfrontend-e2e/config-base:{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    docker("tag", image, tag)
+    tag_image(image, tag)
     yield tag
     docker("image", "rm", tag)
 

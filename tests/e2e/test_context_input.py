@@ -15,7 +15,10 @@ import pytest
 
 from tests.e2e import harness
 
-pytestmark = pytest.mark.e2e
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.docker_only("the input-driver frontend is started by docker build's syntax line"),
+]
 
 DRIVER_IMAGE = f"{harness.FRONTEND_IMAGE}-input-driver"
 

@@ -7,12 +7,16 @@ Dockerfile text given, plus that one.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from .harness import build_fails
 from .test_copy_flags import Server, server  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.e2e
+
+_PARSE_ERROR = re.compile(r"dockerfile parse error (on )?line (\d+): (.*)")
 
 
 def where(line: int) -> str:
@@ -52,3 +56,26 @@ def test_stage_cycle_names_stages_and_lines() -> None:
 def test_failed_download_names_the_add(server: Server) -> None:  # noqa: F811 - fixture
     log = build_fails(f"FROM busybox\nADD {server.url}/no-such-file /f\n", frontend="ours")
     assert f"{where(2)}: ADD {server.url}/no-such-file /f: " in log
+
+
+def _parse_error(log: str) -> tuple[str, int, str]:
+    """The words around the line number of a parse error, the number, and the message."""
+    found = _PARSE_ERROR.search(log)
+    assert found is not None, f"no parse error in:\n{log[-3000:]}"
+    return found[1] or "", int(found[2]), found[3].strip()
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    [
+        "RUN --mont=target=/mytmp,type=tmpfs true",
+        "COPY --frmo=x a b",
+        "COPY --chown=1 --chown=2 a b",
+    ],
+)
+def test_a_bad_flag_is_worded_as_the_built_in_frontend_words_it(instruction: str) -> None:
+    """Engine 20.10's frontend: ``dockerfile parse error line N: Unknown flag: mont``;
+    a current one: ``... on line N: unknown flag: --mont (did you mean mount?)``."""
+    dockerfile = f"FROM busybox\nRUN true\n{instruction}\n"
+    words, line, message = _parse_error(build_fails(dockerfile, frontend="builtin"))
+    assert _parse_error(build_fails(dockerfile, frontend="ours")) == (words, line + 1, message)

@@ -32,7 +32,10 @@ from .harness import (
     vertex_progress,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.docker_only("a git URL as the build context is docker build's"),
+]
 
 DOCKERFILE = """\
 FROM busybox

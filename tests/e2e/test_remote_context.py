@@ -25,7 +25,10 @@ from .harness import (
     dockerfile_for,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.docker_only("a URL or a tar on stdin as the build context is docker build's"),
+]
 
 DOCKERFILE = """\
 FROM busybox

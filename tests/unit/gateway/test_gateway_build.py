@@ -11,9 +11,16 @@ from frontend.compiler.contexts import ResolvedToNonImage
 from frontend.gateway.bridge import Bridge, BridgeError
 from frontend.gateway.build import _resolver, run
 from frontend.gateway.errors import decode_json_detail
+from frontend.llb import caps
 from frontend.llb.marshal import ops_of
 from frontend.platform import DEFAULT_PLATFORM
-from tests.support.fake_engine import V08_GATEWAY_CAPS, FakeBridge, gateway_env, serve
+from tests.support.fake_engine import (
+    V08_GATEWAY_CAPS,
+    V08_LLB_CAPS,
+    FakeBridge,
+    gateway_env,
+    serve,
+)
 
 HELLO = b"""\
 FROM busybox AS build
@@ -25,18 +32,23 @@ COPY --from=build /hello /hello
 CMD ["/hello"]
 """
 
+CURRENT_LLB_CAPS = (*V08_LLB_CAPS, *caps.ADDED_IN)
+"""A current engine's (the subrequests came after BuildKit 0.8)."""
+
 
 def build(
     dockerfile: bytes,
     opts: dict[str, str] | None = None,
     *,
     warnings: bool = False,
+    llb_caps: tuple[str, ...] = V08_LLB_CAPS,
     **files: bytes,
 ) -> FakeBridge:
     """One frontend run; ``warnings``: the engine takes Warn calls."""
-    caps = (*V08_GATEWAY_CAPS, "gateway.warnings") if warnings else V08_GATEWAY_CAPS
+    gateway_caps = (*V08_GATEWAY_CAPS, "gateway.warnings") if warnings else V08_GATEWAY_CAPS
     fake = FakeBridge(
-        gateway_caps=caps,
+        gateway_caps=gateway_caps,
+        llb_caps=llb_caps,
         locals={"dockerfile": {"Dockerfile": dockerfile}, "context": dict(files)},
     )
     with serve(fake) as server:
@@ -84,12 +96,26 @@ def test_target_and_build_args() -> None:
     assert "MSG=hello" in run_op.meta.env
 
 
-def test_parse_error_returns_status_with_line() -> None:
-    fake = build(b"FROM busybox\nCOPY --frmo=x a b\n")
+@pytest.mark.parametrize(
+    ("newer", "message"),
+    [
+        ((), "dockerfile parse error line 2: Unknown flag: frmo"),
+        (
+            (caps.SOURCE_OCI_LAYOUT,),  # BuildKit 0.11
+            "dockerfile parse error on line 2: unknown flag: frmo (did you mean from?)",
+        ),
+        (
+            (caps.SOURCE_OCI_LAYOUT, caps.EXEC_VALID_EXIT_CODE),  # 0.17
+            "dockerfile parse error on line 2: unknown flag: --frmo (did you mean from?)",
+        ),
+    ],
+)
+def test_parse_error_returns_status_with_line(newer: tuple[str, ...], message: str) -> None:
+    """Worded as the built-in frontend of the engine's release words it."""
+    fake = build(b"FROM busybox\nCOPY --frmo=x a b\n", llb_caps=(*V08_LLB_CAPS, *newer))
     ret = fake.return_request
     assert ret is not None and ret.HasField("error")
-    assert "dockerfile parse error on line 2: " in ret.error.message
-    assert "did you mean from?" in ret.error.message
+    assert ret.error.message == message
     type_url, detail = decode_json_detail(ret.error.details[0])
     assert type_url.endswith("errdefs.Source+json")
     assert detail["ranges"][0]["start"]["line"] == 2
@@ -152,7 +178,8 @@ def test_outline_and_targets_subrequests() -> None:
 
 
 def test_outline_error_is_the_build_error() -> None:
-    fake = build(b"FROM busybox\nRUN --mount=type=secret true\n", {"requestid": "frontend.outline"})
+    dockerfile = b"FROM busybox\nRUN --mount=type=secret true\n"
+    fake = build(dockerfile, {"requestid": "frontend.outline"}, llb_caps=CURRENT_LLB_CAPS)
     ret = fake.return_request
     assert ret is not None and ret.HasField("error")
     assert "on line 2: " in ret.error.message
@@ -276,7 +303,7 @@ def test_lint_subrequest_reports_a_build_error() -> None:
 
 def test_an_instruction_that_does_not_parse_is_worded_as_docker_words_it() -> None:
     dockerfile = b"FROM scratch AS BadStageName\nMAINTAINER me@example.org\nBADCMD\n"
-    fake = build(dockerfile, {"requestid": "frontend.lint"})
+    fake = build(dockerfile, {"requestid": "frontend.lint"}, llb_caps=CURRENT_LLB_CAPS)
     ret = fake.return_request
     assert ret is not None and ret.HasField("result")
     results = json.loads(ret.result.metadata["result.json"])
@@ -287,7 +314,7 @@ def test_an_instruction_that_does_not_parse_is_worded_as_docker_words_it() -> No
         "StageNameCasing",
         "MaintainerDeprecated",
     ]
-    ret = build(dockerfile).return_request
+    ret = build(dockerfile, llb_caps=CURRENT_LLB_CAPS).return_request
     assert ret is not None and ret.HasField("error")
     assert ret.error.message == "dockerfile parse error on line 3: unknown instruction: BADCMD"
 

@@ -8,7 +8,13 @@ from frontend.gateway.bridge import Bridge
 from frontend.gateway.build import run
 from frontend.gateway.errors import decode_json_detail
 from frontend.llb.marshal import ops_of
-from tests.support.fake_engine import V08_GATEWAY_CAPS, FakeBridge, gateway_env, serve
+from tests.support.fake_engine import (
+    V025_LLB_CAPS,
+    V08_GATEWAY_CAPS,
+    FakeBridge,
+    gateway_env,
+    serve,
+)
 
 ROOT = b"""\
 # extensions=include
@@ -22,6 +28,7 @@ BUILD = b"FROM busybox AS build\nrun echo hi > /hello\n"
 def build(files: dict[str, bytes]) -> FakeBridge:
     fake = FakeBridge(
         gateway_caps=(*V08_GATEWAY_CAPS, "gateway.warnings"),
+        llb_caps=V025_LLB_CAPS,  # a current engine's release, and its wording
         locals={"dockerfile": files, "context": {}},
     )
     with serve(fake) as server:

@@ -15,6 +15,7 @@ import pytest
 from frontend.errors import DockerfileError
 from frontend.syntax import ast, parse
 from frontend.syntax.instructions import BUILDERS, FLAGS, Kind, suggest
+from frontend.syntax.wording import Wording
 
 Shell = ast.ShellCommand
 Exec = ast.ExecCommand
@@ -415,6 +416,66 @@ def test_error(text: str, message: str, column: int) -> None:
     assert (err.line, err.column) == (1, column)
     assert err.source_line is not None
     assert err.source_line.strip() == text.split("\n")[0].strip()
+
+
+# Flag errors by the engine's release: text, the flag's column, then the message of
+# BuildKit 0.8 (Engine 20.10), of 0.9 to 0.16, and from 0.17.
+FLAG_WORDING: list[tuple[str, int, str, str, str]] = [
+    (
+        "RUN --mont=target=/x true",
+        5,
+        "Unknown flag: mont",
+        "unknown flag: mont (did you mean mount?)",
+        "unknown flag: --mont (did you mean mount?)",
+    ),
+    ("COPY --x a b", 6, "Unknown flag: x", "unknown flag: x", "unknown flag: --x"),
+    (
+        "COPY --from=a --from=b c d",
+        15,
+        "Duplicate flag specified: from",
+        "duplicate flag specified: from",
+        "duplicate flag specified: --from",
+    ),
+    (
+        "COPY --from a b",
+        6,
+        "Missing a value on flag: from",
+        "missing a value on flag: from",
+        "missing a value on flag: --from",
+    ),
+    (
+        "COPY --link=yes a b",
+        6,
+        "Expecting boolean value for flag link, not: yes",
+        "expecting boolean value for flag link, not: yes",
+        "expecting boolean value for flag --link, not: yes",
+    ),
+]
+
+
+@pytest.mark.parametrize("row", FLAG_WORDING, ids=[row[0] for row in FLAG_WORDING])
+@pytest.mark.parametrize("release", [(0, 8), (0, 9), (0, 16), (0, 17), None], ids=str)
+def test_flag_errors_are_worded_as_the_engines_frontend_words_them(
+    row: tuple[str, int, str, str, str], release: tuple[int, int] | None
+) -> None:
+    text, column, v08, bare, dashed = row
+    expected = {(0, 8): v08, (0, 9): bare, (0, 16): bare}.get(release or (0, 99), dashed)
+    with pytest.raises(DockerfileError) as caught:
+        parse(f"FROM a\n{text}\n", wording=Wording(release))
+    assert caught.value.message == expected
+    assert (caught.value.line, caught.value.column) == (2, column)
+
+
+@pytest.mark.parametrize(
+    ("release", "prefix"),
+    [((0, 8), "dockerfile parse error line 2: "), ((0, 9), "dockerfile parse error on line 2: ")],
+)
+def test_parse_errors_name_their_line_as_the_engines_frontend(
+    release: tuple[int, int], prefix: str
+) -> None:
+    with pytest.raises(DockerfileError) as caught:
+        parse("FROM a\nCOPY a\n", wording=Wording(release))
+    assert str(caught.value).startswith(prefix + "COPY requires at least two arguments")
 
 
 def test_error_lines_and_caret() -> None:
