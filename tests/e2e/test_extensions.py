@@ -7,6 +7,8 @@ the includes written out, the variables replaced by their values.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from .harness import REPO, assert_same_image, build, build_fails, run_image
@@ -56,7 +58,7 @@ def test_include_errors_name_the_included_file_and_line() -> None:
     broken = {**INCLUDED, "parts/more/labels.Dockerfile": "WORKDIR /app\nCOPY --frmo=x a b\n"}
     log = build_fails(INCLUDING, broken, frontend="ours")
     assert "parts/more/labels.Dockerfile:2" in log
-    assert "unknown flag: --frmo" in log
+    assert re.search(r"[Uu]nknown flag: (--)?frmo", log)  # as the engine's release words it
     log = build_fails(INCLUDING, {**INCLUDED, "parts/labels.Dockerfile": "INCLUDE nope\n"},
                       frontend="ours")  # fmt: skip
     assert "parts/nope: no such file" in log
