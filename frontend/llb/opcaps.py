@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from google.protobuf.message import Message
+
 from frontend.llb.caps import LLBCaps
 from frontend.pb import ops_pb2 as pb
 
@@ -46,14 +48,14 @@ _SOURCE_SCHEMES = {
 }
 
 
-def op_caps(op: pb.Op, engine: LLBCaps) -> frozenset[str]:
-    """The caps the Go client records for ``op``, among those ``engine`` offers."""
-    kind = op.WhichOneof("op")
+def op_caps(kind: str, body: Message, engine: LLBCaps) -> frozenset[str]:
+    """The caps the Go client records for an op whose oneof ``kind`` is ``body``,
+    among those ``engine`` offers."""
     found: Iterable[str]
-    if kind == "exec":
-        found = _exec_caps(op.exec, engine)
-    elif kind == "source":
-        found = _source_caps(op.source)
+    if isinstance(body, pb.ExecOp):
+        found = _exec_caps(body, engine)
+    elif isinstance(body, pb.SourceOp):
+        found = _source_caps(body)
     elif kind == "file":
         found = ("file.base",)
     elif kind == "merge":
