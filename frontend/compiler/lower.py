@@ -276,10 +276,11 @@ def lower_expose(ctx: StageContext, node: ast.Expose, index: int, st: StageState
             f"EXPOSE: the stage lists more than {MAX_PORTS_LISTED} ports; its history would"
             " make an image config too large for the engine"
         )
-    exposed = _keys(st.image.config.exposed_ports).updated((p, "") for p in ports)
+    written = dict.fromkeys(ports, "")  # as the config's map holds them
+    exposed = _keys(st.image.config.exposed_ports).updated(written)
     shown = plain_list(ports) if listed else port_map(ports)
     image = st.image.with_config(exposed_ports=exposed).commit(f"EXPOSE {shown}", layer=False)
-    maps = st.maps.write("ExposedPorts", str(ctx.stage_index), ((p, "") for p in ports))
+    maps = st.maps.write("ExposedPorts", str(ctx.stage_index), written)
     return replace(st, image=image, maps=maps, ports_listed=ports_listed)
 
 

@@ -28,13 +28,15 @@ class SharedMaps:
 
     held: Mapping[Kind, str] = field(default_factory=dict)
     """Map ids by kind; a kind not held is a nil map."""
-    writes: Chain[tuple[str, str, str]] = field(default_factory=Chain)
-    """``(map id, key, value)`` in the order written."""
+    writes: Chain[tuple[str, dict[str, str]]] = field(default_factory=Chain)
+    """``(map id, what one instruction wrote)`` in the order written."""
 
-    def write(self, kind: Kind, owner: str, items: Iterable[tuple[str, str]]) -> SharedMaps:
+    def write(
+        self, kind: Kind, owner: str, items: Mapping[str, str] | Iterable[tuple[str, str]]
+    ) -> SharedMaps:
         """Record writes; a nil map is made first, named after ``owner`` (the stage)."""
         held = self.held if kind in self.held else {**self.held, kind: f"{owner}/{kind}"}
-        writes = self.writes.extend((held[kind], key, value) for key, value in items)
+        writes = self.writes.append((held[kind], dict(items)))
         return replace(self, held=held, writes=writes)
 
     def child(self) -> SharedMaps:
@@ -64,7 +66,9 @@ def shared_config(
         born = births.get(map_id)
         content = dict(_items(born, kind)) if born is not None else {}
         for stage in stages:
-            content.update((key, value) for owner, key, value in stage.writes if owner == map_id)
+            for owner, items in stage.writes:
+                if owner == map_id:
+                    content.update(items)
         out[kind] = content
     return out
 
