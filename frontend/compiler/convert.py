@@ -42,6 +42,7 @@ from frontend.gotext import clean_path
 from frontend.llb import state as llb
 from frontend.llb.graph import COMMAND_KEY, Deferred, OpMeta, Output, Vertex
 from frontend.llb.marshal import Definition, SourceFile, marshal
+from frontend.persistent import evolve
 from frontend.platform import Platform
 from frontend.semantics import reference
 from frontend.semantics import stages as sem
@@ -608,13 +609,16 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
     for entry in added if base.env_settled else env_entries(image.config):
         key, _, value = entry.partition("=")
         variables = variables.set(key, value)
-    scope = replace(base.scope or Scope(variables), env=variables)
-    state = replace(
-        base.state, platform=base.platform, network=ctx.options.force_network, env=variables
+    scope = evolve(base.scope or Scope(variables), env=variables)
+    hostname = ctx.options.hostname or base.state.hostname
+    state = evolve(
+        base.state,
+        platform=base.platform,
+        network=ctx.options.force_network,
+        env=variables,
+        hostname=hostname,
+        extra_hosts=ctx.options.extra_hosts,
     )
-    if ctx.options.hostname:
-        state = replace(state, hostname=ctx.options.hostname)
-    state = replace(state, extra_hosts=ctx.options.extra_hosts)
     if image.config.working_dir:
         state = state.with_dir(image.config.working_dir)
     if image.config.user:
@@ -626,7 +630,7 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
     )
     for k, trigger in enumerate(image.config.on_build or ()):
         st = _run_trigger(ctx, stage, trigger, -1 - k, st)
-    return replace(st, image=st.image.with_config(on_build=None))
+    return evolve(st, image=st.image.with_config(on_build=None))
 
 
 def _run_trigger(

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 from frontend.compiler.image import Config
-from frontend.persistent import Chain
+from frontend.persistent import Chain, evolve
 
 Kind = Literal["Labels", "ExposedPorts", "Volumes"]
 KINDS: tuple[Kind, ...] = ("Labels", "ExposedPorts", "Volumes")
@@ -37,7 +37,7 @@ class SharedMaps:
         """Record writes; a nil map is made first, named after ``owner`` (the stage)."""
         held = self.held if kind in self.held else {**self.held, kind: f"{owner}/{kind}"}
         writes = self.writes.append((held[kind], dict(items)))
-        return replace(self, held=held, writes=writes)
+        return evolve(self, held=held, writes=writes)
 
     def child(self) -> SharedMaps:
         """What a stage built on this one starts with: the same maps, no writes."""

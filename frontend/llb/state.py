@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import posixpath
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from frontend.gotext import clean_path
 from frontend.llb.graph import (
@@ -28,7 +28,7 @@ from frontend.llb.graph import (
     SourceOp,
     Ulimit,
 )
-from frontend.persistent import Vars
+from frontend.persistent import Vars, evolve
 from frontend.platform import Platform
 
 NO_META = OpMeta()
@@ -49,7 +49,7 @@ class State:
 
     def with_env(self, key: str, value: str) -> State:
         """Set ``key``; an existing entry is dropped and the new one appended."""
-        return replace(self, env=self.env.set(key, value))
+        return evolve(self, env=self.env.set(key, value))
 
     def get_env(self, key: str) -> str | None:
         return self.env.get(key)
@@ -58,13 +58,13 @@ class State:
         """Change directory; a relative path joins the current one."""
         if not posixpath.isabs(path):
             path = clean_path(f"{self.cwd or '/'}/{path}")
-        return replace(self, cwd=path)
+        return evolve(self, cwd=path)
 
     def with_user(self, user: str) -> State:
-        return replace(self, user=user)
+        return evolve(self, user=user)
 
     def with_output(self, output: Output | None) -> State:
-        return replace(self, output=output)
+        return evolve(self, output=output)
 
     def run(
         self,

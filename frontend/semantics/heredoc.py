@@ -13,6 +13,8 @@ __all__ = ["body", "expand", "find", "marker_name", "summary"]
 
 def find(heredocs: tuple[ast.Heredoc, ...], word: str) -> ast.Heredoc | None:
     """The heredoc a source word stands for."""
+    if not heredocs:
+        return None
     name = marker_name(word)
     return next((h for h in heredocs if h.name == name), None) if name else None
 
