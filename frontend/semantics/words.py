@@ -43,9 +43,9 @@ def expand_word(
     return Lex(escape, **options).process_word(word, env)
 
 
-_SPECIAL = re.compile("[$<'\"]")
-"""What the lexer may change besides the escape character: variables, the ``<<``
-of a heredoc, quotes."""
+_SPECIAL = re.compile("[$'\"]")
+"""What the lexer may change in one word besides the escape character: variables
+and quotes (a heredoc's ``<<`` only keeps its blanks in the word)."""
 
 
 def _plain(word: str, escape: str) -> bool:
