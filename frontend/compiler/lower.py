@@ -125,7 +125,7 @@ def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> S
     suffix = ""
     if isinstance(node.command, ast.ShellCommand) and node.command.heredocs:
         first = node.command.heredocs[0]
-        lone = heredoc.marker_name(node.command.text.strip()) == first.name
+        lone = heredoc.is_lone(node.command)
         args, mounts = _heredoc_program(ctx, node.command, st, lone)
         if lone:
             suffix = f" ({heredoc.summary(first)})"  # its first line shows
