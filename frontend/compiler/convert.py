@@ -336,11 +336,16 @@ def _resolve_bases(
         else:
             wanted.append(i)
 
-    def fetch(i: int) -> _Base:
-        return _load_base(plan, i, options, resolve, loader)
+    def fetch(batch: list[int]) -> list[_Base]:
+        return [_load_base(plan, i, options, resolve, loader) for i in batch]
 
+    # Up to 8 look-ups at a time; many stages go in runs (64 tasks in all): a task
+    # of the pool costs more than the look-up of an image the engine has at hand.
+    size = max(1, len(wanted) // 64)
+    batches = [wanted[k : k + size] for k in range(0, len(wanted), size)]
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(wanted)))) as pool:
-        bases.update(zip(wanted, pool.map(fetch, wanted), strict=True))
+        for batch, loaded in zip(batches, pool.map(fetch, batches), strict=True):
+            bases.update(zip(batch, loaded, strict=True))
     return bases
 
 

@@ -62,7 +62,7 @@ def op_caps(kind: str, body: Message, engine: LLBCaps) -> frozenset[str]:
         found = ("mergeop",)
     else:
         found = ()
-    return frozenset(c for c in found if engine.supports(c))
+    return frozenset(filter(engine.supports, found))
 
 
 def terminal_caps(metadata: Iterable[pb.OpMetadata]) -> frozenset[str]:
@@ -115,7 +115,7 @@ def _exec_caps(op: pb.ExecOp, engine: LLBCaps) -> set[str]:
 def _source_caps(op: pb.SourceOp) -> set[str]:
     scheme = op.identifier.partition("://")[0]
     found = {_SOURCE_SCHEMES[scheme]} if scheme in _SOURCE_SCHEMES else set()
-    found |= {cap for key, cap in _SOURCE_ATTR_CAPS.items() if key in op.attrs}
+    found |= {_SOURCE_ATTR_CAPS[key] for key in op.attrs if key in _SOURCE_ATTR_CAPS}
     if "git.mountsshsock" in op.attrs:  # an SSH remote: known hosts are asked for too
         found.add("source.git.knownsshhosts")
     if op.attrs.get("image.resolvemode") == "pull":
