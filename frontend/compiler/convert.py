@@ -48,7 +48,7 @@ from frontend.semantics import reference
 from frontend.semantics import stages as sem
 from frontend.semantics.check_context import CheckContext, Reporter, StageBase
 from frontend.semantics.check_dispatch import StageChecks
-from frontend.semantics.scope import Scope
+from frontend.semantics.scope import Scope, split_env
 from frontend.syntax import ast, parse
 
 __all__ = ["CompileResult", "ContextReader", "ImageResolver", "compile_dockerfile", "plan_for"]
@@ -611,8 +611,7 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
         image = image.with_config(env=env)
     # The config's variables go last, in its order: already so in a settled parent.
     variables = base.state.env
-    for entry in added if base.env_settled else env_entries(image.config):
-        key, _, value = entry.partition("=")
+    for key, value in map(split_env, added if base.env_settled else env_entries(image.config)):
         variables = variables.set(key, value)
     scope = evolve(base.scope or Scope(variables), env=variables)
     hostname = ctx.options.hostname or base.state.hostname
