@@ -65,4 +65,6 @@ def expand_word_matches(
     word: str, env: Mapping[str, str], escape: str = "\\", **options: Unpack[LexOptions]
 ) -> WordMatches:
     """Like ``expand_word``, also naming the variables found and not found in ``env``."""
+    if _plain(word, escape):
+        return WordMatches(word, frozenset(), frozenset())
     return Lex(escape, **options).process_word_matches(word, env)

@@ -832,3 +832,8 @@ def test_plain_words_come_back_as_the_lexer_gives_them(
     lex = Lex(escape, **options)
     fast = _outcome(lambda: expand_word(word, ENV, escape, **options))  # type: ignore[arg-type]
     assert fast == _outcome(lambda: lex.process_word(word, ENV))
+    try:
+        expected = lex.process_word_matches(word, ENV)
+    except WordError:
+        return
+    assert expand_word_matches(word, ENV, escape, **options) == expected  # type: ignore[arg-type]
