@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import json
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -29,7 +30,7 @@ from frontend.compiler.image import (
     empty_image,
     env_entries,
     env_key,
-    image_from_json,
+    image_from_dict,
 )
 from frontend.compiler.imageformat import ImageFormat, image_format
 from frontend.compiler.lower import arg_rules, counts_as_step, lower
@@ -431,7 +432,8 @@ def _load_base(
         where = stage.from_.location
         raise DockerfileError(exc.message, line=where.start_line, end_line=where.end_line) from None
     try:
-        image = image_from_json(config)
+        raw = json.loads(config or b"{}")
+        image = image_from_dict(raw)
     except (ValueError, TypeError, AttributeError) as exc:  # not the JSON shape expected
         raise DockerfileError(
             f"invalid image config for {ref}: {exc}", line=stage.from_.location.start_line
@@ -453,7 +455,7 @@ def _load_base(
         mode = options.image_resolve_mode
         state = llb.image(pinned, platform=platform, resolve_mode=mode, meta=meta)
     checked = _checked(stage, image, platform)
-    maps = born_from(config, str(index))
+    maps = born_from(raw, str(index))
     return _Base(state, image, platform, checked, maps=maps, config=config)
 
 

@@ -164,7 +164,11 @@ def _history_entries(entries: Any) -> Chain[HistoryEntry]:
 
 def image_from_json(data: bytes) -> Image:
     """Read a base image's config; fields Docker's frontend ignores are dropped."""
-    raw = json.loads(data or b"{}")
+    return image_from_dict(json.loads(data or b"{}"))
+
+
+def image_from_dict(raw: Any) -> Image:
+    """``image_from_json`` of the config already decoded."""
     if not isinstance(raw, dict):
         raise ValueError("image config is not a JSON object")
     c = raw.get("config") or {}

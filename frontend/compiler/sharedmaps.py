@@ -10,10 +10,9 @@ they hold and what they wrote, and ``shared_config`` replays the writes.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from frontend.compiler.image import Config
 from frontend.persistent import Chain, evolve
@@ -44,9 +43,9 @@ class SharedMaps:
         return SharedMaps(held=self.held)
 
 
-def born_from(config_json: bytes, owner: str) -> SharedMaps:
-    """The maps a stage holds from its base image's config (a JSON ``{}`` is a map too)."""
-    raw = json.loads(config_json or b"{}")
+def born_from(raw: Any, owner: str) -> SharedMaps:
+    """The maps a stage holds from its base image's config, as JSON decodes it (a
+    JSON ``{}`` is a map too)."""
     config = raw.get("config") if isinstance(raw, dict) else None
     if not isinstance(config, dict):
         return SharedMaps()
