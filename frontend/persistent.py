@@ -9,8 +9,11 @@ Copying on each change makes a stage of n instructions cost n², so:
   neighbour to it. Reading or deriving from a version first moves the table
   there, undoing and redoing the changes on the way: O(1) for the version just
   derived or its parent, O(d) for one d changes away.
-- ``Chain`` is an append-only sequence: O(1) to append, O(n) once to list.
-- ``Overlay`` is a mapping made of writes (a ``Chain``): O(1) to add one, the
+- ``Chain`` is an append-only sequence: O(1) to append an item or a block of
+  them, O(n) once to list.
+- ``evolve`` copies a frozen dataclass with a few fields changed, as
+  ``dataclasses.replace`` does, without running ``__init__`` again.
+- ``Overlay`` is a mapping made of writes (a ``Chain``): O(1) to add a few, the
   dict built once, when first read.
 
 Neither is safe to share between threads while versions are derived.
@@ -25,6 +28,19 @@ from typing import Any, Generic, TypeVar, overload
 K = TypeVar("K")
 V = TypeVar("V")
 T = TypeVar("T")
+
+
+def evolve(value: T, **changes: Any) -> T:
+    """``dataclasses.replace`` for the frozen dataclasses a stage is built of (plain
+    fields, no ``__post_init__``): a copy of ``value`` with ``changes``, several
+    times cheaper, as each instruction makes a few."""
+    old = value.__dict__
+    copy = object.__new__(type(value))
+    fields = copy.__dict__
+    fields.update(old, **changes)
+    assert len(fields) == len(old), f"not fields: {fields.keys() - old.keys()}"
+    return copy
+
 
 _ORDER = itertools.count()
 """Positions of entries: a later one sorts after (shared by every table)."""
@@ -136,39 +152,42 @@ class Vars(_ByContents, Mapping[K, V]):
 
 
 class Chain(_ByContents, Sequence[T]):
-    """An immutable sequence that grows at its end in O(1); equal to any sequence
-    with the same items."""
+    """An immutable sequence that grows at its end in O(1) (a block of items at a
+    time); equal to any sequence with the same items."""
 
-    __slots__ = ("_items", "_last", "_length", "_previous")
+    __slots__ = ("_block", "_items", "_length", "_previous")
 
     def __init__(self, items: Iterable[T] = ()) -> None:
         self._items: tuple[T, ...] | None = tuple(items)
         self._previous: Chain[T] | None = None
-        self._last: T | None = None
+        self._block: tuple[T, ...] = ()
         self._length = len(self._items)
 
     def append(self, item: T) -> Chain[T]:
-        link: Chain[T] = Chain.__new__(Chain)
-        link._items, link._previous, link._last = None, self, item
-        link._length = self._length + 1
-        return link
+        return self._linked((item,))
 
     def extend(self, items: Iterable[T]) -> Chain[T]:
-        chain = self
-        for item in items:
-            chain = chain.append(item)
-        return chain
+        block = tuple(items)
+        return self._linked(block) if block else self
+
+    def _linked(self, block: tuple[T, ...]) -> Chain[T]:
+        """This chain and then ``block``, in one link."""
+        link: Chain[T] = Chain.__new__(Chain)
+        link._items, link._previous, link._block = None, self, block
+        link._length = self._length + len(block)
+        return link
 
     def to_tuple(self) -> tuple[T, ...]:
         """The items in order (computed once per version)."""
         if self._items is None:
-            tail: list[T] = []
+            blocks: list[tuple[T, ...]] = []
             node: Chain[T] = self
             while node._items is None:
-                tail.append(node._last)  # type: ignore[arg-type]
+                blocks.append(node._block)
                 assert node._previous is not None
                 node = node._previous
-            self._items = node._items + tuple(reversed(tail))
+            blocks.append(node._items)
+            self._items = tuple(itertools.chain.from_iterable(reversed(blocks)))
         return self._items
 
     def __iter__(self) -> Iterator[T]:
@@ -183,7 +202,7 @@ class Chain(_ByContents, Sequence[T]):
     def __getitem__(self, index: slice) -> tuple[T, ...]: ...
     def __getitem__(self, index: int | slice) -> T | tuple[T, ...]:
         if index == -1 and self._items is None:
-            return self._last  # type: ignore[return-value]
+            return self._block[-1]
         return self.to_tuple()[index]
 
     def __eq__(self, other: object) -> bool:
@@ -205,19 +224,24 @@ class Overlay(Mapping[K, V], Generic[K, V]):
 
     def __init__(self, items: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> None:
         if isinstance(items, Overlay):
-            self._writes: Chain[tuple[K, V]] = items._writes
+            self._writes: Chain[dict[K, V]] = items._writes
         else:
-            self._writes = Chain(items.items() if isinstance(items, Mapping) else items)
+            block = dict(items)
+            self._writes = Chain((block,) if block else ())
         self._dict: dict[K, V] | None = None
 
-    def updated(self, items: Iterable[tuple[K, V]]) -> Overlay[K, V]:
+    def updated(self, items: Mapping[K, V] | Iterable[tuple[K, V]]) -> Overlay[K, V]:
+        block = dict(items)
         out: Overlay[K, V] = Overlay()
-        out._writes = self._writes.extend(items)
+        out._writes = self._writes.append(block) if block else self._writes
         return out
 
     def _view(self) -> dict[K, V]:
         if self._dict is None:
-            self._dict = dict(self._writes)
+            view: dict[K, V] = {}
+            for block in self._writes:
+                view.update(block)
+            self._dict = view
         return self._dict
 
     def __getitem__(self, key: K) -> V:

@@ -15,6 +15,9 @@ is (parse, compile, build checks, image config) and checked as ``docker build
 Time should grow tenfold from one column to the next; an input that ends in an
 error (a limit) says so.
 
+The garbage collector runs as in the frontend's processes
+(``frontend.cli.collect_garbage_less_often``).
+
 Usage: python hack/bench_compile.py [--repeat N] [--sizes 100,1000,10000] [--only WORD]
 """
 
@@ -34,6 +37,7 @@ sys.path.insert(0, str(ROOT / "hack"))
 
 from bench_parse import TYPICAL  # noqa: E402
 
+from frontend.cli import collect_garbage_less_often  # noqa: E402
 from frontend.compiler.convert import compile_dockerfile  # noqa: E402
 from frontend.compiler.options import BuildOptions  # noqa: E402
 from frontend.compiler.preview import check_offline, compile_offline  # noqa: E402
@@ -141,6 +145,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,1000,10000", help="sizes of the growth table")
     parser.add_argument("--only", default="", help="only growth rows whose label has this")
     args = parser.parse_args()
+    collect_garbage_less_often()
     if not args.only:
         print(f"{'':34s} {'parse+compile':>14s} {'ops':>6s} {'LLB bytes':>10s}  same bytes")
         for label, text in workloads().items():

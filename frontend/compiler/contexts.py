@@ -29,6 +29,7 @@ from frontend.llb.graph import Deferred, OpMeta, Output, SourceOp
 from frontend.llb.imported import definition_output
 from frontend.llb.marshal import Definition, marshal
 from frontend.platform import Platform
+from frontend.semantics.scope import split_env
 
 DOCKERIGNORE = ".dockerignore"
 IMAGE_CONFIG_KEY = "containerimage.config"
@@ -313,8 +314,7 @@ def _redirected(found: NamedContext, updated: str) -> NamedContext:
 
 def with_image_config(state: llb.State, image: Image) -> llb.State:
     """The state's env, directory and platform taken from an image config."""
-    for entry in env_entries(image.config):
-        key, _, value = entry.partition("=")
+    for key, value in map(split_env, env_entries(image.config)):
         if key:
             state = state.with_env(key, value)
     state = state.with_dir(image.config.working_dir or "/")

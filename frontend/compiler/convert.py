@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import json
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -30,7 +31,7 @@ from frontend.compiler.image import (
     empty_image,
     env_entries,
     env_key,
-    image_from_json,
+    image_from_dict,
 )
 from frontend.compiler.imageformat import ImageFormat, image_format
 from frontend.compiler.lower import arg_rules, counts_as_step, lower
@@ -43,11 +44,12 @@ from frontend.gotext import clean_path
 from frontend.llb import state as llb
 from frontend.llb.graph import COMMAND_KEY, Deferred, OpMeta, Output, Vertex
 from frontend.llb.marshal import Definition, SourceFile, marshal
+from frontend.persistent import evolve
 from frontend.platform import Platform
 from frontend.semantics import stages as sem
 from frontend.semantics.check_context import CheckContext, Reporter, StageBase
 from frontend.semantics.check_dispatch import StageChecks
-from frontend.semantics.scope import Scope
+from frontend.semantics.scope import Scope, split_env
 from frontend.syntax import Wording, ast, parse
 from frontend.syntax.prelex import extensions_of
 
@@ -338,11 +340,16 @@ def _resolve_bases(
         else:
             wanted.append(i)
 
-    def fetch(i: int) -> _Base:
-        return _load_base(plan, i, options, resolve, loader)
+    def fetch(batch: list[int]) -> list[_Base]:
+        return [_load_base(plan, i, options, resolve, loader) for i in batch]
 
+    # Up to 8 look-ups at a time; many stages go in runs (64 tasks in all): a task
+    # of the pool costs more than the look-up of an image the engine has at hand.
+    size = max(1, len(wanted) // 64)
+    batches = [wanted[k : k + size] for k in range(0, len(wanted), size)]
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(wanted)))) as pool:
-        bases.update(zip(wanted, pool.map(fetch, wanted), strict=True))
+        for batch, loaded in zip(batches, pool.map(fetch, batches), strict=True):
+            bases.update(zip(batch, loaded, strict=True))
     return bases
 
 
@@ -428,7 +435,8 @@ def _load_base(
         where = stage.from_.location
         raise DockerfileError(exc.message, line=where.start_line, end_line=where.end_line) from None
     try:
-        image = image_from_json(config)
+        raw = json.loads(config or b"{}")
+        image = image_from_dict(raw)
     except (ValueError, TypeError, AttributeError) as exc:  # not the JSON shape expected
         raise DockerfileError(
             f"invalid image config for {ref}: {exc}", line=stage.from_.location.start_line
@@ -450,7 +458,7 @@ def _load_base(
         mode = options.image_resolve_mode
         state = llb.image(pinned, platform=platform, resolve_mode=mode, meta=meta)
     checked = _checked(stage, image, platform)
-    maps = born_from(config, str(index))
+    maps = born_from(raw, str(index))
     return _Base(state, image, platform, checked, maps=maps, config=config)
 
 
@@ -608,16 +616,18 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
         image = image.with_config(env=env)
     # The config's variables go last, in its order: already so in a settled parent.
     variables = base.state.env
-    for entry in added if base.env_settled else env_entries(image.config):
-        key, _, value = entry.partition("=")
+    for key, value in map(split_env, added if base.env_settled else env_entries(image.config)):
         variables = variables.set(key, value)
-    scope = replace(base.scope or Scope(variables), env=variables)
-    state = replace(
-        base.state, platform=base.platform, network=ctx.options.force_network, env=variables
+    scope = evolve(base.scope or Scope(variables), env=variables)
+    hostname = ctx.options.hostname or base.state.hostname
+    state = evolve(
+        base.state,
+        platform=base.platform,
+        network=ctx.options.force_network,
+        env=variables,
+        hostname=hostname,
+        extra_hosts=ctx.options.extra_hosts,
     )
-    if ctx.options.hostname:
-        state = replace(state, hostname=ctx.options.hostname)
-    state = replace(state, extra_hosts=ctx.options.extra_hosts)
     if image.config.working_dir:
         state = state.with_dir(image.config.working_dir)
     if image.config.user:
@@ -629,7 +639,7 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
     )
     for k, trigger in enumerate(image.config.on_build or ()):
         st = _run_trigger(ctx, stage, trigger, -1 - k, st)
-    return replace(st, image=st.image.with_config(on_build=None))
+    return evolve(st, image=st.image.with_config(on_build=None))
 
 
 def _run_trigger(

@@ -22,6 +22,7 @@ from frontend.llb import caps
 from frontend.llb import state as llb
 from frontend.llb.git import GitRef, GitRefError, git_source, parse_git_ref
 from frontend.llb.graph import COMMAND_KEY, Chown, Copy, Mkfile, OpMeta, ProgressGroup
+from frontend.persistent import evolve
 from frontend.semantics import heredoc
 from frontend.semantics.ignore import IgnoreMatcher
 from frontend.semantics.words import WordError
@@ -119,7 +120,7 @@ def lower_copy_like(
     shown = [*flags, *sources, *(f"<<{doc.name}" for doc in inline), dest_word]
     created_by = f"{node.keyword} {' '.join(shown)} # buildkit"
     image = st.image.commit(created_by, layer=True)
-    return replace(st, llb=state, image=image, context_paths=paths, source_reads=reads)
+    return evolve(st, llb=state, image=image, context_paths=paths, source_reads=reads)
 
 
 def _excludes(ctx: StageContext, node: ast.Copy | ast.Add, st: StageState) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from frontend.compiler.imageformat import ImageFormat
 from frontend.gotext import go_json, go_json_time
-from frontend.persistent import Chain, Vars
+from frontend.persistent import Chain, Vars, evolve
 from frontend.platform import Platform, default_path
 
 HISTORY_COMMENT = "buildkit.dockerfile.v0"
@@ -82,14 +82,14 @@ class Image:
     """RFC 3339 time; empty leaves it to the exporter."""
 
     def with_config(self, **changes: Any) -> Image:
-        return replace(self, config=replace(self.config, **changes))
+        return evolve(self, config=evolve(self.config, **changes))
 
     def commit(self, created_by: str, *, layer: bool, **config: Any) -> Image:
         """Record one instruction in the history (and the ``config`` changes it makes)."""
         history = self.history.append(History(created_by, not layer))
         if config:
-            return replace(self, history=history, config=replace(self.config, **config))
-        return replace(self, history=history)
+            return evolve(self, history=history, config=evolve(self.config, **config))
+        return evolve(self, history=history)
 
     @property
     def is_scratch(self) -> bool:
@@ -164,7 +164,11 @@ def _history_entries(entries: Any) -> Chain[HistoryEntry]:
 
 def image_from_json(data: bytes) -> Image:
     """Read a base image's config; fields Docker's frontend ignores are dropped."""
-    raw = json.loads(data or b"{}")
+    return image_from_dict(json.loads(data or b"{}"))
+
+
+def image_from_dict(raw: Any) -> Image:
+    """``image_from_json`` of the config already decoded."""
     if not isinstance(raw, dict):
         raise ValueError("image config is not a JSON object")
     c = raw.get("config") or {}

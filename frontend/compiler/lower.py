@@ -35,7 +35,7 @@ from frontend.llb.graph import (
     OpMeta,
     SecurityMode,
 )
-from frontend.persistent import Overlay
+from frontend.persistent import Overlay, evolve
 from frontend.semantics import heredoc
 from frontend.semantics.scope import NON_ENV_ARGS, ArgRules, Scope
 from frontend.semantics.words import WordError, expand_words
@@ -71,7 +71,7 @@ def _command_args(image: Image, command: ast.Command) -> tuple[str, ...]:
 
 def with_scope(st: StageState, scope: Scope, **changes: Any) -> StageState:
     """``st`` with ``scope`` (its variables in the LLB state too) and ``changes``."""
-    return replace(st, scope=scope, llb=replace(st.llb, env=scope.env), **changes)
+    return evolve(st, scope=scope, llb=evolve(st.llb, env=scope.env), **changes)
 
 
 def lower_env(ctx: StageContext, node: ast.Env, index: int, st: StageState) -> StageState:
@@ -124,10 +124,11 @@ def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> S
     mounts: list[Mount] = []
     suffix = ""
     if isinstance(node.command, ast.ShellCommand) and node.command.heredocs:
-        args, mounts = _heredoc_program(ctx, node.command, st)
         first = node.command.heredocs[0]
-        if heredoc.marker_name(node.command.text.strip()) == first.name:
-            suffix = f" ({heredoc.summary(first)})"  # a lone heredoc: its first line shows
+        lone = heredoc.is_lone(node.command)
+        args, mounts = _heredoc_program(ctx, node.command, st, lone)
+        if lone:
+            suffix = f" ({heredoc.summary(first)})"  # its first line shows
     else:
         args = _command_args(st.image, node.command)
     extra = run_mounts(ctx, node, index, st)
@@ -165,15 +166,16 @@ def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> S
     image = st.image.commit(created_by + " # buildkit", layer=True)
     state = st.llb.with_output(state.output)  # a mount's env (SSH_AUTH_SOCK) was this step's
     paths = st.context_paths.extend(extra.context_paths)
-    return replace(st, llb=state, image=image, context_paths=paths)
+    return evolve(st, llb=state, image=image, context_paths=paths)
 
 
 def _heredoc_program(
-    ctx: StageContext, command: ast.ShellCommand, st: StageState
+    ctx: StageContext, command: ast.ShellCommand, st: StageState, lone: bool
 ) -> tuple[tuple[str, ...], list[Mount]]:
-    """RUN with heredocs: a lone ``<<EOF`` runs its body (a ``#!`` script from a file)."""
+    """RUN with heredocs: a ``lone`` ``<<EOF`` (the whole command) runs its body (a
+    ``#!`` script from a file)."""
     first = command.heredocs[0]
-    if heredoc.marker_name(command.text.strip()) != first.name:
+    if not lone:
         # Anything else goes to the shell as written, heredoc bodies included.
         text = command.text + "".join(f"\n{h.content}{h.name}" for h in command.heredocs)
         return with_shell(st.image, (text,)), []
@@ -209,13 +211,13 @@ def lower_workdir(ctx: StageContext, node: ast.Workdir, index: int, st: StageSta
         mkdir = Mkdir(clean_path(wd), 0o755, make_parents=True, owner=owner, timestamp=created)
         state = state.file(mkdir, meta=meta)
         layer = True
-    return replace(st, llb=state, image=image.commit(f"WORKDIR {wd}", layer=layer))
+    return evolve(st, llb=state, image=image.commit(f"WORKDIR {wd}", layer=layer))
 
 
 def lower_user(ctx: StageContext, node: ast.User, index: int, st: StageState) -> StageState:
     user = ctx.expand(node.user, st)
     image = st.image.with_config(user=user).commit(f"USER {user}", layer=False)
-    return replace(st, llb=st.llb.with_user(user), image=image)
+    return evolve(st, llb=st.llb.with_user(user), image=image)
 
 
 def lower_copy(ctx: StageContext, node: ast.Copy, index: int, st: StageState) -> StageState:
@@ -234,20 +236,20 @@ def lower_label(ctx: StageContext, node: ast.Label, index: int, st: StageState) 
     shown = " ".join(f"{key}={value}" for key, value in pairs)
     image = st.image.with_config(labels=labels).commit(f"LABEL {shown}", layer=False)
     maps = st.maps.write("Labels", str(ctx.stage_index), pairs)
-    return replace(st, image=image, maps=maps)
+    return evolve(st, image=image, maps=maps)
 
 
 def lower_maintainer(
     ctx: StageContext, node: ast.Maintainer, index: int, st: StageState
 ) -> StageState:
     image = replace(st.image, author=node.name).commit(f"MAINTAINER {node.name}", layer=False)
-    return replace(st, image=image)
+    return evolve(st, image=image)
 
 
 def lower_cmd(ctx: StageContext, node: ast.Cmd, index: int, st: StageState) -> StageState:
     args = _command_args(st.image, node.command)
     image = st.image.with_config(cmd=args, args_escaped=True)
-    return replace(st, image=image.commit(f"CMD {quoted_list(args)}", layer=False), cmd_set=True)
+    return evolve(st, image=image.commit(f"CMD {quoted_list(args)}", layer=False), cmd_set=True)
 
 
 def lower_entrypoint(
@@ -257,7 +259,7 @@ def lower_entrypoint(
     image = st.image.with_config(entrypoint=args)
     if not st.cmd_set:
         image = image.with_config(cmd=None)
-    return replace(st, image=image.commit(f"ENTRYPOINT {quoted_list(args)}", layer=False))
+    return evolve(st, image=image.commit(f"ENTRYPOINT {quoted_list(args)}", layer=False))
 
 
 def lower_expose(ctx: StageContext, node: ast.Expose, index: int, st: StageState) -> StageState:
@@ -276,11 +278,12 @@ def lower_expose(ctx: StageContext, node: ast.Expose, index: int, st: StageState
             f"EXPOSE: the stage lists more than {MAX_PORTS_LISTED} ports; its history would"
             " make an image config too large for the engine"
         )
-    exposed = _keys(st.image.config.exposed_ports).updated((p, "") for p in ports)
+    written = dict.fromkeys(ports, "")  # as the config's map holds them
+    exposed = _keys(st.image.config.exposed_ports).updated(written)
     shown = plain_list(ports) if listed else port_map(ports)
     image = st.image.with_config(exposed_ports=exposed).commit(f"EXPOSE {shown}", layer=False)
-    maps = st.maps.write("ExposedPorts", str(ctx.stage_index), ((p, "") for p in ports))
-    return replace(st, image=image, maps=maps, ports_listed=ports_listed)
+    maps = st.maps.write("ExposedPorts", str(ctx.stage_index), written)
+    return evolve(st, image=image, maps=maps, ports_listed=ports_listed)
 
 
 def _keys(keys: Collection[str]) -> Overlay[str, str]:
@@ -295,7 +298,7 @@ def lower_volume(ctx: StageContext, node: ast.Volume, index: int, st: StageState
     volumes = _keys(st.image.config.volumes).updated((p, "") for p in paths)
     image = st.image.with_config(volumes=volumes).commit(f"VOLUME {plain_list(paths)}", layer=False)
     maps = st.maps.write("Volumes", str(ctx.stage_index), ((p, "") for p in paths))
-    return replace(st, image=image, maps=maps)
+    return evolve(st, image=image, maps=maps)
 
 
 def lower_stopsignal(
@@ -304,19 +307,19 @@ def lower_stopsignal(
     signal = ctx.expand(node.signal, st)
     check_signal(signal)
     image = st.image.with_config(stop_signal=signal).commit(f"STOPSIGNAL {signal}", layer=False)
-    return replace(st, image=image)
+    return evolve(st, image=image)
 
 
 def lower_shell(ctx: StageContext, node: ast.Shell, index: int, st: StageState) -> StageState:
     image = st.image.with_config(shell=node.args).commit(
         f"SHELL {plain_list(node.args)}", layer=False
     )
-    return replace(st, image=image)
+    return evolve(st, image=image)
 
 
 def lower_onbuild(ctx: StageContext, node: ast.Onbuild, index: int, st: StageState) -> StageState:
     triggers = (*(st.image.config.on_build or ()), node.expression)
-    return replace(st, image=st.image.with_config(on_build=triggers))
+    return evolve(st, image=st.image.with_config(on_build=triggers))
 
 
 def lower_healthcheck(
@@ -340,7 +343,7 @@ def lower_healthcheck(
         )
     image = st.image.with_config(healthcheck=hc)
     shown = health_config(hc, ctx.image_format)
-    return replace(st, image=image.commit(f"HEALTHCHECK {shown}", layer=False))
+    return evolve(st, image=image.commit(f"HEALTHCHECK {shown}", layer=False))
 
 
 def lower_unsupported(

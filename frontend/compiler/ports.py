@@ -123,7 +123,8 @@ def parse_ports(spec: str, *, strict: bool = False) -> list[str]:
     start, end = _container_ports(container, host, _port_range)
     if proto.lower() not in _PROTOCOLS:
         raise DockerfileError(f"invalid proto: {proto}")
-    return [f"{port}/{proto.lower()}" for port in range(start, end + 1)]
+    suffix = f"/{proto.lower()}"
+    return [f"{port}{suffix}" for port in range(start, end + 1)]
 
 
 def _strict_port(text: str) -> int:
@@ -154,4 +155,5 @@ def _strict_ports(spec: str) -> list[str]:
         raise DockerfileError(f"invalid port: {go_quote(spec)}: invalid proto: {proto}")
     _check_ip(ip, strict=True)
     start, end = _container_ports(container, host, _strict_range)
-    return [f"{port}/{(proto or 'tcp').lower()}" for port in range(start, end + 1)]
+    suffix = f"/{(proto or 'tcp').lower()}"
+    return [f"{port}{suffix}" for port in range(start, end + 1)]

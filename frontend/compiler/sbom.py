@@ -26,7 +26,7 @@ from frontend.llb import state as llb
 from frontend.llb.graph import Mkdir, Mount, MountType, OpMeta, Output
 from frontend.platform import Platform
 from frontend.semantics import stages as sem
-from frontend.semantics.scope import SBOM_SCAN_CONTEXT_ARG, SBOM_SCAN_STAGE_ARG
+from frontend.semantics.scope import SBOM_SCAN_CONTEXT_ARG, SBOM_SCAN_STAGE_ARG, split_env
 
 CORE_NAME: Final = "sbom"
 """The core scan's name: its mount, and the statement the exporter adds layer data to."""
@@ -136,8 +136,7 @@ def scan(scanner: Scanner, name: str, targets: ScanTargets) -> Output:
     the statements."""
     config = scanner.config
     state = llb.image(scanner.ref, platform=scanner.platform)
-    for entry in env_entries(config):
-        key, _, value = entry.partition("=")
+    for key, value in map(split_env, env_entries(config)):
         state = state.with_env(key, value)
     core = posixpath.join(_SRC_DIR, "core", CORE_NAME)
     extras = posixpath.join(_SRC_DIR, "extras")

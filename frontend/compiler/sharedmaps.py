@@ -10,13 +10,12 @@ they hold and what they wrote, and ``shared_config`` replays the writes.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from frontend.compiler.image import Config
-from frontend.persistent import Chain
+from frontend.persistent import Chain, evolve
 
 Kind = Literal["Labels", "ExposedPorts", "Volumes"]
 KINDS: tuple[Kind, ...] = ("Labels", "ExposedPorts", "Volumes")
@@ -28,23 +27,25 @@ class SharedMaps:
 
     held: Mapping[Kind, str] = field(default_factory=dict)
     """Map ids by kind; a kind not held is a nil map."""
-    writes: Chain[tuple[str, str, str]] = field(default_factory=Chain)
-    """``(map id, key, value)`` in the order written."""
+    writes: Chain[tuple[str, dict[str, str]]] = field(default_factory=Chain)
+    """``(map id, what one instruction wrote)`` in the order written."""
 
-    def write(self, kind: Kind, owner: str, items: Iterable[tuple[str, str]]) -> SharedMaps:
+    def write(
+        self, kind: Kind, owner: str, items: Mapping[str, str] | Iterable[tuple[str, str]]
+    ) -> SharedMaps:
         """Record writes; a nil map is made first, named after ``owner`` (the stage)."""
         held = self.held if kind in self.held else {**self.held, kind: f"{owner}/{kind}"}
-        writes = self.writes.extend((held[kind], key, value) for key, value in items)
-        return replace(self, held=held, writes=writes)
+        writes = self.writes.append((held[kind], dict(items)))
+        return evolve(self, held=held, writes=writes)
 
     def child(self) -> SharedMaps:
         """What a stage built on this one starts with: the same maps, no writes."""
         return SharedMaps(held=self.held)
 
 
-def born_from(config_json: bytes, owner: str) -> SharedMaps:
-    """The maps a stage holds from its base image's config (a JSON ``{}`` is a map too)."""
-    raw = json.loads(config_json or b"{}")
+def born_from(raw: Any, owner: str) -> SharedMaps:
+    """The maps a stage holds from its base image's config, as JSON decodes it (a
+    JSON ``{}`` is a map too)."""
     config = raw.get("config") if isinstance(raw, dict) else None
     if not isinstance(config, dict):
         return SharedMaps()
@@ -64,7 +65,9 @@ def shared_config(
         born = births.get(map_id)
         content = dict(_items(born, kind)) if born is not None else {}
         for stage in stages:
-            content.update((key, value) for owner, key, value in stage.writes if owner == map_id)
+            for owner, items in stage.writes:
+                if owner == map_id:
+                    content.update(items)
         out[kind] = content
     return out
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from frontend.compiler.image import Image
 from frontend.compiler.imageformat import ImageFormat, image_format
@@ -15,7 +15,7 @@ from frontend.compiler.sharedmaps import SharedMaps
 from frontend.errors import DockerfileError
 from frontend.llb import state as llb
 from frontend.llb.graph import COMMAND_KEY, OpMeta
-from frontend.persistent import Chain, Vars
+from frontend.persistent import Chain, Vars, evolve
 from frontend.platform import Platform
 from frontend.semantics.scope import ArgRules, Scope
 from frontend.semantics.words import WordError, expand_word
@@ -90,7 +90,7 @@ class StageContext:
         step = st.step + 1
         if self.onbuild and self.options.llb_caps.release >= (0, 17):
             text = f"ONBUILD {text}"
-        return step_name(self.label(st), step, self.total_steps, text), replace(st, step=step)
+        return step_name(self.label(st), step, self.total_steps, text), evolve(st, step=step)
 
     def label(self, st: StageState | None = None) -> str:
         """The stage's name in progress, after its platform in a multi-platform build."""

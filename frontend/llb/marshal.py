@@ -83,14 +83,17 @@ class OpShape:
             tmpfs_opt=caps.supports(EXEC_MOUNT_TMPFS_SIZE),
         )
 
-    def apply(self, op: pb.Op) -> None:
-        """Set or clear the fields this client release writes differently."""
-        if op.HasField("file") and not self.file_platform:
-            op.ClearField("platform")
-        if not op.HasField("exec"):
+    def keeps_platform(self, field: str) -> bool:
+        """Whether an op of this oneof ``field`` carries its platform."""
+        return field != "file" or self.file_platform
+
+    def apply(self, field: str, body: Message) -> None:
+        """Set the fields of an op's body that this client release writes differently."""
+        if field != "exec":
             return
-        op.exec.meta.removeMountStubsRecursive = self.remove_mount_stubs
-        for m in op.exec.mounts:
+        assert isinstance(body, pb.ExecOp)
+        body.meta.removeMountStubsRecursive = self.remove_mount_stubs
+        for m in body.mounts:
             if m.mountType in (pb.SECRET, pb.SSH) and self.empty_socket_input:
                 m.input = -1
             elif m.mountType == pb.TMPFS and self.tmpfs_opt:
@@ -109,6 +112,10 @@ def _varint(value: int) -> bytes:
             return bytes(out)
 
 
+_ONEOF_TAGS = {name: _varint(number << 3 | 2) for name, number in _ONEOF_FIELD_NUMBERS.items()}
+"""The tag of each oneof field (length-delimited)."""
+
+
 def canonical_op_bytes(op: pb.Op, *, oneof_last: bool = True) -> bytes:
     """Serialise like Go: non-oneof fields by number first, then the oneof
     (protobuf-go), or, without ``oneof_last``, every field by number (gogo)."""
@@ -118,10 +125,19 @@ def canonical_op_bytes(op: pb.Op, *, oneof_last: bool = True) -> bytes:
     head = pb.Op()
     head.CopyFrom(op)
     head.ClearField(which)
-    body: Message = getattr(op, which)
+    return _op_bytes(head, which, getattr(op, which), oneof_last=True)
+
+
+def _op_bytes(head: pb.Op, field: str, body: Message, *, oneof_last: bool) -> bytes:
+    """``canonical_op_bytes`` of ``head`` (no oneof set) with ``body`` as its ``field``."""
+    if not oneof_last:
+        op = pb.Op()
+        op.CopyFrom(head)
+        getattr(op, field).CopyFrom(body)
+        return op.SerializeToString(deterministic=True)
     payload = body.SerializeToString(deterministic=True)
-    tag = _varint((_ONEOF_FIELD_NUMBERS[which] << 3) | 2)
-    return head.SerializeToString(deterministic=True) + tag + _varint(len(payload)) + payload
+    head_bytes = head.SerializeToString(deterministic=True)
+    return b"".join((head_bytes, _ONEOF_TAGS[field], _varint(len(payload)), payload))
 
 
 def digest_of(data: bytes) -> str:
@@ -192,17 +208,18 @@ def marshal(
                 md.CopyFrom(imported)
         else:
             try:
-                op, digest = _marshal_vertex(vertex, names, shape)
+                data, op_cap_ids = _marshal_vertex(vertex, names, shape, engine)
                 md = vertex.meta.to_pb()
             except UnicodeEncodeError as exc:
                 raise _not_utf8(exc, vertex) from None
-            if missing := required_caps(op, engine):
-                raise MissingCapError(min(missing))
-            data = canonical_op_bytes(op, oneof_last=shape.oneof_last)
-            for cap in op_caps(op, engine):
+            digest = digest_of(data)
+            for cap in op_cap_ids:
                 md.caps[cap] = True
         names[id(vertex)] = digest
-        _merge_metadata(definition.metadata[digest], md)
+        if digest in emitted:
+            _merge_metadata(definition.metadata[digest], md)
+        else:
+            definition.metadata[digest].CopyFrom(md)
         # Go lists every op in the source map, most with no location at all
         entry = definition.Source.locations[digest]
         if source is not None and vertex.meta.ranges is not None:
@@ -211,10 +228,7 @@ def marshal(
                 index, first, final = source.locate(start, end)
                 if index not in by_file:
                     by_file[index] = entry.locations.add(sourceIndex=index)
-                by_file[index].ranges.add(
-                    start=pb.Position(line=first, character=0),
-                    end=pb.Position(line=final, character=0),
-                )
+                by_file[index].ranges.add(start={"line": first}, end={"line": final})
             if not vertex.meta.ranges:
                 entry.locations.add(sourceIndex=0)
         if digest not in emitted:
@@ -255,14 +269,18 @@ def _merge_metadata(into: pb.OpMetadata, md: pb.OpMetadata) -> None:
         into.CopyFrom(md)
         return
     into.ignore_cache |= md.ignore_cache
-    into.description.update(md.description)
+    for key, value in md.description.items():  # (a map's update is slower, in Python)
+        into.description[key] = value
     for cap in md.caps:
         into.caps[cap] = True
     if md.HasField("progress_group"):
         into.progress_group.CopyFrom(md.progress_group)
 
 
-def _marshal_vertex(vertex: Vertex, names: dict[int, str], shape: OpShape) -> tuple[pb.Op, str]:
+def _marshal_vertex(
+    vertex: Vertex, names: dict[int, str], shape: OpShape, engine: LLBCaps
+) -> tuple[bytes, frozenset[str]]:
+    """The op's bytes and the caps its metadata lists."""
     inputs: list[tuple[str, int]] = []
     for edge in vertex.inputs():
         if edge is not None and (key := (names[id(edge.vertex)], edge.index)) not in inputs:
@@ -274,13 +292,15 @@ def _marshal_vertex(vertex: Vertex, names: dict[int, str], shape: OpShape) -> tu
         return inputs.index((names[id(edge.vertex)], edge.index))
 
     field, body = vertex.body(ref, len(inputs))
-    op = pb.Op(inputs=[pb.Input(digest=d, index=i) for d, i in inputs])
-    getattr(op, field).CopyFrom(body)
-    if vertex.platform is not None:
-        op.platform.CopyFrom(pb_platform(vertex.platform))
-    op.constraints.SetInParent()
-    shape.apply(op)
-    return op, digest_of(canonical_op_bytes(op, oneof_last=shape.oneof_last))
+    shape.apply(field, body)
+    if missing := required_caps(field, body, engine):
+        raise MissingCapError(min(missing))
+    head = pb.Op(inputs=[pb.Input(digest=d, index=i) for d, i in inputs])
+    if vertex.platform is not None and shape.keeps_platform(field):
+        head.platform.CopyFrom(pb_platform(vertex.platform))
+    head.constraints.SetInParent()
+    data = _op_bytes(head, field, body, oneof_last=shape.oneof_last)
+    return data, op_caps(field, body, engine)
 
 
 def ops_of(definition: pb.Definition) -> list[tuple[str, pb.Op]]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
+from google.protobuf.message import Message
+
 from frontend.llb.caps import LLBCaps
 from frontend.pb import ops_pb2 as pb
 
@@ -47,16 +49,16 @@ _SOURCE_SCHEMES = {
 }
 
 
-def op_caps(op: pb.Op, engine: LLBCaps) -> frozenset[str]:
-    """The caps the Go client records for ``op``, among those ``engine`` offers."""
-    kind = op.WhichOneof("op")
+def op_caps(kind: str, body: Message, engine: LLBCaps) -> frozenset[str]:
+    """The caps the Go client records for an op whose oneof ``kind`` is ``body``,
+    among those ``engine`` offers."""
     found: Iterable[str]
-    if kind == "exec":
-        found = _exec_caps(op.exec, engine)
-    elif kind == "source":
-        found = _source_caps(op.source)
-    elif kind == "file":
-        symlinks = any(a.WhichOneof("action") == "symlink" for a in op.file.actions)
+    if isinstance(body, pb.ExecOp):
+        found = _exec_caps(body, engine)
+    elif isinstance(body, pb.SourceOp):
+        found = _source_caps(body)
+    elif isinstance(body, pb.FileOp):
+        symlinks = any(a.WhichOneof("action") == "symlink" for a in body.actions)
         found = ("file.base", "file.symlink.create") if symlinks else ("file.base",)
     elif kind == "merge":
         found = ("mergeop",)
@@ -64,7 +66,7 @@ def op_caps(op: pb.Op, engine: LLBCaps) -> frozenset[str]:
         found = ("diffop",)
     else:
         found = ()
-    return frozenset(c for c in found if engine.supports(c))
+    return frozenset(filter(engine.supports, found))
 
 
 REQUIRED: Final = frozenset({"mergeop", "diffop", "file.symlink.create"})
@@ -72,9 +74,11 @@ REQUIRED: Final = frozenset({"mergeop", "diffop", "file.symlink.create"})
 lacks one fails (:class:`~frontend.llb.caps.MissingCapError`)."""
 
 
-def required_caps(op: pb.Op, engine: LLBCaps) -> frozenset[str]:
-    """The caps in ``REQUIRED`` that ``op`` needs and ``engine`` lacks."""
-    return frozenset(c for c in op_caps(op, LLBCaps()) & REQUIRED if not engine.supports(c))
+def required_caps(kind: str, body: Message, engine: LLBCaps) -> frozenset[str]:
+    """The caps in ``REQUIRED`` that the op (oneof ``kind`` is ``body``) needs and
+    ``engine`` lacks."""
+    needed = op_caps(kind, body, LLBCaps()) & REQUIRED
+    return frozenset(c for c in needed if not engine.supports(c))
 
 
 def terminal_caps(metadata: Iterable[pb.OpMetadata]) -> frozenset[str]:
@@ -127,7 +131,7 @@ def _exec_caps(op: pb.ExecOp, engine: LLBCaps) -> set[str]:
 def _source_caps(op: pb.SourceOp) -> set[str]:
     scheme = op.identifier.partition("://")[0]
     found = {_SOURCE_SCHEMES[scheme]} if scheme in _SOURCE_SCHEMES else set()
-    found |= {cap for key, cap in _SOURCE_ATTR_CAPS.items() if key in op.attrs}
+    found |= {_SOURCE_ATTR_CAPS[key] for key in op.attrs if key in _SOURCE_ATTR_CAPS}
     if "git.mountsshsock" in op.attrs:  # an SSH remote: known hosts are asked for too
         found.add("source.git.knownsshhosts")
     if op.attrs.get("image.resolvemode") == "pull":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import posixpath
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from frontend.gotext import clean_path
 from frontend.llb.graph import (
@@ -29,7 +29,7 @@ from frontend.llb.graph import (
     SourceOp,
     Ulimit,
 )
-from frontend.persistent import Vars
+from frontend.persistent import Vars, evolve
 from frontend.platform import Platform
 from frontend.reference import normalize
 
@@ -51,7 +51,7 @@ class State:
 
     def with_env(self, key: str, value: str) -> State:
         """Set ``key``; an existing entry is dropped and the new one appended."""
-        return replace(self, env=self.env.set(key, value))
+        return evolve(self, env=self.env.set(key, value))
 
     def get_env(self, key: str) -> str | None:
         """The value of ``key``, or None when it is not set."""
@@ -61,31 +61,31 @@ class State:
         """Change directory; a relative path joins the current one."""
         if not posixpath.isabs(path):
             path = clean_path(f"{self.cwd or '/'}/{path}")
-        return replace(self, cwd=path)
+        return evolve(self, cwd=path)
 
     def with_user(self, user: str) -> State:
         """The user (``name``, ``uid[:gid]``) later execs run as."""
-        return replace(self, user=user)
+        return evolve(self, user=user)
 
     def with_output(self, output: Output | None) -> State:
         """This state's defaults over another filesystem."""
-        return replace(self, output=output)
+        return evolve(self, output=output)
 
     def with_platform(self, platform: Platform | None) -> State:
         """The platform later ops of this state run for."""
-        return replace(self, platform=platform)
+        return evolve(self, platform=platform)
 
     def with_network(self, network: NetMode) -> State:
         """The network mode of later execs."""
-        return replace(self, network=network)
+        return evolve(self, network=network)
 
     def with_hostname(self, hostname: str) -> State:
         """The hostname of later execs."""
-        return replace(self, hostname=hostname)
+        return evolve(self, hostname=hostname)
 
     def with_extra_host(self, host: str, ip: str) -> State:
         """Add an ``/etc/hosts`` entry for later execs."""
-        return replace(self, extra_hosts=(*self.extra_hosts, HostIP(host, ip)))
+        return evolve(self, extra_hosts=(*self.extra_hosts, HostIP(host, ip)))
 
     def run(
         self,

@@ -272,14 +272,15 @@ def _from_rules(
     config: CheckConfig,
 ) -> None:
     """ARGs used by FROM must be declared; ``--platform`` should be neither redundant nor fixed."""
-    known = sorted({*meta_names, *env})
     words = [node.image] + ([node.platform] if node.platform else [])
     for word in words:
         try:
             found = expand_word_matches(word, env, escape)
         except WordError:
             return
-        for name in sorted(found.unmatched - set(known)):
+        missing = found.unmatched.difference(meta_names, env)
+        known = sorted({*meta_names, *env}) if missing else []
+        for name in sorted(missing):
             match = suggest(name, known)
             message = f"FROM argument '{name}' is not declared" + (
                 f" (did you mean {match}?)" if match else ""

@@ -157,7 +157,7 @@ class Scope:
     @classmethod
     def of_image(cls, entries: Iterable[str]) -> Scope:
         """A stage starting from an image with the ``K=V`` environment ``entries``."""
-        return cls(Vars(_split(e) for e in entries))
+        return cls(Vars(map(split_env, entries)))
 
     def child(self) -> Scope:
         """The scope a stage built on this stage's result starts with."""
@@ -211,6 +211,7 @@ class Scope:
         return scope
 
 
-def _split(entry: str) -> tuple[str, str]:
+def split_env(entry: str) -> tuple[str, str]:
+    """An environment entry ``K=V`` as ``(K, V)`` (``V`` empty without ``=``)."""
     key, _, value = entry.partition("=")
     return key, value

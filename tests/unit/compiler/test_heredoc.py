@@ -65,3 +65,22 @@ def test_marker_names_follow_the_shell_lexer() -> None:
     assert heredoc.marker_name("<<$X") == "$X"
     assert heredoc.marker_name("<<'") is None  # does not lex
     assert heredoc.marker_name("<<a b") is None
+
+
+def test_a_lone_marker_is_found_however_it_is_spelled() -> None:
+    """``is_lone`` reads the usual ``<<NAME`` without the lexer, and agrees with it."""
+    cases = {
+        "<<EOF": True,
+        "  <<EOF  ": True,
+        "<<-EOF": True,
+        '<<"EOF"': True,
+        "<<'EOF'": True,
+        "3<<EOF": True,
+        "<<EOF cat": False,
+        "cat <<EOF": False,
+        "<<OTHER": False,
+    }
+    for text, lone in cases.items():
+        command = ast.ShellCommand(text, (ast.Heredoc("EOF", "x\n"),))
+        assert heredoc.is_lone(command) is lone, text
+        assert (heredoc.marker_name(text.strip()) == "EOF") is lone, text

@@ -16,6 +16,7 @@ from frontend.semantics.words import (
     expand_word_matches,
     expand_words,
 )
+from frontend.syntax.shell import Lex
 from tests.unit.growth import assert_linear
 
 ENV = {
@@ -809,3 +810,30 @@ def test_literal_trims_are_prefix_and_suffix_removal(literal: str, value: str) -
     env = {"V": literal + value + literal, "L": literal}
     assert expand_word("${V#$L}", env) == value + literal
     assert expand_word("${V%$L}", env) == literal + value
+
+
+def _outcome(run: Callable[[], str]) -> str:
+    try:
+        return run()
+    except WordError as exc:
+        return f"error: {exc}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.characters(codec="ascii"), max_size=12),
+    st.sampled_from(["\\", "`"]),
+    st.sampled_from([{}, {"raw_quotes": True, "skip_unset_env": True}, {"raw_escapes": True}]),
+)
+def test_plain_words_come_back_as_the_lexer_gives_them(
+    word: str, escape: str, options: dict[str, bool]
+) -> None:
+    """Words with nothing to expand skip the lexer: the same outcome either way."""
+    lex = Lex(escape, **options)
+    fast = _outcome(lambda: expand_word(word, ENV, escape, **options))  # type: ignore[arg-type]
+    assert fast == _outcome(lambda: lex.process_word(word, ENV))
+    try:
+        expected = lex.process_word_matches(word, ENV)
+    except WordError:
+        return
+    assert expand_word_matches(word, ENV, escape, **options) == expected  # type: ignore[arg-type]
