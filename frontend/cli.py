@@ -39,13 +39,17 @@ def gateway_main() -> int:
     """Serve one build over stdio; the process exits as soon as Return has gone out."""
     import gc
 
-    from frontend.gateway import deferred
+    from frontend.gateway import codecache, deferred
 
     # Start-up creates some 50,000 long-lived objects: at the default threshold
     # the cyclic collector would scan them about 70 times (a tenth of the
     # start-up's CPU time). Garbage is still collected, less often.
     gc.set_threshold(100_000)
+    # The thread talking to the engine gets the interpreter lock back within a
+    # millisecond (not five) while the main thread loads the compiler.
+    sys.setswitchinterval(0.001)
     deferred.defer()  # before grpcio is imported
+    codecache.install()  # before the first dataclass
 
     from frontend.gateway.relay import StdioRelay, exit_now
 

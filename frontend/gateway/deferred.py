@@ -17,7 +17,14 @@ from collections.abc import Iterable, Sequence
 from importlib.machinery import ModuleSpec, PathFinder
 from typing import Final, Protocol
 
-DEFERRED: Final = ("asyncio", "grpc.aio", "structlog.threadlocal")
+DEFERRED: Final = (
+    "asyncio",
+    "grpc.aio",
+    "structlog.threadlocal",
+    "structlog.dev",
+    "structlog.stdlib",
+    "google.protobuf.internal.python_message",
+)
 """What the gateway entry point defers (the frontend image still holds them)."""
 
 _LOCK = threading.RLock()
