@@ -39,7 +39,7 @@ def gateway_main() -> int:
     """Serve one build over stdio; the process exits as soon as Return has gone out."""
     import gc
 
-    from frontend.gateway import codecache, deferred
+    from frontend.gateway import deferred
 
     # Start-up creates some 50,000 long-lived objects: at the default threshold
     # the cyclic collector would scan them about 70 times (a tenth of the
@@ -49,6 +49,9 @@ def gateway_main() -> int:
     # millisecond (not five) while the main thread loads the compiler.
     sys.setswitchinterval(0.001)
     deferred.defer()  # before grpcio is imported
+
+    from frontend.gateway import codecache
+
     codecache.install()  # before the first dataclass
 
     from frontend.gateway.relay import StdioRelay, exit_now

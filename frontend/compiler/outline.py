@@ -89,6 +89,8 @@ def targets(data: bytes, filename: str) -> dict[str, bytes]:
 
 @dataclass(frozen=True)
 class _ArgInfo:
+    """A build argument as the outline reports it."""
+
     name: str
     value: str
     description: str

@@ -24,6 +24,9 @@ DEFERRED: Final = (
     "structlog.dev",
     "structlog.stdlib",
     "google.protobuf.internal.python_message",
+    "inspect",
+    "pickle",
+    "calendar",
 )
 """What the gateway entry point defers (the frontend image still holds them)."""
 

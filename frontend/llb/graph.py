@@ -167,6 +167,8 @@ class Ulimit:
 
 @dataclass(frozen=True)
 class HostIP:
+    """An ``/etc/hosts`` entry added to an exec."""
+
     host: str
     ip: str
 
@@ -304,6 +306,8 @@ class UserRef:
 
 @dataclass(frozen=True)
 class Chown:
+    """The owner of files a file action writes."""
+
     user: UserRef | None = None
     group: UserRef | None = None
 
@@ -370,6 +374,8 @@ class Copy:
 
 @dataclass(frozen=True)
 class Mkdir:
+    """A file action that makes a directory."""
+
     path: str
     mode: int = 0o755
     make_parents: bool = False
@@ -390,6 +396,8 @@ class Mkdir:
 
 @dataclass(frozen=True)
 class Mkfile:
+    """A file action that writes a file."""
+
     path: str
     data: bytes
     mode: int = 0o644
