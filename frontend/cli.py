@@ -40,7 +40,14 @@ def gateway_main() -> int:
     """Serve one build over stdio; the process exits as soon as Return has gone out."""
     from frontend.gateway import deferred
 
+    # The thread talking to the engine gets the interpreter lock back within a
+    # millisecond (not five) while the main thread loads the compiler.
+    sys.setswitchinterval(0.001)
     deferred.defer()  # before grpcio is imported
+
+    from frontend.gateway import codecache
+
+    codecache.install()  # before the first dataclass
 
     from frontend.gateway.relay import StdioRelay, exit_now
 

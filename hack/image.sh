@@ -28,8 +28,12 @@ fi
 "$ROOT/hack/wheels.sh"
 
 start=$SECONDS
+# SOURCE_DATE_EPOCH: the image config's dates, where the engine's frontend honours it
+# (BuildKit 0.11 and later): two builds then give the same image id, as the root
+# filesystem is the same bytes (see hack/image_root.py).
 "$DOCKER" build -f "$ROOT/Dockerfile.frontend" "${args[@]}" \
     --build-arg "PYTHON_IMAGE=$PYTHON_IMAGE" --build-arg "BUILD_PYTHON_IMAGE=$BUILD_PYTHON_IMAGE" \
+    --build-arg "SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-315532800}" \
     -t "$FRONTEND_IMAGE" "$ROOT" </dev/null
 size=$("$DOCKER" image inspect -f '{{.Size}}' "$FRONTEND_IMAGE")
 log "built $FRONTEND_IMAGE on $PYTHON_IMAGE in $((SECONDS - start))s:" \

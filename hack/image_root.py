@@ -44,6 +44,8 @@ PTH = """\
 ../lib/lib-dynload
 ../lib/site-packages
 """
+# 1980-01-01 00:00 UTC: the date of stdlib.zip's entries, and of every file of the root.
+FIXED_MTIME = 315532800
 # ELF e_machine -> Debian multiarch triplet (where the libraries go).
 TRIPLETS = {62: "x86_64-linux-gnu", 183: "aarch64-linux-gnu"}
 # Site-packages files that are never loaded at run time.
@@ -272,6 +274,14 @@ def add_site(root: Root, site: Path) -> None:
             root.copy(path, dest / rel)
 
 
+def fix_mtimes(out: Path) -> None:
+    """Date every file and directory under ``out`` (and ``out``) like the zip's entries,
+    so that the image's layer does not depend on when it was built."""
+    for path in sorted(out.rglob("*"), reverse=True):  # a directory after its contents
+        os.utime(path, (FIXED_MTIME, FIXED_MTIME), follow_symlinks=False)
+    os.utime(out, (FIXED_MTIME, FIXED_MTIME))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", type=Path, required=True, help="the target's Python image")
@@ -299,6 +309,7 @@ def main() -> None:
     tmp = root.path("/tmp")
     tmp.mkdir(exist_ok=True)
     tmp.chmod(0o1777)
+    fix_mtimes(args.out)
     print(f"image_root.py: {root.triplet} Python from {exe}")
 
 

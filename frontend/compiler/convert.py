@@ -58,6 +58,8 @@ __all__ = ["CompileResult", "ContextReader", "ImageResolver", "compile_dockerfil
 
 @dataclass(frozen=True)
 class CompileResult:
+    """A compiled target: its definition, image config and build plan."""
+
     definition: Definition
     image: Image
     plan: sem.BuildPlan

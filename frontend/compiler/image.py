@@ -21,6 +21,8 @@ HISTORY_COMMENT = "buildkit.dockerfile.v0"
 
 @dataclass(frozen=True)
 class Healthcheck:
+    """The image config's health check (durations in nanoseconds)."""
+
     test: tuple[str, ...] = ()
     interval: int = 0
     timeout: int = 0
@@ -54,6 +56,8 @@ class Config:
 
 @dataclass(frozen=True)
 class History:
+    """One entry of the image config's history."""
+
     created_by: str
     empty_layer: bool
     comment: str = HISTORY_COMMENT

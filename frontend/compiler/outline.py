@@ -90,6 +90,8 @@ def targets(data: bytes, filename: str, wording: Wording = CURRENT) -> dict[str,
 
 @dataclass(frozen=True)
 class _ArgInfo:
+    """A build argument as the outline reports it."""
+
     name: str
     value: str
     description: str

@@ -115,6 +115,11 @@ class Bridge:
         self.caps: Caps | None = None
         self._return_lock = threading.Lock()
         self._returned = False
+        self._on_solve: threading.Event | None = None
+
+    def notify_solve(self, event: threading.Event) -> None:
+        """Set ``event`` as each Solve goes out (the engine then works for a while)."""
+        self._on_solve = event
 
     @property
     def returned(self) -> bool:
@@ -182,6 +187,8 @@ class Bridge:
                 req.FrontendInputs[name].CopyFrom(inp)
         fallback_evaluate = evaluate and not self._supports(CAP_SOLVE_EVALUATE)
         req.Evaluate = evaluate and not fallback_evaluate
+        if self._on_solve is not None:
+            self._on_solve.set()
         resp = self._call("Solve", self._stub.Solve, req)
         ref_id = _result_ref_id(resp)
         if fallback_evaluate and ref_id:

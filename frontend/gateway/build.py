@@ -80,11 +80,12 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
         log.info("started", ms=elapsed_ms())
         with ThreadPoolExecutor(max_workers=1) as pool:
             # The engine syncs the Dockerfile while this thread loads the compiler,
-            # from when the request is read: before that, loading it would only
-            # hold the interpreter lock that reading the request needs.
-            requested = threading.Event()
-            fetched = pool.submit(_request_and_load, bridge, env, requested)
-            requested.wait()
+            # from when the first Solve has gone out: before that, loading it would
+            # only hold the interpreter lock that reading the request needs.
+            solving = threading.Event()
+            bridge.notify_solve(solving)
+            fetched = pool.submit(_request_and_load, bridge, env, solving)
+            solving.wait()
             _import_compiler()
             request, loaded = fetched.result()
         if loaded is not None:
@@ -217,11 +218,11 @@ def _solve_located(
 
 
 def _request_and_load(
-    bridge: Bridge, env: GatewayEnv, requested: threading.Event
+    bridge: Bridge, env: GatewayEnv, done: threading.Event
 ) -> tuple[BuildRequest, LoadedDockerfile | None]:
     """Ping, read the options, then the Dockerfile unless the request needs none.
 
-    ``requested`` is set once the options are read, or on failure.
+    ``done`` is set at the end, whatever happened.
     """
     try:
         caps = bridge.ping()
@@ -232,11 +233,11 @@ def _request_and_load(
             llb_caps=LLBCaps(caps.llb),
             gateway_caps=caps.gateway,
         )
+        if not reads_dockerfile(request):
+            return request, None
+        return request, load_dockerfile(bridge, request)
     finally:
-        requested.set()
-    if not reads_dockerfile(request):
-        return request, None
-    return request, load_dockerfile(bridge, request)
+        done.set()
 
 
 def _import_compiler() -> None:

@@ -2,7 +2,9 @@
 
 grpcio's extension module and ``structlog.stdlib`` import :mod:`asyncio`, and
 ``grpc`` imports its asyncio API, for code paths the frontend never takes; on a
-cold start that is a fifth of the import time. :func:`defer` makes the named
+cold start that is a fifth of the import time. Likewise protobuf's pure-Python
+message code (unused with its upb backend), structlog's console renderer, and
+standard modules that only rare paths use. :func:`defer` makes the named
 modules empty placeholders that run their code at the first attribute access,
 so a build that never touches them never pays for them, and one that does gets
 the real module. Install it first thing, before anything imports grpcio.
@@ -17,7 +19,18 @@ from collections.abc import Iterable, Sequence
 from importlib.machinery import ModuleSpec, PathFinder
 from typing import Final, Protocol
 
-DEFERRED: Final = ("asyncio", "grpc.aio", "structlog.threadlocal")
+DEFERRED: Final = (
+    "asyncio",
+    "grpc.aio",
+    "structlog.threadlocal",
+    "structlog.dev",
+    "structlog.stdlib",
+    "google.protobuf.internal.python_message",
+    "inspect",
+    "pickle",
+    "calendar",
+    "ipaddress",
+)
 """What the gateway entry point defers (the frontend image still holds them)."""
 
 _LOCK = threading.RLock()

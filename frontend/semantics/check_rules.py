@@ -20,6 +20,8 @@ CHECK_BUILD_ARG = "BUILDKIT_DOCKERFILE_CHECK"
 
 @dataclass(frozen=True)
 class Rule:
+    """A build check: its name, description and documentation slug."""
+
     name: str
     description: str
     slug: str = ""

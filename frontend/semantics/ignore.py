@@ -27,6 +27,8 @@ class _Kind(Enum):
 
 @dataclass(frozen=True)
 class _Pattern:
+    """One compiled ``.dockerignore`` pattern."""
+
     text: str
     exclusion: bool
     kind: _Kind

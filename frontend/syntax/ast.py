@@ -140,6 +140,8 @@ class From(Instruction):
 
 @dataclass(frozen=True)
 class Run(Instruction):
+    """RUN: a command, with its mounts, network and security modes and devices."""
+
     command: Command = field(default_factory=lambda: ShellCommand(""))
     mounts: tuple[Mount, ...] = ()
     network: NetworkMode = "default"
@@ -149,21 +151,29 @@ class Run(Instruction):
 
 @dataclass(frozen=True)
 class Cmd(Instruction):
+    """CMD: the image's default command."""
+
     command: Command = field(default_factory=lambda: ShellCommand(""))
 
 
 @dataclass(frozen=True)
 class Entrypoint(Instruction):
+    """ENTRYPOINT: the image's entry point."""
+
     command: Command = field(default_factory=lambda: ShellCommand(""))
 
 
 @dataclass(frozen=True)
 class Shell(Instruction):
+    """SHELL: the shell that runs shell-form commands."""
+
     args: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Copy(Instruction):
+    """COPY: sources (or heredocs) from the context or another stage to ``dest``."""
+
     sources: tuple[str, ...] = ()
     dest: str = ""
     heredocs: tuple[Heredoc, ...] = ()
@@ -177,6 +187,8 @@ class Copy(Instruction):
 
 @dataclass(frozen=True)
 class Add(Instruction):
+    """ADD: like COPY, also from URLs and Git, unpacking local archives."""
+
     sources: tuple[str, ...] = ()
     dest: str = ""
     heredocs: tuple[Heredoc, ...] = ()
@@ -192,6 +204,8 @@ class Add(Instruction):
 
 @dataclass(frozen=True)
 class Env(Instruction):
+    """ENV: environment variables."""
+
     pairs: tuple[KeyValue, ...] = ()
     legacy_format: bool = False
     """Written ``ENV KEY value`` (no ``=``)."""
@@ -199,11 +213,15 @@ class Env(Instruction):
 
 @dataclass(frozen=True)
 class Arg(Instruction):
+    """ARG: build arguments, each with an optional default."""
+
     args: tuple[ArgDecl, ...] = ()
 
 
 @dataclass(frozen=True)
 class Label(Instruction):
+    """LABEL: image labels."""
+
     pairs: tuple[KeyValue, ...] = ()
     legacy_format: bool = False
     """Written ``LABEL key value`` (no ``=``)."""
@@ -211,31 +229,43 @@ class Label(Instruction):
 
 @dataclass(frozen=True)
 class Maintainer(Instruction):
+    """MAINTAINER: the image's author (deprecated)."""
+
     name: str = ""
 
 
 @dataclass(frozen=True)
 class Expose(Instruction):
+    """EXPOSE: ports, as written."""
+
     ports: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Workdir(Instruction):
+    """WORKDIR: the working directory."""
+
     path: str = ""
 
 
 @dataclass(frozen=True)
 class User(Instruction):
+    """USER: the user (and group) commands run as."""
+
     user: str = ""
 
 
 @dataclass(frozen=True)
 class Volume(Instruction):
+    """VOLUME: mount points of the image."""
+
     paths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class StopSignal(Instruction):
+    """STOPSIGNAL: the signal that stops a container."""
+
     signal: str = ""
 
     @property

@@ -132,6 +132,49 @@ def line_tables(grammar: lark.Lark) -> LineTables | None:
         return None
 
 
+def number_states(grammar: lark.Lark) -> bool:
+    """Renumber the LALR states of ``grammar`` (built, not yet used) in a fixed order.
+
+    Lark numbers them as its sets happen to iterate, which differs between runs;
+    here they are numbered breadth-first from the start states, each state's
+    actions in symbol order, so that one grammar always saves to the same bytes.
+    Returns False, changing nothing, when Lark's internals are not as expected.
+    """
+    try:
+        from lark.parsers.lalr_analysis import Shift
+
+        table = grammar.parser.parser._parse_table
+        states = table.states
+        starts = [table.start_states[name] for name in sorted(table.start_states)]
+        number: dict[int, int] = {}
+        for state in starts:
+            number.setdefault(state, len(number))
+        order = list(number)
+        for state in order:  # grows while it is walked: breadth-first
+            for symbol in sorted(states[state]):
+                action, arg = states[state][symbol]
+                if action is Shift and arg not in number:
+                    number[arg] = len(number)
+                    order.append(arg)
+        if len(number) != len(states):
+            return False
+        renumbered = {
+            number[state]: {
+                symbol: (action, number[arg] if action is Shift else arg)
+                for symbol, (action, arg) in sorted(states[state].items())
+            }
+            for state in order
+        }
+        grammar.parser.parser._parse_table = type(table)(
+            renumbered,
+            {name: number[s] for name, s in sorted(table.start_states.items())},
+            {name: number[s] for name, s in sorted(table.end_states.items())},
+        )
+    except (AttributeError, ImportError, KeyError, TypeError):
+        return False
+    return True
+
+
 class LineParser:
     """Parses text from one start symbol with ``LineTables``."""
 

@@ -14,6 +14,7 @@ layer, hands the node on to the typed builder as soon as it is complete.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import marshal
 import os
@@ -37,6 +38,7 @@ from frontend.syntax.lalr import (
     Token,
     from_lark,
     line_tables,
+    number_states,
     transform,
 )
 from frontend.syntax.nodes import Node
@@ -95,17 +97,49 @@ def load_grammar(escape: str = "\\") -> Lark:
     """The compiled grammar for files with ``escape``, from its cache file when current.
 
     The grammar is written for the backslash (the default); for a backtick the
-    escape-dependent terminals are rewritten before compiling.
+    escape-dependent terminals are rewritten before compiling. The cache holds
+    a key (the grammar, Lark's and Python's versions), then Lark's own save of
+    the grammar with its states numbered in a fixed order (``number_states``):
+    the same grammar always gives the same file.
     """
-    from lark import Lark
+    import pickle
 
-    return Lark(
-        _grammar_text(escape),
-        parser="lalr",
-        start=["line", "json", "csv"],
-        maybe_placeholders=False,
-        cache=str(_cache_file(GRAMMAR_CACHE, escape)),
-    )
+    import lark
+
+    text = _grammar_text(escape)
+    key = f"{text}\0{lark.__version__}\0{sys.version}"
+    path = _cache_file(GRAMMAR_CACHE, escape)
+    broken = (OSError, ValueError, EOFError, TypeError, KeyError, pickle.UnpicklingError)
+    with contextlib.suppress(*broken), path.open("rb") as file:
+        if marshal.load(file) == key:
+            return lark.Lark.load(file)
+    built = lark.Lark(text, parser="lalr", start=["line", "json", "csv"], maybe_placeholders=False)
+    number_states(built)
+    saved = io.BytesIO()
+    built.save(saved)
+    # Lark's save is a pickle, which shares a string wherever the same object
+    # recurs: with every string interned, what is shared no longer depends on
+    # how Lark happened to build them.
+    data = pickle.dumps(_interned(pickle.loads(saved.getvalue())), pickle.HIGHEST_PROTOCOL)
+    grammar = lark.Lark.load(io.BytesIO(data))  # its lexers follow the new numbering
+    with contextlib.suppress(OSError):
+        partial_file = path.with_name(f"{path.name}.{os.getpid()}")
+        partial_file.write_bytes(marshal.dumps(key) + data)
+        partial_file.replace(path)
+    return grammar
+
+
+def _interned(value: object) -> object:
+    """``value`` rebuilt from its dicts, lists and tuples, each ``str`` interned."""
+    if type(value) is str:
+        return sys.intern(value)
+    if type(value) is dict:
+        return {_interned(k): _interned(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_interned(v) for v in value]
+    if type(value) is tuple:
+        return tuple(_interned(v) for v in value)
+    return value
 
 
 @cache

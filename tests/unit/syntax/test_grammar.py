@@ -8,6 +8,9 @@ the same methods at its reductions: it must build the same typed instructions
 from __future__ import annotations
 
 import marshal
+import os
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -137,3 +140,28 @@ def test_transform_applies_callbacks_bottom_up() -> None:
     tree = Tree("a", [Tree("b", []), Tree("b", [Tree("b", [])])])
     callbacks = {"a": lambda c: ("a", *c), "b": lambda c: len(c)}
     assert transform(tree, callbacks) == ("a", 0, 1)
+
+
+BUILD_CACHE = """
+import sys
+from pathlib import Path
+import frontend.syntax.parser as parser
+parser.GRAMMAR_CACHE = Path(sys.argv[1]) / "grammar.lark.cache"
+parser.TABLES_CACHE = Path(sys.argv[1]) / "grammar.tables.cache"
+parser.line_parser()
+"""
+
+
+def test_grammar_caches_are_the_same_bytes_from_run_to_run(tmp_path: Path) -> None:
+    """Lark numbers its states differently each run; the caches do not differ."""
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        out.mkdir()
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run(
+            [sys.executable, "-c", BUILD_CACHE, str(out)], check=True, env=env, timeout=300
+        )
+        outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
+    assert sorted(outputs[0]) == ["grammar.lark.cache", "grammar.tables.cache"]
+    assert outputs[0] == outputs[1]
