@@ -393,23 +393,6 @@ RULES = (*INSTRUCTIONS, "exec", "shell_form", "fields", "pairs", "legacy", "word
          "health", "line")  # fmt: skip
 """Every rule of ``line`` that is not inlined."""
 
-_KEYWORDS = frozenset((*_HEREDOC_COMMANDS, "ARG", "CMD", "ENTRYPOINT", "ENV", "EXPOSE", "FROM",
-                       "HEALTHCHECK", "LABEL", "MAINTAINER", "ONBUILD", "SHELL", "STOPSIGNAL",
-                       "USER", "VOLUME", "WORKDIR", "INCLUDE", "UNKNOWN"))  # fmt: skip
-"""The grammar's keyword terminals: one per instruction of a line."""
-
-
-def _check_chain(escape: str, text: str) -> None:
-    """Refuse a long ONBUILD chain as soon as it is too deep (before building it)."""
-    if text[:7].lower() != "onbuild" or text.lower().count("onbuild") <= MAX_ONBUILD_NESTING:
-        return
-    keywords = 0
-    for token in load_grammar(escape).parse_interactive(text, start="line").iter_parse():
-        keywords += token.type in _KEYWORDS
-        if keywords > MAX_ONBUILD_NESTING + 1:
-            raise DockerfileError(ONBUILD_CHAIN)
-
-
 LineParse = Callable[[str, str, Builder], Any]
 """Parses a line's text, with an escape character, by a builder's callbacks."""
 
@@ -428,7 +411,6 @@ def parse_line(line: LogicalLine, builder: Builder, parse: LineParse = _parse_li
         return builder.line([_Draft("", (), ("",), False, 0)])
     escape = builder.lexer.escape
     try:
-        _check_chain(escape, text)
         return parse(escape, text, builder)
     except LineError as exc:  # the grammar reads any line: this is a bug
         raise DockerfileError(f"cannot parse the instruction: {exc}") from None
