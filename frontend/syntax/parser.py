@@ -86,7 +86,7 @@ def _cache_file(path: Path, escape: str) -> Path:
 if TYPE_CHECKING:  # Lark is loaded only when a line needs more than the tables
     from lark import Lark
 
-TABLES_FORMAT = 2
+TABLES_FORMAT = 3
 """Changes when ``LineTables`` does (part of the cache's key)."""
 
 
