@@ -14,10 +14,10 @@ from __future__ import annotations
 import enum
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import Any
 
 from frontend.errors import DockerfileError
 from frontend.gotext import SPACE as GO_SPACE
@@ -131,26 +131,29 @@ def _fraction(digits: str) -> tuple[int, float]:
     return value, scale
 
 
+def _invalid_duration(text: str) -> _Invalid:
+    return _Invalid(f"time: invalid duration {time_quote(text)}")
+
+
 def parse_duration(text: str) -> int:
     """Nanoseconds in a Go duration (``1h30m``, ``1.5s``, ``-2ms``), as ``time.ParseDuration``.
 
     Raises ``ValueError`` with Go's message.
     """
-    invalid = _Invalid(f"time: invalid duration {time_quote(text)}")
     rest = text[1:] if text[:1] in ("+", "-") else text
     if rest == "0":
         return 0
     if not rest:
-        raise invalid
+        raise _invalid_duration(text)
     total = 0
     while rest:
         if not (rest[0] == "." or "0" <= rest[0] <= "9"):
-            raise invalid
+            raise _invalid_duration(text)
         number = _DURATION_NUMBER.match(rest)
         assert number is not None
         whole, fraction = number.group(1), number.group(3) or ""
         if not whole and not fraction:
-            raise invalid
+            raise _invalid_duration(text)
         rest = rest[number.end() :]
         unit_len = next((i for i, c in enumerate(rest) if c == "." or "0" <= c <= "9"), len(rest))
         if unit_len == 0:
@@ -163,18 +166,18 @@ def parse_duration(text: str) -> int:
             )
         value = int(whole or "0")
         if value > _MAX_DURATION // unit:
-            raise invalid
+            raise _invalid_duration(text)
         value *= unit
         frac, scale = _fraction(fraction)
         if frac:
             value += int(frac * (unit / scale))
         total += value
         if value > _MAX_DURATION or total > _MAX_DURATION:
-            raise invalid
+            raise _invalid_duration(text)
     if text.startswith("-"):
         return -total
     if total > _MAX_DURATION - 1:
-        raise invalid
+        raise _invalid_duration(text)
     return total
 
 
@@ -689,13 +692,9 @@ class _Request:
             parse=True,
         )
 
-    @contextmanager
-    def at(self, column: int = 0) -> Iterator[None]:
+    def at(self, column: int = 0) -> _At:
         """Report a rule broken inside the block at ``column`` (default: the keyword's)."""
-        try:
-            yield
-        except _Invalid as exc:
-            raise self.error(str(exc), column) from None
+        return _At(self, column)
 
     def loose_flags(self) -> tuple[ast.Flag, ...]:
         """The flags as written, unchecked (for keywords upstream never checks)."""
@@ -742,6 +741,23 @@ class _Request:
         if value not in spec.choices:
             raise self.error(spec.invalid.format(go_quote(value)), flags.column(name))
         return value
+
+
+class _At:
+    """The context of ``_Request.at``: an ``_Invalid`` raised inside becomes the
+    request's error at ``column``."""
+
+    __slots__ = ("column", "req")
+
+    def __init__(self, req: _Request, column: int) -> None:
+        self.req, self.column = req, column
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _: Any) -> None:
+        if isinstance(exc, _Invalid):
+            raise self.req.error(str(exc), self.column) from None
 
 
 # ---- arguments -------------------------------------------------------------------
