@@ -242,6 +242,8 @@ def _flag_text(raw: str, escape: str) -> str:
 
 _KEYWORD = re.compile(r"[^\t\v\f\r ]*")
 """The keyword in an unknown keyword's token (which holds the blanks after it)."""
+_AS = "\t\v\f\r "
+"""The blanks a ``FIELD`` token ends with (the grammar's ``_AS``)."""
 _NOT_JSON_CHECKED = frozenset(("FROM", "EXPOSE"))
 """Instructions whose fields are never read as a JSON array."""
 
@@ -301,7 +303,7 @@ class Builder:
         return _Form((str(c[0]),), json_at=c[0].start_pos)
 
     def fields(self, c: list[Token]) -> _Form:
-        return _Form(tuple(map(str, c)), json_at=c[0].start_pos)
+        return _Form(tuple([t.rstrip(_AS) for t in c]), json_at=c[0].start_pos)
 
     def pairs(self, c: list[Token]) -> _Form:
         pairs: list[str] = []
@@ -316,7 +318,7 @@ class Builder:
         return _Form(tuple(pairs))
 
     def legacy(self, c: list[Token]) -> _Form:
-        return _Form(tuple(map(str, c)), legacy=True)
+        return _Form((c[0].rstrip(_AS), *map(str, c[1:])), legacy=True)
 
     def words(self, c: list[Token]) -> _Form:
         return _Form(tuple(map(str, c)))
