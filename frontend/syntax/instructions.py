@@ -608,6 +608,10 @@ class Flags:
         return list(zip(self.strings(name), columns, strict=True))
 
 
+_NONE_GIVEN = {cmd: Flags(table, (), {}) for cmd, table in (*FLAGS.items(), ("", {}))}
+"""Per keyword, its flags when none are given."""
+
+
 def _loose_flag(raw: str, column: int) -> ast.Flag:
     name, sep, value = raw.removeprefix("--").partition("=")
     return ast.Flag(name, value if sep else None, raw, column)
@@ -632,7 +636,6 @@ def _flag_value(spec: FlagSpec, flag_name: str, has_value: bool, value: str) -> 
 
 
 _NO_FLAGS: Mapping[str, FlagSpec] = {}
-_NO_VALUES: Mapping[str, tuple[str, ...]] = {}
 
 
 class _Request:
@@ -650,7 +653,9 @@ class _Request:
     def line(self) -> str:
         """The first line, indented to the keyword's column so carets line up."""
         if not self._line:
-            head = self.node.original.split("\n", 1)[0].lstrip(GO_SPACE)
+            original = self.node.original
+            end = original.find("\n")  # the heredoc bodies after it are not copied
+            head = (original if end < 0 else original[:end]).lstrip(GO_SPACE)
             self._line = " " * (self.node.column - 1) + head
         return self._line
 
@@ -705,9 +710,9 @@ class _Request:
 
     def flags(self) -> Flags:
         """Check the flags against ``FLAGS`` for this keyword."""
-        table = FLAGS.get(self.node.cmd, _NO_FLAGS)
         if not self.node.flags:
-            return Flags(table, (), _NO_VALUES)
+            return _NONE_GIVEN.get(self.node.cmd, _NONE_GIVEN[""])
+        table = FLAGS.get(self.node.cmd, _NO_FLAGS)
         given = self.loose_flags()
         if any(flag.raw == "--" for flag in given):  # the end of flags
             given = given[: [flag.raw for flag in given].index("--")]
@@ -1131,4 +1136,6 @@ def to_instruction(node: Node, extensions: frozenset[str] = frozenset()) -> ast.
         typed = builder(req)
     except _Invalid as exc:
         raise req.error(str(exc)) from None
-    return replace(typed, comments=node.comments) if node.comments else typed
+    if node.comments:  # set on the instance just made, instead of copying it
+        object.__setattr__(typed, "comments", node.comments)
+    return typed
