@@ -647,7 +647,6 @@ class _Request:
         """What the file's ``# extensions=`` directive turns on."""
         self.location = ast.Location(node.start_line, node.end_line, node.column)
         self._line = ""
-        self._flag_columns: tuple[list[int], int] | None = None
 
     @property
     def line(self) -> str:
@@ -661,21 +660,9 @@ class _Request:
 
     @property
     def _columns(self) -> tuple[list[int], int]:
-        """The column of each raw flag (0 if not on the first line), and where arguments start."""
-        if self._flag_columns is None:
-            self._flag_columns = self._find_columns()
-        return self._flag_columns
-
-    def _find_columns(self) -> tuple[list[int], int]:
-        keyword = self.line[self.node.column - 1 :].split(None, 1)[:1]
-        start = self.node.column - 1 + len("".join(keyword))
-        columns = []
-        for raw in self.node.flags:
-            name = raw.partition("=")[0]
-            found = self.line.find(name, start)
-            columns.append(found + 1 if found >= 0 else 0)
-            start = found + len(raw) if found >= 0 else start
-        return columns, start
+        """The column of each raw flag, and where arguments start (an index in ``line``)."""
+        column, node = self.node.column, self.node
+        return [column + start for start in node.flag_starts], column - 1 + node.args_start
 
     def word_column(self, index: int) -> int:
         """Column of argument ``index`` (whitespace-split instructions), else the keyword's."""

@@ -267,6 +267,9 @@ class _Draft(NamedTuple):
     start: int
     legacy: bool = False
     sub: _Draft | None = None
+    flag_starts: tuple[int, ...] = ()
+    """Where each flag starts, and the arguments (``args_start``), in the line's text."""
+    args_start: int = 0
 
 
 _EMPTY = _Form(())
@@ -336,22 +339,35 @@ class Builder:
         cmd = kind if kind != "UNKNOWN" else _KEYWORD.match(keyword).group().upper()  # type: ignore[union-attr]
         last = c[-1] if len(c) > 1 and not isinstance(c[-1], str) else None
         raw = c[1:-1] if last is not None else c[1:]
-        flags = self._flags(raw) if raw else ()
+        start = keyword.start_pos
+        where: tuple[tuple[int, ...], int] = ((), start + len(keyword))
+        flags: tuple[str, ...] = ()
+        if raw:
+            flags, where = self._flags(raw, start)
         if last.__class__ is _Draft or kind == "UNKNOWN":  # ONBUILD's trigger, or unknown
             sub = last if last.__class__ is _Draft else None
-            return _Draft(cmd, flags, ("",), False, keyword.start_pos, sub=sub)
+            return _Draft(cmd, flags, ("",), False, start, False, sub, *where)
         if last is None:
-            return _Draft(cmd, flags, (), False, keyword.start_pos)
+            return _Draft(cmd, flags, (), False, start, False, None, *where)
         form: _Form = last
         if form.json_at >= 0 and cmd not in _NOT_JSON_CHECKED:
             _check_not_json(self.written[form.json_at :])
         if form.legacy and len(form.value) < 2:
             raise DockerfileError(f"{cmd} must have two arguments")
-        return _Draft(cmd, flags, form.value, form.json, keyword.start_pos, form.legacy)
+        return _Draft(cmd, flags, form.value, form.json, start, form.legacy, None, *where)
 
-    def _flags(self, tokens: list[Token]) -> tuple[str, ...]:
+    def _flags(
+        self, tokens: list[Token], start: int
+    ) -> tuple[tuple[str, ...], tuple[tuple[int, ...], int]]:
+        """The flags' texts (without ``--`` alone), where each starts and where the
+        arguments start, relative to ``start``."""
         escape = self.lexer.escape
-        return tuple(f for f in (_flag_text(t, escape) for t in tokens) if f != "--")
+        texts = [_flag_text(t, escape) for t in tokens]
+        end = tokens[-1].start_pos + len(tokens[-1]) - start
+        if "--" not in texts:
+            return tuple(texts), (tuple([t.start_pos - start for t in tokens]), end)
+        kept = [(f, t.start_pos - start) for f, t in zip(texts, tokens, strict=True) if f != "--"]
+        return tuple(f for f, _ in kept), (tuple(s for _, s in kept), end)
 
     def line(self, c: list[_Draft]) -> Any:
         """The line's node (with its heredocs), or what ``typed`` makes of it."""
@@ -359,7 +375,8 @@ class Builder:
         empty = logical.end_line if logical.empty_continuation else 0
         node = Node(draft.cmd, draft.flags, draft.value, draft.json, logical.start_line,
                     logical.end_line, logical.text, (), self._trigger(draft.sub), logical.column,
-                    logical.comments, empty, draft.legacy)  # fmt: skip
+                    logical.comments, empty, draft.legacy, draft.flag_starts,
+                    draft.args_start)  # fmt: skip
         if "<<" in logical.text and _heredoc_target(node):
             node = _with_heredocs(node, logical, self.lexer)
         if self.typed is None:
@@ -382,7 +399,8 @@ class Builder:
         for draft in reversed(drafts):
             node = Node(draft.cmd, draft.flags, draft.value, draft.json, logical.start_line,
                         logical.end_line, text[draft.start :], (), node, column + draft.start,
-                        legacy_format=draft.legacy)  # fmt: skip
+                        legacy_format=draft.legacy, flag_starts=draft.flag_starts,
+                        args_start=draft.args_start)  # fmt: skip
         return node
 
 
