@@ -14,10 +14,10 @@ from __future__ import annotations
 import enum
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import Any
 
 from frontend.errors import DockerfileError
 from frontend.gotext import SPACE as GO_SPACE
@@ -132,26 +132,29 @@ def _fraction(digits: str) -> tuple[int, float]:
     return value, scale
 
 
+def _invalid_duration(text: str) -> _Invalid:
+    return _Invalid(f"time: invalid duration {time_quote(text)}")
+
+
 def parse_duration(text: str) -> int:
     """Nanoseconds in a Go duration (``1h30m``, ``1.5s``, ``-2ms``), as ``time.ParseDuration``.
 
     Raises ``ValueError`` with Go's message.
     """
-    invalid = _Invalid(f"time: invalid duration {time_quote(text)}")
     rest = text[1:] if text[:1] in ("+", "-") else text
     if rest == "0":
         return 0
     if not rest:
-        raise invalid
+        raise _invalid_duration(text)
     total = 0
     while rest:
         if not (rest[0] == "." or "0" <= rest[0] <= "9"):
-            raise invalid
+            raise _invalid_duration(text)
         number = _DURATION_NUMBER.match(rest)
         assert number is not None
         whole, fraction = number.group(1), number.group(3) or ""
         if not whole and not fraction:
-            raise invalid
+            raise _invalid_duration(text)
         rest = rest[number.end() :]
         unit_len = next((i for i, c in enumerate(rest) if c == "." or "0" <= c <= "9"), len(rest))
         if unit_len == 0:
@@ -164,18 +167,18 @@ def parse_duration(text: str) -> int:
             )
         value = int(whole or "0")
         if value > _MAX_DURATION // unit:
-            raise invalid
+            raise _invalid_duration(text)
         value *= unit
         frac, scale = _fraction(fraction)
         if frac:
             value += int(frac * (unit / scale))
         total += value
         if value > _MAX_DURATION or total > _MAX_DURATION:
-            raise invalid
+            raise _invalid_duration(text)
     if text.startswith("-"):
         return -total
     if total > _MAX_DURATION - 1:
-        raise invalid
+        raise _invalid_duration(text)
     return total
 
 
@@ -606,6 +609,10 @@ class Flags:
         return list(zip(self.strings(name), columns, strict=True))
 
 
+_NONE_GIVEN = {cmd: Flags(table, (), {}) for cmd, table in (*FLAGS.items(), ("", {}))}
+"""Per keyword, its flags when none are given."""
+
+
 def _loose_flag(raw: str, column: int) -> ast.Flag:
     name, sep, value = raw.removeprefix("--").partition("=")
     return ast.Flag(name, value if sep else None, raw, column)
@@ -630,7 +637,6 @@ def _flag_value(spec: FlagSpec, flag_name: str, has_value: bool, value: str) -> 
 
 
 _NO_FLAGS: Mapping[str, FlagSpec] = {}
-_NO_VALUES: Mapping[str, tuple[str, ...]] = {}
 
 
 class _Request:
@@ -645,33 +651,22 @@ class _Request:
         self.wording = wording
         self.location = ast.Location(node.start_line, node.end_line, node.column)
         self._line = ""
-        self._flag_columns: tuple[list[int], int] | None = None
 
     @property
     def line(self) -> str:
         """The first line, indented to the keyword's column so carets line up."""
         if not self._line:
-            head = self.node.original.split("\n", 1)[0].lstrip(GO_SPACE)
+            original = self.node.original
+            end = original.find("\n")  # the heredoc bodies after it are not copied
+            head = (original if end < 0 else original[:end]).lstrip(GO_SPACE)
             self._line = " " * (self.node.column - 1) + head
         return self._line
 
     @property
     def _columns(self) -> tuple[list[int], int]:
-        """The column of each raw flag (0 if not on the first line), and where arguments start."""
-        if self._flag_columns is None:
-            self._flag_columns = self._find_columns()
-        return self._flag_columns
-
-    def _find_columns(self) -> tuple[list[int], int]:
-        keyword = self.line[self.node.column - 1 :].split(None, 1)[:1]
-        start = self.node.column - 1 + len("".join(keyword))
-        columns = []
-        for raw in self.node.flags:
-            name = raw.partition("=")[0]
-            found = self.line.find(name, start)
-            columns.append(found + 1 if found >= 0 else 0)
-            start = found + len(raw) if found >= 0 else start
-        return columns, start
+        """The column of each raw flag, and where arguments start (an index in ``line``)."""
+        column, node = self.node.column, self.node
+        return [column + start for start in node.flag_starts], column - 1 + node.args_start
 
     def word_column(self, index: int) -> int:
         """Column of argument ``index`` (whitespace-split instructions), else the keyword's."""
@@ -693,13 +688,9 @@ class _Request:
             parse=self.wording.parse_error,
         )
 
-    @contextmanager
-    def at(self, column: int = 0) -> Iterator[None]:
+    def at(self, column: int = 0) -> _At:
         """Report a rule broken inside the block at ``column`` (default: the keyword's)."""
-        try:
-            yield
-        except _Invalid as exc:
-            raise self.error(str(exc), column) from None
+        return _At(self, column)
 
     def loose_flags(self) -> tuple[ast.Flag, ...]:
         """The flags as written, unchecked (for keywords upstream never checks)."""
@@ -710,9 +701,9 @@ class _Request:
 
     def flags(self) -> Flags:
         """Check the flags against ``FLAGS`` for this keyword."""
-        table = FLAGS.get(self.node.cmd, _NO_FLAGS)
         if not self.node.flags:
-            return Flags(table, (), _NO_VALUES)
+            return _NONE_GIVEN.get(self.node.cmd, _NONE_GIVEN[""])
+        table = FLAGS.get(self.node.cmd, _NO_FLAGS)
         given = self.loose_flags()
         if any(flag.raw == "--" for flag in given):  # the end of flags
             given = given[: [flag.raw for flag in given].index("--")]
@@ -749,6 +740,23 @@ class _Request:
         if value not in spec.choices:
             raise self.error(spec.invalid.format(go_quote(value)), flags.column(name))
         return value
+
+
+class _At:
+    """The context of ``_Request.at``: an ``_Invalid`` raised inside becomes the
+    request's error at ``column``."""
+
+    __slots__ = ("column", "req")
+
+    def __init__(self, req: _Request, column: int) -> None:
+        self.req, self.column = req, column
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _: Any) -> None:
+        if isinstance(exc, _Invalid):
+            raise self.req.error(str(exc), self.column) from None
 
 
 # ---- arguments -------------------------------------------------------------------
@@ -1125,4 +1133,6 @@ def to_instruction(
         typed = builder(req)
     except _Invalid as exc:
         raise req.error(str(exc)) from None
-    return replace(typed, comments=node.comments) if node.comments else typed
+    if node.comments:  # set on the instance just made, instead of copying it
+        object.__setattr__(typed, "comments", node.comments)
+    return typed

@@ -91,8 +91,9 @@ def transform(tree: Tree, callbacks: Callbacks) -> Any:
 class LineTables(NamedTuple):
     """What ``LineParser`` needs of a compiled grammar, as plain data."""
 
-    table: dict[int, dict[str, tuple[Any, ...]]]
-    """Per state and symbol: ``(None, next state)`` to shift, or ``(rule, size, inlined)``."""
+    table: dict[int, dict[str, int | tuple[str, int, bool]]]
+    """Per state and symbol: the next state to shift (or go to), or ``(rule, size,
+    inlined)`` to reduce."""
     starts: dict[str, tuple[int, int]]
     """Per start symbol: its first and its accepting state."""
     lexers: dict[int, tuple[str, int, frozenset[str]]]
@@ -109,7 +110,7 @@ def line_tables(grammar: lark.Lark) -> LineTables | None:
         parse_table = grammar.parser.parser._parse_table
         table = {
             state: {
-                str(symbol): (None, arg)
+                str(symbol): int(arg)
                 if action is Shift
                 else (str(arg.origin.name), len(arg.expansion), arg.origin.name[0] == "_")
                 for symbol, (action, arg) in actions.items()
@@ -197,56 +198,60 @@ class LineParser:
         """What the start rule's callback returns for ``text``; raises ``LineError``
         on text the grammar does not read."""
         table, scanners, ignore, end_state = self.table, self.scanners, self.ignore, self.end
-        stack = [self.start]
+        state = self.start
+        stack = [state]
         values: list[Any] = []
         pos, end = 0, len(text)
         while True:
             token: Token | None = None
             if pos < end:
-                state = stack[-1]
                 found = (scanners[state] or self._scanner(state)).match(text, pos)
                 if found is None:
                     raise LineError(f"no terminal matches at {pos}")
                 kind, start, pos = found.lastgroup or "", pos, found.end()
-                if kind in ignore[state]:
-                    continue
                 if kind[0] != "_":
                     token = _new_text(Token, text[start:pos])  # Token() without the call
                     token.type, token.start_pos = kind, start
+                elif kind in ignore[state]:
+                    continue
             else:
                 kind = "$END"
             while True:
-                step = table[stack[-1]].get(kind)
-                if step is None:
-                    raise LineError(f"unexpected {kind} at {pos}")
-                name = step[0]
-                if name is None:
-                    stack.append(step[1])
+                step = table[state].get(kind)
+                if step.__class__ is int:  # shift
+                    state = step
+                    stack.append(state)
                     values.append(token)
                     break
-                size = step[1]
-                if step[2] and size == 1:  # a unit rule that is inlined: the value stays
-                    stack[-1] = table[stack[-2]][name][1]
-                    continue
-                flat: list[Any]
-                if size == 1:  # the most common reduction, without the general case's lists
-                    del stack[-1]
-                    child = values.pop()
+                if step is None:
+                    raise LineError(f"unexpected {kind} at {pos}")
+                name, size, inlined = step  # type: ignore[misc]
+                if size == 1:
+                    if inlined:  # a unit rule that is inlined: the value stays
+                        state = stack[-1] = table[stack[-2]][name]  # type: ignore[assignment]
+                        continue
+                    del stack[-1]  # the most common reduction, without the general case's lists
+                    child = values[-1]
                     flat = child if child.__class__ is list else [] if child is None else [child]
+                    state = table[stack[-1]][name]  # type: ignore[assignment]
+                    stack.append(state)
+                    values[-1] = callbacks[name](flat)
                 else:
-                    children = values[-size:] if size else []
+                    flat = []
                     if size:
+                        children = values[-size:]
                         del stack[-size:]
                         del values[-size:]
-                    flat = []
-                    if size and children[0].__class__ is list:  # ``x*``: the list grows in place
-                        flat, children = children[0], children[1:]
-                    for child in children:
-                        if child.__class__ is list:
-                            flat.extend(child)
-                        elif child is not None:
-                            flat.append(child)
-                stack.append(table[stack[-1]][name][1])
-                values.append(flat if step[2] else callbacks[name](flat))
-                if kind == "$END" and stack[-1] == end_state:
+                        if children[0].__class__ is list:  # ``x*``: the list grows in place
+                            flat = children[0]
+                            del children[0]
+                        for child in children:
+                            if child.__class__ is list:
+                                flat.extend(child)
+                            elif child is not None:
+                                flat.append(child)
+                    state = table[stack[-1]][name]  # type: ignore[assignment]
+                    stack.append(state)
+                    values.append(flat if inlined else callbacks[name](flat))
+                if state == end_state and kind == "$END":
                     return values[-1]

@@ -49,6 +49,10 @@ class Node:
     """Where the logical line ends if it had a blank continuation line, else 0."""
     legacy_format: bool = field(default=False, compare=False)
     """ENV/LABEL written ``KEY value``, without ``=``."""
+    flag_starts: tuple[int, ...] = field(default=(), compare=False)
+    """Where each flag's token starts in ``original``."""
+    args_start: int = field(default=0, compare=False)
+    """Where the arguments start in ``original`` (past the keyword and flags)."""
 
     @property
     def sub_cmd(self) -> str | None:

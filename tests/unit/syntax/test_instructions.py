@@ -404,6 +404,12 @@ ERRORS: list[tuple[str, str, int]] = [
     ("RUN --device=a,name=b x", "device name already set to a", 5),
     # a mount error comes before a network error, as upstream's hooks run
     ("RUN --network=bogus --mount=type=bogus x", 'unsupported mount type "bogus"', 21),
+    # a flag's column is where its token starts, also when quotes are removed from it
+    (
+        'RUN --mount=type=cache,target=/x --"netwrk"=host x',
+        "unknown flag: --netwrk (did you mean network?)",
+        34,
+    ),
 ]
 
 
