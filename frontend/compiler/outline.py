@@ -129,8 +129,8 @@ def outline(
     plan = compiled.plan
     escape = dockerfile.escape
     meta_nodes, _ = sem.split_stages(dockerfile)
-    rules = ArgRules(options.build_args, plan.meta_arg_map())
-    meta = _meta_args(meta_nodes, options.build_args, list(plan.predefined), escape)
+    rules = ArgRules(options.request.build_args, plan.meta_arg_map())
+    meta = _meta_args(meta_nodes, options.request.build_args, list(plan.predefined), escape)
     outlines: dict[int, _StageOutline] = {}
     for index in sorted(plan.reachable):  # a stage comes after the stage it starts from
         stage = plan.stages[index]
