@@ -77,7 +77,7 @@ def target_stage_name(target: str, dockerfile: ast.Dockerfile) -> str:
 def global_args(
     nodes: Iterable[ast.Arg],
     build_args: Mapping[str, str],
-    predefined: Iterable[tuple[str, str]],
+    predefined: Iterable[tuple[str, str | None]],
     escape: str,
     *,
     unset_is_empty: bool = False,
