@@ -139,9 +139,10 @@ def plan(
     predefined = predefined_args(
         build_platform, target_platform, target_stage=stage_name, os_versions=os_versions
     )
-    meta_args = global_args(
+    decls = global_args(
         meta_nodes, build_args, predefined, dockerfile.escape, unset_is_empty=unset_is_empty
     )
+    meta_args = [a.pair for a in decls]
     arg_env = values_of(meta_args, unset_is_empty=unset_is_empty)
 
     stages: list[Stage] = []
