@@ -41,6 +41,7 @@ from frontend.cli import collect_garbage_less_often  # noqa: E402
 from frontend.compiler.convert import compile_dockerfile  # noqa: E402
 from frontend.compiler.options import BuildOptions  # noqa: E402
 from frontend.compiler.preview import check_offline, compile_offline  # noqa: E402
+from frontend.compiler.request import BuildRequest  # noqa: E402
 from frontend.errors import DockerfileError  # noqa: E402
 from frontend.pb import ops_pb2  # noqa: E402
 from frontend.platform import Platform  # noqa: E402
@@ -81,7 +82,7 @@ def workloads() -> dict[str, str]:
 
 
 def _compile(text: str) -> bytes:
-    options = BuildOptions(build_platform=AMD64, target_platform=AMD64)
+    options = BuildOptions(BuildRequest(build_platform=AMD64), AMD64)
     result = compile_dockerfile(parse(text), options, _resolve)
     return result.definition.SerializeToString(deterministic=True)
 
@@ -100,7 +101,7 @@ def _timed(run: Callable[[str], object], text: str) -> tuple[float, str]:
 def _compile_only(text: str) -> float:
     """CPU seconds to compile the parsed Dockerfile and write its config (no checks)."""
     parsed = parse(text)
-    options = BuildOptions(build_platform=AMD64, target_platform=AMD64)
+    options = BuildOptions(BuildRequest(build_platform=AMD64), AMD64)
     start = time.process_time()
     result = compile_dockerfile(parsed, options, _resolve)
     result.config_json  # noqa: B018

@@ -155,7 +155,7 @@ class ContextLoader:
     _excludes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def find(self, name: str, platform: Platform) -> NamedContext | None:
-        return find_context(self.options.named_contexts, name, platform)
+        return find_context(self.options.request.named_contexts, name, platform)
 
     def load(self, found: NamedContext, platform: Platform) -> Loaded:
         """The state (and image config) ``found`` names, for ``platform``."""
@@ -189,7 +189,7 @@ class ContextLoader:
             _, config = self.resolve(
                 normalized,
                 platform=platform,
-                resolve_mode=self.options.image_resolve_mode,
+                resolve_mode=self.options.request.image_resolve_mode,
                 log_name=f"[context {found.key}] load metadata for {ref}",
             )
         except ResolvedToNonImage as exc:
@@ -247,7 +247,7 @@ class ContextLoader:
             log_name=f"[context {found.key}] load metadata for {dummy}",
         )
         image = _image(config, found.key)
-        attrs = (("oci.session", self.options.session_id), ("oci.store", store_id))
+        attrs = (("oci.session", self.options.request.session_id), ("oci.store", store_id))
         op = SourceOp(
             f"oci-layout://{dummy}",
             attrs=tuple((k, v) for k, v in attrs if v),
@@ -258,7 +258,7 @@ class ContextLoader:
         return Loaded(with_image_config(state, image), image)
 
     def _local(self, found: NamedContext, name: str, platform: Platform) -> Loaded:
-        session = self.options.local_session(name)
+        session = self.options.request.local_session(name)
         if found.key not in self._excludes:
             probe = llb.local(
                 name,
@@ -281,7 +281,7 @@ class ContextLoader:
             state = llb.State(output=definition_output(definition))
         except ValueError as exc:
             raise DockerfileError(f"input {name} for {found.key}: {exc}") from None
-        raw = self.options.input_metadata.get(name)
+        raw = self.options.request.input_metadata.get(name)
         if raw is None:
             return Loaded(state)
         config = _input_config(raw, found.key)

@@ -126,11 +126,11 @@ def plan_for(
 
     return sem.plan(
         dockerfile,
-        target=options.target,
-        build_args=options.build_args,
-        build_platform=options.build_platform,
+        target=options.request.target,
+        build_args=options.request.build_args,
+        build_platform=options.request.build_platform,
         target_platform=options.target_platform,
-        has_context=has_context if loader is not None and options.named_contexts else None,
+        has_context=has_context if loader is not None and options.request.named_contexts else None,
         with_target_stage=options.target_stage_arg,
         os_versions=options.os_version_args,
         unset_is_empty=not options.raw_args,
@@ -146,7 +146,7 @@ def compile_dockerfile(
     contexts: ContextReader | None = None,
     checks: CheckContext | None = None,
 ) -> CompileResult:
-    """Lower the stages ``options.target`` needs (or all) into one Definition.
+    """Lower the stages ``options.request.target`` needs (or all) into one Definition.
 
     ``contexts`` reads what named contexts need from the engine (local
     directories, inputs, OCI layouts); image contexts need only ``resolve``.
@@ -175,7 +175,7 @@ def compile_dockerfile(
     if checks is not None and report is not None:
         stage_checks = StageChecks(checks, report, dockerfile.escape, rules)
     single = _single_stage(plan)
-    fmt = image_format(options.llb_caps)
+    fmt = image_format(options.request.llb_caps)
     extensions = extensions_of(dict(dockerfile.directives))
 
     done: dict[int, StageState] = {}
@@ -238,7 +238,7 @@ def compile_dockerfile(
     if fmt.shares_maps:
         image = _with_shared_maps(target, done, bases)
     image = _finalize_image(image, options)
-    definition = marshal(target.llb.output, source=source, caps=options.llb_caps)
+    definition = marshal(target.llb.output, source=source, caps=options.request.llb_caps)
     checked = {i: base.checked for i, base in bases.items()}
     sbom = scan_targets(
         plan,
@@ -301,15 +301,17 @@ def _total_steps(stage: sem.Stage, base: Image, options: BuildOptions) -> int:
     """The steps a stage shows: its FROM, its RUN/COPY/ADD/WORKDIR and (since
     BuildKit 0.17) every ONBUILD trigger of its base."""
     total = 1 if stage.base_name != sem.SCRATCH and stage.base is None else 0
-    if options.llb_caps.release >= (0, 17):
+    if options.request.llb_caps.release >= (0, 17):
         total += len(base.config.on_build or ())
     return total + sum(counts_as_step(n, True) for n in stage.commands)
 
 
 def _ignores_cache(stage: sem.Stage, options: BuildOptions) -> bool:
-    if options.no_cache is None:
+    if options.request.no_cache is None:
         return False
-    return not options.no_cache or (stage.name is not None and stage.name in options.no_cache)
+    return not options.request.no_cache or (
+        stage.name is not None and stage.name in options.request.no_cache
+    )
 
 
 def _normalize(ref: str, node: ast.Instruction) -> str:
@@ -336,7 +338,7 @@ def _resolve_bases(
             continue
         platform = stage.platform or options.target_platform
         if stage.base_name == sem.SCRATCH and not stage.from_context:
-            empty = empty_image(options.target_platform, image_format(options.llb_caps))
+            empty = empty_image(options.target_platform, image_format(options.request.llb_caps))
             checked = StageBase(os=platform.os, name=stage.base_name)
             bases[i] = _Base(llb.scratch(platform), empty, platform, checked)
         else:
@@ -417,18 +419,18 @@ def _load_base(
     found = loader.find(ref, platform)
     if found is not None:
         loaded = _load_context(loader, found, platform, stage.from_)
-        image = loaded.image or empty_image(platform, image_format(options.llb_caps))
+        image = loaded.image or empty_image(platform, image_format(options.request.llb_caps))
         state = replace(loaded.state, platform=platform)
         # a named context's platform is not checked against the build's
         checked = replace(_checked(stage, image, platform), expected=None, actual=None)
         config = image.to_json()
         return _Base(state, image, platform, checked, loaded.local, named=True, config=config)
-    prefix = f"{platform} internal" if options.multi_platform else "internal"
+    prefix = f"{platform} internal" if options.request.multi_platform else "internal"
     try:
         digest, config = resolve(
             ref,
             platform=platform,
-            resolve_mode=options.image_resolve_mode,
+            resolve_mode=options.request.image_resolve_mode,
             log_name=f"[{prefix}] load metadata for {ref}",
         )
     except DockerfileError as exc:  # a missing image: point at its FROM
@@ -444,20 +446,20 @@ def _load_base(
             f"invalid image config for {ref}: {exc}", line=stage.from_.location.start_line
         ) from None
     if stage.platform is None and options.implicit_target:
-        platform = _detect_platform(image, platform, options.build_platform)
+        platform = _detect_platform(image, platform, options.request.build_platform)
     pinned = reference.with_digest(ref, digest)
     if image.is_scratch:
         state = llb.scratch(platform)
     else:
         display = "" if _single_stage(plan) else stage.display_name
-        if options.multi_platform:
+        if options.request.multi_platform:
             display = f"{platform} {display}".rstrip()
         meta = OpMeta(
             name=step_name(display, 1, _total_steps(stage, image, options), f"FROM {pinned}"),
             description=((COMMAND_KEY, stage.from_.original.strip()),),
             ranges=stage.from_.location.ranges,
         )
-        mode = options.image_resolve_mode
+        mode = options.request.image_resolve_mode
         state = llb.image(pinned, platform=platform, resolve_mode=mode, meta=meta)
     checked = _checked(stage, image, platform)
     maps = born_from(raw, str(index))
@@ -566,7 +568,7 @@ def _source_state(
     return llb.image(
         ref,
         platform=platform,
-        resolve_mode=options.image_resolve_mode,
+        resolve_mode=options.request.image_resolve_mode,
         meta=OpMeta(name=f"FROM {ref}", description=((COMMAND_KEY, ""),), ranges=ranges),
     )
 
@@ -621,14 +623,14 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
     for key, value in map(split_env, added if base.env_settled else env_entries(image.config)):
         variables = variables.set(key, value)
     scope = evolve(base.scope or Scope(variables), env=variables)
-    hostname = ctx.options.hostname or base.state.hostname
+    hostname = ctx.options.request.hostname or base.state.hostname
     state = evolve(
         base.state,
         platform=base.platform,
-        network=ctx.options.force_network,
+        network=ctx.options.request.network,
         env=variables,
         hostname=hostname,
-        extra_hosts=ctx.options.extra_hosts,
+        extra_hosts=ctx.options.request.extra_hosts,
     )
     if image.config.working_dir:
         state = state.with_dir(image.config.working_dir)
@@ -650,7 +652,7 @@ def _run_trigger(
     """Run one ONBUILD trigger; ``index`` (< 0) keys what its ``COPY --from`` reads."""
     where = stage.from_.location
     try:
-        parsed = parse(trigger, wording=Wording(ctx.options.llb_caps.release))
+        parsed = parse(trigger, wording=Wording(ctx.options.request.llb_caps.release))
     except DockerfileError as exc:
         raise DockerfileError(f"ONBUILD trigger: {exc.message}", line=where.start_line) from None
     if len(parsed.instructions) != 1:
@@ -676,9 +678,9 @@ def _context_source(options: BuildOptions, stages: Iterable[StageState]) -> Vert
         paths.update(st.context_paths)
     follow = None if "/" in paths else sorted(p.lstrip("/") for p in paths)
     state = llb.local(
-        options.context_name,
-        session_id=options.local_session(options.context_name),
-        shared_key_hint=options.context_name,
+        options.request.context_key,
+        session_id=options.request.local_session(options.request.context_key),
+        shared_key_hint=options.request.context_key,
         follow_paths=follow,
         exclude_patterns=options.excludes,
         meta=OpMeta(name="[internal] load build context"),
@@ -708,8 +710,8 @@ def _with_shared_maps(
 
 
 def _finalize_image(image: Image, options: BuildOptions) -> Image:
-    if options.labels:
-        image = image.with_config(labels={**(image.config.labels or {}), **options.labels})
+    if options.request.labels:
+        image = image.with_config(labels={**(image.config.labels or {}), **options.request.labels})
     if not options.implicit_target:
         p = options.target_platform
         same = (image.os, image.architecture) == (p.os, p.architecture)
@@ -717,6 +719,6 @@ def _finalize_image(image: Image, options: BuildOptions) -> Image:
         image = replace(
             image, os=p.os, architecture=p.architecture, variant=p.variant, os_version=version
         )
-    if options.source_date_epoch is not None:
-        image = at_epoch(image, options.source_date_epoch)
+    if options.request.source_date_epoch is not None:
+        image = at_epoch(image, options.request.source_date_epoch)
     return image

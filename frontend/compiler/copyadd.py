@@ -66,7 +66,7 @@ def lower_copy_like(
     chown = ctx.expand(node.chown, st) if node.chown else ""
     checksum = ctx.expand(add.checksum, st) if add and add.checksum else ""
     mode = parse_chmod(ctx.expand(node.chmod, st) if node.chmod else "")
-    if mode.text and not ctx.options.llb_caps.copy_mode_string:
+    if mode.text and not ctx.options.request.llb_caps.copy_mode_string:
         raise DockerfileError(
             f"{node.keyword} --chmod={mode.text}: a symbolic mode needs BuildKit v0.17 or newer"
             " (this engine would ignore it)"
@@ -108,7 +108,7 @@ def lower_copy_like(
     for doc in inline:
         actions.append(_inline_copy(ctx, doc, st, plan))
 
-    if node.link and not node.chmod and ctx.options.llb_caps.supports(caps.MERGE_OP):
+    if node.link and not node.chmod and ctx.options.request.llb_caps.supports(caps.MERGE_OP):
         state = _linked(st, actions, meta, ctx.step_label(f"LINK {ctx.command_text(node, st)}", st))
     else:
         state = st.llb.file(*actions, meta=meta)
@@ -203,7 +203,7 @@ def _local_copy(
         include = (pattern.removeprefix("/"),)
         # Only a path without wildcards must exist (engines that can check it).
         literal = not _WILDCARD.search(parent) and not _WILDCARD.search(pattern)
-        if literal and ctx.options.llb_caps.supports(caps.FILE_COPY_REQUIRED_PATHS):
+        if literal and ctx.options.request.llb_caps.supports(caps.FILE_COPY_REQUIRED_PATHS):
             required = (clean_path(f"/{parent}/{pattern}"),)
         src = parent
     return Copy(
@@ -232,15 +232,15 @@ def _http_copy(ctx: StageContext, src: str, checksum: str, unpack: bool, plan: _
     filename = url_filename(src)
     # Docker's frontend describes the download with the instruction before BuildKit 0.10,
     # with an empty command since.
-    old = ctx.options.llb_caps.release < (0, 10)
-    described = plan.meta.description if old else ((COMMAND_KEY, ""),)
+    release = ctx.options.request.llb_caps.release
+    described = plan.meta.description if release < (0, 10) else ((COMMAND_KEY, ""),)
     meta = OpMeta(name=plan.meta.name, description=described)
     http = llb.http(src, filename=filename, checksum=checksum, meta=meta)
     return Copy(
         http.output,
         "/" + filename,  # the Go client joins a relative source path to the source's "/"
         plan.dest,
-        mode=plan.mode if ctx.options.llb_caps.release >= (0, 9) else -1,  # --chmod since 0.9
+        mode=plan.mode if release >= (0, 9) else -1,  # --chmod since 0.9
         mode_str=plan.mode_str,
         owner=plan.owner,
         attempt_unpack=unpack,

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from frontend.compiler.convert import ContextReader, ImageResolver, compile_dockerfile
 from frontend.compiler.lint import ignore_matcher, lint_dockerfile
-from frontend.compiler.options import build_options
+from frontend.compiler.options import BuildOptions
 from frontend.compiler.outline import outline, targets
 from frontend.compiler.platforms import platform_id
 from frontend.compiler.request import BuildRequest, LoadedDockerfile, OptionError
@@ -149,7 +149,7 @@ def _build(
         )
 
         def compile_for(platform: Platform) -> PlatformResult:
-            options = build_options(
+            options = BuildOptions(
                 request, platform, excludes=dockerfile.excludes, remote_context=dockerfile.context
             )
             checks = context if platform is platforms[0] else None  # the first is checked
@@ -208,7 +208,7 @@ def _outline(
     """
     parsed = parse(dockerfile.data, dockerfile.filename, request.wording)
     request = replace(request, target_platforms=(), multi_platform=False)
-    options = build_options(
+    options = BuildOptions(
         request,
         request.build_platform,
         excludes=dockerfile.excludes,

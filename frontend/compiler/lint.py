@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from frontend.compiler.convert import ContextReader, ImageResolver, compile_dockerfile, plan_for
-from frontend.compiler.options import BuildOptions, build_options
+from frontend.compiler.options import BuildOptions
 from frontend.compiler.request import BuildRequest, LoadedDockerfile
 from frontend.errors import DockerfileError, DockerfileWarning
 from frontend.semantics.check_context import CheckContext
@@ -49,7 +49,7 @@ def lint_dockerfile(
                 warnings = typing_checks(data, filename, request.check)
             raise
         config = check_config(parsed.directives, request.check)
-        options = build_options(
+        options = BuildOptions(
             request,
             request.platforms[0],  # the checks look at the first target platform
             excludes=dockerfile.excludes,
@@ -57,9 +57,9 @@ def lint_dockerfile(
         )
         ctx = CheckContext(
             config,
-            options.build_platform,
+            options.request.build_platform,
             options.target_platform,
-            options.build_args,
+            options.request.build_args,
             ignore=ignore_matcher(dockerfile.excludes),
             all_stages=options.all_stages,
             filename=filename,

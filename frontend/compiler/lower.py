@@ -101,13 +101,13 @@ def lower_arg(ctx: StageContext, node: ast.Arg, index: int, st: StageState) -> S
 def arg_rules(options: BuildOptions, meta_args: Mapping[str, str]) -> ArgRules:
     """How the engine's frontend declares a stage's ARGs: the SBOM scanner's args are
     kept out of the environment since BuildKit 0.11 (with attestations)."""
-    non_env = NON_ENV_ARGS if options.llb_caps.release >= (0, 11) else frozenset()
-    return ArgRules(options.build_args, meta_args, non_env, expand_all=not options.raw_args)
+    non_env = NON_ENV_ARGS if options.request.llb_caps.release >= (0, 11) else frozenset()
+    return ArgRules(options.request.build_args, meta_args, non_env, expand_all=not options.raw_args)
 
 
 def _proxy_env(options: BuildOptions) -> dict[str, str]:
     out = {}
-    for key, value in options.build_args.items():
+    for key, value in options.request.build_args.items():
         if key.lower() in _PROXY_ARGS:
             out[key.lower()] = value
     return out
@@ -119,7 +119,7 @@ _SECURITY = {"sandbox": SecurityMode.SANDBOX, "insecure": SecurityMode.INSECURE}
 
 def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> StageState:
     # Docker's frontend leaves devices out on engines without CDI, and runs the step.
-    if node.devices and ctx.options.llb_caps.supports(caps.EXEC_META_CDI):
+    if node.devices and ctx.options.request.llb_caps.supports(caps.EXEC_META_CDI):
         raise DockerfileError("RUN --device is not supported yet")
     mounts: list[Mount] = []
     suffix = ""
@@ -132,8 +132,8 @@ def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> S
     else:
         args = _command_args(st.image, node.command)
     extra = run_mounts(ctx, node, index, st)
-    opts = ctx.options
-    sandbox = run_sandbox(opts.llb_caps, opts.ulimits, opts.shm_size, opts.cgroup_parent)
+    req = ctx.options.request
+    sandbox = run_sandbox(req.llb_caps, req.ulimits, req.shm_size, req.cgroup_parent)
     mounts += [*extra.mounts, *sandbox.mounts]
     network = None
     if node.network is not None:
@@ -206,7 +206,7 @@ def lower_workdir(ctx: StageContext, node: ast.Workdir, index: int, st: StageSta
         user = st.image.config.user
         owner = Chown.parse(user) if user else None
         # the Go client cleans a mkdir path (the trailing slash stays in the cwd)
-        epoch = ctx.options.source_date_epoch
+        epoch = ctx.options.request.source_date_epoch
         created = -1 if epoch is None else epoch * 1_000_000_000  # (nanoseconds)
         mkdir = Mkdir(clean_path(wd), 0o755, make_parents=True, owner=owner, timestamp=created)
         state = state.file(mkdir, meta=meta)

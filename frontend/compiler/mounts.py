@@ -127,7 +127,7 @@ def _filesystem(
             ctx.options.require_cap(caps.EXEC_MOUNT_TMPFS_SIZE, "a tmpfs size")
         return Mount(dest=target, type=MountType.TMPFS, tmpfs_size=mount.size)
     if mount.type == "cache":
-        namespace = ctx.options.build_args.get(CACHE_NAMESPACE_ARG, "")
+        namespace = ctx.options.request.build_args.get(CACHE_NAMESPACE_ARG, "")
         return Mount(
             dest=target,
             source=output,
@@ -137,7 +137,7 @@ def _filesystem(
             cache_id=f"{namespace}/{mount.id or posixpath.normpath(mount.target)}",
             cache_sharing=_SHARING[mount.sharing],
         )
-    no_output = ctx.options.llb_caps.supports(caps.EXEC_MOUNT_BIND_READWRITE_NOOUTPUT)
+    no_output = ctx.options.request.llb_caps.supports(caps.EXEC_MOUNT_BIND_READWRITE_NOOUTPUT)
     return Mount(
         dest=target,
         source=output,
@@ -154,7 +154,7 @@ def _cache_root(ctx: StageContext, mount: ast.Mount, source: llb.State | None) -
     owner = Chown(UserRef(id=mount.uid or 0), UserRef(id=mount.gid or 0))
     mode = mount.mode if mount.mode is not None else 0o755
     # (the name's typo was fixed in BuildKit 0.16)
-    verb = "setting" if ctx.options.llb_caps.release >= (0, 16) else "settings"
+    verb = "setting" if ctx.options.request.llb_caps.release >= (0, 16) else "settings"
     meta = OpMeta(name=f"[internal] {verb} cache mount permissions")
     return base.file(Mkdir("/cache", mode=mode, owner=owner), meta=meta)
 

@@ -25,7 +25,7 @@ from frontend.errors import DockerfileError
 from frontend.gotext import tabwrite
 from frontend.persistent import Vars
 from frontend.semantics import stages as sem
-from frontend.semantics.scope import ArgRules, Scope
+from frontend.semantics.scope import ArgRules, GlobalArg, Scope, global_args
 from frontend.semantics.words import WordError, expand_word, expand_word_matches
 from frontend.syntax import ast, parse
 from frontend.syntax.instructions import parse_mount
@@ -131,8 +131,9 @@ def outline(
     plan = compiled.plan
     escape = dockerfile.escape
     meta_nodes, _ = sem.split_stages(dockerfile)
-    rules = ArgRules(options.build_args, plan.meta_arg_map())
-    meta = _meta_args(meta_nodes, options.build_args, list(plan.predefined), escape)
+    build_args = options.request.build_args
+    rules = ArgRules(build_args, plan.meta_arg_map())
+    meta = _meta_args(global_args(meta_nodes, build_args, plan.predefined, escape))
     outlines: dict[int, _StageOutline] = {}
     for index in sorted(plan.reachable):  # a stage comes after the stage it starts from
         stage = plan.stages[index]
@@ -201,34 +202,13 @@ def _first_line(entry: Mapping[str, Any]) -> int:
     return int(entry["location"]["ranges"][0]["start"]["line"])
 
 
-def _meta_args(
-    nodes: list[ast.Arg],
-    build_args: Mapping[str, str],
-    predefined: list[tuple[str, str | None]],
-    escape: str,
-) -> dict[str, _ArgInfo]:
+def _meta_args(decls: list[GlobalArg]) -> dict[str, _ArgInfo]:
     """The global ARGs: value, description, location, and the args their defaults read."""
-    env = {k: build_args.get(k, v or "") for k, v in predefined}
     infos: dict[str, _ArgInfo] = {}
-    for node in nodes:
-        for decl in node.args:
-            value: str | None = None
-            deps: frozenset[str] = frozenset()
-            if decl.name in build_args:
-                value = build_args[decl.name]
-            elif decl.default is not None:
-                try:
-                    found = expand_word_matches(decl.default, env, escape)
-                except WordError as exc:
-                    raise DockerfileError(str(exc), line=node.location.start_line) from None
-                value, deps = found.value, found.matched
-                if decl.name in deps:
-                    old = infos.get(decl.name)
-                    deps = (deps - {decl.name}) | (old.deps if old else frozenset())
-            if value is not None:
-                env[decl.name] = value
-            description = doc_comment(node.comments, decl.name)
-            infos[decl.name] = _ArgInfo(decl.name, value or "", description, node, deps)
+    for arg in decls:
+        if arg.node is not None:
+            description = doc_comment(arg.node.comments, arg.name)
+            infos[arg.name] = _ArgInfo(arg.name, arg.value or "", description, arg.node, arg.reads)
     return infos
 
 

@@ -197,6 +197,10 @@ class BuildRequest:
         """How the engine's own frontend words an instruction that does not parse."""
         return Wording(self.llb_caps.release)
 
+    def local_session(self, name: str) -> str:
+        """The session that holds the client's local directory ``name``."""
+        return self.local_sessions.get(name, self.session_id)
+
     def supports_gateway(self, cap: str) -> bool:
         return self.gateway_caps is None or cap in self.gateway_caps
 

@@ -69,7 +69,7 @@ class StageContext:
     @property
     def image_format(self) -> ImageFormat:
         """How the engine's own frontend writes the config and history."""
-        return image_format(self.options.llb_caps)
+        return image_format(self.options.request.llb_caps)
 
     def expand(self, word: str, st: StageState) -> str:
         return self.expand_in(st.scope, word)
@@ -88,13 +88,13 @@ class StageContext:
         if self.total_steps == 0:
             return text, st
         step = st.step + 1
-        if self.onbuild and self.options.llb_caps.release >= (0, 17):
+        if self.onbuild and self.options.request.llb_caps.release >= (0, 17):
             text = f"ONBUILD {text}"
         return step_name(self.label(st), step, self.total_steps, text), evolve(st, step=step)
 
     def label(self, st: StageState | None = None) -> str:
         """The stage's name in progress, after its platform in a multi-platform build."""
-        if not self.options.multi_platform:
+        if not self.options.request.multi_platform:
             return self.display_name
         env: Mapping[str, str] = st.llb.env if st is not None else {}
         shown = f"{self.platform}{cross_platform_suffix(self.platform, env)}"
@@ -127,7 +127,7 @@ class StageContext:
         name, st = self.progress_name(self.command_text(node, st, suffix), st)
         # Docker's frontend describes RUN steps only since BuildKit 0.11 (COPY and ADD before).
         described = isinstance(node, ast.Run) or (
-            isinstance(node, ast.Copy | ast.Add) and self.options.llb_caps.release < (0, 11)
+            isinstance(node, ast.Copy | ast.Add) and self.options.request.llb_caps.release < (0, 11)
         )
         command = instruction_line(node)
         meta = OpMeta(

@@ -188,7 +188,7 @@ class BuildContext:
         """A directory the client shares under ``name``, in this build's session."""
         return local(
             name,
-            session_id=self._request.local_sessions.get(name, self.session_id),
+            session_id=self._request.local_session(name),
             shared_key_hint=shared_key_hint,
             include_patterns=include_patterns,
             exclude_patterns=exclude_patterns,

@@ -292,7 +292,7 @@ def _with_includes(
             name = request.dockerfile_key
             source = llb.local(
                 name,
-                session_id=request.local_sessions.get(name, request.session_id),
+                session_id=request.local_session(name),
                 shared_key_hint=name,
                 follow_paths=[path],
                 differ_none=request.llb_caps.supports(caps.SOURCE_LOCAL_DIFFER),
@@ -366,7 +366,7 @@ def _load_local(
     differ_none = request.llb_caps.supports(caps.SOURCE_LOCAL_DIFFER)
     source = llb.local(
         local_name,
-        session_id=request.local_sessions.get(local_name, request.session_id),
+        session_id=request.local_session(local_name),
         shared_key_hint=local_name,
         follow_paths=follow,
         differ_none=differ_none,
@@ -378,7 +378,7 @@ def _load_local(
         return LoadedDockerfile(filename, data, context=context, definition=definition)
     ignore_source = llb.local(
         context_name,
-        session_id=request.local_sessions.get(context_name, request.session_id),
+        session_id=request.local_session(context_name),
         shared_key_hint=f"{context_name}-.dockerignore",
         follow_paths=[".dockerignore"],
         differ_none=differ_none,

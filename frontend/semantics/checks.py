@@ -90,7 +90,7 @@ def checks_before_error(
         meta_args = global_args(meta_nodes, ctx.build_args, predefined, dockerfile.escape)
     except DockerfileError:
         return report.warnings
-    global_env = values_of(meta_args)
+    global_env = values_of(a.pair for a in meta_args)
     meta_names = [d.name for node in meta_nodes for d in node.args]
     for node, _ in stages:
         if line and node.location.start_line > line:
@@ -246,7 +246,7 @@ def _default_args_in_from(
         values = global_args(meta_nodes, {}, plan.predefined, dockerfile.escape)
     except DockerfileError:
         return
-    env = values_of(values)
+    env = values_of(a.pair for a in values)
     for stage in plan.stages:
         try:
             name = expand_word_matches(stage.from_.image, env, dockerfile.escape).value

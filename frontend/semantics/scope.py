@@ -27,7 +27,7 @@ from typing import Final
 from frontend.errors import DockerfileError
 from frontend.persistent import Chain, Vars
 from frontend.platform import Platform
-from frontend.semantics.words import WordError, expand_word
+from frontend.semantics.words import WordError, expand_word, expand_word_matches
 from frontend.syntax import ast
 
 SBOM_SCAN_CONTEXT_ARG: Final = "BUILDKIT_SBOM_SCAN_CONTEXT"
@@ -74,38 +74,61 @@ def target_stage_name(target: str, dockerfile: ast.Dockerfile) -> str:
     return target or "default"
 
 
+@dataclass(frozen=True)
+class GlobalArg:
+    """One global ARG declaration: its value (None: unset), its ARG instruction
+    (None: predefined) and the ARGs its default read (with what those read, for
+    a default that reads the ARG itself)."""
+
+    name: str
+    value: str | None
+    node: ast.Arg | None = None
+    reads: frozenset[str] = frozenset()
+
+    @property
+    def pair(self) -> tuple[str, str | None]:
+        """``(name, value)``, as ``values_of`` takes it."""
+        return self.name, self.value
+
+
 def global_args(
     nodes: Iterable[ast.Arg],
     build_args: Mapping[str, str],
-    predefined: Iterable[tuple[str, str]],
+    predefined: Iterable[tuple[str, str | None]],
     escape: str,
     *,
     unset_is_empty: bool = False,
-) -> list[tuple[str, str | None]]:
-    """Every global declaration in order, predefined first, with its value (None: unset).
+) -> list[GlobalArg]:
+    """Every global declaration in order, predefined first.
 
     A build arg replaces a value (the default is then not expanded); a default
     sees the values before it (``unset_is_empty``: an ARG without a value as
     empty, as frontends before BuildKit 0.14 have it). An expansion error names
     the ARG's line.
     """
-    declared: list[tuple[str, str | None]] = [(k, build_args.get(k, v)) for k, v in predefined]
-    values: dict[str, str] = dict(values_of(declared))
+    declared = [GlobalArg(k, build_args.get(k, v)) for k, v in predefined]
+    values: dict[str, str] = values_of(a.pair for a in declared)
+    reads: dict[str, frozenset[str]] = {}
     for node in nodes:
         for decl in node.args:
             value: str | None = build_args.get(decl.name)
+            found: frozenset[str] = frozenset()
             if value is None and decl.default is not None:
                 try:
-                    value = expand_word(decl.default, values, escape)
+                    matches = expand_word_matches(decl.default, values, escape)
                 except WordError as exc:
                     where = node.location
                     raise DockerfileError(
                         str(exc), line=where.start_line, end_line=where.end_line,
                         column=where.column,
                     ) from None  # fmt: skip
+                value, found = matches.value, matches.matched
+                if decl.name in found:
+                    found = (found - {decl.name}) | reads.get(decl.name, frozenset())
             if value is not None or unset_is_empty:
                 values[decl.name] = value or ""
-            declared.append((decl.name, value))
+            reads[decl.name] = found
+            declared.append(GlobalArg(decl.name, value, node, found))
     return declared
 
 

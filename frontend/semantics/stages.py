@@ -79,8 +79,13 @@ class BuildPlan:
     reachable: frozenset[int]
     images: tuple[ImageSource, ...]
     """External images read by ``COPY --from`` in reachable stages."""
-    predefined: tuple[tuple[str, str], ...] = ()
-    """The predefined ARGs (build args applied), the start of ``meta_args``."""
+    predefined_count: int = 0
+    """How many of ``meta_args`` are predefined (they come first)."""
+
+    @property
+    def predefined(self) -> tuple[tuple[str, str | None], ...]:
+        """The predefined ARGs, build args applied."""
+        return self.meta_args[: self.predefined_count]
 
     def meta_arg_map(self) -> dict[str, str]:
         """The global ARGs that have a value (one declared without a default and not
@@ -134,10 +139,10 @@ def plan(
     predefined = predefined_args(
         build_platform, target_platform, target_stage=stage_name, os_versions=os_versions
     )
-    predefined = [(k, build_args.get(k, v)) for k, v in predefined]
-    meta_args = global_args(
+    decls = global_args(
         meta_nodes, build_args, predefined, dockerfile.escape, unset_is_empty=unset_is_empty
     )
+    meta_args = [a.pair for a in decls]
     arg_env = values_of(meta_args, unset_is_empty=unset_is_empty)
 
     stages: list[Stage] = []
@@ -200,7 +205,7 @@ def plan(
         target=target_index,
         reachable=frozenset(reachable),
         images=images,
-        predefined=tuple(predefined),
+        predefined_count=len(predefined),
     )
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from frontend.compiler.convert import CompileResult, compile_dockerfile
 from frontend.compiler.options import BuildOptions
+from frontend.compiler.request import BuildRequest
 from frontend.platform import Platform
 from frontend.syntax import parse
 
@@ -52,7 +53,7 @@ def resolver() -> Resolver:
 @pytest.fixture
 def compile_text(resolver: Resolver) -> Compile:
     def run(text: str, **options: object) -> CompileResult:
-        opts = BuildOptions(build_platform=AMD64, target_platform=AMD64, **options)  # type: ignore[arg-type]
+        opts = BuildOptions(BuildRequest(build_platform=AMD64, **options), AMD64)  # type: ignore[arg-type]
         return compile_dockerfile(parse(text), opts, resolver)
 
     return run

@@ -16,6 +16,7 @@ import pytest
 
 from frontend.compiler.convert import compile_dockerfile
 from frontend.compiler.options import BuildOptions
+from frontend.compiler.request import BuildRequest
 from frontend.semantics.check_context import CheckContext
 from frontend.semantics.check_rules import CheckConfig
 from frontend.semantics.checks import run_checks
@@ -41,7 +42,7 @@ WORKLOADS: dict[str, Callable[[int], str]] = {
 def _calls(text: str) -> int:
     """The Python calls made to compile and check ``text`` (parsed beforehand)."""
     dockerfile = parse(text + "RUN true\n")
-    options = BuildOptions(build_platform=AMD64, target_platform=AMD64)
+    options = BuildOptions(BuildRequest(build_platform=AMD64), AMD64)
     count = 0
 
     def profile(frame: FrameType, event: str, arg: Any) -> None:

@@ -19,6 +19,7 @@ from frontend.compiler.convert import compile_dockerfile
 from frontend.compiler.imageformat import ImageFormat, image_format
 from frontend.compiler.options import BuildOptions
 from frontend.compiler.ports import parse_ports
+from frontend.compiler.request import BuildRequest
 from frontend.errors import DockerfileError
 from frontend.llb.caps import LLBCaps
 from frontend.platform import WINDOWS_PATH, Platform
@@ -149,6 +150,6 @@ def test_windows_images_get_a_path_before_v022(
     resolver: Resolver, engine: str, env: list[str] | None
 ) -> None:
     windows = Platform("windows", "amd64")
-    options = BuildOptions(AMD64, windows, llb_caps=ENGINES[engine])
+    options = BuildOptions(BuildRequest(build_platform=AMD64, llb_caps=ENGINES[engine]), windows)
     result = compile_dockerfile(parse("FROM scratch\nUSER app\n"), options, resolver)
     assert json.loads(result.config_json)["config"].get("Env") == env

@@ -8,6 +8,7 @@ import pytest
 
 from frontend.compiler.convert import compile_dockerfile
 from frontend.compiler.options import BuildOptions
+from frontend.compiler.request import BuildRequest
 from frontend.errors import DockerfileError
 from frontend.llb import caps
 from frontend.llb.caps import LLBCaps
@@ -363,7 +364,7 @@ def test_a_missing_base_image_names_the_image_and_its_from_line() -> None:
         raise DockerfileError(f"failed to resolve image {ref}: not found")
 
     text = "FROM busybox AS ok\nFROM nope\nCOPY --from=ok / /\n"
-    options = BuildOptions(build_platform=AMD64, target_platform=AMD64)
+    options = BuildOptions(BuildRequest(build_platform=AMD64), AMD64)
     with pytest.raises(DockerfileError) as info:
         compile_dockerfile(parse(text), options, missing)
     assert info.value.line == 1  # the first FROM resolved fails first
@@ -406,7 +407,7 @@ def test_reading_a_later_stage_is_refused(compile_text: Compile, text: str, mess
 
 def test_an_image_named_by_copy_from_carries_the_copy_line(resolver: Resolver) -> None:
     text = b"FROM busybox\n\nCOPY --from=alpine:3 \\\n  /a /b\n"
-    options = BuildOptions(build_platform=AMD64, target_platform=AMD64)
+    options = BuildOptions(BuildRequest(build_platform=AMD64), AMD64)
     result = compile_dockerfile(
         parse(text), options, resolver, source=SourceFile("Dockerfile", text)
     )

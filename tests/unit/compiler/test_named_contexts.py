@@ -12,6 +12,7 @@ import pytest
 from frontend.compiler.contexts import ResolvedToNonImage, context_name
 from frontend.compiler.convert import CompileResult, compile_dockerfile
 from frontend.compiler.options import BuildOptions
+from frontend.compiler.request import BuildRequest
 from frontend.errors import DockerfileError
 from frontend.llb.marshal import marshal, ops_of
 from frontend.llb.state import local
@@ -53,13 +54,13 @@ def build(
     reader: Reader | None = None,
     **options: object,
 ) -> CompileResult:
-    opts = BuildOptions(
+    request = BuildRequest(
         build_platform=AMD64,
-        target_platform=AMD64,
         named_contexts=contexts,
         session_id="sess",
         **options,  # type: ignore[arg-type]
     )
+    opts = BuildOptions(request, AMD64)
     return compile_dockerfile(parse(text), opts, resolver or Resolver(), contexts=reader)
 
 
@@ -279,7 +280,7 @@ def test_contexts_that_need_the_engine_fail_clearly_offline() -> None:
 def test_no_contexts_no_change(compile_text: object) -> None:
     plain = compile_dockerfile(
         parse("FROM busybox AS b\nFROM b\n"),
-        BuildOptions(build_platform=AMD64, target_platform=AMD64),
+        BuildOptions(BuildRequest(build_platform=AMD64), AMD64),
         Resolver(),
     )
     other = build("FROM busybox AS b\nFROM b\n", {"unrelated": "docker-image://x"})
@@ -315,7 +316,6 @@ def test_a_context_platform_is_not_checked() -> None:
 
 
 def test_request_reads_context_options() -> None:
-    from frontend.compiler.options import build_options
     from frontend.compiler.request import parse_request
 
     request = parse_request(
@@ -328,9 +328,8 @@ def test_request_reads_context_options() -> None:
         }
     )
     assert dict(request.named_contexts) == {"base::linux/arm64": "docker-image://alpine"}
-    options = build_options(request, AMD64)
-    assert dict(options.input_metadata) == {"base": "{}"}
-    assert dict(options.local_sessions) == {"dir": "s2"}
+    assert dict(request.input_metadata) == {"base": "{}"}
+    assert dict(request.local_sessions) == {"dir": "s2"}
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ import pytest
 from frontend.compiler.convert import compile_dockerfile
 from frontend.compiler.options import BuildOptions
 from frontend.compiler.preview import assumed_image
+from frontend.compiler.request import BuildRequest
 from frontend.llb.caps import LLBCaps
 from frontend.llb.dump import dump
 from frontend.llb.marshal import SourceFile
@@ -48,7 +49,9 @@ def test_same_llb_as_dockers_frontend(name: str, engine: str) -> None:
     case = ORACLE / name
     data = (case / "Dockerfile").read_bytes()
     platform = DEFAULT_PLATFORM
-    options = BuildOptions(platform, platform, llb_caps=ENGINES[engine])
+    options = BuildOptions(
+        BuildRequest(build_platform=platform, llb_caps=ENGINES[engine]), platform
+    )
     source = SourceFile("Dockerfile", data)
     result = compile_dockerfile(parse(data), options, assumed_image, source=source)
     expected = case / f"expected-{engine}.txt"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from frontend.compiler.options import BuildOptions, build_options
+from frontend.compiler.options import BuildOptions
 from frontend.compiler.request import parse_request, parse_shm_size, parse_ulimits
 from frontend.errors import DockerfileError
 from frontend.llb import caps
@@ -24,18 +24,18 @@ V010 = LLBCaps(
 
 
 def options(opts: dict[str, str], engine: LLBCaps | None = None) -> BuildOptions:
-    return build_options(parse_request(opts, build_platform=AMD64, llb_caps=engine), AMD64)
+    return BuildOptions(parse_request(opts, build_platform=AMD64, llb_caps=engine), AMD64)
 
 
 def run_of(compile_text: Compile, opts: dict[str, str], engine: LLBCaps | None = None) -> pb.ExecOp:
     o = options(opts, engine)
     result = compile_text(
         "FROM busybox\nRUN true\n",
-        ulimits=o.ulimits,
-        shm_size=o.shm_size,
-        cgroup_parent=o.cgroup_parent,
-        hostname=o.hostname,
-        llb_caps=o.llb_caps,
+        ulimits=o.request.ulimits,
+        shm_size=o.request.shm_size,
+        cgroup_parent=o.request.cgroup_parent,
+        hostname=o.request.hostname,
+        llb_caps=o.request.llb_caps,
     )
     return [op.exec for _, op in ops_of(result.definition) if op.HasField("exec")][-1]
 
@@ -96,8 +96,9 @@ def test_sandbox_options_dropped_where_the_engine_lacks_them(compile_text: Compi
 
 def test_sandbox_hostname_build_arg_wins() -> None:
     opts = {"hostname": "a", "build-arg:BUILDKIT_SANDBOX_HOSTNAME": "b"}
-    assert options(opts).hostname == "b"
-    assert options({"hostname": "a", "build-arg:BUILDKIT_SANDBOX_HOSTNAME": ""}).hostname == "a"
+    assert options(opts).request.hostname == "b"
+    opts = {"hostname": "a", "build-arg:BUILDKIT_SANDBOX_HOSTNAME": ""}
+    assert options(opts).request.hostname == "a"
 
 
 def test_sbom_scan_args_stay_out_of_the_run_env(compile_text: Compile) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from frontend.compiler.convert import compile_dockerfile
 from frontend.compiler.options import BuildOptions
+from frontend.compiler.request import BuildRequest
 from frontend.semantics.check_context import CheckContext
 from frontend.semantics.check_rules import CheckConfig
 from frontend.semantics.checks import run_checks
@@ -26,7 +27,7 @@ CASES = [
 
 def _warnings(text: str, build_args: dict[str, str], *, during: bool) -> list[str]:
     dockerfile = parse(text)
-    options = BuildOptions(build_platform=AMD64, target_platform=AMD64, build_args=build_args)
+    options = BuildOptions(BuildRequest(build_platform=AMD64, build_args=build_args), AMD64)
     ctx = CheckContext(CheckConfig(), AMD64, AMD64, build_args)
     result = compile_dockerfile(dockerfile, options, Resolver(), checks=ctx if during else None)
     found = run_checks(dockerfile, result.plan, ctx, result.stage_warnings)
@@ -47,7 +48,7 @@ def test_variables_an_onbuild_trigger_sets_are_defined() -> None:
         {"docker.io/library/base:latest": image_config(OnBuild=["ENV FROMBASE=/src"])}
     )
     dockerfile = parse("FROM base\nCOPY $FROMBASE /dst\n")
-    options = BuildOptions(build_platform=AMD64, target_platform=AMD64)
+    options = BuildOptions(BuildRequest(build_platform=AMD64), AMD64)
     ctx = CheckContext(CheckConfig(), AMD64, AMD64)
     result = compile_dockerfile(dockerfile, options, resolver, checks=ctx)
     assert result.stage_warnings == ()
