@@ -16,9 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-import structlog
-
-from frontend import elapsed_ms
+from frontend import elapsed_ms, logs
 from frontend.compiler.dockerignore import parse_dockerignore
 from frontend.compiler.request import (
     DEFAULT_CONTEXT_KEY,
@@ -57,7 +55,7 @@ if TYPE_CHECKING:
     from frontend.compiler.convert import ImageResolver
     from frontend.compiler.result import BuildResult, PlatformResult
 
-log = structlog.get_logger()
+log = logs.get_logger()
 
 
 class SolveFailedError(Exception):
@@ -86,6 +84,7 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
             bridge.notify_solve(solving)
             fetched = pool.submit(_request_and_load, bridge, env, solving)
             solving.wait()
+            logs.release()
             _import_compiler()
             request, loaded = fetched.result()
         if loaded is not None:
@@ -118,6 +117,7 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
         log.exception("internal_error")
         status = error_status(f"pyfrontend internal error: {type(exc).__name__}: {exc}")
     finally:
+        logs.release()
         if not bridge.returned:
             bridge.return_status(status or error_status("pyfrontend: build ended without a result"))
 
