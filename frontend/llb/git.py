@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from urllib.parse import unquote, unquote_plus
+from urllib import parse as urlparse
 
 from frontend.gotext import clean_path, go_bool, go_quote
 from frontend.llb import caps
@@ -208,12 +208,12 @@ def _split_url(text: str) -> tuple[GitRef, dict[str, list[str]]] | None:
     ref = GitRef(
         remote=f"{scheme}://{authority}{raw_path}",
         host=host,
-        path=unquote(raw_path),
+        path=urlparse.unquote(raw_path),
         ssh=scheme == "ssh",
     )
     query = _parse_query(raw_query or "", strict=False)
     assert query is not None
-    return _with_fragment(ref, unquote(fragment or "")), query
+    return _with_fragment(ref, urlparse.unquote(fragment or "")), query
 
 
 def _with_fragment(ref: GitRef, fragment: str) -> GitRef:
@@ -239,7 +239,7 @@ def _parse_query(text: str, *, strict: bool) -> dict[str, list[str]] | None:
         if not pair:
             continue
         key, _, value = pair.partition("=")
-        values.setdefault(unquote_plus(key), []).append(unquote_plus(value))
+        values.setdefault(urlparse.unquote_plus(key), []).append(urlparse.unquote_plus(value))
     return values
 
 
