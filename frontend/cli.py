@@ -57,7 +57,7 @@ def gateway_main() -> int:
     from frontend.gateway.bridge import Bridge
     from frontend.gateway.build import run
 
-    logs.configure()
+    logs.configure(hold=True)  # until the first Solve is out (run releases them)
     run(Bridge(relay.channel()))
     exit_now(0)  # the engine reads the result once we exit: skip teardown
 

@@ -45,7 +45,7 @@ def _escaped(ch: str, quote: str) -> str:
     return f"\\U{code:08x}"
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = "[\ud800-\udfff]"
 
 
 def raw_bytes(text: str) -> bytes:
@@ -57,7 +57,7 @@ def raw_bytes(text: str) -> bytes:
 def printable(text: str) -> str:
     """``text`` safe to print or send as UTF-8: each undecodable byte (or other lone
     surrogate) becomes U+FFFD, as Go's JSON encoder and gRPC show them."""
-    return _SURROGATE.sub("\ufffd", text)
+    return re.sub(_SURROGATE, "\ufffd", text)
 
 
 def utf8(text: str) -> bytes:
@@ -221,7 +221,7 @@ def _column_width(lines: list[list[str]], index: int, column: int) -> int:
 
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                  "\u2028": "\\u2028", "\u2029": "\\u2029"}  # fmt: skip
-_JSON_ESCAPED = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
+_JSON_ESCAPED = "[<>&\u2028\u2029\ud800-\udfff]"
 _JSON_OLD_CONTROLS = {"\\b": "\\u0008", "\\f": "\\u000c"}
 
 
@@ -234,7 +234,7 @@ def go_json(obj: Any, indent: int | None = 2, *, go121: bool = False) -> str:
     """
     separators = (",", ": ") if indent is not None else (",", ":")
     text = json.dumps(obj, indent=indent, ensure_ascii=False, separators=separators)
-    text = _JSON_ESCAPED.sub(lambda m: _JSON_ESCAPES.get(m[0], "\\ufffd"), text)
+    text = re.sub(_JSON_ESCAPED, lambda m: _JSON_ESCAPES.get(m[0], "\\ufffd"), text)
     if go121:
         text = re.sub(r"(\\+)([bf])", _old_control, text)
     return text

@@ -1,18 +1,113 @@
-"""structlog set-up, done once by the entry point. Logs always go to stderr."""
+"""Logging: structlog, set up once by the entry point; logs always go to stderr.
+
+structlog loads at the first record. The gateway entry point holds its first
+records back instead (``configure(hold=True)``) and writes them at
+:func:`release`, once the first Solve is out: loading structlog is then off
+the path to it. Held records keep the time they were made.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import sys
+import threading
+import time
+from typing import TYPE_CHECKING, Any
 
-import structlog
+if TYPE_CHECKING:
+    from structlog.typing import EventDict, Processor, WrappedLogger
+
+_HELD_AT = "_held_at"
+_HOLDABLE = frozenset({"debug", "info"})
+"""Records of other levels (warnings, exceptions) release the held ones and go out at once."""
+
+_lock = threading.Lock()
+_held: list[tuple[str, str, dict[str, Any]]] | None = None
+_level: str | None = None
 
 
-def configure(level: str | None = None) -> None:
-    """JSON lines when stderr is not a terminal, the console renderer when it is."""
+class Logger:
+    """What ``structlog.get_logger()`` gives, with structlog loaded at the first record."""
+
+    __slots__ = ()
+
+    def debug(self, event: str, **fields: Any) -> None:
+        _emit("debug", event, fields)
+
+    def info(self, event: str, **fields: Any) -> None:
+        _emit("info", event, fields)
+
+    def warning(self, event: str, **fields: Any) -> None:
+        _emit("warning", event, fields)
+
+    def exception(self, event: str, **fields: Any) -> None:
+        _emit("exception", event, fields)
+
+
+def get_logger() -> Logger:
+    """The logger for a module (call at import time: it loads nothing)."""
+    return Logger()
+
+
+def configure(level: str | None = None, *, hold: bool = False) -> None:
+    """JSON lines when stderr is not a terminal, the console renderer when it is.
+
+    ``level`` defaults to ``PYFRONTEND_LOG_LEVEL`` (else info). With ``hold``,
+    debug and info records wait for :func:`release`, which sets structlog up.
+    """
+    global _held, _level
+    if hold:
+        with _lock:
+            _held, _level = [], level
+        return
+    _configure_structlog(level)
+
+
+def release() -> None:
+    """Set structlog up and write the held records, if any are held (else nothing)."""
+    global _held
+    with _lock:
+        if _held is None:
+            return
+        records, _held = _held, None
+        _configure_structlog(_level)
+    import structlog
+
+    logger = structlog.get_logger()
+    for method, event, fields in records:
+        getattr(logger, method)(event, **fields)
+
+
+def _emit(method: str, event: str, fields: dict[str, Any]) -> None:
+    if _held is not None:
+        with _lock:
+            if _held is not None and method in _HOLDABLE:
+                fields[_HELD_AT] = time.time()
+                _held.append((method, event, fields))
+                return
+        release()
+    import structlog
+
+    getattr(structlog.get_logger(), method)(event, **fields)
+
+
+def _backdate(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    """A held record's ``timestamp`` is when it was made, not when it was written."""
+    held_at = event_dict.pop(_HELD_AT, None)
+    if held_at is not None:
+        from datetime import UTC, datetime
+
+        stamp = datetime.fromtimestamp(held_at, UTC).isoformat().replace("+00:00", "Z")
+        event_dict["timestamp"] = stamp
+    return event_dict
+
+
+def _configure_structlog(level: str | None) -> None:
+    import structlog
+
     name = (level or os.environ.get("PYFRONTEND_LOG_LEVEL", "info")).upper()
-    renderer: structlog.typing.Processor = (
+    renderer: Processor = (
         structlog.dev.ConsoleRenderer()
         if sys.stderr.isatty()
         else structlog.processors.JSONRenderer()
@@ -21,6 +116,7 @@ def configure(level: str | None = None) -> None:
         processors=[
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _backdate,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(

@@ -17,8 +17,8 @@ _ARCH_ALIASES = {
     "i686": "386",
 }
 
-_PART = re.compile(r"^[A-Za-z0-9_.-]+$")
-_OS = re.compile(r"^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.%-]*)((?:\+[A-Za-z0-9_.%-]+)*)\))?$")
+_PART = r"^[A-Za-z0-9_.-]+$"
+_OS = r"^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.%-]*)((?:\+[A-Za-z0-9_.%-]+)*)\))?$"
 """containerd's patterns: an OS (with an optional ``(version+feature...)``), any other part."""
 
 
@@ -48,18 +48,18 @@ class Platform:
         if "*" in text:
             raise ValueError(f"{go_quote(text)}: wildcards not yet supported: invalid argument")
         parts = [p.strip() for p in text.strip().split("/", 3)]
-        os_match = _OS.match(parts[0])
+        os_match = re.match(_OS, parts[0])
         if not os_match:
             raise ValueError(
                 f"{go_quote(parts[0])} is an invalid OS component of {go_quote(text)}: "
-                f"OSAndVersion specifier component must match {go_quote(_OS.pattern)}: "
+                f"OSAndVersion specifier component must match {go_quote(_OS)}: "
                 "invalid argument"
             )
         for part in parts[1:]:
-            if not _PART.match(part):
+            if not re.match(_PART, part):
                 raise ValueError(
                     f"{go_quote(part)} is an invalid component of {go_quote(text)}: platform "
-                    f"specifier component must match {go_quote(_PART.pattern)}: invalid argument"
+                    f"specifier component must match {go_quote(_PART)}: invalid argument"
                 )
         if not 2 <= len(parts) <= 3:
             raise ValueError(f"invalid platform {text!r}: expected os/arch[/variant]")

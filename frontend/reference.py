@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*"
-_NAME = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
-_DOMAIN = re.compile(
-    r"^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9-]+)*(?::[0-9]+)?$"
-)
-_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
-_DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}$")
+_NAME = rf"^{_COMPONENT}(?:/{_COMPONENT})*$"
+_DOMAIN = r"^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9-]+)*(?::[0-9]+)?$"
+_TAG = r"^[\w][\w.-]{0,127}$"
+_DIGEST = r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}$"
 
 
 class ReferenceError(ValueError):
@@ -22,14 +20,14 @@ def normalize(ref: str) -> str:
     name, digest = ref, ""
     if "@" in ref:
         name, digest = ref.split("@", 1)
-        if not _DIGEST.match(digest):
+        if not re.match(_DIGEST, digest):
             raise ReferenceError(f"invalid reference format: {ref!r}")
     tag = ""
     slash = name.rfind("/")
     colon = name.rfind(":")
     if colon > slash:
         name, tag = name[:colon], name[colon + 1 :]
-        if not _TAG.match(tag):
+        if not re.match(_TAG, tag):
             raise ReferenceError(f"invalid reference format: {ref!r}")
     domain, sep, rest = name.partition("/")
     if not sep or ("." not in domain and ":" not in domain and domain != "localhost"):
@@ -40,7 +38,7 @@ def normalize(ref: str) -> str:
         domain, rest = "docker.io", name
     if domain == "docker.io" and "/" not in rest:
         rest = "library/" + rest
-    if not _DOMAIN.match(domain) or not _NAME.match(rest):
+    if not re.match(_DOMAIN, domain) or not re.match(_NAME, rest):
         raise ReferenceError(f"invalid reference format: {ref!r}")
     out = f"{domain}/{rest}"
     if tag:

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from frontend.errors import DockerfileError
 from frontend.gotext import (
@@ -32,8 +32,10 @@ from frontend.llb.state import State
 from frontend.platform import DEFAULT_PLATFORM, Platform
 from frontend.reference import ReferenceError, normalize
 from frontend.semantics.check_rules import CheckConfig, check_override
-from frontend.semantics.include import Spliced
-from frontend.syntax.wording import Wording
+
+if TYPE_CHECKING:  # the parser loads after the first Solve: this module is on the way to it
+    from frontend.semantics.include import Spliced
+    from frontend.syntax.wording import Wording
 
 DEFAULT_FILENAME: Final = "Dockerfile"
 DEFAULT_CONTEXT_KEY: Final = "context"
@@ -195,6 +197,8 @@ class BuildRequest:
     @property
     def wording(self) -> Wording:
         """How the engine's own frontend words an instruction that does not parse."""
+        from frontend.syntax.wording import Wording
+
         return Wording(self.llb_caps.release)
 
     def local_session(self, name: str) -> str:

@@ -14,8 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-import structlog
-
+from frontend import logs
 from frontend.compiler.platforms import PLATFORMS_KEY, platform_id, platforms_json
 from frontend.compiler.request import BuildRequest, LoadedDockerfile, OptionError, parse_request
 from frontend.errors import DockerfileError
@@ -41,7 +40,7 @@ from frontend.reference import normalize, with_digest
 IMAGE_CONFIG_KEY = "containerimage.config"
 """The Return metadata key the engine's image exporter reads the image config from."""
 
-log = structlog.get_logger()
+log = logs.get_logger()
 
 
 class BuildError(Exception):
@@ -271,7 +270,6 @@ class _StatusError(Exception):
 def serve(build: BuildFunction) -> NoReturn:
     """Run ``build`` as this process's frontend, over stdio; call it from the
     image's entry point. The process exits once ``Return`` has gone out."""
-    from frontend import logs
     from frontend.gateway.relay import StdioRelay, exit_now
 
     relay = StdioRelay.from_stdio()  # first: nothing but gRPC may reach stdout

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Final, TypeVar
 
 import grpc
-import structlog
 from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError
 
+from frontend import logs
 from frontend.compiler.request import CacheImport
 from frontend.gotext import utf8
 from frontend.llb.marshal import pb_platform
@@ -46,7 +46,7 @@ RESOLVER_OCI_LAYOUT: Final = 1
 Attestations = Mapping[str, Sequence[gateway_pb2.Attestation]]
 """Attestations to return with a result, by platform id."""
 
-log = structlog.get_logger()
+log = logs.get_logger()
 
 _Req = TypeVar("_Req")
 _Resp = TypeVar("_Resp")

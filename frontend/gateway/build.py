@@ -16,9 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-import structlog
-
-from frontend import elapsed_ms
+from frontend import elapsed_ms, logs
 from frontend.compiler.dockerignore import parse_dockerignore
 from frontend.compiler.request import (
     DEFAULT_CONTEXT_KEY,
@@ -57,7 +55,7 @@ if TYPE_CHECKING:
     from frontend.compiler.convert import ImageResolver
     from frontend.compiler.result import BuildResult, PlatformResult
 
-log = structlog.get_logger()
+log = logs.get_logger()
 
 
 class SolveFailedError(Exception):
@@ -86,8 +84,11 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
             bridge.notify_solve(solving)
             fetched = pool.submit(_request_and_load, bridge, env, solving)
             solving.wait()
+            logs.release()
             _import_compiler()
-            request, loaded = fetched.result()
+            request, fetched_file = fetched.result()
+        if fetched_file is not None:
+            loaded = _complete_dockerfile(bridge, request, fetched_file)
         if loaded is not None:
             log.info("dockerfile_loaded", ms=elapsed_ms())
         from frontend.compiler.entry import evaluate
@@ -118,6 +119,7 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
         log.exception("internal_error")
         status = error_status(f"pyfrontend internal error: {type(exc).__name__}: {exc}")
     finally:
+        logs.release()
         if not bridge.returned:
             bridge.return_status(status or error_status("pyfrontend: build ended without a result"))
 
@@ -220,7 +222,8 @@ def _solve_located(
 def _request_and_load(
     bridge: Bridge, env: GatewayEnv, done: threading.Event
 ) -> tuple[BuildRequest, LoadedDockerfile | None]:
-    """Ping, read the options, then the Dockerfile unless the request needs none.
+    """Ping, read the options, then the Dockerfile unless the request needs none
+    (as :func:`_fetch_dockerfile` fetches it: this runs while the compiler loads).
 
     ``done`` is set at the end, whatever happened.
     """
@@ -235,7 +238,7 @@ def _request_and_load(
         )
         if not reads_dockerfile(request):
             return request, None
-        return request, load_dockerfile(bridge, request)
+        return request, _fetch_dockerfile(bridge, request)
     finally:
         done.set()
 
@@ -251,6 +254,11 @@ def _import_compiler() -> None:
 def load_dockerfile(bridge: Bridge, request: BuildRequest) -> LoadedDockerfile:
     """Read the Dockerfile from the client, a Git repository, a download or the
     frontend inputs; a non-local context is then scoped to ``contextsubdir``."""
+    return _complete_dockerfile(bridge, request, _fetch_dockerfile(bridge, request))
+
+
+def _fetch_dockerfile(bridge: Bridge, request: BuildRequest) -> LoadedDockerfile:
+    """The Dockerfile as read, before :func:`_complete_dockerfile` (which loads the parser)."""
     context_value = request.context_value
     try:
         repository = parse_git_ref(context_value)
@@ -262,6 +270,13 @@ def load_dockerfile(bridge: Bridge, request: BuildRequest) -> LoadedDockerfile:
         loaded = _load_from_url(bridge, request, context_value)
     else:
         loaded = _load_from_inputs(bridge, request) or _load_local(bridge, request)
+    return loaded
+
+
+def _complete_dockerfile(
+    bridge: Bridge, request: BuildRequest, loaded: LoadedDockerfile
+) -> LoadedDockerfile:
+    """``loaded`` with its included files spliced in and its context scoped."""
     loaded = _with_includes(bridge, request, loaded)
     if loaded.context is None or request.context_subdir is None:
         return loaded
@@ -474,7 +489,7 @@ def _warn(bridge: Bridge, loaded: LoadedDockerfile, warnings: Sequence[Dockerfil
         )
 
 
-_NON_IMAGE = re.compile(r"ref mutated by policy to non-image: \S+ -> (\S+)")
+_NON_IMAGE = r"ref mutated by policy to non-image: \S+ -> (\S+)"
 """The engine's answer when a source policy turns an image into another source."""
 
 
@@ -490,7 +505,7 @@ def _resolver(bridge: Bridge) -> ImageResolver:
             )
         except BridgeError as exc:
             message = f"failed to resolve image {ref}: {exc.details}"
-            mutated = _NON_IMAGE.search(exc.details)
+            mutated = re.search(_NON_IMAGE, exc.details)
             if mutated:
                 # Imported here: the compiler loads while the Dockerfile does.
                 from frontend.compiler.contexts import ResolvedToNonImage

@@ -4,7 +4,8 @@ grpcio's extension module and ``structlog.stdlib`` import :mod:`asyncio`, and
 ``grpc`` imports its asyncio API, for code paths the frontend never takes; on a
 cold start that is a fifth of the import time. Likewise protobuf's pure-Python
 message code (unused with its upb backend), structlog's console renderer, and
-standard modules that only rare paths use. :func:`defer` makes the named
+standard modules that only rare paths use or that are first used after the
+first Solve has gone out. :func:`defer` makes the named
 modules empty placeholders that run their code at the first attribute access,
 so a build that never touches them never pays for them, and one that does gets
 the real module. Install it first thing, before anything imports grpcio.
@@ -30,6 +31,11 @@ DEFERRED: Final = (
     "pickle",
     "calendar",
     "ipaddress",
+    "shutil",
+    "json",
+    "csv",
+    "base64",
+    "urllib.parse",
 )
 """What the gateway entry point defers (the frontend image still holds them)."""
 

@@ -20,7 +20,8 @@ import threading
 from typing import Final, NoReturn
 
 import grpc
-import structlog
+
+from frontend import logs
 
 MAX_MESSAGE_BYTES: Final = 64 * 1024 * 1024
 """grpcio's own limit is 4 MiB; ReadFile answers can be bigger."""
@@ -41,7 +42,7 @@ _CHUNK: Final = 256 * 1024
 _SUN_PATH_MAX: Final = 107  # sockaddr_un.sun_path is 108 bytes with the NUL
 _SOCKET_NAME: Final = "gateway.sock"
 
-log = structlog.get_logger()
+log = logs.get_logger()
 
 
 def claim_stdio() -> tuple[int, int]:

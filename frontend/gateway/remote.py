@@ -19,14 +19,14 @@ from frontend.llb.graph import Copy, OpMeta
 DOWNLOADED = "context"
 """The name of the downloaded file inside the HTTP source."""
 
-_HTTP = re.compile(r"^https?://")
+_HTTP = r"^https?://"
 _COMPRESSED = (b"BZh", b"\x1f\x8b\x08", b"\xfd7zXZ\x00")
 HEAD_BYTES = 1024
 """How much of the download decides whether it is an archive."""
 
 
 def is_http_url(value: str) -> bool:
-    return bool(_HTTP.match(value))
+    return bool(re.match(_HTTP, value))
 
 
 def download(url: str) -> llb.State:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from urllib.parse import unquote, unquote_plus
+from urllib import parse as urlparse
 
 from frontend.gotext import clean_path, go_bool, go_quote
 from frontend.llb import caps
@@ -32,12 +32,12 @@ AUTH_TOKEN_SECRET = "GIT_AUTH_TOKEN"
 AUTH_HEADER_SECRET = "GIT_AUTH_HEADER"
 
 _SCHEMES = ("http", "https", "ssh", "git")
-_PROTO = re.compile(r"[a-zA-Z0-9]+://")
-_URL = re.compile(r"([a-zA-Z0-9]+)://([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#(.*))?\Z", re.DOTALL)
-_SCP = re.compile(r"([a-zA-Z0-9\-_]+)@([a-zA-Z0-9\-.]+):(.*?)(?:\?(.*?))?(?:#(.*))?\Z")
-_BAD_ESCAPE = re.compile(r"%(?![0-9a-fA-F]{2})")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_PORT = re.compile(r"[0-9]*")
+_PROTO = r"[a-zA-Z0-9]+://"
+_URL = r"(?s)([a-zA-Z0-9]+)://([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#(.*))?\Z"
+_SCP = r"([a-zA-Z0-9\-_]+)@([a-zA-Z0-9\-.]+):(.*?)(?:\?(.*?))?(?:#(.*))?\Z"
+_BAD_ESCAPE = r"%(?![0-9a-fA-F]{2})"
+_CONTROL = r"[\x00-\x1f\x7f]"
+_PORT = r"[0-9]*"
 _VALUELESS = ("submodules", "keep-git-dir", "fetch-by-commit")
 
 
@@ -104,7 +104,7 @@ def parse_git_ref(text: str) -> GitRef | None:
         if parsed is None:
             return None
         return _with_query(replace(parsed[0], bare=True), parsed[1])
-    if proto := _PROTO.match(text):
+    if proto := re.match(_PROTO, text):
         if proto.group()[:-3].lower() not in _SCHEMES:
             return None
         parsed = _split_url(text)
@@ -114,7 +114,7 @@ def parse_git_ref(text: str) -> GitRef | None:
         if ref.remote.split(":", 1)[0] in ("http", "https") and not ref.path.endswith(".git"):
             return None
         return _with_query(ref, query)
-    scp = _SCP.match(text)
+    scp = re.match(_SCP, text)
     if scp is None:
         return None
     user, host, path, raw_query, fragment = scp.groups()
@@ -190,26 +190,30 @@ def git(
 
 def _split_url(text: str) -> tuple[GitRef, dict[str, list[str]]] | None:
     """A ``scheme://`` URL as Go's ``url.Parse`` reads it; None where that fails."""
-    match = _URL.match(text)
+    match = re.match(_URL, text)
     if match is None:
         return None
     scheme, authority, raw_path, raw_query, fragment = match.groups()
     head = text.split("#", 1)[0]
-    if _CONTROL.search(head) or _BAD_ESCAPE.search(raw_path) or _BAD_ESCAPE.search(fragment or ""):
+    if (
+        re.search(_CONTROL, head)
+        or re.search(_BAD_ESCAPE, raw_path)
+        or re.search(_BAD_ESCAPE, fragment or "")
+    ):
         return None
     host = authority.rpartition("@")[2]
-    if not _PORT.fullmatch(host.rpartition("]")[2].partition(":")[2]):
+    if not re.fullmatch(_PORT, host.rpartition("]")[2].partition(":")[2]):
         return None
     scheme = scheme.lower()
     ref = GitRef(
         remote=f"{scheme}://{authority}{raw_path}",
         host=host,
-        path=unquote(raw_path),
+        path=urlparse.unquote(raw_path),
         ssh=scheme == "ssh",
     )
     query = _parse_query(raw_query or "", strict=False)
     assert query is not None
-    return _with_fragment(ref, unquote(fragment or "")), query
+    return _with_fragment(ref, urlparse.unquote(fragment or "")), query
 
 
 def _with_fragment(ref: GitRef, fragment: str) -> GitRef:
@@ -228,14 +232,14 @@ def _parse_query(text: str, *, strict: bool) -> dict[str, list[str]] | None:
     """Go's ``url.ParseQuery``: bad pairs are dropped, or (``strict``) fail the whole."""
     values: dict[str, list[str]] = {}
     for pair in text.split("&"):
-        if ";" in pair or _BAD_ESCAPE.search(pair):
+        if ";" in pair or re.search(_BAD_ESCAPE, pair):
             if strict:
                 return None
             continue
         if not pair:
             continue
         key, _, value = pair.partition("=")
-        values.setdefault(unquote_plus(key), []).append(unquote_plus(value))
+        values.setdefault(urlparse.unquote_plus(key), []).append(urlparse.unquote_plus(value))
     return values
 
 

@@ -1,0 +1,56 @@
+"""Held log records: written at release, in order, with the time they were made."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+import structlog
+
+from frontend import logs
+
+
+@pytest.fixture(autouse=True)
+def _reset() -> Iterator[None]:
+    yield
+    logs.release()
+    structlog.reset_defaults()
+
+
+def lines(err: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in err.splitlines()]
+
+
+def test_held_records_wait_for_release(capsys: pytest.CaptureFixture[str]) -> None:
+    log = logs.get_logger()
+    logs.configure("info", hold=True)
+    log.info("first", n=1)
+    log.debug("hidden")
+    made = time.time()
+    time.sleep(0.02)
+    assert capsys.readouterr().err == ""
+    logs.release()
+    log.info("second")
+    (first, second) = lines(capsys.readouterr().err)
+    assert list(first) == ["n", "event", "level", "timestamp"]
+    assert (first["event"], first["level"], second["event"]) == ("first", "info", "second")
+    stamp = datetime.fromisoformat(str(first["timestamp"]).replace("Z", "+00:00")).timestamp()
+    assert stamp <= made
+
+
+def test_a_warning_releases_the_held_records(capsys: pytest.CaptureFixture[str]) -> None:
+    log = logs.get_logger()
+    logs.configure("info", hold=True)
+    log.info("early")
+    log.warning("trouble", code=2)
+    events = [(r["event"], r["level"]) for r in lines(capsys.readouterr().err)]
+    assert events == [("early", "info"), ("trouble", "warning")]
+
+
+def test_without_hold_records_go_out_at_once(capsys: pytest.CaptureFixture[str]) -> None:
+    logs.configure("info")
+    logs.get_logger().info("now")
+    assert [r["event"] for r in lines(capsys.readouterr().err)] == ["now"]
