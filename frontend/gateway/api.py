@@ -16,14 +16,18 @@ from typing import Any, NoReturn
 
 from frontend import logs
 from frontend.compiler.platforms import PLATFORMS_KEY, platform_id, platforms_json
-from frontend.compiler.request import BuildRequest, LoadedDockerfile, OptionError, parse_request
+from frontend.compiler.request import BuildRequest, LoadedDockerfile, OptionError
 from frontend.errors import DockerfileError
 from frontend.gateway.bridge import Bridge, BridgeError
-from frontend.gateway.build import load_dockerfile
+from frontend.gateway.build import (
+    SolveFailedError,
+    load_dockerfile,
+    read_request,
+    solve_located,
+)
 from frontend.gateway.errors import (
     dockerfile_error_status,
     error_status,
-    solve_error_status,
     source_detail,
     unsupported_frontend_cap_status,
     unsupported_subrequest_status,
@@ -212,21 +216,9 @@ class BuildContext:
     def solve(self, state: State) -> str:
         """Solve ``state`` now and return its ref id; a failure names the build
         file's lines when the failing op has a location."""
-        definition = self.marshal(state)
-        try:
-            return self._bridge.solve(definition, evaluate=True)
-        except BridgeError as exc:
-            src = self.build_file
-            if src is None:
-                raise
-            status = solve_error_status(
-                exc.details or str(exc),
-                exc.code.value[0],
-                exc.status_details,
-                definition,
-                (src.filename, src.data, src.definition),
-            )
-            raise _StatusError(status) from None
+        src = self.build_file
+        source = None if src is None else (src.filename, src.data, src.definition)
+        return solve_located(self._bridge, self.marshal(state), source)
 
     def read_file(self, state: State, path: str) -> bytes:
         """The contents of ``path`` in ``state`` (solved first)."""
@@ -261,12 +253,6 @@ BuildFunction = Callable[[BuildContext], "State | Result"]
 (or a :class:`Result`), and raises :class:`BuildError` for the user's mistakes."""
 
 
-class _StatusError(Exception):
-    def __init__(self, status: status_pb2.Status) -> None:
-        super().__init__(status.message)
-        self.status = status
-
-
 def serve(build: BuildFunction) -> NoReturn:
     """Run ``build`` as this process's frontend, over stdio; call it from the
     image's entry point. The process exits once ``Return`` has gone out."""
@@ -285,14 +271,7 @@ def run(bridge: Bridge, build: BuildFunction, environ: Mapping[str, str] | None 
     status: status_pb2.Status | None = None
     try:
         env = read_gateway_env(environ)
-        caps = bridge.ping()
-        request = parse_request(
-            env.opts,
-            session_id=env.session_id,
-            build_platform=env.build_platform,
-            llb_caps=LLBCaps(caps.llb),
-            gateway_caps=caps.gateway,
-        )
+        request = read_request(bridge, env)
         if missing := request.unsupported_frontend_cap:
             status = unsupported_frontend_cap_status(missing)
         elif request.subrequest:
@@ -302,7 +281,7 @@ def run(bridge: Bridge, build: BuildFunction, environ: Mapping[str, str] | None 
     except BuildError as exc:
         log.info("build_error", error=str(exc))
         status = exc._status()
-    except _StatusError as exc:
+    except SolveFailedError as exc:
         status = exc.status
     except DockerfileError as exc:  # a malformed option
         status = dockerfile_error_status(exc, None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -22,6 +22,7 @@ from frontend.compiler.request import (
     DEFAULT_CONTEXT_KEY,
     DEFAULT_FILENAME,
     BuildRequest,
+    CacheImport,
     LoadedDockerfile,
     OptionError,
     parse_request,
@@ -204,19 +205,40 @@ def _solve_located(
 ) -> str:
     """Solve the build now rather than at export, so that a failing step's error
     names its Dockerfile line and instruction (on every client)."""
+    source = None if loaded is None else (loaded.filename, loaded.data, loaded.definition)
+    return solve_located(bridge, definition, source, cache_imports=request.cache_imports)
+
+
+def solve_located(
+    bridge: Bridge,
+    definition: pb.Definition,
+    source: tuple[str, bytes, pb.Definition | None] | None,
+    cache_imports: Iterable[CacheImport] = (),
+) -> str:
+    """Solve ``definition`` now; a failure is a :class:`SolveFailedError` naming
+    the failing op's lines in ``source`` (file name, contents, its own
+    definition), when given."""
     try:
-        return bridge.solve(definition, cache_imports=request.cache_imports, evaluate=True)
+        return bridge.solve(definition, cache_imports=cache_imports, evaluate=True)
     except BridgeError as exc:
-        if loaded is None:
+        if source is None:
             raise
         status = solve_error_status(
-            exc.details or str(exc),
-            exc.code.value[0],
-            exc.status_details,
-            definition,
-            (loaded.filename, loaded.data, loaded.definition),
+            exc.details or str(exc), exc.code.value[0], exc.status_details, definition, source
         )
         raise SolveFailedError(status) from None
+
+
+def read_request(bridge: Bridge, env: GatewayEnv) -> BuildRequest:
+    """Ping the engine, then read the build's options as its caps allow."""
+    caps = bridge.ping()
+    return parse_request(
+        env.opts,
+        session_id=env.session_id,
+        build_platform=env.build_platform,
+        llb_caps=LLBCaps(caps.llb),
+        gateway_caps=caps.gateway,
+    )
 
 
 def _request_and_load(
@@ -228,14 +250,7 @@ def _request_and_load(
     ``done`` is set at the end, whatever happened.
     """
     try:
-        caps = bridge.ping()
-        request = parse_request(
-            env.opts,
-            session_id=env.session_id,
-            build_platform=env.build_platform,
-            llb_caps=LLBCaps(caps.llb),
-            gateway_caps=caps.gateway,
-        )
+        request = read_request(bridge, env)
         if not reads_dockerfile(request):
             return request, None
         return request, _fetch_dockerfile(bridge, request)
