@@ -38,7 +38,7 @@ class ProgressGroup:
 
 @dataclass(frozen=True)
 class OpMeta:
-    """Progress name, description, cache policy and source lines of one op."""
+    """Progress name, description, cache policy, source lines and worker constraints of one op."""
 
     name: str = ""
     description: tuple[tuple[str, str], ...] = ()
@@ -46,6 +46,8 @@ class OpMeta:
     ranges: tuple[tuple[int, int], ...] | None = None
     """Source lines (each ``(start, end)``); None: no location, (): a location without lines."""
     progress_group: ProgressGroup | None = None
+    worker_constraints: tuple[str, ...] = ()
+    """Filters a worker must match to run the op (the op's ``constraints``); (): any worker."""
 
     def to_pb(self) -> pb.OpMetadata:
         md = pb.OpMetadata(ignore_cache=self.ignore_cache)

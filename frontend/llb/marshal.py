@@ -299,6 +299,8 @@ def _marshal_vertex(
     if vertex.platform is not None and shape.keeps_platform(field):
         head.platform.CopyFrom(pb_platform(vertex.platform))
     head.constraints.SetInParent()
+    if vertex.meta.worker_constraints:
+        head.constraints.filter.extend(vertex.meta.worker_constraints)
     data = _op_bytes(head, field, body, oneof_last=shape.oneof_last)
     return data, op_caps(field, body, engine)
 

@@ -1071,6 +1071,9 @@ def _onbuild(req: _Request) -> ast.Instruction:
             if sub.cmd == "ONBUILD":
                 raise _Invalid("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")
             raise _Invalid(f"{sub.cmd} isn't allowed as an ONBUILD trigger")
+    if sub.cmd == "INCLUDE" and "include" in req.extensions:  # the file is not the child's
+        with req.at(sub.column):
+            raise _Invalid("INCLUDE isn't allowed as an ONBUILD trigger")
     first_line = req.node.original.split("\n", 1)[0]
     expression = _ONBUILD_PREFIX.sub("", first_line, count=1)
     expression += "".join(f"\n{doc.content}{doc.name}" for doc in req.node.heredocs)

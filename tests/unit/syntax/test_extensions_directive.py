@@ -55,3 +55,11 @@ def test_without_it_a_mount_from_variable_is_refused_as_docker_does() -> None:
 def test_without_it_include_is_an_unknown_instruction() -> None:
     with pytest.raises(DockerfileError, match="unknown instruction: INCLUDE"):
         parse("FROM a\nINCLUDE other.Dockerfile\n")
+
+
+def test_include_is_no_onbuild_trigger() -> None:
+    with pytest.raises(DockerfileError, match="INCLUDE isn't allowed as an ONBUILD trigger") as err:
+        parse("# extensions=include\nFROM a\nONBUILD INCLUDE other.Dockerfile\n")
+    assert (err.value.line, err.value.column) == (3, 9)
+    plain = parse("FROM a\nONBUILD INCLUDE other.Dockerfile\n")  # checked when a child runs it
+    assert plain.instructions[1].trigger is None  # type: ignore[attr-defined]
