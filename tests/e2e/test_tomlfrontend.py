@@ -26,7 +26,11 @@ from .harness import (
     run_image,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.engines(*ENGINES)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.engines(*ENGINES),
+    pytest.mark.docker_only("the example is built with `docker build -f spec.toml`"),
+]
 
 TOML_IMAGE = os.environ.get(
     "TOMLFRONTEND_IMAGE", FRONTEND_IMAGE.replace("pyfrontend", "tomlfrontend", 1)
