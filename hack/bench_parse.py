@@ -14,6 +14,9 @@ Prints, each next to the official parser on the same input where it has one:
   at full size (a 10 MB file, 100,000 lines, long continuations and heredocs,
   deep nesting).
 
+The garbage collector runs as in the frontend's processes
+(``frontend.cli.collect_garbage_less_often``).
+
 Usage: python hack/bench_parse.py [--repeat N]
 """
 
@@ -33,6 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from frontend.cli import collect_garbage_less_often  # noqa: E402
 from frontend.errors import DockerfileError  # noqa: E402
 from frontend.syntax import parse  # noqa: E402
 from frontend.syntax.parser import parse_nodes  # noqa: E402
@@ -244,6 +248,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=200, help="samples for the warm median")
     args = parser.parse_args()
+    collect_garbage_less_often()
     theirs = _theirs()
     lines = TYPICAL.count("\n")
     big = (TYPICAL.split("\n", 1)[1] * (10_000 // lines + 1)).split("\n")[:10_000]

@@ -14,7 +14,6 @@ layer, hands the node on to the typed builder as soon as it is complete.
 from __future__ import annotations
 
 import contextlib
-import gc
 import io
 import json
 import marshal
@@ -514,24 +513,7 @@ def parse_lines(
     source: str | bytes, typed: Typed | None, parse: LineParse = _parse_line
 ) -> tuple[dict[str, str], str, list[Any], tuple[DockerfileWarning, ...]]:
     """Directives, escape character and one node per instruction or, with ``typed``,
-    what it makes of each node (called as soon as the node is complete), and warnings.
-
-    The cycle collector pauses meanwhile: a parse makes many small objects that
-    reference counting frees, so the collections they would set off (a fifth of
-    the parse's time) find next to nothing.
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _parse_lines(source, typed, parse)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _parse_lines(
-    source: str | bytes, typed: Typed | None, parse: LineParse
-) -> tuple[dict[str, str], str, list[Any], tuple[DockerfileWarning, ...]]:
+    what it makes of each node (called as soon as the node is complete), and warnings."""
     lexer = Prelexer(source)
     builder = Builder(lexer, typed)
     nodes = []
