@@ -23,7 +23,7 @@ from frontend.errors import DockerfileError
 from frontend.gotext import go_quote
 from frontend.llb.caps import EXEC_MOUNT_TMPFS_SIZE, LLBCaps, MissingCapError
 from frontend.llb.graph import Deferred, FileOp, Output, Vertex
-from frontend.llb.opcaps import op_caps, required_caps, terminal_caps
+from frontend.llb.opcaps import op_caps, terminal_caps
 from frontend.pb import ops_pb2 as pb
 from frontend.platform import Platform
 
@@ -293,7 +293,8 @@ def _marshal_vertex(
 
     field, body = vertex.body(ref, len(inputs))
     shape.apply(field, body)
-    if missing := required_caps(field, body, engine):
+    caps, missing = op_caps(field, body, engine)
+    if missing:
         raise MissingCapError(min(missing))
     head = pb.Op(inputs=[pb.Input(digest=d, index=i) for d, i in inputs])
     if vertex.platform is not None and shape.keeps_platform(field):
@@ -302,7 +303,7 @@ def _marshal_vertex(
     if vertex.meta.worker_constraints:
         head.constraints.filter.extend(vertex.meta.worker_constraints)
     data = _op_bytes(head, field, body, oneof_last=shape.oneof_last)
-    return data, op_caps(field, body, engine)
+    return data, caps
 
 
 def ops_of(definition: pb.Definition) -> list[tuple[str, pb.Op]]:

@@ -49,9 +49,10 @@ _SOURCE_SCHEMES = {
 }
 
 
-def op_caps(kind: str, body: Message, engine: LLBCaps) -> frozenset[str]:
+def op_caps(kind: str, body: Message, engine: LLBCaps) -> tuple[frozenset[str], frozenset[str]]:
     """The caps the Go client records for an op whose oneof ``kind`` is ``body``,
-    among those ``engine`` offers."""
+    among those ``engine`` offers; and those in ``REQUIRED`` it needs that
+    ``engine`` lacks."""
     found: Iterable[str]
     if isinstance(body, pb.ExecOp):
         found = _exec_caps(body, engine)
@@ -66,19 +67,13 @@ def op_caps(kind: str, body: Message, engine: LLBCaps) -> frozenset[str]:
         found = ("diffop",)
     else:
         found = ()
-    return frozenset(filter(engine.supports, found))
+    offered = frozenset(filter(engine.supports, found))
+    return offered, REQUIRED.intersection(found) - offered
 
 
 REQUIRED: Final = frozenset({"mergeop", "diffop", "file.symlink.create"})
 """Caps without which an op cannot run at all: marshalling for an engine that
 lacks one fails (:class:`~frontend.llb.caps.MissingCapError`)."""
-
-
-def required_caps(kind: str, body: Message, engine: LLBCaps) -> frozenset[str]:
-    """The caps in ``REQUIRED`` that the op (oneof ``kind`` is ``body``) needs and
-    ``engine`` lacks."""
-    needed = op_caps(kind, body, LLBCaps()) & REQUIRED
-    return frozenset(c for c in needed if not engine.supports(c))
 
 
 def terminal_caps(metadata: Iterable[pb.OpMetadata]) -> frozenset[str]:
