@@ -8,8 +8,13 @@
 #                                    run (for cross builds of the frontend image)
 #   pyfrontend/testdata:latest       a few known files, the "external image" of
 #                                    COPY --from=<image> tests
+#   pyfrontend/python-slim-standin:3.11  the official python:3.11-slim image's
+#                                    layout: the bookworm stand-in without Debian's
+#                                    Python, and a CPython 3.11 built with shared
+#                                    libpython under /usr/local (this machine's own
+#                                    python3, which must be such a build), with pip
 #
-# Usage: hack/base-images.sh [busybox|python|python-arm64|testdata]...
+# Usage: hack/base-images.sh [busybox|python|python-arm64|python-slim|testdata]...
 #        (default: busybox python testdata)
 # Env:   DEBIAN_MIRROR (default http://deb.debian.org/debian), FORCE=1
 set -euo pipefail
@@ -148,6 +153,52 @@ make_python_arm64() {
     log "made $image"
 }
 
+# The official image's layout, for building the frontend image as it is built online:
+# /usr/local/bin/python3.11 loading /usr/local/lib/libpython3.11.so.1.0, the standard
+# library and pip under /usr/local/lib/python3.11, no Python of Debian's.
+make_python_slim() {
+    local image=$PYTHON_SLIM_STANDIN_IMAGE
+    want "$image" || { log "$image present"; return; }
+    image_exists "$PYTHON_STANDIN_IMAGE" || make_python
+    apt_install binutils
+    new_workdir
+    local root=$WORK/rootfs prefix ver
+    read -r prefix ver < <(python3 -c 'import sys, sysconfig
+shared = sysconfig.get_config_var("Py_ENABLE_SHARED")
+print(sys.base_prefix if shared else "-", "%d.%d" % sys.version_info[:2])')
+    [[ $prefix != - && $ver == 3.11 ]] \
+        || die "python-slim needs python3 3.11 built with --enable-shared (found $ver)"
+    mkdir -p "$root"
+    local cid
+    cid=$("$DOCKER" create "$PYTHON_STANDIN_IMAGE" </dev/null)
+    "$DOCKER" export "$cid" </dev/null | tar -C "$root" -x
+    "$DOCKER" rm "$cid" >/dev/null </dev/null
+    rm -rf "$root"/usr/bin/python3* "$root"/usr/lib/python3* "$root"/usr/share/python3* \
+        "$root"/.dockerenv
+    local lib=$root/usr/local/lib
+    mkdir -p "$root/usr/local/bin" "$lib/python3.11"
+    cp -a "$prefix/bin/python3.11" "$root/usr/local/bin/"
+    ln -s python3.11 "$root/usr/local/bin/python3"
+    ln -s python3 "$root/usr/local/bin/python"
+    cp -a "$prefix/lib/libpython3.11.so.1.0" "$lib/"
+    ln -s libpython3.11.so.1.0 "$lib/libpython3.11.so"
+    # The standard library without what the slim image leaves out too (tests, the
+    # static library, IDLE, Tk); of the installed packages only pip.
+    tar -C "$prefix/lib/python3.11" -c --exclude=./test --exclude='./config-*' \
+        --exclude=./idlelib --exclude=./tkinter --exclude=./turtledemo \
+        --exclude=./site-packages --exclude=__pycache__ . | tar -C "$lib/python3.11" -x
+    mkdir -p "$lib/python3.11/site-packages"
+    cp -a "$prefix/lib/python3.11/site-packages/"pip "$prefix/lib/python3.11/site-packages/"pip-*.dist-info \
+        "$lib/python3.11/site-packages/"
+    # The official build links with --strip-all.
+    strip --strip-all "$root/usr/local/bin/python3.11" "$lib/libpython3.11.so.1.0" \
+        "$lib"/python3.11/lib-dynload/*.so
+    ldconfig -r "$root"
+    import_tree "$root" "$image" --change "ENV $PATH_ENV" --change 'ENV LANG=C.UTF-8' \
+        --change 'CMD ["python3"]'
+    log "made $image from the python3 in $prefix"
+}
+
 make_testdata() {
     want "$TESTDATA_IMAGE" || { log "$TESTDATA_IMAGE present"; return; }
     new_workdir
@@ -171,7 +222,8 @@ for what in "$@"; do
     busybox) make_busybox ;;
     python) make_python ;;
     python-arm64) make_python_arm64 ;;
+    python-slim) make_python_slim ;;
     testdata) make_testdata ;;
-    *) die "unknown image '$what' (busybox|python|python-arm64|testdata)" ;;
+    *) die "unknown image '$what' (busybox|python|python-arm64|python-slim|testdata)" ;;
     esac
 done

@@ -4,6 +4,10 @@
 #                    pyfrontend/python-standin:3.11, made if missing; pass
 #                    python:3.11-slim on an engine that can pull)
 #      FRONTEND_IMAGE  tag (default myorg/pyfrontend)
+#      CONTEXT   build context (default: the checkout); without .work/wheels in it
+#                the dependencies come from the package index
+#      PIP_INDEX_URL  that index, for a mirror (default: pip's own, PyPI)
+#      BUILD_NETWORK  the RUN steps' network (docker build --network)
 #      PLATFORM  target platform (default: the engine's); linux/arm64 on the
 #                stand-in takes pyfrontend/python-standin:3.11-arm64 apart
 #                (made if missing) without running it
@@ -25,6 +29,8 @@ if [[ $PYTHON_IMAGE == "$PYTHON_STANDIN_IMAGE" ]]; then
     fi
 fi
 [[ -z ${PLATFORM:-} ]] || args+=(--platform "$PLATFORM")
+[[ -z ${PIP_INDEX_URL:-} ]] || args+=(--build-arg "PIP_INDEX_URL=$PIP_INDEX_URL")
+[[ -z ${BUILD_NETWORK:-} ]] || args+=(--network "$BUILD_NETWORK")
 "$ROOT/hack/wheels.sh"
 
 start=$SECONDS
@@ -34,7 +40,7 @@ start=$SECONDS
 "$DOCKER" build -f "$ROOT/Dockerfile.frontend" "${args[@]}" \
     --build-arg "PYTHON_IMAGE=$PYTHON_IMAGE" --build-arg "BUILD_PYTHON_IMAGE=$BUILD_PYTHON_IMAGE" \
     --build-arg "SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-315532800}" \
-    -t "$FRONTEND_IMAGE" "$ROOT" </dev/null
+    -t "$FRONTEND_IMAGE" "${CONTEXT:-$ROOT}" </dev/null
 size=$("$DOCKER" image inspect -f '{{.Size}}' "$FRONTEND_IMAGE")
 log "built $FRONTEND_IMAGE on $PYTHON_IMAGE in $((SECONDS - start))s:" \
     "$((size / 1000000)) MB ($size bytes)"

@@ -12,6 +12,7 @@ export DOCKER_BUILDKIT=1
 # Image names shared by the scripts, the Makefile and tests/e2e.
 BUSYBOX_IMAGE=${BUSYBOX_IMAGE:-busybox:latest}
 PYTHON_STANDIN_IMAGE=${PYTHON_STANDIN_IMAGE:-pyfrontend/python-standin:3.11}
+PYTHON_SLIM_STANDIN_IMAGE=${PYTHON_SLIM_STANDIN_IMAGE:-pyfrontend/python-slim-standin:3.11}
 TESTDATA_IMAGE=${TESTDATA_IMAGE:-pyfrontend/testdata:latest}
 FRONTEND_IMAGE=${FRONTEND_IMAGE:-myorg/pyfrontend}
 
