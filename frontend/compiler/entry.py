@@ -68,7 +68,9 @@ def evaluate(
         try:
             if name == TARGETS:
                 return BuildResult(
-                    metadata=targets(dockerfile.data, dockerfile.filename, request.wording)
+                    metadata=targets(
+                        dockerfile.data, dockerfile.filename, request.wording, dockerfile.spliced
+                    )
                 )
             return BuildResult(metadata=_outline(request, dockerfile, resolve, contexts))
         except DockerfileError as exc:
@@ -216,4 +218,4 @@ def _outline(
     )
     source = dockerfile.source()
     compiled = compile_dockerfile(parsed, options, resolve, source=source, contexts=contexts)
-    return outline(parsed, dockerfile.data, compiled, options)
+    return outline(parsed, dockerfile.data, compiled, options, dockerfile.spliced)

@@ -16,6 +16,7 @@ import functools
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from frontend.compiler.convert import CompileResult
@@ -25,6 +26,7 @@ from frontend.errors import DockerfileError
 from frontend.gotext import tabwrite
 from frontend.persistent import Vars
 from frontend.semantics import stages as sem
+from frontend.semantics.include import Spliced
 from frontend.semantics.scope import ArgRules, GlobalArg, Scope, global_args
 from frontend.semantics.words import WordError, expand_word, expand_word_matches
 from frontend.syntax import ast, parse
@@ -42,21 +44,33 @@ def doc_comment(comments: tuple[str, ...], name: str) -> str:
     return ""
 
 
-def location(node: ast.Instruction) -> dict[str, Any]:
-    """``pb.Location`` as Go's JSON writes it: one range per source line."""
+def location(node: ast.Instruction, spliced: Spliced | None = None) -> dict[str, Any]:
+    """``pb.Location`` as Go's JSON writes it: one range per source line; with
+    includes, in the file the line comes from (``sourceIndex`` into ``_sources``)."""
     ranges = node.location.ranges
-    return {"ranges": [{"start": {"line": a}, "end": {"line": b}} for a, b in ranges]}
+    index = 0
+    if spliced is not None:
+        index = spliced.locate(node.location.start_line)[0]
+        ranges = tuple((spliced.locate(a)[1], spliced.locate(b)[1]) for a, b in ranges)
+    out: dict[str, Any] = {"sourceIndex": index} if index else {}
+    out["ranges"] = [{"start": {"line": a}, "end": {"line": b}} for a, b in ranges]
+    return out
 
 
-def _sources(data: bytes) -> list[str]:
-    return [base64.b64encode(data).decode()]
+def _sources(data: bytes, spliced: Spliced | None) -> list[str]:
+    """The Dockerfile, then each file it includes (what ``location`` indexes)."""
+    files = [d for _, d in spliced.files] if spliced is not None else [data]
+    return [base64.b64encode(d).decode() for d in files]
 
 
 # ---- targets ---------------------------------------------------------------
 
 
-def targets(data: bytes, filename: str, wording: Wording = CURRENT) -> dict[str, bytes]:
-    """Every stage: name, description, whether it is the default, base and platform."""
+def targets(
+    data: bytes, filename: str, wording: Wording = CURRENT, spliced: Spliced | None = None
+) -> dict[str, bytes]:
+    """Every stage: name, description, whether it is the default, base and platform;
+    ``spliced``: ``data``'s files when it has includes."""
     dockerfile = parse(data, filename, wording)
     _, raw_stages = sem.split_stages(dockerfile)
     listed = []
@@ -73,7 +87,7 @@ def targets(data: bytes, filename: str, wording: Wording = CURRENT) -> dict[str,
             entry["base"] = node.image
         if node.platform:
             entry["platform"] = node.platform
-        entry["location"] = location(node)
+        entry["location"] = location(node, spliced)
         listed.append(entry)
     rows = ""
     for entry in listed:
@@ -82,7 +96,7 @@ def targets(data: bytes, filename: str, wording: Wording = CURRENT) -> dict[str,
             name = f"{name} (default)" if name else "(default)"
         rows += f"{name}\t{entry.get('description', '')}\n"
     text = tabwrite("TARGET\tDESCRIPTION\n" + rows, padding=1)
-    return rpc_result({"targets": listed, "sources": _sources(data)}, text)
+    return rpc_result({"targets": listed, "sources": _sources(data, spliced)}, text)
 
 
 # ---- outline ---------------------------------------------------------------
@@ -98,13 +112,13 @@ class _ArgInfo:
     node: ast.Instruction
     deps: frozenset[str] = frozenset()
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, spliced: Spliced | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name}
         if self.description:
             out["description"] = self.description
         if self.value:
             out["value"] = self.value
-        out["location"] = location(self.node)
+        out["location"] = location(self.node, spliced)
         return out
 
 
@@ -121,12 +135,17 @@ class _StageOutline:
 
 
 def outline(
-    dockerfile: ast.Dockerfile, data: bytes, compiled: CompileResult, options: BuildOptions
+    dockerfile: ast.Dockerfile,
+    data: bytes,
+    compiled: CompileResult,
+    options: BuildOptions,
+    spliced: Spliced | None = None,
 ) -> dict[str, bytes]:
     """What the target stage (and each stage it needs) takes from the client.
 
     ``compiled`` is the build of the target: its plan, and its base images'
-    environments (an ARG default can read them).
+    environments (an ARG default can read them); ``spliced``: ``data``'s files
+    when it has includes.
     """
     plan = compiled.plan
     escape = dockerfile.escape
@@ -148,8 +167,8 @@ def outline(
             deps[stage_index].add(source)
 
     args: list[_ArgInfo] = []
-    secrets: list[dict[str, Any]] = []
-    ssh: list[dict[str, Any]] = []
+    secrets: list[tuple[int, dict[str, Any]]] = []  # with the line in ``data``, to sort by
+    ssh: list[tuple[int, dict[str, Any]]] = []
     seen_args: set[str] = set()
     seen_secrets: set[str] = set()
     seen_ssh: set[str] = set()
@@ -172,8 +191,8 @@ def outline(
                     entry: dict[str, Any] = {"name": key}
                     if required:
                         entry["required"] = True
-                    entry["location"] = location(node)
-                    out.append(entry)
+                    entry["location"] = location(node, spliced)
+                    out.append((node.location.start_line, entry))
         base = plan.stages[index].base
         if base is not None:
             visit(base)
@@ -189,17 +208,13 @@ def outline(
         result["description"] = description
     by_line = sorted(args, key=lambda a: a.node.location.start_line)
     if by_line:
-        result["args"] = [a.to_json() for a in by_line]
+        result["args"] = [a.to_json(spliced) for a in by_line]
     if secrets:
-        result["secrets"] = sorted(secrets, key=_first_line)
+        result["secrets"] = [entry for _, entry in sorted(secrets, key=itemgetter(0))]
     if ssh:
-        result["ssh"] = sorted(ssh, key=_first_line)
-    result["sources"] = _sources(data)
+        result["ssh"] = [entry for _, entry in sorted(ssh, key=itemgetter(0))]
+    result["sources"] = _sources(data, spliced)
     return rpc_result(result, _outline_text(result))
-
-
-def _first_line(entry: Mapping[str, Any]) -> int:
-    return int(entry["location"]["ranges"][0]["start"]["line"])
 
 
 def _meta_args(decls: list[GlobalArg]) -> dict[str, _ArgInfo]:

@@ -48,11 +48,16 @@ class Spliced:
     files: tuple[tuple[str, bytes], ...]
     """Each file read (name, contents), the including Dockerfile first."""
 
+    def locate(self, line: int) -> tuple[int, int]:
+        """The index in ``files`` and the line there that line ``line`` of ``data``
+        comes from."""
+        if not 0 < line <= len(self.origins):
+            return 0, line
+        return self.origins[line - 1]
+
     def where(self, line: int) -> tuple[str, int]:
         """The file and line that line ``line`` of ``data`` comes from."""
-        if not 0 < line <= len(self.origins):
-            return self.files[0][0], line
-        index, own = self.origins[line - 1]
+        index, own = self.locate(line)
         return self.files[index][0], own
 
     def error(self, exc: DockerfileError) -> DockerfileError:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+from typing import Any
 
 from frontend.gateway.bridge import Bridge
 from frontend.gateway.build import run
@@ -25,14 +27,14 @@ COPY --from=build /hello /hello
 BUILD = b"FROM busybox AS build\nrun echo hi > /hello\n"
 
 
-def build(files: dict[str, bytes]) -> FakeBridge:
+def build(files: dict[str, bytes], opts: dict[str, str] | None = None) -> FakeBridge:
     fake = FakeBridge(
         gateway_caps=(*V08_GATEWAY_CAPS, "gateway.warnings"),
         llb_caps=V025_LLB_CAPS,  # a current engine's release, and its wording
         locals={"dockerfile": files, "context": {}},
     )
     with serve(fake) as server:
-        run(Bridge(server.channel()), gateway_env({}))
+        run(Bridge(server.channel()), gateway_env(opts or {}))
         fake.wait_returned()
     return fake
 
@@ -97,3 +99,35 @@ def test_from_a_git_context_included_files_come_from_the_checkout() -> None:
     assert [op.exec.meta.args[-1] for _, op in ops_of(final) if op.HasField("exec")] == [
         "echo hi > /hello"
     ]
+
+
+SECRET = b"""\
+FROM busybox AS build
+ARG FLAVOUR=plain
+RUN --mount=type=secret,id=token,required=true cat /run/secrets/token
+"""
+
+
+def subrequest(name: str) -> dict[str, Any]:
+    fake = build({"Dockerfile": ROOT, "parts/build.Dockerfile": SECRET}, {"requestid": name})
+    ret = fake.return_request
+    assert ret is not None and ret.HasField("result"), ret
+    answer: dict[str, Any] = json.loads(ret.result.metadata["result.json"])
+    return answer
+
+
+def test_targets_and_outline_locate_lines_in_their_own_files() -> None:
+    def at(entry: dict[str, Any]) -> tuple[int, int]:
+        location = entry["location"]
+        return location.get("sourceIndex", 0), location["ranges"][0]["start"]["line"]
+
+    listed = subrequest("frontend.targets")
+    assert [(t.get("name"), at(t)) for t in listed["targets"]] == [
+        ("build", (1, 1)),
+        (None, (0, 3)),
+    ]
+    assert [base64.b64decode(s) for s in listed["sources"]] == [ROOT, SECRET]
+    outline = subrequest("frontend.outline")
+    assert [(a["name"], at(a)) for a in outline["args"]] == [("FLAVOUR", (1, 2))]
+    assert [(s["name"], at(s)) for s in outline["secrets"]] == [("token", (1, 3))]
+    assert [base64.b64decode(s) for s in outline["sources"]] == [ROOT, SECRET]
