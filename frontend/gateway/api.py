@@ -21,6 +21,7 @@ from frontend.errors import DockerfileError
 from frontend.gateway.bridge import Bridge, BridgeError
 from frontend.gateway.build import (
     SolveFailedError,
+    UnreadableBuildFile,
     load_dockerfile,
     read_request,
     solve_located,
@@ -229,6 +230,8 @@ class BuildContext:
         if shared.loaded is None:
             try:
                 shared.loaded = load_dockerfile(self._bridge, self._request)
+            except UnreadableBuildFile as exc:  # Docker's wording says "dockerfile"
+                raise BuildError(f"failed to read the build file: {exc.failure}") from None
             except DockerfileError as exc:
                 raise BuildError(str(exc)) from None
         return shared.loaded

@@ -555,7 +555,15 @@ def _read_dockerfile(bridge: Bridge, ref: str, filename: str) -> bytes:
         return data
     if "no such file" in failure:
         failure = f"open {filename}: no such file"
-    raise DockerfileError(f"failed to read dockerfile: {failure}")
+    raise UnreadableBuildFile(failure)
+
+
+class UnreadableBuildFile(DockerfileError):
+    """The file to build could not be read; ``failure`` says why."""
+
+    def __init__(self, failure: str) -> None:
+        super().__init__(f"failed to read dockerfile: {failure}")
+        self.failure = failure
 
 
 def _read_optional(bridge: Bridge, definition: pb.Definition, path: str) -> bytes | None:

@@ -98,6 +98,19 @@ def test_build_error_shows_the_lines_of_the_build_file() -> None:
     assert [(r["start"]["line"], r["end"]["line"]) for r in source["ranges"]] == [(2, 2)]
 
 
+def test_a_missing_build_file_is_named_as_such() -> None:
+    def build(ctx: BuildContext) -> llb.State:
+        ctx.read_build_file()
+        raise AssertionError("read a file that is not there")
+
+    fake = FakeBridge(llb_caps=V08_LLB_CAPS, locals={"dockerfile": {}, "context": {}})
+    with serve(fake) as server:
+        run(Bridge(server.channel()), build, gateway_env({"filename": "spec.toml"}))
+        returned = fake.wait_returned()
+    assert returned.error.message.startswith("failed to read the build file: ")
+    assert "spec.toml" in returned.error.message
+
+
 def test_merge_on_an_engine_without_mergeop_is_a_clear_error() -> None:
     def build(ctx: BuildContext) -> llb.State:
         a = llb.scratch().file(llb.Mkfile("/a", b""))
