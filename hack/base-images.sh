@@ -11,12 +11,12 @@
 #   pyfrontend/python-slim-standin:3.11  the official python:3.11-slim image's
 #                                    layout: the bookworm stand-in without Debian's
 #                                    Python, and a CPython 3.11 built with shared
-#                                    libpython under /usr/local (this machine's own
-#                                    python3, which must be such a build), with pip
+#                                    libpython under /usr/local (the CPython of
+#                                    $PYTHON or python3, which must be one), with pip
 #
 # Usage: hack/base-images.sh [busybox|python|python-arm64|python-slim|testdata]...
 #        (default: busybox python testdata)
-# Env:   DEBIAN_MIRROR (default http://deb.debian.org/debian), FORCE=1
+# Env:   DEBIAN_MIRROR (default http://deb.debian.org/debian), FORCE=1, PYTHON
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -163,7 +163,7 @@ make_python_slim() {
     apt_install binutils
     new_workdir
     local root=$WORK/rootfs prefix ver
-    read -r prefix ver < <(python3 -c 'import sys, sysconfig
+    read -r prefix ver < <("${PYTHON:-python3}" -c 'import sys, sysconfig
 shared = sysconfig.get_config_var("Py_ENABLE_SHARED")
 print(sys.base_prefix if shared else "-", "%d.%d" % sys.version_info[:2])')
     [[ $prefix != - && $ver == 3.11 ]] \
