@@ -12,7 +12,6 @@ import posixpath
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -30,6 +29,7 @@ from frontend.compiler.request import (
 from frontend.compiler.subrequests import reads_dockerfile
 from frontend.errors import DockerfileError, DockerfileWarning, line_ranges
 from frontend.gateway import remote
+from frontend.gateway.background import Background
 from frontend.gateway.bridge import CAP_FRONTEND_INPUTS, Bridge, BridgeError
 from frontend.gateway.contexts import BridgeContextReader, ResolveCache
 from frontend.gateway.errors import (
@@ -77,13 +77,12 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
     try:
         env = read_gateway_env(environ)
         log.info("started", ms=elapsed_ms())
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            # The engine syncs the Dockerfile while this thread loads the compiler,
-            # from when the first Solve has gone out: before that, loading it would
-            # only hold the interpreter lock that reading the request needs.
-            solving = threading.Event()
-            bridge.notify_solve(solving)
-            fetched = pool.submit(_request_and_load, bridge, env, solving)
+        # The engine syncs the Dockerfile while this thread loads the compiler,
+        # from when the first Solve has gone out: before that, loading it would
+        # only hold the interpreter lock that reading the request needs.
+        solving = threading.Event()
+        bridge.notify_solve(solving)
+        with Background(_request_and_load, bridge, env, solving, name="request") as fetched:
             solving.wait()
             logs.release()
             _import_compiler()
@@ -169,6 +168,8 @@ def _solve_and_return(
 
     def solve(built: PlatformResult) -> str:
         return _solve_located(bridge, request, loaded, built.definition)
+
+    from concurrent.futures import ThreadPoolExecutor  # loaded with the compiler by now
 
     with ThreadPoolExecutor(max_workers=min(4, len(platforms))) as pool:
         refs = list(pool.map(solve, platforms))
@@ -414,10 +415,10 @@ def _load_local(
         differ_none=differ_none,
         meta=OpMeta(name="[internal] load .dockerignore"),
     )
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        ignored = pool.submit(
-            _read_optional, bridge, _marshal(request, ignore_source.output), ".dockerignore"
-        )
+    ignore_definition = _marshal(request, ignore_source.output)
+    with Background(
+        _read_optional, bridge, ignore_definition, ".dockerignore", name="dockerignore"
+    ) as ignored:
         ref = bridge.solve(definition)
         data = _read_dockerfile(bridge, ref, filename)
         own_ignore = _read_ref_optional(bridge, ref, filename + ".dockerignore")

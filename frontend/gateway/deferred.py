@@ -36,6 +36,10 @@ DEFERRED: Final = (
     "csv",
     "base64",
     "urllib.parse",
+    "traceback",
+    "linecache",
+    "tokenize",
+    "textwrap",
 )
 """What the gateway entry point defers (the frontend image still holds them)."""
 
