@@ -18,7 +18,7 @@ import threading
 import types
 from collections.abc import Iterable, Sequence
 from importlib.machinery import ModuleSpec, PathFinder
-from typing import Final, Protocol
+from typing import Final, Protocol, cast
 
 DEFERRED: Final = (
     "asyncio",
@@ -40,6 +40,8 @@ DEFERRED: Final = (
     "linecache",
     "tokenize",
     "textwrap",
+    "selectors",
+    "pkgutil",
 )
 """What the gateway entry point defers (the frontend image still holds them)."""
 
@@ -60,21 +62,54 @@ class _Placeholder(types.ModuleType):
             return object.__getattribute__(self, attr)
         with _LOCK:
             if type(self) is _Placeholder:
-                loader: _Loader = object.__getattribute__(self, "__dict__").pop("_deferred_loader")
+                found: _Found = object.__getattribute__(self, "__dict__").pop("_deferred_spec")
                 object.__setattr__(self, "__class__", types.ModuleType)
-                loader.exec_module(self)
+                spec = found.spec()
+                _adopt(self, spec)
+                cast(_Loader, spec.loader).exec_module(self)
         return getattr(self, attr)
 
 
+class _Found:
+    """Where a deferred module is, looked up at its first use.
+
+    Not at its import: the standard library's zip importer reads and unmarshals a
+    module's code just to give its spec a file name.
+    """
+
+    def __init__(self, name: str, path: Sequence[str] | None) -> None:
+        self.name = name
+        self.path = path
+
+    def spec(self) -> ModuleSpec:
+        spec = PathFinder.find_spec(self.name, self.path)
+        if spec is None or spec.loader is None:
+            raise ModuleNotFoundError(f"No module named {self.name!r}", name=self.name)
+        return spec
+
+
+def _adopt(module: types.ModuleType, spec: ModuleSpec) -> None:
+    """Give ``module`` the attributes the import system gives a module of ``spec``."""
+    module.__spec__ = spec
+    module.__loader__ = spec.loader
+    module.__package__ = spec.parent
+    if spec.submodule_search_locations is not None:
+        module.__path__ = spec.submodule_search_locations
+    if spec.has_location and spec.origin is not None:
+        module.__file__ = spec.origin
+        if spec.cached is not None:
+            module.__dict__["__cached__"] = spec.cached
+
+
 class _DeferringLoader:
-    def __init__(self, loader: _Loader) -> None:
-        self.loader = loader
+    def __init__(self, found: _Found) -> None:
+        self.found = found
 
     def create_module(self, spec: ModuleSpec) -> None:
         return None  # the default module, made into a placeholder by exec_module
 
     def exec_module(self, module: types.ModuleType) -> None:
-        module.__dict__["_deferred_loader"] = self.loader
+        module.__dict__["_deferred_spec"] = self.found
         module.__class__ = _Placeholder
 
 
@@ -87,14 +122,14 @@ class _DeferringFinder:
     ) -> ModuleSpec | None:
         if name not in self.names:
             return None
-        spec = PathFinder.find_spec(name, path, target)
-        if spec is not None and spec.loader is not None:
-            spec.loader = _DeferringLoader(spec.loader)  # type: ignore[assignment]
-        return spec
+        loader = _DeferringLoader(_Found(name, path))
+        return ModuleSpec(name, loader)  # type: ignore[arg-type]  # a Loader but for its base
 
 
 def defer(names: Iterable[str] = DEFERRED) -> object:
     """Load ``names`` (pure-Python modules not imported yet) at their first use.
+
+    One of them that does not exist fails there, not at its import.
 
     Returns the finder put first on ``sys.meta_path``.
     """

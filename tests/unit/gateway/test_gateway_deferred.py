@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,3 +62,33 @@ def test_first_use_runs_it_once(package: str) -> None:
     assert VALUE == 42
     assert builtins.deferred_runs == 1  # type: ignore[attr-defined]
     assert type(module) is type(sys)
+
+
+GATEWAY_PATH = """\
+import sys
+from frontend.gateway import deferred
+deferred.defer()
+import frontend.cli, frontend.gateway.build, frontend.gateway.relay, frontend.logs
+import frontend.compiler.entry, frontend.syntax.parser
+frontend.syntax.parser.line_parser()
+print(" ".join(sorted(
+    name for name in NEVER
+    if name in sys.modules and type(sys.modules[name]) is not deferred._Placeholder
+)))
+"""
+NEVER = ("asyncio", "grpc.aio", "inspect", "pickle", "selectors", "pkgutil", "traceback")
+"""Deferred modules that nothing on a build's path uses."""
+
+
+def test_a_build_runs_none_of_the_deferred_modules_it_never_uses() -> None:
+    """A dataclass without a docstring, say, would load ``inspect`` (for its signature)."""
+    proc = subprocess.run(
+        [sys.executable, "-I", "-c", f"NEVER = {NEVER!r}\n{GATEWAY_PATH}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == []
