@@ -9,8 +9,9 @@ The image build imports every module once with :func:`record` on and
 compile only a text it does not. The code of a text is what compiling it
 gives, so the classes are the same either way.
 
-  python -m frontend.gateway.codecache FILE   record every importable module's
-                                              dataclasses into FILE
+  python -m frontend.gateway.codecache FILE   record the dataclasses of every
+                                              importable module, and of the
+                                              dependencies a build loads, into FILE
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ from typing import Final
 
 CACHE: Final = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dataclasses.cache")
 """Where the image keeps the cache (absent in a source checkout)."""
+
+DEPENDENCIES: Final = ("structlog",)
+"""Packages outside ours whose dataclasses a build makes (structlog's tracebacks and
+console renderer, loaded with it)."""
 
 _FILENAME: Final = "<string>"
 """The file name ``exec`` gives the code it compiles from a string."""
@@ -108,6 +113,10 @@ def main(argv: list[str]) -> int:
         print(__doc__.rsplit("\n\n", 1)[1], file=sys.stderr)
         return 2
     runner, failed = record_package("frontend")
+    import importlib
+
+    for name in DEPENDENCIES:
+        importlib.import_module(name)  # still recording
     save(runner, argv[0])
     skipped = f"; not importable here: {' '.join(failed)}" if failed else ""
     print(f"codecache: {len(runner.codes)} texts{skipped}", file=sys.stderr)
