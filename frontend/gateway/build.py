@@ -29,7 +29,6 @@ from frontend.compiler.request import (
 from frontend.compiler.subrequests import reads_dockerfile
 from frontend.errors import DockerfileError, DockerfileWarning, line_ranges
 from frontend.gateway import remote
-from frontend.gateway.background import Background
 from frontend.gateway.bridge import CAP_FRONTEND_INPUTS, Bridge, BridgeError
 from frontend.gateway.contexts import BridgeContextReader, ResolveCache
 from frontend.gateway.errors import (
@@ -51,6 +50,7 @@ from frontend.llb.marshal import marshal
 from frontend.pb import gateway_pb2, status_pb2
 from frontend.pb import ops_pb2 as pb
 from frontend.platform import Platform
+from frontend.threads import Background, thread_map
 
 if TYPE_CHECKING:
     from frontend.compiler.convert import ImageResolver
@@ -169,10 +169,7 @@ def _solve_and_return(
     def solve(built: PlatformResult) -> str:
         return _solve_located(bridge, request, loaded, built.definition)
 
-    from concurrent.futures import ThreadPoolExecutor  # loaded with the compiler by now
-
-    with ThreadPoolExecutor(max_workers=min(4, len(platforms))) as pool:
-        refs = list(pool.map(solve, platforms))
+    refs = thread_map(solve, platforms, max_workers=4)
     attestations = {
         platform_id(b.platform): [_sbom_attestation(bridge.solve(b.sbom))]
         for b in platforms

@@ -1,16 +1,18 @@
-"""A call run in a thread of its own while the caller goes on; its result waited for later.
+"""Calls run in threads: one while the caller goes on, or a map over several items.
 
-What :class:`concurrent.futures.ThreadPoolExecutor` gives for a single call,
-without loading that package (and :mod:`queue`) on the way to the first Solve.
+A build mostly makes a single call of each kind (one platform, one base image):
+those run without :mod:`concurrent.futures` (and :mod:`queue`), which then never
+loads.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 class Background(Generic[T]):
@@ -42,3 +44,14 @@ class Background(Generic[T]):
 
     def __exit__(self, *exc: object) -> None:
         self._thread.join()
+
+
+def thread_map(fn: Callable[[U], T], items: Sequence[U], max_workers: int) -> list[T]:
+    """``fn`` of each item, in order, up to ``max_workers`` at a time; a single item in
+    this thread. The first exception (in item order) is raised once all have run."""
+    if len(items) <= 1:
+        return [fn(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        return list(pool.map(fn, items))
