@@ -55,19 +55,27 @@ class _Loader(Protocol):  # importlib.abc.Loader, whose import costs importlib.r
 
 
 class _Placeholder(types.ModuleType):
-    """A module whose code runs at the first access of anything but its identity."""
+    """A module whose code runs at the first access of anything but its identity.
+
+    Another thread that reads it meanwhile waits until the code has run; the
+    thread running it (a circular import) sees the module as it stands, as with
+    any import.
+    """
 
     def __getattribute__(self, attr: str) -> object:
         if attr in _PASSIVE:
             return object.__getattribute__(self, attr)
+        namespace = object.__getattribute__(self, "__dict__")
         with _LOCK:
-            if type(self) is _Placeholder:
-                found: _Found = object.__getattribute__(self, "__dict__").pop("_deferred_spec")
-                object.__setattr__(self, "__class__", types.ModuleType)
-                spec = found.spec()
-                _adopt(self, spec)
-                cast(_Loader, spec.loader).exec_module(self)
-        return getattr(self, attr)
+            found: _Found | None = namespace.pop("_deferred_spec", None)
+            if found is not None:
+                try:
+                    spec = found.spec()
+                    _adopt(self, spec)
+                    cast(_Loader, spec.loader).exec_module(self)
+                finally:
+                    object.__setattr__(self, "__class__", types.ModuleType)
+        return types.ModuleType.__getattribute__(self, attr)
 
 
 class _Found:

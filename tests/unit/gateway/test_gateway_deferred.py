@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,3 +94,31 @@ def test_a_build_runs_none_of_the_deferred_modules_it_never_uses() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == []
+
+
+def test_another_thread_waits_for_the_code_to_run(tmp_path: Path) -> None:
+    """While one thread runs a deferred module's code, another reading it waits."""
+    (tmp_path / "deferslow.py").write_text(
+        "import threading, time\n"
+        "STARTED = threading.Event()\n"
+        "STARTED.set()\n"
+        "time.sleep(0.3)\n"
+        "VALUE = 42\n"
+    )
+    sys.path.insert(0, str(tmp_path))
+    finder = deferred.defer(["deferslow"])
+    try:
+        import deferslow  # type: ignore[import-not-found]
+
+        seen: list[object] = []
+        first = threading.Thread(target=lambda: seen.append(deferslow.VALUE))
+        first.start()
+        while "STARTED" not in vars(deferslow):  # the first thread is running its code
+            time.sleep(0.001)
+        assert deferslow.VALUE == 42
+        first.join(10)
+        assert seen == [42]
+    finally:
+        sys.meta_path.remove(finder)
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("deferslow", None)
