@@ -8,13 +8,16 @@ fake answers Ping (v0.8 caps), Solve, ReadFile (the Dockerfile from the
 ``dockerfile`` local) and ResolveImageConfig, and takes the Return.
 
 Usage: hack/bench_startup.py [-n RUNS] [--dockerfile FILE] [--importtime [TOP]]
-                             [--image IMAGE [--emulator QEMU] | -- CMD...]
+                             [--image IMAGE... [--emulator QEMU] | -- CMD...]
 (default CMD: the current python with ``-m frontend``). ``--image`` runs an
 image's entrypoint from its exported filesystem under ``chroot`` (root only):
 the interpreter, modules and bytecode the engine would run (``--emulator``: an
 image for another architecture, through qemu-user). Besides wall times
 it reports the frontend's CPU time (user + system), in all and up to the
-first ``Solve``, which a busy machine inflates much less. Results go to stdout.
+first ``Solve``, which a busy machine inflates much less. With ``--image``
+given more than once, the images' runs alternate (A, B, A, B...) and each is
+reported: a comparison that a machine's changing load does not skew. Results
+go to stdout.
 """
 
 from __future__ import annotations
@@ -230,7 +233,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="TOP",
         help="also run once with -X importtime and show the TOP costs (default 12)",
     )
-    parser.add_argument("--image", help="run this image's entrypoint (chroot; root only)")
+    parser.add_argument(
+        "--image",
+        action="append",
+        default=[],
+        help="run this image's entrypoint (chroot; root only); repeat to compare, alternating",
+    )
     parser.add_argument(
         "--emulator", type=Path, help="with --image: a static qemu-user binary to run it with"
     )
@@ -242,34 +250,54 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     dockerfile = args.dockerfile.read_bytes() if args.dockerfile else DEFAULT_DOCKERFILE
     with ExitStack() as stack:
-        if args.image:
-            cmd, env = stack.enter_context(image_command(args.image, args.emulator))
+        commands: list[tuple[str, list[str], dict[str, str], int]] = []
+        for image in args.image:
+            cmd, env = stack.enter_context(image_command(image, args.emulator))
             python_at = 3 if args.emulator else 2  # chroot ROOT [EMULATOR] PYTHON ...
-        else:
-            cmd, env = args.cmd or [sys.executable, "-m", "frontend"], child_env()
-            python_at = 0 if not args.cmd else -1
+            commands.append((f"image {image}: {' '.join(cmd)}", cmd, env, python_at))
+        if not commands:
+            cmd = args.cmd or [sys.executable, "-m", "frontend"]
+            commands.append((" ".join(cmd), cmd, child_env(), 0 if not args.cmd else -1))
         for _ in range(args.warmup):
-            run_once(cmd, dockerfile, env)
-        runs = [run_once(cmd, dockerfile, env) for _ in range(args.runs)]
-        print(f"command: {' '.join(cmd)}")
-        print(f"runs: {len(runs)} (after {args.warmup} warm-up)")
-        print(f"spawn -> first Solve   {spread([r.solve for r in runs])}")
-        print(f"spawn -> first call    {spread([r.ping for r in runs])}")
-        returns = [r.ret for r in runs if r.ret is not None]
-        if returns:
-            print(f"spawn -> Return        {spread(returns)}")
-        print(f"spawn -> exit          {spread([r.exit for r in runs])}")
-        print(f"CPU time (user+sys)    {spread([r.cpu for r in runs])}")
-        print(f"CPU at first Solve     {spread([r.solve_cpu for r in runs])}")
+            for _, cmd, env, _ in commands:
+                run_once(cmd, dockerfile, env)
+        runs: list[list[Run]] = [[] for _ in commands]
+        for _ in range(args.runs):
+            for measured, (_, cmd, env, _) in zip(runs, commands, strict=True):
+                measured.append(run_once(cmd, dockerfile, env))
+        for measured, (label, cmd, env, python_at) in zip(runs, commands, strict=True):
+            report(label, measured, args.warmup, alternating=len(commands) > 1)
+            if args.importtime:
+                print(import_report(cmd, env, python_at, dockerfile, args.importtime))
         print(f"python -c pass         median {ms(python_baseline(max(3, args.runs)))}")
-        if args.importtime:
-            if python_at >= 0:  # -X importtime, which isolated interpreters also honour
-                timed_cmd = [*cmd[: python_at + 1], "-X", "importtime", *cmd[python_at + 1 :]]
-                timed = run_once(timed_cmd, dockerfile, env)
-            else:
-                timed = run_once(cmd, dockerfile, {**env, "PYTHONPROFILEIMPORTTIME": "1"})
-            print(import_costs(timed.stderr, args.importtime))
     return 0
+
+
+def report(label: str, runs: Sequence[Run], warmup: int, *, alternating: bool) -> None:
+    """Print the times of ``runs`` (of what ``label`` names)."""
+    print(f"command: {label}")
+    others = ", alternating with the other images" if alternating else ""
+    print(f"runs: {len(runs)} (after {warmup} warm-up{others})")
+    print(f"spawn -> first Solve   {spread([r.solve for r in runs])}")
+    print(f"spawn -> first call    {spread([r.ping for r in runs])}")
+    returns = [r.ret for r in runs if r.ret is not None]
+    if returns:
+        print(f"spawn -> Return        {spread(returns)}")
+    print(f"spawn -> exit          {spread([r.exit for r in runs])}")
+    print(f"CPU time (user+sys)    {spread([r.cpu for r in runs])}")
+    print(f"CPU at first Solve     {spread([r.solve_cpu for r in runs])}")
+
+
+def import_report(
+    cmd: Sequence[str], env: dict[str, str], python_at: int, dockerfile: bytes, top: int
+) -> str:
+    """One more run of ``cmd`` with ``-X importtime``, summarised."""
+    if python_at >= 0:  # -X importtime, which isolated interpreters also honour
+        timed_cmd = [*cmd[: python_at + 1], "-X", "importtime", *cmd[python_at + 1 :]]
+        timed = run_once(timed_cmd, dockerfile, env)
+    else:
+        timed = run_once(cmd, dockerfile, {**env, "PYTHONPROFILEIMPORTTIME": "1"})
+    return import_costs(timed.stderr, top)
 
 
 def spread(values: Sequence[float]) -> str:

@@ -11,7 +11,6 @@ import contextlib
 import heapq
 import json
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
@@ -52,6 +51,7 @@ from frontend.semantics.check_dispatch import StageChecks
 from frontend.semantics.scope import Scope, split_env
 from frontend.syntax import Wording, ast, parse
 from frontend.syntax.prelex import extensions_of
+from frontend.threads import thread_map
 
 __all__ = ["CompileResult", "ContextReader", "ImageResolver", "compile_dockerfile", "plan_for"]
 
@@ -351,9 +351,8 @@ def _resolve_bases(
     # of the pool costs more than the look-up of an image the engine has at hand.
     size = max(1, len(wanted) // 64)
     batches = [wanted[k : k + size] for k in range(0, len(wanted), size)]
-    with ThreadPoolExecutor(max_workers=max(1, min(8, len(wanted)))) as pool:
-        for batch, loaded in zip(batches, pool.map(fetch, batches), strict=True):
-            bases.update(zip(batch, loaded, strict=True))
+    for batch, loaded in zip(batches, thread_map(fetch, batches, max_workers=8), strict=True):
+        bases.update(zip(batch, loaded, strict=True))
     return bases
 
 

@@ -9,7 +9,6 @@ commands all go through it.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from frontend.compiler.convert import ContextReader, ImageResolver, compile_dockerfile
@@ -44,6 +43,7 @@ from frontend.semantics.checks import (
 )
 from frontend.semantics.include import Spliced
 from frontend.syntax import parse
+from frontend.threads import thread_map
 
 
 def evaluate(
@@ -162,8 +162,7 @@ def _build(
             return PlatformResult(platform, compiled, sbom)
 
         try:
-            with ThreadPoolExecutor(max_workers=min(4, len(platforms))) as pool:
-                results.extend(pool.map(compile_for, platforms))
+            results.extend(thread_map(compile_for, platforms, max_workers=4))
         except DockerfileError as exc:
             warnings.extend(checks_before_error(parsed, context, exc.line))
             raise

@@ -12,7 +12,6 @@ import posixpath
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -51,6 +50,7 @@ from frontend.llb.marshal import marshal
 from frontend.pb import gateway_pb2, status_pb2
 from frontend.pb import ops_pb2 as pb
 from frontend.platform import Platform
+from frontend.threads import Background, thread_map
 
 if TYPE_CHECKING:
     from frontend.compiler.convert import ImageResolver
@@ -77,13 +77,12 @@ def run(bridge: Bridge, environ: Mapping[str, str] | None = None) -> None:
     try:
         env = read_gateway_env(environ)
         log.info("started", ms=elapsed_ms())
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            # The engine syncs the Dockerfile while this thread loads the compiler,
-            # from when the first Solve has gone out: before that, loading it would
-            # only hold the interpreter lock that reading the request needs.
-            solving = threading.Event()
-            bridge.notify_solve(solving)
-            fetched = pool.submit(_request_and_load, bridge, env, solving)
+        # The engine syncs the Dockerfile while this thread loads the compiler,
+        # from when the first Solve has gone out: before that, loading it would
+        # only hold the interpreter lock that reading the request needs.
+        solving = threading.Event()
+        bridge.notify_solve(solving)
+        with Background(_request_and_load, bridge, env, solving, name="request") as fetched:
             solving.wait()
             logs.release()
             _import_compiler()
@@ -170,8 +169,7 @@ def _solve_and_return(
     def solve(built: PlatformResult) -> str:
         return _solve_located(bridge, request, loaded, built.definition)
 
-    with ThreadPoolExecutor(max_workers=min(4, len(platforms))) as pool:
-        refs = list(pool.map(solve, platforms))
+    refs = thread_map(solve, platforms, max_workers=4)
     attestations = {
         platform_id(b.platform): [_sbom_attestation(bridge.solve(b.sbom))]
         for b in platforms
@@ -414,10 +412,10 @@ def _load_local(
         differ_none=differ_none,
         meta=OpMeta(name="[internal] load .dockerignore"),
     )
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        ignored = pool.submit(
-            _read_optional, bridge, _marshal(request, ignore_source.output), ".dockerignore"
-        )
+    ignore_definition = _marshal(request, ignore_source.output)
+    with Background(
+        _read_optional, bridge, ignore_definition, ".dockerignore", name="dockerignore"
+    ) as ignored:
         ref = bridge.solve(definition)
         data = _read_dockerfile(bridge, ref, filename)
         own_ignore = _read_ref_optional(bridge, ref, filename + ".dockerignore")

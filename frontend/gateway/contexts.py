@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -15,6 +14,8 @@ from frontend.pb import ops_pb2 as pb
 from frontend.platform import Platform
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from frontend.compiler.contexts import ImageResolver
 
 
@@ -70,6 +71,8 @@ class ResolveCache:
     def __call__(
         self, ref: str, *, platform: Platform, resolve_mode: str, log_name: str
     ) -> tuple[str, bytes]:
+        from concurrent.futures import Future  # the compiler has it loaded
+
         key = (ref, platform, resolve_mode, log_name)
         with self._lock:
             answer = self._answers.get(key)

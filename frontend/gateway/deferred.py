@@ -18,7 +18,7 @@ import threading
 import types
 from collections.abc import Iterable, Sequence
 from importlib.machinery import ModuleSpec, PathFinder
-from typing import Final, Protocol
+from typing import Final, Protocol, cast
 
 DEFERRED: Final = (
     "asyncio",
@@ -36,6 +36,12 @@ DEFERRED: Final = (
     "csv",
     "base64",
     "urllib.parse",
+    "traceback",
+    "linecache",
+    "tokenize",
+    "textwrap",
+    "selectors",
+    "pkgutil",
 )
 """What the gateway entry point defers (the frontend image still holds them)."""
 
@@ -49,28 +55,69 @@ class _Loader(Protocol):  # importlib.abc.Loader, whose import costs importlib.r
 
 
 class _Placeholder(types.ModuleType):
-    """A module whose code runs at the first access of anything but its identity."""
+    """A module whose code runs at the first access of anything but its identity.
+
+    Another thread that reads it meanwhile waits until the code has run; the
+    thread running it (a circular import) sees the module as it stands, as with
+    any import.
+    """
 
     def __getattribute__(self, attr: str) -> object:
         if attr in _PASSIVE:
             return object.__getattribute__(self, attr)
+        namespace = object.__getattribute__(self, "__dict__")
         with _LOCK:
-            if type(self) is _Placeholder:
-                loader: _Loader = object.__getattribute__(self, "__dict__").pop("_deferred_loader")
-                object.__setattr__(self, "__class__", types.ModuleType)
-                loader.exec_module(self)
-        return getattr(self, attr)
+            found: _Found | None = namespace.pop("_deferred_spec", None)
+            if found is not None:
+                try:
+                    spec = found.spec()
+                    _adopt(self, spec)
+                    cast(_Loader, spec.loader).exec_module(self)
+                finally:
+                    object.__setattr__(self, "__class__", types.ModuleType)
+        return types.ModuleType.__getattribute__(self, attr)
+
+
+class _Found:
+    """Where a deferred module is, looked up at its first use.
+
+    Not at its import: the standard library's zip importer reads and unmarshals a
+    module's code just to give its spec a file name.
+    """
+
+    def __init__(self, name: str, path: Sequence[str] | None) -> None:
+        self.name = name
+        self.path = path
+
+    def spec(self) -> ModuleSpec:
+        spec = PathFinder.find_spec(self.name, self.path)
+        if spec is None or spec.loader is None:
+            raise ModuleNotFoundError(f"No module named {self.name!r}", name=self.name)
+        return spec
+
+
+def _adopt(module: types.ModuleType, spec: ModuleSpec) -> None:
+    """Give ``module`` the attributes the import system gives a module of ``spec``."""
+    module.__spec__ = spec
+    module.__loader__ = spec.loader
+    module.__package__ = spec.parent
+    if spec.submodule_search_locations is not None:
+        module.__path__ = spec.submodule_search_locations
+    if spec.has_location and spec.origin is not None:
+        module.__file__ = spec.origin
+        if spec.cached is not None:
+            module.__dict__["__cached__"] = spec.cached
 
 
 class _DeferringLoader:
-    def __init__(self, loader: _Loader) -> None:
-        self.loader = loader
+    def __init__(self, found: _Found) -> None:
+        self.found = found
 
     def create_module(self, spec: ModuleSpec) -> None:
         return None  # the default module, made into a placeholder by exec_module
 
     def exec_module(self, module: types.ModuleType) -> None:
-        module.__dict__["_deferred_loader"] = self.loader
+        module.__dict__["_deferred_spec"] = self.found
         module.__class__ = _Placeholder
 
 
@@ -83,14 +130,14 @@ class _DeferringFinder:
     ) -> ModuleSpec | None:
         if name not in self.names:
             return None
-        spec = PathFinder.find_spec(name, path, target)
-        if spec is not None and spec.loader is not None:
-            spec.loader = _DeferringLoader(spec.loader)  # type: ignore[assignment]
-        return spec
+        loader = _DeferringLoader(_Found(name, path))
+        return ModuleSpec(name, loader)  # type: ignore[arg-type]  # a Loader but for its base
 
 
 def defer(names: Iterable[str] = DEFERRED) -> object:
     """Load ``names`` (pure-Python modules not imported yet) at their first use.
+
+    One of them that does not exist fails there, not at its import.
 
     Returns the finder put first on ``sys.meta_path``.
     """

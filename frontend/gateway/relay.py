@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import socket
 import sys
-import tempfile
 import threading
 from typing import Final, NoReturn
 
@@ -177,7 +175,7 @@ class StdioRelay:
             self._listener.listen(1)
         except OSError:
             self._listener.close()
-            shutil.rmtree(self._dir, ignore_errors=True)
+            _remove(self._dir)
             raise
         self._closed = False
         self._lock = threading.Lock()
@@ -231,7 +229,7 @@ class StdioRelay:
             conn = None
         finally:
             self._listener.close()
-            shutil.rmtree(self._dir, ignore_errors=True)
+            _remove(self._dir)
         with self._lock:
             if conn is None or self._closed:
                 if conn is not None:
@@ -246,11 +244,55 @@ class StdioRelay:
 
 
 def _private_dir(parent: str | None) -> str:
-    """A fresh 0700 directory whose socket path fits in ``sun_path``."""
-    path = tempfile.mkdtemp(prefix="pyfrontend-", dir=parent)
-    if len(os.fsencode(os.path.join(path, _SOCKET_NAME))) <= _SUN_PATH_MAX:
+    """A fresh 0700 directory whose socket path fits in ``sun_path``: under ``parent``,
+    else under the first usable temporary directory (as :mod:`tempfile` picks it,
+    ``/tmp`` if that one's path is too long)."""
+    if parent is not None:
+        path = _new_dir([parent])
+        if not _fits(path):
+            os.rmdir(path)
+            raise ValueError(f"socket path under {parent!r} is too long for a unix socket")
+        return path
+    path = _new_dir(_temp_dirs())
+    if _fits(path):
         return path
     os.rmdir(path)
-    if parent is not None:
-        raise ValueError(f"socket path under {parent!r} is too long for a unix socket")
-    return tempfile.mkdtemp(prefix="pyfrontend-", dir="/tmp")
+    return _new_dir(["/tmp"])
+
+
+def _temp_dirs() -> list[str]:
+    named = [os.environ.get(name) for name in ("TMPDIR", "TEMP", "TMP")]
+    return [*filter(None, named), "/tmp", "/var/tmp", "/usr/tmp", os.getcwd()]
+
+
+def _new_dir(parents: list[str]) -> str:
+    """Make ``pyfrontend-<random>`` (mode 0700) in the first of ``parents`` that allows it.
+
+    Not :func:`tempfile.mkdtemp`: that module (and :mod:`random`, :mod:`shutil`)
+    would load on the way to the first Solve.
+    """
+    error: OSError | None = None
+    for parent in parents:
+        for _ in range(16):
+            path = os.path.join(parent, "pyfrontend-" + os.urandom(8).hex())
+            try:
+                os.mkdir(path, 0o700)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                error = exc
+                break
+            return os.path.abspath(path)
+    raise error or FileExistsError(f"no free directory name under {parents[0]!r}")
+
+
+def _fits(path: str) -> bool:
+    return len(os.fsencode(os.path.join(path, _SOCKET_NAME))) <= _SUN_PATH_MAX
+
+
+def _remove(path: str) -> None:
+    """Remove the private directory and the socket in it."""
+    with contextlib.suppress(OSError):
+        os.unlink(os.path.join(path, _SOCKET_NAME))
+    with contextlib.suppress(OSError):
+        os.rmdir(path)

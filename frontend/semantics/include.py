@@ -110,6 +110,8 @@ def splice(data: bytes, filename: str, read: Reader) -> Spliced:
 
 @dataclass
 class _Splicer:
+    """Reads included files (each once, into ``files``) and expands their lines."""
+
     files: list[tuple[str, bytes]]
     root: str
     read: Reader

@@ -23,7 +23,6 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from functools import cache, partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from frontend.errors import DockerfileError, DockerfileWarning
@@ -64,16 +63,18 @@ class _NotStrings(Exception):
 
 
 GRAMMAR = "grammar.lark"
-GRAMMAR_CACHE = Path(__file__).with_name("grammar.lark.cache")
+_HERE = os.path.dirname(__file__)
+GRAMMAR_CACHE = os.path.join(_HERE, "grammar.lark.cache")
 """The compiled grammar (Lark's cache); the frontend image ships it (see Dockerfile.frontend)."""
-TABLES_CACHE = Path(__file__).with_name("grammar.tables.cache")
+TABLES_CACHE = os.path.join(_HERE, "grammar.tables.cache")
 """The line parser's tables, from the compiled grammar; also shipped in the image."""
 _ESCAPE_BLOCK = re.compile(r"// escape: begin.*?// escape: end", re.S)
 
 
 def _grammar_text(escape: str) -> str:
     """The grammar, its escape-dependent terminals rewritten for ``escape``."""
-    text = Path(__file__).with_name(GRAMMAR).read_text(encoding="utf-8")
+    with open(os.path.join(_HERE, GRAMMAR), encoding="utf-8") as file:
+        text = file.read()
     if escape == "\\":
         return text
     block = _ESCAPE_BLOCK.search(text)
@@ -81,8 +82,21 @@ def _grammar_text(escape: str) -> str:
     return text[: block.start()] + block.group().replace("\\\\", escape) + text[block.end() :]
 
 
-def _cache_file(path: Path, escape: str) -> Path:
-    return path if escape == "\\" else path.with_name(path.name.replace(".", f"-{ord(escape)}.", 1))
+def _cache_file(path: str, escape: str) -> str:
+    if escape == "\\":
+        return path
+    head, name = os.path.split(path)
+    return os.path.join(head, name.replace(".", f"-{ord(escape)}.", 1))
+
+
+def _write_atomically(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a private file (readers see all or nothing);
+    a failure (a read-only install, say) is ignored."""
+    with contextlib.suppress(OSError):
+        partial_file = f"{path}.{os.getpid()}"
+        with open(partial_file, "wb") as file:
+            file.write(data)
+        os.replace(partial_file, path)
 
 
 if TYPE_CHECKING:  # Lark is loaded only when a line needs more than the tables
@@ -110,7 +124,7 @@ def load_grammar(escape: str = "\\") -> Lark:
     key = f"{text}\0{lark.__version__}\0{sys.version}"
     path = _cache_file(GRAMMAR_CACHE, escape)
     broken = (OSError, ValueError, EOFError, TypeError, KeyError, pickle.UnpicklingError)
-    with contextlib.suppress(*broken), path.open("rb") as file:
+    with contextlib.suppress(*broken), open(path, "rb") as file:
         if marshal.load(file) == key:
             return lark.Lark.load(file)
     built = lark.Lark(text, parser="lalr", start=["line", "json", "csv"], maybe_placeholders=False)
@@ -122,10 +136,7 @@ def load_grammar(escape: str = "\\") -> Lark:
     # how Lark happened to build them.
     data = pickle.dumps(_interned(pickle.loads(saved.getvalue())), pickle.HIGHEST_PROTOCOL)
     grammar = lark.Lark.load(io.BytesIO(data))  # its lexers follow the new numbering
-    with contextlib.suppress(OSError):
-        partial_file = path.with_name(f"{path.name}.{os.getpid()}")
-        partial_file.write_bytes(marshal.dumps(key) + data)
-        partial_file.replace(path)
+    _write_atomically(path, marshal.dumps(key) + data)
     return grammar
 
 
@@ -153,16 +164,13 @@ def _tables(escape: str) -> LineTables | None:
     """
     key = f"{_grammar_text(escape)}\0{TABLES_FORMAT}\0{sys.version}"
     path = _cache_file(TABLES_CACHE, escape)
-    with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
-        cached_key, tables = marshal.loads(path.read_bytes())
+    with contextlib.suppress(OSError, ValueError, EOFError, TypeError), open(path, "rb") as file:
+        cached_key, tables = marshal.loads(file.read())
         if cached_key == key:
             return LineTables(*tables)
     found = line_tables(load_grammar(escape))
     if found is not None:
-        with contextlib.suppress(OSError):
-            partial_file = path.with_name(f"{path.name}.{os.getpid()}")
-            partial_file.write_bytes(marshal.dumps((key, tuple(found))))
-            partial_file.replace(path)
+        _write_atomically(path, marshal.dumps((key, tuple(found))))
     return found
 
 

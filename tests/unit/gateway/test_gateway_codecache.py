@@ -61,3 +61,34 @@ def test_unusable_cache_is_ignored(tmp_path: Path) -> None:
     assert codecache.install(str(tmp_path / "junk")) == 0
     assert "exec" not in vars(dataclasses)
     assert define()(3).x == 3
+
+
+def test_texts_not_marked_first_are_read_at_the_first_miss(tmp_path: Path) -> None:
+    runner = codecache.record()
+    define()
+    runner.mark_first()
+    first = set(runner.codes)
+
+    @dataclasses.dataclass
+    class Later:
+        """Recorded after the mark."""
+
+        z: str
+
+    later = set(runner.codes) - first
+    assert later
+    codecache.save(runner, str(tmp_path / "cache"))
+    assert codecache.install(str(tmp_path / "cache")) == len(first) + len(later)
+    installed = vars(dataclasses)["exec"]
+    assert set(installed.codes) == first
+    define()
+    assert set(installed.codes) == first  # every text found: the rest still unread
+
+    @dataclasses.dataclass
+    class Again:
+        """Recorded after the mark."""
+
+        z: str
+
+    assert set(installed.codes) == first | later
+    assert Again("a") == Again("a")

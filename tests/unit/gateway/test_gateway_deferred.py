@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,3 +64,61 @@ def test_first_use_runs_it_once(package: str) -> None:
     assert VALUE == 42
     assert builtins.deferred_runs == 1  # type: ignore[attr-defined]
     assert type(module) is type(sys)
+
+
+GATEWAY_PATH = """\
+import sys
+from frontend.gateway import deferred
+deferred.defer()
+import frontend.cli, frontend.gateway.build, frontend.gateway.relay, frontend.logs
+import frontend.compiler.entry, frontend.syntax.parser
+frontend.syntax.parser.line_parser()
+print(" ".join(sorted(
+    name for name in NEVER
+    if name in sys.modules and type(sys.modules[name]) is not deferred._Placeholder
+)))
+"""
+NEVER = ("asyncio", "grpc.aio", "inspect", "pickle", "selectors", "pkgutil", "traceback")
+"""Deferred modules that nothing on a build's path uses."""
+
+
+def test_a_build_runs_none_of_the_deferred_modules_it_never_uses() -> None:
+    """A dataclass without a docstring, say, would load ``inspect`` (for its signature)."""
+    proc = subprocess.run(
+        [sys.executable, "-I", "-c", f"NEVER = {NEVER!r}\n{GATEWAY_PATH}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == []
+
+
+def test_another_thread_waits_for_the_code_to_run(tmp_path: Path) -> None:
+    """While one thread runs a deferred module's code, another reading it waits."""
+    (tmp_path / "deferslow.py").write_text(
+        "import threading, time\n"
+        "STARTED = threading.Event()\n"
+        "STARTED.set()\n"
+        "time.sleep(0.3)\n"
+        "VALUE = 42\n"
+    )
+    sys.path.insert(0, str(tmp_path))
+    finder = deferred.defer(["deferslow"])
+    try:
+        import deferslow  # type: ignore[import-not-found]
+
+        seen: list[object] = []
+        first = threading.Thread(target=lambda: seen.append(deferslow.VALUE))
+        first.start()
+        while "STARTED" not in vars(deferslow):  # the first thread is running its code
+            time.sleep(0.001)
+        assert deferslow.VALUE == 42
+        first.join(10)
+        assert seen == [42]
+    finally:
+        sys.meta_path.remove(finder)
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("deferslow", None)

@@ -118,7 +118,7 @@ def _shape(text: str, parse: Any) -> object:
 
 
 def test_tables_cache_is_written_and_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(parser, "TABLES_CACHE", tmp_path / "tables.cache")
+    monkeypatch.setattr(parser, "TABLES_CACHE", str(tmp_path / "tables.cache"))
     tables = parser._tables.__wrapped__("\\")
     assert (tmp_path / "tables.cache").is_file()
     assert tables is not None
@@ -146,8 +146,8 @@ BUILD_CACHE = """
 import sys
 from pathlib import Path
 import frontend.syntax.parser as parser
-parser.GRAMMAR_CACHE = Path(sys.argv[1]) / "grammar.lark.cache"
-parser.TABLES_CACHE = Path(sys.argv[1]) / "grammar.tables.cache"
+parser.GRAMMAR_CACHE = str(Path(sys.argv[1]) / "grammar.lark.cache")
+parser.TABLES_CACHE = str(Path(sys.argv[1]) / "grammar.tables.cache")
 parser.line_parser()
 """
 
