@@ -622,6 +622,8 @@ class Flags:
 
     def each(self, name: str) -> list[tuple[str, int]]:
         """Every value of a repeatable flag, with its column."""
+        if name not in self.values:
+            return []
         columns = [f.column for f in self.given if f.name == name]
         return list(zip(self.strings(name), columns, strict=True))
 
@@ -722,8 +724,8 @@ class _Request:
             return _NONE_GIVEN.get(self.node.cmd, _NONE_GIVEN[""])
         table = FLAGS.get(self.node.cmd, _NO_FLAGS)
         given = self.loose_flags()
-        if any(flag.raw == "--" for flag in given):  # the end of flags
-            given = given[: [flag.raw for flag in given].index("--")]
+        if "--" in self.node.flags:  # the end of flags
+            given = given[: self.node.flags.index("--")]
         values: dict[str, list[str]] = {}
         for flag in given:
             try:
