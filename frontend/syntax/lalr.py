@@ -247,72 +247,74 @@ class LineParser:
             path = path.next.get(kind)
         plan = path.plan if path is not None else None
         if plan is None:
-            values, plan = self._plan(text)
+            return self._by_table(text, callbacks)
         for name, children in plan:
             values.append(callbacks[name]([values[i] for i in children]))
         return values[-1]
 
-    def _plan(self, text: str) -> tuple[list[Any], Plan]:
-        """The tokens of ``text`` and its plan, by the table; the plan is remembered
-        while the trie has room."""
+    def _by_table(self, text: str, callbacks: Callbacks) -> Any:
+        """What the start rule's callback returns for ``text``, parsed by the table
+        (callbacks called at each reduction); the plan of a line of at most
+        ``MAX_PATH_TOKENS`` tokens is remembered while the trie has room."""
         table, ignore, end_state = self.table, self.ignore, self.end
         state = self.start
         stack = [state]
-        refs: list[Any] = []  # per stack entry: a token's index, None, a list (inlined) or ~step
-        tokens: list[Token] = []
+        values: list[Any] = []  # per stack entry: a token, None, a list (inlined) or a value
+        refs: list[Any] = []  # the same, with a token's index or ~(a reduction's) for each
         kinds: list[str] = []
         states: list[int] = []  # the lexer state of each token, then the state at the end
         steps: list[tuple[str, list[int]]] = []
+        recording, count = self.paths < MAX_PATHS, 0
         pos, end = 0, len(text)
         while True:
-            ref: int | None = None
+            token: Token | None = None
             if pos < end:
                 found = (self.scanners[state] or self._scanner(state)).match(text, pos)
                 if found is None:
                     raise LineError(f"no terminal matches at {pos}")
                 kind, start, pos = found.lastgroup or "", pos, found.end()
                 if kind[0] != "_":
-                    ref = len(tokens)
-                    tokens.append(Token(kind, text[start:pos], start))
+                    token = _new_text(Token, text[start:pos])
+                    token.type, token.start_pos = kind, start
                 elif kind in ignore[state]:
                     continue
             else:
                 kind = "$END"
-            kinds.append(kind)
-            states.append(state)
+            if recording:
+                recording = len(kinds) <= MAX_PATH_TOKENS
+                kinds.append(kind)
+                states.append(state)
             while True:
                 step = table[state].get(kind)
                 if step.__class__ is int:  # shift
                     state = step
                     stack.append(state)
-                    refs.append(ref)
+                    values.append(token)
+                    if recording:
+                        refs.append(None if token is None else count)
+                        count += token is not None
                     break
                 if step is None:
                     raise LineError(f"unexpected {kind} at {pos}")
                 name, size, inlined = step  # type: ignore[misc]
-                children = refs[len(refs) - size :]
-                flat: list[int] = []
-                if children and children[0].__class__ is list:  # ``x*``: the list grows in place
-                    flat = children.pop(0)
-                for child in children:
-                    if child.__class__ is list:
-                        flat += child
-                    elif child is not None:
-                        flat.append(child)
-                del stack[len(stack) - size :], refs[len(refs) - size :]
-                if not inlined:
-                    steps.append((name, flat))
+                del stack[len(stack) - size :]
+                flat = _children(values, size)
+                if recording:
+                    flat_refs = _children(refs, size)
+                    if not inlined:
+                        steps.append((name, flat_refs))
+                    refs.append(flat_refs if inlined else ~(len(steps) - 1))
                 state = table[stack[-1]][name]  # type: ignore[assignment]
                 stack.append(state)
-                refs.append(flat if inlined else ~(len(steps) - 1))
+                values.append(flat if inlined else callbacks[name](flat))
                 if state == end_state and kind == "$END":
-                    count = len(tokens)  # a step's value follows the tokens
-                    plan = tuple(
-                        (name, tuple(i if i >= 0 else count + ~i for i in children))
-                        for name, children in steps
-                    )
-                    self._remember(kinds[:-1], states, plan)
-                    return list(tokens), plan
+                    if recording:  # a reduction's value follows the tokens
+                        plan = tuple(
+                            (name, tuple(i if i >= 0 else count + ~i for i in children))
+                            for name, children in steps
+                        )
+                        self._remember(kinds[:-1], states, plan)
+                    return values[-1]
 
     def _remember(self, kinds: list[str], states: list[int], plan: Plan) -> None:
         if len(kinds) > MAX_PATH_TOKENS:
@@ -327,3 +329,22 @@ class LineParser:
                 self.paths += 1
             path = found
         path.plan = plan
+
+
+def _children(stack: list[Any], size: int) -> list[Any]:
+    """The children of a reduction of ``size`` symbols, taken off ``stack``: inlined
+    rules' lists spliced in, dropped tokens (None) left out."""
+    if size == 1:  # the most common reduction, without the general case's lists
+        child = stack.pop()
+        return child if child.__class__ is list else [] if child is None else [child]
+    children = stack[len(stack) - size :]
+    del stack[len(stack) - size :]
+    flat: list[Any] = []
+    if children and children[0].__class__ is list:  # ``x*``: the list grows in place
+        flat = children.pop(0)
+    for child in children:
+        if child.__class__ is list:
+            flat += child
+        elif child is not None:
+            flat.append(child)
+    return flat

@@ -326,7 +326,8 @@ class Builder:
         self.lexer, self.typed = lexer, typed
         self.extensions: frozenset[str] | None = None  # read once the directives are done
         self.written, self.logical = "", LogicalLine("", 0, 0)
-        self.callbacks = {name: getattr(self, name) for name in RULES}
+        self.callbacks = dict.fromkeys(INSTRUCTIONS, self.instruction)
+        self.callbacks.update((name, getattr(self, name)) for name in FORMS)
 
     def begin(self, logical: LogicalLine, text: str) -> None:
         self.logical, self.written = logical, text
@@ -444,8 +445,9 @@ INSTRUCTIONS = ("from", "run", "cmd", "entrypoint", "shell", "copy", "add", "vol
 """The grammar's instruction rules: ``Builder.instruction`` reduces each."""
 for _rule in INSTRUCTIONS:
     setattr(Builder, _rule, Builder.instruction)
-RULES = (*INSTRUCTIONS, "exec", "shell_form", "fields", "pairs", "legacy", "words", "text",
-         "health", "line")  # fmt: skip
+FORMS = ("exec", "shell_form", "fields", "pairs", "legacy", "words", "text", "health", "line")
+"""The other rules of ``line`` that are not inlined: the argument forms, and ``line``."""
+RULES = (*INSTRUCTIONS, *FORMS)
 """Every rule of ``line`` that is not inlined."""
 
 LineParse = Callable[[str, str, Builder], Any]
