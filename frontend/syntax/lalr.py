@@ -44,7 +44,8 @@ class Token(str):
 _new_text = str.__new__
 
 Callbacks = Mapping[str, Callable[[list[Any]], Any]]
-"""Per rule name, what a reduction of the rule returns, given its children."""
+"""Per rule name, what a reduction of the rule returns, given its children (a list
+only for the start rule: the driver holds inlined rules' children as lists)."""
 
 
 @dataclass(slots=True)
