@@ -207,22 +207,22 @@ class LineParser:
     far (up to ``MAX_PATHS`` nodes of ``MAX_PATH_TOKENS`` kinds) holds, per
     sequence, the lexer states and the reductions (a ``Plan``), so that a line
     like one already seen takes only its regular expression matches and its
-    callbacks. Other lines are run through the table, and their plan kept.
+    callbacks. Other lines are run through the table: a sequence met for the
+    first time is kept, and its plan recorded when it is met again (most lines
+    of a file are met once).
     """
 
     def __init__(self, tables: LineTables, start: str = "line") -> None:
         self.tables = tables
         self.start, self.end = tables.starts[start]
         size = max(tables.table) + 1
-        self.table = [tables.table.get(state, {}) for state in range(size)]
+        self.table = tables.table
         self.scanners: list[re.Pattern[str] | None] = [None] * size
-        self.ignore = [
-            tables.lexers[s][2] if s in tables.lexers else frozenset() for s in range(size)
-        ]
+        self.ignore: list[frozenset[str]] = [frozenset()] * size  # set with the scanner
         self.root, self.paths = _Path(self.start), 1
 
     def _scanner(self, state: int) -> re.Pattern[str]:
-        pattern, flags, _ = self.tables.lexers[state]
+        pattern, flags, self.ignore[state] = self.tables.lexers[state]
         scanner = self.scanners[state] = re.compile(pattern, flags)
         return scanner
 
@@ -247,16 +247,17 @@ class LineParser:
                 continue
             path = path.next.get(kind)
         plan = path.plan if path is not None else None
-        if plan is None:
-            return self._by_table(text, callbacks)
+        if plan is None:  # its plan is recorded when the sequence is met again
+            return self._by_table(text, callbacks, planning=path is not None)
         for name, children in plan:
             values.append(callbacks[name]([values[i] for i in children]))
         return values[-1]
 
-    def _by_table(self, text: str, callbacks: Callbacks) -> Any:
+    def _by_table(self, text: str, callbacks: Callbacks, planning: bool) -> Any:
         """What the start rule's callback returns for ``text``, parsed by the table
-        (callbacks called at each reduction); the plan of a line of at most
-        ``MAX_PATH_TOKENS`` tokens is remembered while the trie has room."""
+        (callbacks called at each reduction). A line of at most ``MAX_PATH_TOKENS``
+        tokens leaves its kind sequence in the trie while it has room and, when
+        ``planning``, its plan."""
         table, ignore, end_state = self.table, self.ignore, self.end
         state = self.start
         stack = [state]
@@ -265,7 +266,8 @@ class LineParser:
         kinds: list[str] = []
         states: list[int] = []  # the lexer state of each token, then the state at the end
         steps: list[tuple[str, list[int]]] = []
-        recording, count = self.paths < MAX_PATHS, 0
+        tracing, count = self.paths < MAX_PATHS, 0
+        planning = planning and tracing
         pos, end = 0, len(text)
         while True:
             token: Token | None = None
@@ -281,8 +283,8 @@ class LineParser:
                     continue
             else:
                 kind = "$END"
-            if recording:
-                recording = len(kinds) <= MAX_PATH_TOKENS
+            if tracing:
+                tracing = planning = len(kinds) <= MAX_PATH_TOKENS
                 kinds.append(kind)
                 states.append(state)
             while True:
@@ -291,7 +293,7 @@ class LineParser:
                     state = step
                     stack.append(state)
                     values.append(token)
-                    if recording:
+                    if planning:
                         refs.append(None if token is None else count)
                         count += token is not None
                     break
@@ -300,7 +302,7 @@ class LineParser:
                 name, size, inlined = step  # type: ignore[misc]
                 del stack[len(stack) - size :]
                 flat = _children(values, size)
-                if recording:
+                if planning:
                     flat_refs = _children(refs, size)
                     if not inlined:
                         steps.append((name, flat_refs))
@@ -309,15 +311,15 @@ class LineParser:
                 stack.append(state)
                 values.append(flat if inlined else callbacks[name](flat))
                 if state == end_state and kind == "$END":
-                    if recording:  # a reduction's value follows the tokens
+                    if tracing:  # in a plan, a reduction's value follows the tokens
                         plan = tuple(
                             (name, tuple(i if i >= 0 else count + ~i for i in children))
                             for name, children in steps
                         )
-                        self._remember(kinds[:-1], states, plan)
+                        self._remember(kinds[:-1], states, plan if planning else None)
                     return values[-1]
 
-    def _remember(self, kinds: list[str], states: list[int], plan: Plan) -> None:
+    def _remember(self, kinds: list[str], states: list[int], plan: Plan | None) -> None:
         if len(kinds) > MAX_PATH_TOKENS:
             return
         path = self.root
