@@ -96,6 +96,9 @@ class Lex:
 
     def process_words(self, text: str, env: Mapping[str, str]) -> list[str]:
         """Expanded words split on unquoted whitespace."""
+        quotes = "" if self.skip_process_quotes else "'\""
+        if len(self.escape) == 1 and _plain_text(self.escape + quotes).fullmatch(text):
+            return [word for word in _SPACE_RUN.split(text) if word]
         words = _Words()
         _Scanner(self, text, env).run(words)
         return words.finish()
@@ -149,6 +152,13 @@ class _Words:
 def _plain_run(specials: str) -> re.Pattern[str]:
     """Matches a run of characters that need no special handling."""
     return re.compile(f"[^{re.escape(specials)}]+")
+
+
+@functools.lru_cache(maxsize=16)
+def _plain_text(specials: str) -> re.Pattern[str]:
+    """Matches text with nothing the lexer reads specially (``$``, ``<`` and
+    ``specials``), no BOM and no undecodable byte: text that is its own expansion."""
+    return re.compile(f"[^$<{re.escape(specials)}\ufeff\ud800-\udfff]*")
 
 
 Piece = str | list["Piece"]
