@@ -96,8 +96,7 @@ class Lex:
 
     def process_words(self, text: str, env: Mapping[str, str]) -> list[str]:
         """Expanded words split on unquoted whitespace."""
-        quotes = "" if self.skip_process_quotes else "'\""
-        if len(self.escape) == 1 and _plain_text(self.escape + quotes).fullmatch(text):
+        if plain(text, self.escape):
             return [word for word in _SPACE_RUN.split(text) if word]
         words = _Words()
         _Scanner(self, text, env).run(words)
@@ -148,17 +147,22 @@ class _Words:
         return self.words
 
 
+_SPECIAL = re.compile("[$'\"<]")
+"""What the lexer reads specially besides the escape character: variables, quotes
+and ``<`` (a heredoc's ``<<`` keeps the blanks after it in its word)."""
+
+
+def plain(text: str, escape: str) -> bool:
+    """Whether the lexer gives ``text`` back as it is, whatever its options (and
+    ``process_words`` only splits it on whitespace): ASCII (no byte to read as
+    U+FFFD, no BOM) with no variable, quote, ``<`` or escape character."""
+    return text.isascii() and len(escape) == 1 and escape not in text and not _SPECIAL.search(text)
+
+
 @functools.lru_cache(maxsize=64)
 def _plain_run(specials: str) -> re.Pattern[str]:
     """Matches a run of characters that need no special handling."""
     return re.compile(f"[^{re.escape(specials)}]+")
-
-
-@functools.lru_cache(maxsize=16)
-def _plain_text(specials: str) -> re.Pattern[str]:
-    """Matches text with nothing the lexer reads specially (``$``, ``<`` and
-    ``specials``), no BOM and no undecodable byte: text that is its own expansion."""
-    return re.compile(f"[^$<{re.escape(specials)}\ufeff\ud800-\udfff]*")
 
 
 Piece = str | list["Piece"]

@@ -16,7 +16,7 @@ from frontend.semantics.words import (
     expand_word_matches,
     expand_words,
 )
-from frontend.syntax.shell import Lex
+from frontend.syntax.shell import Lex, _Scanner, _Words, plain
 from tests.unit.growth import assert_linear
 
 ENV = {
@@ -849,3 +849,20 @@ def test_plain_words_come_back_as_the_lexer_gives_them(
     except WordError:
         return
     assert expand_word_matches(word, ENV, escape, **options) == expected  # type: ignore[arg-type]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.characters(codec="ascii"), max_size=16),
+    st.sampled_from(["\\", "`"]),
+    st.sampled_from([{}, {"raw_quotes": True, "skip_unset_env": True}, {"raw_escapes": True}]),
+)
+def test_plain_text_is_split_as_the_lexer_splits_it(
+    text: str, escape: str, options: dict[str, bool]
+) -> None:
+    """Text with nothing to expand is split on whitespace without the lexer: the same words."""
+    assume(plain(text, escape))
+    lex = Lex(escape, **options)
+    words = _Words()
+    _Scanner(lex, text, ENV).run(words)
+    assert lex.process_words(text, ENV) == words.finish()
