@@ -23,6 +23,7 @@ from frontend.errors import DockerfileError
 from frontend.gotext import SPACE as GO_SPACE
 from frontend.gotext import GoNumError, go_bool, go_parse_int, go_parse_uint, go_quote, time_quote
 from frontend.syntax import ast
+from frontend.syntax.frozen import frozen
 from frontend.syntax.heredoc import marker_name
 from frontend.syntax.lalr import LineError, Token
 from frontend.syntax.nodes import Node
@@ -532,7 +533,7 @@ class Kind(enum.Enum):
     """``--name=value``, repeatable."""
 
 
-@dataclass(frozen=True)
+@frozen
 class FlagSpec:
     """One accepted flag: its kind, default and, when restricted, its allowed values."""
 
@@ -590,7 +591,7 @@ FLAGS: dict[str, dict[str, FlagSpec]] = {
 never read their flags, so there (as upstream) any flag is ignored."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Flags:
     """Checked flags: values by name (booleans as ``true``/``false``) and their columns."""
 

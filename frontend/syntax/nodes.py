@@ -7,11 +7,13 @@ This layer mirrors upstream's parser output field by field (``cmd``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from frontend.syntax.frozen import frozen
 
-@dataclass(frozen=True)
+
+@frozen
 class Heredoc:
     """A heredoc body attached to an instruction (``<<EOF`` ... ``EOF``)."""
 
@@ -22,7 +24,7 @@ class Heredoc:
     file_descriptor: int = 0
 
 
-@dataclass(frozen=True)
+@frozen
 class Node:
     """One instruction: keyword, leading flags and its argument list.
 
@@ -53,35 +55,6 @@ class Node:
     """Where each flag's token starts in ``original``."""
     args_start: int = field(default=0, compare=False)
     """Where the arguments start in ``original`` (past the keyword and flags)."""
-
-    def __init__(
-        self,
-        cmd: str,
-        flags: tuple[str, ...],
-        value: tuple[str, ...],
-        json: bool,
-        start_line: int,
-        end_line: int,
-        original: str,
-        heredocs: tuple[Heredoc, ...] = (),
-        sub: Node | None = None,
-        column: int = 1,
-        comments: tuple[str, ...] = (),
-        empty_continuation_line: int = 0,
-        legacy_format: bool = False,
-        flag_starts: tuple[int, ...] = (),
-        args_start: int = 0,
-    ) -> None:
-        """The fields, stored straight into the instance (the generated ``__init__`` of
-        a frozen dataclass makes a call per field, and a file makes a node per line)."""
-        fields = self.__dict__
-        fields["cmd"], fields["flags"], fields["value"], fields["json"] = cmd, flags, value, json
-        fields["start_line"], fields["end_line"] = start_line, end_line
-        fields["original"], fields["heredocs"], fields["sub"] = original, heredocs, sub
-        fields["column"], fields["comments"] = column, comments
-        fields["empty_continuation_line"] = empty_continuation_line
-        fields["legacy_format"] = legacy_format
-        fields["flag_starts"], fields["args_start"] = flag_starts, args_start
 
     @property
     def sub_cmd(self) -> str | None:
