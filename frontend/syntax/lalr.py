@@ -266,8 +266,7 @@ class LineParser:
         kinds: list[str] = []
         states: list[int] = []  # the lexer state of each token, then the state at the end
         steps: list[tuple[str, list[int]]] = []
-        tracing, count = self.paths < MAX_PATHS, 0
-        planning = planning and tracing
+        tracing, count = planning or self.paths < MAX_PATHS, 0  # to plan: in the trie already
         pos, end = 0, len(text)
         while True:
             token: Token | None = None
@@ -283,8 +282,9 @@ class LineParser:
                     continue
             else:
                 kind = "$END"
+            if tracing and len(kinds) > MAX_PATH_TOKENS:  # too long to remember
+                tracing = planning = False
             if tracing:
-                tracing = planning = len(kinds) <= MAX_PATH_TOKENS
                 kinds.append(kind)
                 states.append(state)
             while True:
