@@ -8,11 +8,10 @@ lexer's options as keywords (see ``Lex``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TypedDict, Unpack
 
-from frontend.syntax.shell import MAX_EXPANSION, MAX_NESTING, Lex, WordError, WordMatches
+from frontend.syntax.shell import MAX_EXPANSION, MAX_NESTING, Lex, WordError, WordMatches, plain
 
 __all__ = [
     "MAX_EXPANSION",
@@ -38,20 +37,9 @@ def expand_word(
     word: str, env: Mapping[str, str], escape: str = "\\", **options: Unpack[LexOptions]
 ) -> str:
     """One word, expanded and unquoted."""
-    if _plain(word, escape):
+    if plain(word, escape):
         return word
     return Lex(escape, **options).process_word(word, env)
-
-
-_SPECIAL = re.compile("[$'\"]")
-"""What the lexer may change in one word besides the escape character: variables
-and quotes (a heredoc's ``<<`` only keeps its blanks in the word)."""
-
-
-def _plain(word: str, escape: str) -> bool:
-    """Whether the lexer would give ``word`` back as it is, whatever its options:
-    ASCII (no byte to read as U+FFFD, no BOM) with nothing to expand or unquote."""
-    return word.isascii() and len(escape) == 1 and escape not in word and not _SPECIAL.search(word)
 
 
 def expand_words(
@@ -65,6 +53,6 @@ def expand_word_matches(
     word: str, env: Mapping[str, str], escape: str = "\\", **options: Unpack[LexOptions]
 ) -> WordMatches:
     """Like ``expand_word``, also naming the variables found and not found in ``env``."""
-    if _plain(word, escape):
+    if plain(word, escape):
         return WordMatches(word, frozenset(), frozenset())
     return Lex(escape, **options).process_word_matches(word, env)

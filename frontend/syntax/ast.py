@@ -6,10 +6,11 @@ later, in ``frontend.semantics.words``, because it depends on ARG/ENV scope.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
 from frontend.errors import DockerfileWarning, line_ranges
+from frontend.syntax.frozen import frozen
 from frontend.syntax.nodes import Heredoc as Heredoc  # the raw layer's, shared
 
 MountType = Literal["bind", "cache", "tmpfs", "secret", "ssh"]
@@ -18,7 +19,7 @@ NetworkMode = Literal["default", "none", "host"]
 SecurityMode = Literal["sandbox", "insecure"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Location:
     """Where a node sits in the Dockerfile: 1-based lines and column."""
 
@@ -32,7 +33,7 @@ class Location:
         return line_ranges(self.start_line, self.end_line)
 
 
-@dataclass(frozen=True)
+@frozen
 class Flag:
     """One ``--name[=value]`` flag; ``value`` is None for ``--name``; ``column`` 0 if unknown."""
 
@@ -42,7 +43,7 @@ class Flag:
     column: int = 0
 
 
-@dataclass(frozen=True)
+@frozen
 class Instruction:
     """Fields every instruction shares."""
 
@@ -57,7 +58,7 @@ class Instruction:
         return type(self).__name__.upper()
 
 
-@dataclass(frozen=True)
+@frozen
 class ShellCommand:
     """Shell form: one command line handed to the stage's shell."""
 
@@ -65,7 +66,7 @@ class ShellCommand:
     heredocs: tuple[Heredoc, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class ExecCommand:
     """Exec (JSON array) form: argv as written."""
 
@@ -75,7 +76,7 @@ class ExecCommand:
 Command = ShellCommand | ExecCommand
 
 
-@dataclass(frozen=True)
+@frozen
 class KeyValue:
     """A ``key=value`` pair of ENV, LABEL or ARG; raw words, unexpanded."""
 
@@ -83,7 +84,7 @@ class KeyValue:
     value: str
 
 
-@dataclass(frozen=True)
+@frozen
 class ArgDecl:
     """One name of an ARG line, with its default when given."""
 
@@ -91,7 +92,7 @@ class ArgDecl:
     default: str | None
 
 
-@dataclass(frozen=True)
+@frozen
 class Mount:
     """One ``RUN --mount`` spec, with upstream's defaults.
 
@@ -120,7 +121,7 @@ class Mount:
     unexpanded: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Device:
     """One ``RUN --device`` spec: a device (CDI) name, and whether it must exist."""
 
@@ -129,7 +130,7 @@ class Device:
     required: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class From(Instruction):
     """``name`` is as written (stage names compare case-insensitively)."""
 
@@ -138,7 +139,7 @@ class From(Instruction):
     platform: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Run(Instruction):
     """RUN: a command, with its mounts, network and security modes and devices."""
 
@@ -149,28 +150,28 @@ class Run(Instruction):
     devices: tuple[Device, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Cmd(Instruction):
     """CMD: the image's default command."""
 
     command: Command = field(default_factory=lambda: ShellCommand(""))
 
 
-@dataclass(frozen=True)
+@frozen
 class Entrypoint(Instruction):
     """ENTRYPOINT: the image's entry point."""
 
     command: Command = field(default_factory=lambda: ShellCommand(""))
 
 
-@dataclass(frozen=True)
+@frozen
 class Shell(Instruction):
     """SHELL: the shell that runs shell-form commands."""
 
     args: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Copy(Instruction):
     """COPY: sources (or heredocs) from the context or another stage to ``dest``."""
 
@@ -185,7 +186,7 @@ class Copy(Instruction):
     excludes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Add(Instruction):
     """ADD: like COPY, also from URLs and Git, unpacking local archives."""
 
@@ -202,7 +203,7 @@ class Add(Instruction):
     excludes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Env(Instruction):
     """ENV: environment variables."""
 
@@ -211,14 +212,14 @@ class Env(Instruction):
     """Written ``ENV KEY value`` (no ``=``)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Arg(Instruction):
     """ARG: build arguments, each with an optional default."""
 
     args: tuple[ArgDecl, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Label(Instruction):
     """LABEL: image labels."""
 
@@ -227,42 +228,42 @@ class Label(Instruction):
     """Written ``LABEL key value`` (no ``=``)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Maintainer(Instruction):
     """MAINTAINER: the image's author (deprecated)."""
 
     name: str = ""
 
 
-@dataclass(frozen=True)
+@frozen
 class Expose(Instruction):
     """EXPOSE: ports, as written."""
 
     ports: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Workdir(Instruction):
     """WORKDIR: the working directory."""
 
     path: str = ""
 
 
-@dataclass(frozen=True)
+@frozen
 class User(Instruction):
     """USER: the user (and group) commands run as."""
 
     user: str = ""
 
 
-@dataclass(frozen=True)
+@frozen
 class Volume(Instruction):
     """VOLUME: mount points of the image."""
 
     paths: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class StopSignal(Instruction):
     """STOPSIGNAL: the signal that stops a container."""
 
@@ -273,7 +274,7 @@ class StopSignal(Instruction):
         return "STOPSIGNAL"
 
 
-@dataclass(frozen=True)
+@frozen
 class Healthcheck(Instruction):
     """``HEALTHCHECK NONE`` has ``command`` None.
 
@@ -288,7 +289,7 @@ class Healthcheck(Instruction):
     retries: int = 0
 
 
-@dataclass(frozen=True)
+@frozen
 class Onbuild(Instruction):
     """ONBUILD keeps its trigger as text (the image config stores it so).
 
@@ -300,7 +301,7 @@ class Onbuild(Instruction):
     trigger: Instruction | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Dockerfile:
     """A parsed file: parser directives and instructions in order."""
 

@@ -16,13 +16,14 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from frontend.errors import DockerfileError
 from frontend.gotext import SPACE as GO_SPACE
 from frontend.gotext import GoNumError, go_bool, go_parse_int, go_parse_uint, go_quote, time_quote
 from frontend.syntax import ast
+from frontend.syntax.frozen import frozen
 from frontend.syntax.heredoc import marker_name
 from frontend.syntax.lalr import LineError, Token
 from frontend.syntax.nodes import Node
@@ -461,6 +462,23 @@ def _mount(spec: str, expand: Expand | None, from_vars: bool = False) -> ast.Mou
     )
 
 
+MAX_KEPT_MOUNT = 512
+"""Longest ``--mount`` value whose typed mount is kept for its next occurrence."""
+
+
+def _written_mount(spec: str, from_vars: bool) -> ast.Mount:
+    """A ``RUN --mount`` value as written (unexpanded); a file's RUNs often repeat one,
+    so the typed mount (immutable) of a short value is kept."""
+    if len(spec) > MAX_KEPT_MOUNT:
+        return _mount(spec, None, from_vars)
+    return _kept_mount(spec, from_vars)
+
+
+@lru_cache(maxsize=256)
+def _kept_mount(spec: str, from_vars: bool) -> ast.Mount:
+    return _mount(spec, None, from_vars)
+
+
 def parse_mount(spec: str, expand: Expand | None = None) -> ast.Mount:
     """A ``RUN --mount`` value as a typed mount, with upstream's defaults and checks.
 
@@ -515,7 +533,7 @@ class Kind(enum.Enum):
     """``--name=value``, repeatable."""
 
 
-@dataclass(frozen=True)
+@frozen
 class FlagSpec:
     """One accepted flag: its kind, default and, when restricted, its allowed values."""
 
@@ -573,7 +591,7 @@ FLAGS: dict[str, dict[str, FlagSpec]] = {
 never read their flags, so there (as upstream) any flag is ignored."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Flags:
     """Checked flags: values by name (booleans as ``true``/``false``) and their columns."""
 
@@ -605,6 +623,8 @@ class Flags:
 
     def each(self, name: str) -> list[tuple[str, int]]:
         """Every value of a repeatable flag, with its column."""
+        if name not in self.values:
+            return []
         columns = [f.column for f in self.given if f.name == name]
         return list(zip(self.strings(name), columns, strict=True))
 
@@ -705,8 +725,8 @@ class _Request:
             return _NONE_GIVEN.get(self.node.cmd, _NONE_GIVEN[""])
         table = FLAGS.get(self.node.cmd, _NO_FLAGS)
         given = self.loose_flags()
-        if any(flag.raw == "--" for flag in given):  # the end of flags
-            given = given[: [flag.raw for flag in given].index("--")]
+        if "--" in self.node.flags:  # the end of flags
+            given = given[: self.node.flags.index("--")]
         values: dict[str, list[str]] = {}
         for flag in given:
             try:
@@ -850,7 +870,7 @@ def _run(req: _Request) -> ast.Instruction:
             devices.append(_device(spec))
     for spec, column in flags.each("mount"):
         with req.at(column):
-            mounts.append(_mount(spec, None, "from-vars" in req.extensions))
+            mounts.append(_written_mount(spec, "from-vars" in req.extensions))
     network = req.choice(flags, "network")
     security = req.choice(flags, "security")
     return ast.Run(

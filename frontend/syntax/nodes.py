@@ -7,11 +7,13 @@ This layer mirrors upstream's parser output field by field (``cmd``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from frontend.syntax.frozen import frozen
 
-@dataclass(frozen=True)
+
+@frozen
 class Heredoc:
     """A heredoc body attached to an instruction (``<<EOF`` ... ``EOF``)."""
 
@@ -22,7 +24,7 @@ class Heredoc:
     file_descriptor: int = 0
 
 
-@dataclass(frozen=True)
+@frozen
 class Node:
     """One instruction: keyword, leading flags and its argument list.
 

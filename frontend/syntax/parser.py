@@ -334,7 +334,8 @@ class Builder:
         self.lexer, self.typed = lexer, typed
         self.extensions: frozenset[str] | None = None  # read once the directives are done
         self.written, self.logical = "", LogicalLine("", 0, 0)
-        self.callbacks = {name: getattr(self, name) for name in RULES}
+        self.callbacks = dict.fromkeys(INSTRUCTIONS, self.instruction)
+        self.callbacks.update((name, getattr(self, name)) for name in FORMS)
 
     def begin(self, logical: LogicalLine, text: str) -> None:
         self.logical, self.written = logical, text
@@ -391,8 +392,9 @@ class Builder:
         if last is None:
             return _Draft(cmd, flags, (), False, start, False, None, *where)
         form: _Form = last
-        if form.json_at >= 0 and cmd not in _NOT_JSON_CHECKED:
-            _check_not_json(self.written[form.json_at :])
+        json_at = form.json_at
+        if json_at >= 0 and self.written.startswith("[", json_at) and cmd not in _NOT_JSON_CHECKED:
+            _check_not_json(self.written[json_at:])
         if form.legacy and len(form.value) < 2:
             raise DockerfileError(f"{cmd} must have two arguments")
         return _Draft(cmd, flags, form.value, form.json, start, form.legacy, None, *where)
@@ -415,8 +417,8 @@ class Builder:
         logical, draft = self.logical, c[0]
         empty = logical.end_line if logical.empty_continuation else 0
         node = Node(draft.cmd, draft.flags, draft.value, draft.json, logical.start_line,
-                    logical.end_line, logical.text, (), self._trigger(draft.sub), logical.column,
-                    logical.comments, empty, draft.legacy, draft.flag_starts,
+                    logical.end_line, logical.text, (), draft.sub and self._trigger(draft.sub),
+                    logical.column, logical.comments, empty, draft.legacy, draft.flag_starts,
                     draft.args_start)  # fmt: skip
         if "<<" in logical.text and _heredoc_target(node):
             node = _with_heredocs(node, logical, self.lexer)
@@ -451,8 +453,9 @@ INSTRUCTIONS = ("from", "run", "cmd", "entrypoint", "shell", "copy", "add", "vol
 """The grammar's instruction rules: ``Builder.instruction`` reduces each."""
 for _rule in INSTRUCTIONS:
     setattr(Builder, _rule, Builder.instruction)
-RULES = (*INSTRUCTIONS, "exec", "shell_form", "fields", "pairs", "legacy", "words", "text",
-         "health", "line")  # fmt: skip
+FORMS = ("exec", "shell_form", "fields", "pairs", "legacy", "words", "text", "health", "line")
+"""The other rules of ``line`` that are not inlined: the argument forms, and ``line``."""
+RULES = (*INSTRUCTIONS, *FORMS)
 """Every rule of ``line`` that is not inlined."""
 
 LineParse = Callable[[str, str, Builder], Any]

@@ -96,6 +96,8 @@ class Lex:
 
     def process_words(self, text: str, env: Mapping[str, str]) -> list[str]:
         """Expanded words split on unquoted whitespace."""
+        if plain(text, self.escape):
+            return [word for word in _SPACE_RUN.split(text) if word]
         words = _Words()
         _Scanner(self, text, env).run(words)
         return words.finish()
@@ -143,6 +145,18 @@ class _Words:
     def finish(self) -> list[str]:
         self.flush()
         return self.words
+
+
+_SPECIAL = re.compile("[$'\"<]")
+"""What the lexer reads specially besides the escape character: variables, quotes
+and ``<`` (a heredoc's ``<<`` keeps the blanks after it in its word)."""
+
+
+def plain(text: str, escape: str) -> bool:
+    """Whether the lexer gives ``text`` back as it is, whatever its options (and
+    ``process_words`` only splits it on whitespace): ASCII (no byte to read as
+    U+FFFD, no BOM) with no variable, quote, ``<`` or escape character."""
+    return text.isascii() and len(escape) == 1 and escape not in text and not _SPECIAL.search(text)
 
 
 @functools.lru_cache(maxsize=64)

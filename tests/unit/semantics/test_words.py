@@ -16,7 +16,7 @@ from frontend.semantics.words import (
     expand_word_matches,
     expand_words,
 )
-from frontend.syntax.shell import Lex
+from frontend.syntax.shell import Lex, _Scanner, _Words, plain
 from tests.unit.growth import assert_linear
 
 ENV = {
@@ -840,8 +840,13 @@ def _outcome(run: Callable[[], str]) -> str:
 def test_plain_words_come_back_as_the_lexer_gives_them(
     word: str, escape: str, options: dict[str, bool]
 ) -> None:
-    """Words with nothing to expand skip the lexer: the same outcome either way."""
+    """Words with nothing to expand skip the lexer (and text with nothing to expand is
+    split on whitespace without it): the same outcome either way."""
     lex = Lex(escape, **options)
+    if plain(word, escape):
+        words = _Words()
+        _Scanner(lex, word, ENV).run(words)
+        assert lex.process_words(word, ENV) == words.finish()
     fast = _outcome(lambda: expand_word(word, ENV, escape, **options))  # type: ignore[arg-type]
     assert fast == _outcome(lambda: lex.process_word(word, ENV))
     try:
