@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from frontend import reference
 from frontend.compiler.contexts import (
@@ -344,8 +344,10 @@ def _resolve_bases(
         else:
             wanted.append(i)
 
+    decoded: dict[bytes, tuple[Any, Image]] = {}  # many stages start from one image
+
     def fetch(batch: list[int]) -> list[_Base]:
-        return [_load_base(plan, i, options, resolve, loader) for i in batch]
+        return [_load_base(plan, i, options, resolve, loader, decoded) for i in batch]
 
     # Up to 8 look-ups at a time; many stages go in runs (64 tasks in all): a task
     # of the pool costs more than the look-up of an image the engine has at hand.
@@ -403,8 +405,10 @@ def _load_base(
     options: BuildOptions,
     resolve: ImageResolver,
     loader: ContextLoader,
+    decoded: dict[bytes, tuple[Any, Image]],
 ) -> _Base:
-    """A stage's start: the named context replacing it or its FROM, else the image."""
+    """A stage's start: the named context replacing it or its FROM, else the image
+    (``decoded``: the configs decoded so far, by their bytes)."""
     stage = plan.stages[index]
     platform = stage.platform or options.target_platform
     if stage.from_context:
@@ -439,8 +443,9 @@ def _load_base(
         where = stage.from_.location
         raise DockerfileError(exc.message, line=where.start_line, end_line=where.end_line) from None
     try:
-        raw = json.loads(config or b"{}")
-        image = image_from_dict(raw)
+        if (known := decoded.get(config)) is None:
+            known = decoded[config] = _decode(config)
+        raw, image = known
     except (ValueError, TypeError, AttributeError) as exc:  # not the JSON shape expected
         raise DockerfileError(
             f"invalid image config for {ref}: {exc}", line=stage.from_.location.start_line
@@ -464,6 +469,12 @@ def _load_base(
     checked = _checked(stage, image, platform)
     maps = born_from(raw, str(index))
     return _Base(state, image, platform, checked, maps=maps, config=config)
+
+
+def _decode(config: bytes) -> tuple[Any, Image]:
+    """An image config as JSON decodes it, and as the compiler reads it."""
+    raw = json.loads(config or b"{}")
+    return raw, image_from_dict(raw)
 
 
 def _load_context(

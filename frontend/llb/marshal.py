@@ -22,7 +22,7 @@ from google.protobuf.message import Message
 from frontend.errors import DockerfileError
 from frontend.gotext import go_quote
 from frontend.llb.caps import EXEC_MOUNT_TMPFS_SIZE, LLBCaps, MissingCapError
-from frontend.llb.graph import Deferred, FileOp, Output, Vertex
+from frontend.llb.graph import Deferred, FileOp, Output, SourceOp, Vertex
 from frontend.llb.opcaps import op_caps, terminal_caps
 from frontend.pb import ops_pb2 as pb
 from frontend.platform import Platform
@@ -196,6 +196,7 @@ def marshal(
     shape = OpShape.for_engine(engine)
     names: dict[int, str] = {}
     emitted: dict[str, bytes] = {}
+    sources: dict[tuple[object, ...], tuple[bytes, frozenset[str], str]] = {}
     for vertex in _post_order(root.vertex):
         # an imported op may stand behind a Deferred (a build context from an input)
         target = vertex.target if isinstance(vertex, Deferred) else vertex
@@ -207,12 +208,18 @@ def marshal(
             if isinstance(imported, pb.OpMetadata):
                 md.CopyFrom(imported)
         else:
+            key = _source_key(vertex)
             try:
-                data, op_cap_ids = _marshal_vertex(vertex, names, shape, engine)
+                found = sources.get(key) if key is not None else None
+                if found is None:
+                    data, op_cap_ids = _marshal_vertex(vertex, names, shape, engine)
+                    found = data, op_cap_ids, digest_of(data)
+                    if key is not None:
+                        sources[key] = found
+                data, op_cap_ids, digest = found
                 md = vertex.meta.to_pb()
             except UnicodeEncodeError as exc:
                 raise _not_utf8(exc, vertex) from None
-            digest = digest_of(data)
             for cap in op_cap_ids:
                 md.caps[cap] = True
         names[id(vertex)] = digest
@@ -275,6 +282,14 @@ def _merge_metadata(into: pb.OpMetadata, md: pb.OpMetadata) -> None:
         into.caps[cap] = True
     if md.HasField("progress_group"):
         into.progress_group.CopyFrom(md.progress_group)
+
+
+def _source_key(vertex: Vertex) -> tuple[object, ...] | None:
+    """What a source op's bytes depend on (None for other ops): the image every
+    stage starts from is marshalled once, however many stages name it."""
+    if not isinstance(vertex, SourceOp):
+        return None
+    return vertex.identifier, vertex.attrs, vertex.platform, vertex.meta.worker_constraints
 
 
 def _marshal_vertex(
