@@ -652,7 +652,9 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
     st = StageState(
         llb=state, image=image, scope=scope, step=first_step, maps=base.maps, env_settled=True
     )
-    for k, trigger in enumerate(image.config.on_build or ()):
+    if image.config.on_build is None:
+        return st
+    for k, trigger in enumerate(image.config.on_build):
         st = _run_trigger(ctx, stage, trigger, -1 - k, st)
     return evolve(st, image=st.image.with_config(on_build=None))
 

@@ -311,7 +311,9 @@ def _marshal_vertex(
     caps, missing = op_caps(field, body, engine)
     if missing:
         raise MissingCapError(min(missing))
-    head = pb.Op(inputs=[pb.Input(digest=d, index=i) for d, i in inputs])
+    head = pb.Op()
+    for d, i in inputs:
+        head.inputs.add(digest=d, index=i)
     if vertex.platform is not None and shape.keeps_platform(field):
         head.platform.CopyFrom(pb_platform(vertex.platform))
     head.constraints.SetInParent()
