@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from frontend import reference
 from frontend.compiler.contexts import (
@@ -102,11 +102,10 @@ class _Base:
     """The base image's config, for ``CompileResult.base_config``."""
 
 
-@dataclass(frozen=True)
-class _Use:
+class _Use(NamedTuple):
     """Where a local named context is read: ``stage`` (a stage starts from it or is
     replaced by it), ``copy`` (a ``COPY --from`` command) or ``mount`` (one
-    ``RUN --mount from=``)."""
+    ``RUN --mount from=``). (A tuple: every ``COPY --from`` makes one.)"""
 
     kind: str
     stage: int
