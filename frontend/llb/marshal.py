@@ -152,32 +152,33 @@ def pb_platform(p: Platform) -> pb.Platform:
     )
 
 
-def _visit_order(vertex: Vertex) -> Sequence[Output | None]:
-    """The inputs in the order Go's marshaller walks them: a file op's base first,
-    then the sources of its copies from the last action back (the order ops are
-    listed in the definition, not the op's input numbering)."""
+def _visit_order(vertex: Vertex, edges: Sequence[Output | None]) -> Sequence[Output | None]:
+    """The inputs (``edges``) in the order Go's marshaller walks them: a file op's
+    base first, then the sources of its copies from the last action back (the order
+    ops are listed in the definition, not the op's input numbering)."""
     if isinstance(vertex, FileOp):
-        edges = vertex.inputs()
         return [*edges[:1], *reversed(edges[1:])] if vertex.base is not None else edges[::-1]
-    return vertex.inputs()
+    return edges
 
 
-def _post_order(root: Vertex) -> Iterator[Vertex]:
-    """Each vertex after all its inputs, each once; iterative (deep chains are fine)."""
+def _post_order(root: Vertex) -> Iterator[tuple[Vertex, Sequence[Output | None]]]:
+    """Each vertex, with its inputs, after all its inputs, each once; iterative (deep
+    chains are fine)."""
     done: set[int] = set()
-    stack: list[tuple[Vertex, bool]] = [(root, False)]
+    stack: list[tuple[Vertex, Sequence[Output | None] | None]] = [(root, None)]
     while stack:
-        vertex, expanded = stack.pop()
+        vertex, edges = stack.pop()
         if id(vertex) in done:
             continue
-        if expanded:
+        if edges is not None:  # its inputs are done
             done.add(id(vertex))
-            yield vertex
+            yield vertex, edges
             continue
-        stack.append((vertex, True))
-        for edge in reversed(_visit_order(vertex)):
+        edges = vertex.inputs()
+        stack.append((vertex, edges))
+        for edge in reversed(_visit_order(vertex, edges)):
             if edge is not None and id(edge.vertex) not in done:
-                stack.append((edge.vertex, False))
+                stack.append((edge.vertex, None))
 
 
 def marshal(
@@ -197,7 +198,7 @@ def marshal(
     names: dict[int, str] = {}
     emitted: dict[str, bytes] = {}
     sources: dict[tuple[object, ...], tuple[bytes, frozenset[str], str]] = {}
-    for vertex in _post_order(root.vertex):
+    for vertex, edges in _post_order(root.vertex):
         # an imported op may stand behind a Deferred (a build context from an input)
         target = vertex.target if isinstance(vertex, Deferred) else vertex
         raw = getattr(target, "data", None)
@@ -212,7 +213,7 @@ def marshal(
             try:
                 found = sources.get(key) if key is not None else None
                 if found is None:
-                    data, op_cap_ids = _marshal_vertex(vertex, names, shape, engine)
+                    data, op_cap_ids = _marshal_vertex(vertex, edges, names, shape, engine)
                     found = data, op_cap_ids, digest_of(data)
                     if key is not None:
                         sources[key] = found
@@ -235,7 +236,8 @@ def marshal(
                 index, first, final = source.locate(start, end)
                 if index not in by_file:
                     by_file[index] = entry.locations.add(sourceIndex=index)
-                by_file[index].ranges.add(start={"line": first}, end={"line": final})
+                span = by_file[index].ranges.add()
+                span.start.line, span.end.line = first, final
             if not vertex.meta.ranges:
                 entry.locations.add(sourceIndex=0)
         if digest not in emitted:
@@ -293,11 +295,15 @@ def _source_key(vertex: Vertex) -> tuple[object, ...] | None:
 
 
 def _marshal_vertex(
-    vertex: Vertex, names: dict[int, str], shape: OpShape, engine: LLBCaps
+    vertex: Vertex,
+    edges: Sequence[Output | None],
+    names: dict[int, str],
+    shape: OpShape,
+    engine: LLBCaps,
 ) -> tuple[bytes, frozenset[str]]:
-    """The op's bytes and the caps its metadata lists."""
+    """The op's bytes and the caps its metadata lists; ``edges``: its inputs."""
     inputs: list[tuple[str, int]] = []
-    for edge in vertex.inputs():
+    for edge in edges:
         if edge is not None and (key := (names[id(edge.vertex)], edge.index)) not in inputs:
             inputs.append(key)
 
