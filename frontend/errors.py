@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 from frontend.gotext import printable
 
 
-@functools.lru_cache(maxsize=4096)
 def line_ranges(start: int, end: int) -> tuple[tuple[int, int], ...]:
     """One ``(line, line)`` range per line of ``start..end``: how Docker's frontend
-    locates an instruction continued over several lines (in errors and in the LLB;
-    asked for each op of an instruction, and each of its checks)."""
+    locates an instruction continued over several lines (in errors and in the LLB)."""
+    if end <= start:  # (one line: most instructions)
+        return ((start, start),)
     return tuple((line, line) for line in range(start, max(start, end) + 1))
 
 
