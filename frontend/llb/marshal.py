@@ -231,15 +231,7 @@ def marshal(
         # Go lists every op in the source map, most with no location at all
         entry = definition.Source.locations[digest]
         if source is not None and vertex.meta.ranges is not None:
-            by_file: dict[int, pb.Location] = {}
-            for start, end in vertex.meta.ranges:
-                index, first, final = source.locate(start, end)
-                if index not in by_file:
-                    by_file[index] = entry.locations.add(sourceIndex=index)
-                span = by_file[index].ranges.add()
-                span.start.line, span.end.line = first, final
-            if not vertex.meta.ranges:
-                entry.locations.add(sourceIndex=0)
+            _add_locations(entry, vertex.meta.ranges, source)
         if digest not in emitted:
             emitted[digest] = data
     terminal = pb.Op(inputs=[pb.Input(digest=names[id(root.vertex)], index=root.index)])
@@ -256,6 +248,28 @@ def marshal(
             if k == 0 and source.definition is not None:
                 info.definition.CopyFrom(source.definition)
     return definition
+
+
+def _add_locations(
+    entry: pb.Locations, ranges: tuple[tuple[int, int], ...], source: SourceFile
+) -> None:
+    """An op's lines in the source map: a location per file, listing its lines there
+    (no lines: one location in the first file, without lines)."""
+    if not source.origins:  # one file: no lines to map
+        location = entry.locations.add(sourceIndex=0)
+        for start, end in ranges:
+            span = location.ranges.add()
+            span.start.line, span.end.line = start, end
+        return
+    by_file: dict[int, pb.Location] = {}
+    for start, end in ranges:
+        index, first, final = source.locate(start, end)
+        if index not in by_file:
+            by_file[index] = entry.locations.add(sourceIndex=index)
+        span = by_file[index].ranges.add()
+        span.start.line, span.end.line = first, final
+    if not ranges:
+        entry.locations.add(sourceIndex=0)
 
 
 def _not_utf8(exc: UnicodeEncodeError, vertex: Vertex) -> DockerfileError:
