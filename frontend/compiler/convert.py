@@ -632,7 +632,7 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
     variables = base.state.env
     for key, value in map(split_env, added if base.env_settled else env_entries(image.config)):
         variables = variables.set(key, value)
-    scope = evolve(base.scope or Scope(variables), env=variables)
+    scope = Scope(variables) if base.scope is None else evolve(base.scope, env=variables)
     hostname = ctx.options.request.hostname or base.state.hostname
     state = evolve(
         base.state,
