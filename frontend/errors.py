@@ -10,6 +10,8 @@ from frontend.gotext import printable
 def line_ranges(start: int, end: int) -> tuple[tuple[int, int], ...]:
     """One ``(line, line)`` range per line of ``start..end``: how Docker's frontend
     locates an instruction continued over several lines (in errors and in the LLB)."""
+    if end <= start:  # (one line: most instructions)
+        return ((start, start),)
     return tuple((line, line) for line in range(start, max(start, end) + 1))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*"
@@ -15,8 +16,10 @@ class ReferenceError(ValueError):
     """An image name that is not a valid reference."""
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize(ref: str) -> str:
-    """The fully qualified form; adds ``:latest`` when there is neither tag nor digest."""
+    """The fully qualified form; adds ``:latest`` when there is neither tag nor digest
+    (remembered: a Dockerfile names the same images over and over)."""
     name, digest = ref, ""
     if "@" in ref:
         name, digest = ref.split("@", 1)

@@ -12,7 +12,7 @@ import heapq
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from frontend import reference
 from frontend.compiler.contexts import (
@@ -102,11 +102,10 @@ class _Base:
     """The base image's config, for ``CompileResult.base_config``."""
 
 
-@dataclass(frozen=True)
-class _Use:
+class _Use(NamedTuple):
     """Where a local named context is read: ``stage`` (a stage starts from it or is
     replaced by it), ``copy`` (a ``COPY --from`` command) or ``mount`` (one
-    ``RUN --mount from=``)."""
+    ``RUN --mount from=``). (A tuple: every ``COPY --from`` makes one.)"""
 
     kind: str
     stage: int
@@ -344,8 +343,10 @@ def _resolve_bases(
         else:
             wanted.append(i)
 
+    decoded: dict[bytes, tuple[Any, Image]] = {}  # many stages start from one image
+
     def fetch(batch: list[int]) -> list[_Base]:
-        return [_load_base(plan, i, options, resolve, loader) for i in batch]
+        return [_load_base(plan, i, options, resolve, loader, decoded) for i in batch]
 
     # Up to 8 look-ups at a time; many stages go in runs (64 tasks in all): a task
     # of the pool costs more than the look-up of an image the engine has at hand.
@@ -402,8 +403,10 @@ def _load_base(
     options: BuildOptions,
     resolve: ImageResolver,
     loader: ContextLoader,
+    decoded: dict[bytes, tuple[Any, Image]],
 ) -> _Base:
-    """A stage's start: the named context replacing it or its FROM, else the image."""
+    """A stage's start: the named context replacing it or its FROM, else the image
+    (``decoded``: the configs decoded so far, by their bytes)."""
     stage = plan.stages[index]
     platform = stage.platform or options.target_platform
     if stage.from_context:
@@ -438,8 +441,9 @@ def _load_base(
         where = stage.from_.location
         raise DockerfileError(exc.message, line=where.start_line, end_line=where.end_line) from None
     try:
-        raw = json.loads(config or b"{}")
-        image = image_from_dict(raw)
+        if (known := decoded.get(config)) is None:
+            known = decoded[config] = _decode(config)
+        raw, image = known
     except (ValueError, TypeError, AttributeError) as exc:  # not the JSON shape expected
         raise DockerfileError(
             f"invalid image config for {ref}: {exc}", line=stage.from_.location.start_line
@@ -463,6 +467,12 @@ def _load_base(
     checked = _checked(stage, image, platform)
     maps = born_from(raw, str(index))
     return _Base(state, image, platform, checked, maps=maps, config=config)
+
+
+def _decode(config: bytes) -> tuple[Any, Image]:
+    """An image config as JSON decodes it, and as the compiler reads it."""
+    raw = json.loads(config or b"{}")
+    return raw, image_from_dict(raw)
 
 
 def _load_context(
@@ -621,7 +631,7 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
     variables = base.state.env
     for key, value in map(split_env, added if base.env_settled else env_entries(image.config)):
         variables = variables.set(key, value)
-    scope = evolve(base.scope or Scope(variables), env=variables)
+    scope = Scope(variables) if base.scope is None else evolve(base.scope, env=variables)
     hostname = ctx.options.request.hostname or base.state.hostname
     state = evolve(
         base.state,
@@ -640,7 +650,9 @@ def _start(ctx: StageContext, base: _Base, stage: sem.Stage, single: bool) -> St
     st = StageState(
         llb=state, image=image, scope=scope, step=first_step, maps=base.maps, env_settled=True
     )
-    for k, trigger in enumerate(image.config.on_build or ()):
+    if image.config.on_build is None:
+        return st
+    for k, trigger in enumerate(image.config.on_build):
         st = _run_trigger(ctx, stage, trigger, -1 - k, st)
     return evolve(st, image=st.image.with_config(on_build=None))
 

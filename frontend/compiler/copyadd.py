@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from frontend.compiler.filemode import parse_chmod
@@ -35,9 +36,8 @@ EXCLUDE_VARS = "exclude-vars"
 """The extension that expands variables in ``--exclude``."""
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """What every copy action of one instruction shares."""
+class _Plan(NamedTuple):
+    """What every copy action of one instruction shares. (A tuple: every COPY makes one.)"""
 
     dest: str
     mode: int

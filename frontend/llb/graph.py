@@ -356,10 +356,9 @@ class Copy:
     FIELD: ClassVar[str] = "copy"
 
     def to_pb(self, base: int) -> pb.FileActionCopy:
-        return pb.FileActionCopy(
+        action = pb.FileActionCopy(
             src=self.src,
             dest=self.dest,
-            owner=_owner(self.owner, base),
             mode=self.mode,
             followSymlink=self.follow_symlink,
             dirCopyContents=self.dir_copy_contents,
@@ -368,11 +367,18 @@ class Copy:
             allowWildcard=self.allow_wildcard,
             allowEmptyWildcard=self.allow_empty_wildcard,
             timestamp=self.timestamp,
-            include_patterns=self.include_patterns,
-            exclude_patterns=self.exclude_patterns,
-            required_paths=self.required_paths,
             modeStr=self.mode_str,
         )
+        # (set only when there is something to set: a copy has none of them, mostly)
+        if self.owner:
+            action.owner.CopyFrom(self.owner.to_pb(base))
+        if self.include_patterns:
+            action.include_patterns.extend(self.include_patterns)
+        if self.exclude_patterns:
+            action.exclude_patterns.extend(self.exclude_patterns)
+        if self.required_paths:
+            action.required_paths.extend(self.required_paths)
+        return action
 
 
 @dataclass(frozen=True)

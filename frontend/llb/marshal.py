@@ -22,7 +22,7 @@ from google.protobuf.message import Message
 from frontend.errors import DockerfileError
 from frontend.gotext import go_quote
 from frontend.llb.caps import EXEC_MOUNT_TMPFS_SIZE, LLBCaps, MissingCapError
-from frontend.llb.graph import Deferred, FileOp, Output, Vertex
+from frontend.llb.graph import Deferred, FileOp, Output, SourceOp, Vertex
 from frontend.llb.opcaps import op_caps, terminal_caps
 from frontend.pb import ops_pb2 as pb
 from frontend.platform import Platform
@@ -152,32 +152,33 @@ def pb_platform(p: Platform) -> pb.Platform:
     )
 
 
-def _visit_order(vertex: Vertex) -> Sequence[Output | None]:
-    """The inputs in the order Go's marshaller walks them: a file op's base first,
-    then the sources of its copies from the last action back (the order ops are
-    listed in the definition, not the op's input numbering)."""
+def _visit_order(vertex: Vertex, edges: Sequence[Output | None]) -> Sequence[Output | None]:
+    """The inputs (``edges``) in the order Go's marshaller walks them: a file op's
+    base first, then the sources of its copies from the last action back (the order
+    ops are listed in the definition, not the op's input numbering)."""
     if isinstance(vertex, FileOp):
-        edges = vertex.inputs()
         return [*edges[:1], *reversed(edges[1:])] if vertex.base is not None else edges[::-1]
-    return vertex.inputs()
+    return edges
 
 
-def _post_order(root: Vertex) -> Iterator[Vertex]:
-    """Each vertex after all its inputs, each once; iterative (deep chains are fine)."""
+def _post_order(root: Vertex) -> Iterator[tuple[Vertex, Sequence[Output | None]]]:
+    """Each vertex, with its inputs, after all its inputs, each once; iterative (deep
+    chains are fine)."""
     done: set[int] = set()
-    stack: list[tuple[Vertex, bool]] = [(root, False)]
+    stack: list[tuple[Vertex, Sequence[Output | None] | None]] = [(root, None)]
     while stack:
-        vertex, expanded = stack.pop()
+        vertex, edges = stack.pop()
         if id(vertex) in done:
             continue
-        if expanded:
+        if edges is not None:  # its inputs are done
             done.add(id(vertex))
-            yield vertex
+            yield vertex, edges
             continue
-        stack.append((vertex, True))
-        for edge in reversed(_visit_order(vertex)):
+        edges = vertex.inputs()
+        stack.append((vertex, edges))
+        for edge in reversed(_visit_order(vertex, edges)):
             if edge is not None and id(edge.vertex) not in done:
-                stack.append((edge.vertex, False))
+                stack.append((edge.vertex, None))
 
 
 def marshal(
@@ -196,7 +197,8 @@ def marshal(
     shape = OpShape.for_engine(engine)
     names: dict[int, str] = {}
     emitted: dict[str, bytes] = {}
-    for vertex in _post_order(root.vertex):
+    sources: dict[tuple[object, ...], tuple[bytes, frozenset[str], str]] = {}
+    for vertex, edges in _post_order(root.vertex):
         # an imported op may stand behind a Deferred (a build context from an input)
         target = vertex.target if isinstance(vertex, Deferred) else vertex
         raw = getattr(target, "data", None)
@@ -207,12 +209,18 @@ def marshal(
             if isinstance(imported, pb.OpMetadata):
                 md.CopyFrom(imported)
         else:
+            key = _source_key(vertex)
             try:
-                data, op_cap_ids = _marshal_vertex(vertex, names, shape, engine)
+                found = sources.get(key) if key is not None else None
+                if found is None:
+                    data, op_cap_ids = _marshal_vertex(vertex, edges, names, shape, engine)
+                    found = data, op_cap_ids, digest_of(data)
+                    if key is not None:
+                        sources[key] = found
+                data, op_cap_ids, digest = found
                 md = vertex.meta.to_pb()
             except UnicodeEncodeError as exc:
                 raise _not_utf8(exc, vertex) from None
-            digest = digest_of(data)
             for cap in op_cap_ids:
                 md.caps[cap] = True
         names[id(vertex)] = digest
@@ -223,14 +231,7 @@ def marshal(
         # Go lists every op in the source map, most with no location at all
         entry = definition.Source.locations[digest]
         if source is not None and vertex.meta.ranges is not None:
-            by_file: dict[int, pb.Location] = {}
-            for start, end in vertex.meta.ranges:
-                index, first, final = source.locate(start, end)
-                if index not in by_file:
-                    by_file[index] = entry.locations.add(sourceIndex=index)
-                by_file[index].ranges.add(start={"line": first}, end={"line": final})
-            if not vertex.meta.ranges:
-                entry.locations.add(sourceIndex=0)
+            _add_locations(entry, vertex.meta.ranges, source)
         if digest not in emitted:
             emitted[digest] = data
     terminal = pb.Op(inputs=[pb.Input(digest=names[id(root.vertex)], index=root.index)])
@@ -247,6 +248,28 @@ def marshal(
             if k == 0 and source.definition is not None:
                 info.definition.CopyFrom(source.definition)
     return definition
+
+
+def _add_locations(
+    entry: pb.Locations, ranges: tuple[tuple[int, int], ...], source: SourceFile
+) -> None:
+    """An op's lines in the source map: a location per file, listing its lines there
+    (no lines: one location in the first file, without lines)."""
+    if not source.origins:  # one file: no lines to map
+        location = entry.locations.add(sourceIndex=0)
+        for start, end in ranges:
+            span = location.ranges.add()
+            span.start.line, span.end.line = start, end
+        return
+    by_file: dict[int, pb.Location] = {}
+    for start, end in ranges:
+        index, first, final = source.locate(start, end)
+        if index not in by_file:
+            by_file[index] = entry.locations.add(sourceIndex=index)
+        span = by_file[index].ranges.add()
+        span.start.line, span.end.line = first, final
+    if not ranges:
+        entry.locations.add(sourceIndex=0)
 
 
 def _not_utf8(exc: UnicodeEncodeError, vertex: Vertex) -> DockerfileError:
@@ -277,12 +300,24 @@ def _merge_metadata(into: pb.OpMetadata, md: pb.OpMetadata) -> None:
         into.progress_group.CopyFrom(md.progress_group)
 
 
+def _source_key(vertex: Vertex) -> tuple[object, ...] | None:
+    """What a source op's bytes depend on (None for other ops): the image every
+    stage starts from is marshalled once, however many stages name it."""
+    if not isinstance(vertex, SourceOp):
+        return None
+    return vertex.identifier, vertex.attrs, vertex.platform, vertex.meta.worker_constraints
+
+
 def _marshal_vertex(
-    vertex: Vertex, names: dict[int, str], shape: OpShape, engine: LLBCaps
+    vertex: Vertex,
+    edges: Sequence[Output | None],
+    names: dict[int, str],
+    shape: OpShape,
+    engine: LLBCaps,
 ) -> tuple[bytes, frozenset[str]]:
-    """The op's bytes and the caps its metadata lists."""
+    """The op's bytes and the caps its metadata lists; ``edges``: its inputs."""
     inputs: list[tuple[str, int]] = []
-    for edge in vertex.inputs():
+    for edge in edges:
         if edge is not None and (key := (names[id(edge.vertex)], edge.index)) not in inputs:
             inputs.append(key)
 
@@ -296,7 +331,9 @@ def _marshal_vertex(
     caps, missing = op_caps(field, body, engine)
     if missing:
         raise MissingCapError(min(missing))
-    head = pb.Op(inputs=[pb.Input(digest=d, index=i) for d, i in inputs])
+    head = pb.Op()
+    for d, i in inputs:
+        head.inputs.add(digest=d, index=i)
     if vertex.platform is not None and shape.keeps_platform(field):
         head.platform.CopyFrom(pb_platform(vertex.platform))
     head.constraints.SetInParent()

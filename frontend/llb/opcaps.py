@@ -9,6 +9,7 @@ is left out (lowering has already refused or degraded the feature).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Final
 
@@ -67,6 +68,13 @@ def op_caps(kind: str, body: Message, engine: LLBCaps) -> tuple[frozenset[str], 
         found = ("diffop",)
     else:
         found = ()
+    return _offered(frozenset(found), engine)
+
+
+@functools.lru_cache(maxsize=1024)
+def _offered(found: frozenset[str], engine: LLBCaps) -> tuple[frozenset[str], frozenset[str]]:
+    """``found``: those ``engine`` offers, and those in ``REQUIRED`` it lacks (the
+    ops of one build need a few sets, over and over)."""
     offered = frozenset(filter(engine.supports, found))
     return offered, REQUIRED.intersection(found) - offered
 

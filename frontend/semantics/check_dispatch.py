@@ -87,6 +87,8 @@ class _Stage:
                 found = expand_word_matches(word, self.scope.env, self.escape)
         except WordError:
             raise _Stop from None
+        if not found.unmatched:
+            return found.value
         declared = self.scope.declared
         missing = [n for n in found.unmatched if n not in declared and n not in NON_ENV_ARGS]
         for name in sorted(missing):

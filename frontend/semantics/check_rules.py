@@ -184,6 +184,8 @@ class CheckConfig:
 
         As upstream, a comment whose options do not parse changes nothing.
         """
+        if not comments:
+            return self
         # Imported here: this module is read with the frontend options, before
         # (and in another thread than) the parser is loaded.
         from frontend.syntax.prelex import directive_in_comment

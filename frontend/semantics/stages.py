@@ -312,6 +312,8 @@ def with_trigger_sources(
     they read become reachable (upstream binds triggers before it picks the
     stages to build).
     """
+    if not triggers:  # (the plan is already bound and checked)
+        return plan
     by_name = {s.name: s.index for s in plan.stages if s.name is not None}
     sources = dict(plan.sources)
     mount_sources = dict(plan.mount_sources)
