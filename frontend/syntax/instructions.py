@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache, partial
+from functools import partial
 from typing import Any
 
 from frontend.errors import DockerfileError
@@ -462,23 +462,6 @@ def _mount(spec: str, expand: Expand | None, from_vars: bool = False) -> ast.Mou
     )
 
 
-MAX_KEPT_MOUNT = 512
-"""Longest ``--mount`` value whose typed mount is kept for its next occurrence."""
-
-
-def _written_mount(spec: str, from_vars: bool) -> ast.Mount:
-    """A ``RUN --mount`` value as written (unexpanded); a file's RUNs often repeat one,
-    so the typed mount (immutable) of a short value is kept."""
-    if len(spec) > MAX_KEPT_MOUNT:
-        return _mount(spec, None, from_vars)
-    return _kept_mount(spec, from_vars)
-
-
-@lru_cache(maxsize=256)
-def _kept_mount(spec: str, from_vars: bool) -> ast.Mount:
-    return _mount(spec, None, from_vars)
-
-
 def parse_mount(spec: str, expand: Expand | None = None) -> ast.Mount:
     """A ``RUN --mount`` value as a typed mount, with upstream's defaults and checks.
 
@@ -870,7 +853,7 @@ def _run(req: _Request) -> ast.Instruction:
             devices.append(_device(spec))
     for spec, column in flags.each("mount"):
         with req.at(column):
-            mounts.append(_written_mount(spec, "from-vars" in req.extensions))
+            mounts.append(_mount(spec, None, "from-vars" in req.extensions))
     network = req.choice(flags, "network")
     security = req.choice(flags, "security")
     return ast.Run(

@@ -44,8 +44,7 @@ class Token(str):
 _new_text = str.__new__
 
 Callbacks = Mapping[str, Callable[[list[Any]], Any]]
-"""Per rule name, what a reduction of the rule returns, given its children (a list
-only for the start rule: the driver holds inlined rules' children as lists)."""
+"""Per rule name, what a reduction of the rule returns, given its children."""
 
 
 @dataclass(slots=True)
@@ -177,177 +176,82 @@ def number_states(grammar: lark.Lark) -> bool:
     return True
 
 
-MAX_PATHS = 4096
-"""Most token-kind sequences ``LineParser`` remembers (the nodes of its trie)."""
-MAX_PATH_TOKENS = 64
-"""Longest token-kind sequence it remembers; longer lines are parsed by the table."""
-
-Plan = tuple[tuple[str, tuple[int, ...]], ...]
-"""A line's reductions in order: each rule's name and its children, by index in a list
-that holds the line's tokens and then each reduction's value in turn."""
-
-
-class _Path:
-    """A sequence of token kinds: the lexer state that reads the next token, the
-    sequences one more token makes, and, when a line can end here, its plan."""
-
-    __slots__ = ("next", "plan", "state")
-
-    def __init__(self, state: int) -> None:
-        self.state = state
-        self.next: dict[str, _Path] = {}
-        self.plan: Plan | None = None
-
-
 class LineParser:
-    """Parses text from one start symbol with ``LineTables``.
-
-    Which reductions a line takes depends only on the kinds of its tokens, and so
-    does which lexer state reads each token: a trie of the kind sequences met so
-    far (up to ``MAX_PATHS`` nodes of ``MAX_PATH_TOKENS`` kinds) holds, per
-    sequence, the lexer states and the reductions (a ``Plan``), so that a line
-    like one already seen takes only its regular expression matches and its
-    callbacks. Other lines are run through the table: a sequence met for the
-    first time is kept, and its plan recorded when it is met again (most lines
-    of a file are met once).
-    """
+    """Parses text from one start symbol with ``LineTables``."""
 
     def __init__(self, tables: LineTables, start: str = "line") -> None:
         self.tables = tables
         self.start, self.end = tables.starts[start]
         size = max(tables.table) + 1
-        self.table = tables.table
+        self.table = [tables.table.get(state, {}) for state in range(size)]
         self.scanners: list[re.Pattern[str] | None] = [None] * size
-        self.ignore: list[frozenset[str]] = [frozenset()] * size  # set with the scanner
-        self.root, self.paths = _Path(self.start), 1
+        self.ignore = [
+            tables.lexers[s][2] if s in tables.lexers else frozenset() for s in range(size)
+        ]
 
     def _scanner(self, state: int) -> re.Pattern[str]:
-        pattern, flags, self.ignore[state] = self.tables.lexers[state]
+        pattern, flags, _ = self.tables.lexers[state]
         scanner = self.scanners[state] = re.compile(pattern, flags)
         return scanner
 
     def parse(self, text: str, callbacks: Callbacks) -> Any:
         """What the start rule's callback returns for ``text``; raises ``LineError``
         on text the grammar does not read."""
-        scanners, ignore = self.scanners, self.ignore
-        path: _Path | None = self.root
-        values: list[Any] = []
-        pos, end = 0, len(text)
-        while pos < end and path is not None:
-            state = path.state
-            found = (scanners[state] or self._scanner(state)).match(text, pos)
-            if found is None:
-                raise LineError(f"no terminal matches at {pos}")
-            kind, start, pos = found.lastgroup or "", pos, found.end()
-            if kind[0] != "_":
-                token = _new_text(Token, text[start:pos])  # Token() without the call
-                token.type, token.start_pos = kind, start
-                values.append(token)
-            elif kind in ignore[state]:
-                continue
-            path = path.next.get(kind)
-        plan = path.plan if path is not None else None
-        if plan is None:  # its plan is recorded when the sequence is met again
-            return self._by_table(text, callbacks, planning=path is not None)
-        for name, children in plan:
-            values.append(callbacks[name]([values[i] for i in children]))
-        return values[-1]
-
-    def _by_table(self, text: str, callbacks: Callbacks, planning: bool) -> Any:
-        """What the start rule's callback returns for ``text``, parsed by the table
-        (callbacks called at each reduction). A line of at most ``MAX_PATH_TOKENS``
-        tokens leaves its kind sequence in the trie while it has room and, when
-        ``planning``, its plan."""
-        table, ignore, end_state = self.table, self.ignore, self.end
+        table, scanners, ignore, end_state = self.table, self.scanners, self.ignore, self.end
         state = self.start
         stack = [state]
-        values: list[Any] = []  # per stack entry: a token, None, a list (inlined) or a value
-        refs: list[Any] = []  # the same, with a token's index or ~(a reduction's) for each
-        kinds: list[str] = []
-        states: list[int] = []  # the lexer state of each token, then the state at the end
-        steps: list[tuple[str, list[int]]] = []
-        tracing, count = planning or self.paths < MAX_PATHS, 0  # to plan: in the trie already
+        values: list[Any] = []
         pos, end = 0, len(text)
         while True:
             token: Token | None = None
             if pos < end:
-                found = (self.scanners[state] or self._scanner(state)).match(text, pos)
+                found = (scanners[state] or self._scanner(state)).match(text, pos)
                 if found is None:
                     raise LineError(f"no terminal matches at {pos}")
                 kind, start, pos = found.lastgroup or "", pos, found.end()
                 if kind[0] != "_":
-                    token = _new_text(Token, text[start:pos])
+                    token = _new_text(Token, text[start:pos])  # Token() without the call
                     token.type, token.start_pos = kind, start
                 elif kind in ignore[state]:
                     continue
             else:
                 kind = "$END"
-            if tracing and len(kinds) > MAX_PATH_TOKENS:  # too long to remember
-                tracing = planning = False
-            if tracing:
-                kinds.append(kind)
-                states.append(state)
             while True:
                 step = table[state].get(kind)
                 if step.__class__ is int:  # shift
                     state = step
                     stack.append(state)
                     values.append(token)
-                    if planning:
-                        refs.append(None if token is None else count)
-                        count += token is not None
                     break
                 if step is None:
                     raise LineError(f"unexpected {kind} at {pos}")
                 name, size, inlined = step  # type: ignore[misc]
-                del stack[len(stack) - size :]
-                flat = _children(values, size)
-                if planning:
-                    flat_refs = _children(refs, size)
-                    if not inlined:
-                        steps.append((name, flat_refs))
-                    refs.append(flat_refs if inlined else ~(len(steps) - 1))
-                state = table[stack[-1]][name]  # type: ignore[assignment]
-                stack.append(state)
-                values.append(flat if inlined else callbacks[name](flat))
+                if size == 1:
+                    if inlined:  # a unit rule that is inlined: the value stays
+                        state = stack[-1] = table[stack[-2]][name]  # type: ignore[assignment]
+                        continue
+                    del stack[-1]  # the most common reduction, without the general case's lists
+                    child = values[-1]
+                    flat = child if child.__class__ is list else [] if child is None else [child]
+                    state = table[stack[-1]][name]  # type: ignore[assignment]
+                    stack.append(state)
+                    values[-1] = callbacks[name](flat)
+                else:
+                    flat = []
+                    if size:
+                        children = values[-size:]
+                        del stack[-size:]
+                        del values[-size:]
+                        if children[0].__class__ is list:  # ``x*``: the list grows in place
+                            flat = children[0]
+                            del children[0]
+                        for child in children:
+                            if child.__class__ is list:
+                                flat.extend(child)
+                            elif child is not None:
+                                flat.append(child)
+                    state = table[stack[-1]][name]  # type: ignore[assignment]
+                    stack.append(state)
+                    values.append(flat if inlined else callbacks[name](flat))
                 if state == end_state and kind == "$END":
-                    if tracing:  # in a plan, a reduction's value follows the tokens
-                        plan = tuple(
-                            (name, tuple(i if i >= 0 else count + ~i for i in children))
-                            for name, children in steps
-                        )
-                        self._remember(kinds[:-1], states, plan if planning else None)
                     return values[-1]
-
-    def _remember(self, kinds: list[str], states: list[int], plan: Plan | None) -> None:
-        if len(kinds) > MAX_PATH_TOKENS:
-            return
-        path = self.root
-        for kind, state in zip(kinds, states[1:], strict=True):
-            found = path.next.get(kind)
-            if found is None:
-                if self.paths >= MAX_PATHS:
-                    return
-                found = path.next[kind] = _Path(state)
-                self.paths += 1
-            path = found
-        path.plan = plan
-
-
-def _children(stack: list[Any], size: int) -> list[Any]:
-    """The children of a reduction of ``size`` symbols, taken off ``stack``: inlined
-    rules' lists spliced in, dropped tokens (None) left out."""
-    if size == 1:  # the most common reduction, without the general case's lists
-        child = stack.pop()
-        return child if child.__class__ is list else [] if child is None else [child]
-    children = stack[len(stack) - size :]
-    del stack[len(stack) - size :]
-    flat: list[Any] = []
-    if children and children[0].__class__ is list:  # ``x*``: the list grows in place
-        flat = children.pop(0)
-    for child in children:
-        if child.__class__ is list:
-            flat += child
-        elif child is not None:
-            flat.append(child)
-    return flat

@@ -20,7 +20,7 @@ from lark import Lark
 from lark.exceptions import LarkError
 
 from frontend.errors import DockerfileError
-from frontend.syntax import lalr, parser
+from frontend.syntax import parser
 from frontend.syntax.instructions import to_instruction
 from frontend.syntax.lalr import LineError, LineParser, Tree, line_tables, transform
 from frontend.syntax.nodes import Node
@@ -117,32 +117,8 @@ def _shape(text: str, parse: Any) -> object:
     return parse(text, callbacks)
 
 
-def _plans(path: Any) -> int:
-    """How many plans the trie from ``path`` holds."""
-    return (path.plan is not None) + sum(_plans(child) for child in path.next.values())
-
-
-def test_line_parser_remembers_a_bounded_number_of_token_sequences(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Lines like one seen twice before take its plan; the trie stops growing at its bound."""
-    monkeypatch.setattr(lalr, "MAX_PATHS", 40)
-    tables = line_tables(load_grammar())
-    assert tables is not None
-    lines = [f"RUN {'--a ' * n}x" for n in range(30)] + ["ENV a=b c=d", "FROM a AS b"]
-    line_parser = LineParser(tables)
-    first = [_shape(line, line_parser.parse) for line in lines]
-    assert line_parser.paths <= 40
-    for _ in range(2):  # the second time records the plans, the third runs them
-        assert [_shape(line, line_parser.parse) for line in lines] == first
-    assert _plans(line_parser.root) > 0
-    assert first == [_shape(line, LineParser(tables).parse) for line in lines]
-    long_line = "RUN " + "--a " * (lalr.MAX_PATH_TOKENS + 1) + "x"
-    assert _shape(long_line, line_parser.parse) == _shape(long_line, line_parser.parse)
-
-
 def test_tables_cache_is_written_and_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(parser, "TABLES_CACHE", str(tmp_path / "tables.cache"))
+    monkeypatch.setattr(parser, "TABLES_CACHE", tmp_path / "tables.cache")
     tables = parser._tables.__wrapped__("\\")
     assert (tmp_path / "tables.cache").is_file()
     assert tables is not None
@@ -170,8 +146,8 @@ BUILD_CACHE = """
 import sys
 from pathlib import Path
 import frontend.syntax.parser as parser
-parser.GRAMMAR_CACHE = str(Path(sys.argv[1]) / "grammar.lark.cache")
-parser.TABLES_CACHE = str(Path(sys.argv[1]) / "grammar.tables.cache")
+parser.GRAMMAR_CACHE = Path(sys.argv[1]) / "grammar.lark.cache"
+parser.TABLES_CACHE = Path(sys.argv[1]) / "grammar.tables.cache"
 parser.line_parser()
 """
 
