@@ -10,7 +10,7 @@ from dataclasses import field
 from typing import Literal
 
 from frontend.errors import DockerfileWarning, line_ranges
-from frontend.syntax.frozen import frozen
+from frontend.frozen import frozen
 from frontend.syntax.nodes import Heredoc as Heredoc  # the raw layer's, shared
 
 MountType = Literal["bind", "cache", "tmpfs", "secret", "ssh"]

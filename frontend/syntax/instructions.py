@@ -20,10 +20,10 @@ from functools import partial
 from typing import Any
 
 from frontend.errors import DockerfileError
+from frontend.frozen import frozen
 from frontend.gotext import SPACE as GO_SPACE
 from frontend.gotext import GoNumError, go_bool, go_parse_int, go_parse_uint, go_quote, time_quote
 from frontend.syntax import ast
-from frontend.syntax.frozen import frozen
 from frontend.syntax.heredoc import marker_name
 from frontend.syntax.lalr import LineError, Token
 from frontend.syntax.nodes import Node

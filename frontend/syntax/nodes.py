@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import field
 from typing import Any
 
-from frontend.syntax.frozen import frozen
+from frontend.frozen import frozen
 
 
 @frozen

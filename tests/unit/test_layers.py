@@ -15,7 +15,16 @@ ROOT = Path(__file__).resolve().parents[2] / "frontend"
 
 FOUNDATION = "foundation"
 """The package's own module and the top-level helpers every layer may use."""
-FOUNDATION_MODULES = {"errors", "gotext", "logs", "persistent", "platform", "reference", "threads"}
+FOUNDATION_MODULES = {
+    "errors",
+    "frozen",
+    "gotext",
+    "logs",
+    "persistent",
+    "platform",
+    "reference",
+    "threads",
+}
 ENTRY_MODULES = {"cli", "__main__"}
 
 ALLOWED: dict[str, set[str]] = {

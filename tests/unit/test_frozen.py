@@ -7,8 +7,8 @@ import inspect
 
 import pytest
 
+from frontend.frozen import frozen
 from frontend.syntax import ast
-from frontend.syntax.frozen import frozen
 from frontend.syntax.nodes import Node
 
 CLASSES = [Node, *(c for c in vars(ast).values() if dataclasses.is_dataclass(c))]
