@@ -16,6 +16,7 @@ from frontend.errors import DockerfileError
 from frontend.syntax.nodes import Node
 from frontend.syntax.parser import Parsed, parse_lines
 from frontend.syntax.parser import parse_nodes as _parse_nodes
+from frontend.syntax.prelex import Prelexer
 from frontend.syntax.wording import CURRENT, Wording
 
 if TYPE_CHECKING:  # the typed layer loads on first use: the raw parser starts without it
@@ -53,20 +54,15 @@ def parse(
     """
 
     from frontend.syntax import ast
-    from frontend.syntax.instructions import to_instruction  # the raw layer does without it
+    from frontend.syntax.transformer import TypedBuilder  # the raw layer does without it
 
     empty_continuations: list[int] = []
 
-    def typed_or_error(node: Node, extensions: frozenset[str]) -> ast.Instruction | DockerfileError:
-        if node.empty_continuation_line:
-            empty_continuations.append(node.empty_continuation_line)
-        try:
-            return to_instruction(node, extensions, wording)
-        except DockerfileError as exc:
-            return exc
+    def transformer(lexer: Prelexer) -> TypedBuilder:
+        return TypedBuilder(lexer, empty_continuations, wording)
 
     def run() -> ast.Dockerfile:
-        directives, escape, typed, warnings = parse_lines(source, typed_or_error)
+        directives, escape, typed, warnings = parse_lines(source, None, transformer=transformer)
         for item in typed:
             if isinstance(item, DockerfileError):
                 raise item

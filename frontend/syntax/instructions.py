@@ -1,12 +1,13 @@
-"""Raw nodes → typed AST, accepting and rejecting what BuildKit's ``instructions`` package does.
+"""Instruction parts → typed AST, as BuildKit's ``instructions`` package accepts and rejects them.
 
-``to_instruction`` types one node; ``frontend.syntax.parse`` has the grammar's
-transformer call it as soon as a line's node is complete (see ``parser.Builder``).
-``BUILDERS`` holds one builder per keyword and ``FLAGS`` the flags each keyword
-accepts. A builder checks arguments and flags in upstream's order, so the first
-error reported is upstream's, pinned to the flag's or keyword's column. Values
-stay raw: ``parse_mount`` is shared with the compiler, which re-parses a mount
-whose values hold variables once it can expand them.
+``build`` types one instruction from its parts (a ``Request``), as the typed
+transformer (``transformer.TypedBuilder``) reads them from a line, or
+``to_instruction`` from a raw node. ``BUILDERS`` holds one builder per keyword
+and ``FLAGS`` the flags each keyword accepts. A builder checks arguments and
+flags in upstream's order, so the first error reported is upstream's, pinned
+to the flag's or keyword's column. Values stay raw: ``parse_mount`` is shared
+with the compiler, which re-parses a mount whose values hold variables once it
+can expand them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import enum
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -26,13 +27,13 @@ from frontend.gotext import GoNumError, go_bool, go_parse_int, go_parse_uint, go
 from frontend.syntax import ast
 from frontend.syntax.heredoc import marker_name
 from frontend.syntax.lalr import LineError, Token
-from frontend.syntax.nodes import Node
-from frontend.syntax.parser import line_parser
+from frontend.syntax.nodes import Heredoc, Node
+from frontend.syntax.parser import Form, line_parser, split_flag
 from frontend.syntax.wording import CURRENT, Wording
 
 
 class _Invalid(ValueError):
-    """A rule broken; the caller knows where (see ``_Request.at``)."""
+    """A rule broken; the caller knows where (see ``Request.at``)."""
 
 
 # ---- Go behaviour the rules depend on -----------------------------------------
@@ -616,11 +617,6 @@ _NONE_GIVEN = {cmd: Flags(table, (), {}) for cmd, table in (*FLAGS.items(), ("",
 """Per keyword, its flags when none are given."""
 
 
-def _loose_flag(raw: str, column: int) -> ast.Flag:
-    name, sep, value = raw.removeprefix("--").partition("=")
-    return ast.Flag(name, value if sep else None, raw, column)
-
-
 def _flag_value(spec: FlagSpec, flag_name: str, has_value: bool, value: str) -> str:
     """The stored value of one flag occurrence, as upstream's ``BFlags.Parse``."""
     if spec.kind is not Kind.BOOL:
@@ -642,51 +638,91 @@ def _flag_value(spec: FlagSpec, flag_name: str, has_value: bool, value: str) -> 
 _NO_FLAGS: Mapping[str, FlagSpec] = {}
 
 
-class _Request:
-    """A node being typed: its location, the columns of its flags, and error helpers."""
+def flags_at(texts: tuple[str, ...], starts: tuple[int, ...], column: int) -> tuple[ast.Flag, ...]:
+    """Flags as written (unquoted texts), each read once: name, value, and its column
+    (``starts`` are relative to the keyword's ``column``)."""
+    if not texts:
+        return ()
+    return tuple(
+        ast.Flag(*split_flag(raw), raw, column + start)
+        for raw, start in zip(texts, starts, strict=True)
+    )
 
-    def __init__(
-        self, node: Node, extensions: frozenset[str] = frozenset(), wording: Wording = CURRENT
+
+class Request:
+    """An instruction being typed: its parts as the transformer read them, its
+    location, and error helpers."""
+
+    __slots__ = ("_line", "args_start", "cmd", "column", "comments", "end_line", "extensions",
+                 "given", "heredocs", "json", "legacy_format", "location", "original",
+                 "start_line", "sub", "value", "wording")  # fmt: skip
+
+    def __init__(  # noqa: PLR0913 (the parts of an instruction)
+        self,
+        cmd: str,
+        given: tuple[ast.Flag, ...],
+        form: Form,
+        lines: tuple[int, int],
+        column: int,
+        original: str,
+        heredocs: tuple[Heredoc, ...] = (),
+        sub: Request | None = None,
+        args_start: int = 0,
+        comments: tuple[str, ...] = (),
+        extensions: frozenset[str] = frozenset(),
+        wording: Wording = CURRENT,
     ) -> None:
-        self.node = node
+        self.cmd, self.given = cmd, given
+        """The flags as written (``raw`` is the text once unquoted), unchecked."""
+        self.value, self.json, self.legacy_format = form
+        self.start_line, self.end_line = lines
+        self.column, self.original, self.heredocs, self.sub = column, original, heredocs, sub
+        self.args_start, self.comments = args_start, comments
+        """Where the arguments start in ``original`` (past the keyword and flags)."""
         self.extensions = extensions
         """What the file's ``# extensions=`` directive turns on."""
         self.wording = wording
-        self.location = ast.Location(node.start_line, node.end_line, node.column)
+        self.location = ast.Location(lines[0], lines[1], column)
         self._line = ""
+
+    @classmethod
+    def of_node(
+        cls, node: Node, extensions: frozenset[str] = frozenset(), wording: Wording = CURRENT
+    ) -> Request:
+        """A raw node's parts (ONBUILD's trigger's too)."""
+        column = node.column
+        given = flags_at(node.flags, node.flag_starts, column)
+        sub = cls.of_node(node.sub, wording=wording) if node.sub else None
+        return cls(node.cmd, given, (node.value, node.json, node.legacy_format),
+                   (node.start_line, node.end_line), column, node.original, node.heredocs, sub,
+                   node.args_start, node.comments, extensions, wording)  # fmt: skip
 
     @property
     def line(self) -> str:
         """The first line, indented to the keyword's column so carets line up."""
         if not self._line:
-            original = self.node.original
+            original = self.original
             end = original.find("\n")  # the heredoc bodies after it are not copied
             head = (original if end < 0 else original[:end]).lstrip(GO_SPACE)
-            self._line = " " * (self.node.column - 1) + head
+            self._line = " " * (self.column - 1) + head
         return self._line
-
-    @property
-    def _columns(self) -> tuple[list[int], int]:
-        """The column of each raw flag, and where arguments start (an index in ``line``)."""
-        column, node = self.node.column, self.node
-        return [column + start for start in node.flag_starts], column - 1 + node.args_start
 
     def word_column(self, index: int) -> int:
         """Column of argument ``index`` (whitespace-split instructions), else the keyword's."""
-        start = self._columns[1]
-        for word in self.node.value[: index + 1]:
+        start = self.column - 1 + self.args_start
+        for word in self.value[: index + 1]:
             found = self.line.find(word, start)
             if found < 0:
-                return self.node.column
+                return self.column
             start = found + len(word)
-        return start - len(self.node.value[index]) + 1
+        return start - len(self.value[index]) + 1
 
     def error(self, message: str, column: int = 0) -> DockerfileError:
         return DockerfileError(
             message,
-            line=self.node.start_line,
-            end_line=self.node.end_line,
-            column=column or self.node.column,
+            line=self.start_line,
+            end_line=self.end_line,
+            column=column or self.column,
             source_line=self.line,
             parse=self.wording.parse_error,
         )
@@ -695,21 +731,16 @@ class _Request:
         """Report a rule broken inside the block at ``column`` (default: the keyword's)."""
         return _At(self, column)
 
-    def loose_flags(self) -> tuple[ast.Flag, ...]:
-        """The flags as written, unchecked (for keywords upstream never checks)."""
-        if not self.node.flags:
-            return ()
-        pairs = zip(self.node.flags, self._columns[0], strict=True)
-        return tuple(_loose_flag(raw, column) for raw, column in pairs)
-
     def flags(self) -> Flags:
         """Check the flags against ``FLAGS`` for this keyword."""
-        if not self.node.flags:
-            return _NONE_GIVEN.get(self.node.cmd, _NONE_GIVEN[""])
-        table = FLAGS.get(self.node.cmd, _NO_FLAGS)
-        given = self.loose_flags()
-        if "--" in self.node.flags:  # the end of flags
-            given = given[: self.node.flags.index("--")]
+        given = self.given
+        if not given:
+            return _NONE_GIVEN.get(self.cmd, _NONE_GIVEN[""])
+        table = FLAGS.get(self.cmd, _NO_FLAGS)
+        for i, flag in enumerate(given):
+            if flag.raw == "--":  # the end of flags
+                given = given[:i]
+                break
         values: dict[str, list[str]] = {}
         for flag in given:
             try:
@@ -746,12 +777,12 @@ class _Request:
 
 
 class _At:
-    """The context of ``_Request.at``: an ``_Invalid`` raised inside becomes the
+    """The context of ``Request.at``: an ``_Invalid`` raised inside becomes the
     request's error at ``column``."""
 
     __slots__ = ("column", "req")
 
-    def __init__(self, req: _Request, column: int) -> None:
+    def __init__(self, req: Request, column: int) -> None:
         self.req, self.column = req, column
 
     def __enter__(self) -> None:
@@ -765,33 +796,33 @@ class _At:
 # ---- arguments -------------------------------------------------------------------
 
 
-def _at_least_one(req: _Request) -> None:
-    if not req.node.value:
-        raise _Invalid(f"{req.node.cmd} requires at least one argument")
+def _at_least_one(req: Request) -> None:
+    if not req.value:
+        raise _Invalid(f"{req.cmd} requires at least one argument")
 
 
-def _exactly_one(req: _Request) -> str:
-    if len(req.node.value) != 1:
-        raise _Invalid(f"{req.node.cmd} requires exactly one argument")
-    return req.node.value[0]
+def _exactly_one(req: Request) -> str:
+    if len(req.value) != 1:
+        raise _Invalid(f"{req.cmd} requires exactly one argument")
+    return req.value[0]
 
 
-def _command(args: tuple[str, ...], node: Node) -> ast.Command:
+def _command(args: tuple[str, ...], req: Request) -> ast.Command:
     """Exec form as written; shell form as one line, with the RUN program's heredocs."""
-    if node.json:
+    if req.json:
         return ast.ExecCommand(args)
-    return ast.ShellCommand(" ".join(args), node.heredocs)
+    return ast.ShellCommand(" ".join(args), req.heredocs)
 
 
-def _pairs(req: _Request) -> tuple[ast.KeyValue, ...]:
+def _pairs(req: Request) -> tuple[ast.KeyValue, ...]:
     """ENV/LABEL ``key value`` pairs (the parser has split ``k=v`` words already)."""
-    args = req.node.value
+    args = req.value
     _at_least_one(req)
     if len(args) % 2:
-        raise _Invalid(f"Bad input to {req.node.cmd}, too many arguments")
+        raise _Invalid(f"Bad input to {req.cmd}, too many arguments")
     pairs = tuple(ast.KeyValue(args[i], args[i + 1]) for i in range(0, len(args), 2))
     if any(not pair.key for pair in pairs):
-        raise _Invalid(f"{req.node.cmd} names can not be blank")
+        raise _Invalid(f"{req.cmd} names can not be blank")
     return pairs
 
 
@@ -801,9 +832,9 @@ STAGE_NAME = re.compile(r"[a-z][a-z0-9_.-]*")
 """A valid stage name (``FROM ... AS name``), lower-cased, as a whole."""
 
 
-def _stage_name(req: _Request) -> str | None:
+def _stage_name(req: Request) -> str | None:
     """``AS name`` of a FROM, with a hint when ``AS`` is missing or misplaced."""
-    args = req.node.value
+    args = req.value
     if len(args) == 3 and args[1].lower() == "as":
         if not STAGE_NAME.fullmatch(args[2].lower()):
             raise req.error(
@@ -831,22 +862,22 @@ def _stage_name(req: _Request) -> str | None:
     raise _Invalid(message)
 
 
-def _from(req: _Request) -> ast.Instruction:
+def _from(req: Request) -> ast.Instruction:
     name = _stage_name(req)
     flags = req.flags()
     return ast.From(
         req.location,
-        req.node.original,
+        req.original,
         flags.given,
-        image=req.node.value[0],
+        image=req.value[0],
         name=name,
         platform=flags.string("platform"),
     )
 
 
-def _run(req: _Request) -> ast.Instruction:
+def _run(req: Request) -> ast.Instruction:
     flags = req.flags()
-    command = _command(req.node.value, req.node)
+    command = _command(req.value, req)
     devices, mounts = [], []
     for spec, column in flags.each("device"):
         with req.at(column):
@@ -858,7 +889,7 @@ def _run(req: _Request) -> ast.Instruction:
     security = req.choice(flags, "security")
     return ast.Run(
         req.location,
-        req.node.original,
+        req.original,
         flags.given,
         command=command,
         mounts=tuple(mounts),
@@ -872,29 +903,29 @@ _NETWORK_MODES: dict[str, ast.NetworkMode] = {"default": "default", "none": "non
 _SECURITY_MODES: dict[str, ast.SecurityMode] = {"sandbox": "sandbox", "insecure": "insecure"}
 
 
-def _cmd(req: _Request) -> ast.Instruction:
+def _cmd(req: Request) -> ast.Instruction:
     flags = req.flags()
-    command = _command(req.node.value, req.node)
-    return ast.Cmd(req.location, req.node.original, flags.given, command=command)
+    command = _command(req.value, req)
+    return ast.Cmd(req.location, req.original, flags.given, command=command)
 
 
-def _entrypoint(req: _Request) -> ast.Instruction:
+def _entrypoint(req: Request) -> ast.Instruction:
     flags = req.flags()
-    command = _command(req.node.value, req.node)
-    return ast.Entrypoint(req.location, req.node.original, flags.given, command=command)
+    command = _command(req.value, req)
+    return ast.Entrypoint(req.location, req.original, flags.given, command=command)
 
 
-def _shell(req: _Request) -> ast.Instruction:
+def _shell(req: Request) -> ast.Instruction:
     flags = req.flags()
     _at_least_one(req)
-    if not req.node.json:
+    if not req.json:
         raise _Invalid("SHELL requires the arguments to be in JSON form")
-    return ast.Shell(req.location, req.node.original, flags.given, args=req.node.value)
+    return ast.Shell(req.location, req.original, flags.given, args=req.value)
 
 
-def _sources_and_dest(req: _Request) -> tuple[Flags, tuple[str, ...], str]:
+def _sources_and_dest(req: Request) -> tuple[Flags, tuple[str, ...], str]:
     """COPY/ADD: arity, then flags, then a heredoc destination (upstream's order)."""
-    cmd, args = req.node.cmd, req.node.value
+    cmd, args = req.cmd, req.value
     if len(args) < 2:
         raise _Invalid(
             f"{cmd} requires at least two arguments, but only one was provided. "
@@ -906,15 +937,15 @@ def _sources_and_dest(req: _Request) -> tuple[Flags, tuple[str, ...], str]:
     return flags, args[:-1], args[-1]
 
 
-def _copy(req: _Request) -> ast.Instruction:
+def _copy(req: Request) -> ast.Instruction:
     flags, sources, dest = _sources_and_dest(req)
     return ast.Copy(
         req.location,
-        req.node.original,
+        req.original,
         flags.given,
         sources=sources,
         dest=dest,
-        heredocs=req.node.heredocs,
+        heredocs=req.heredocs,
         from_=flags.string("from"),
         chown=flags.string("chown"),
         chmod=flags.string("chmod"),
@@ -924,15 +955,15 @@ def _copy(req: _Request) -> ast.Instruction:
     )
 
 
-def _add(req: _Request) -> ast.Instruction:
+def _add(req: Request) -> ast.Instruction:
     flags, sources, dest = _sources_and_dest(req)
     return ast.Add(
         req.location,
-        req.node.original,
+        req.original,
         flags.given,
         sources=sources,
         dest=dest,
-        heredocs=req.node.heredocs,
+        heredocs=req.heredocs,
         chown=flags.string("chown"),
         chmod=flags.string("chmod"),
         link=bool(flags.boolean("link")),
@@ -943,74 +974,74 @@ def _add(req: _Request) -> ast.Instruction:
     )
 
 
-def _env(req: _Request) -> ast.Instruction:
+def _env(req: Request) -> ast.Instruction:
     flags = req.flags()
     pairs = _pairs(req)
-    return ast.Env(req.location, req.node.original, flags.given, pairs=pairs,
-                   legacy_format=req.node.legacy_format)  # fmt: skip
+    return ast.Env(req.location, req.original, flags.given, pairs=pairs,
+                   legacy_format=req.legacy_format)  # fmt: skip
 
 
-def _label(req: _Request) -> ast.Instruction:
+def _label(req: Request) -> ast.Instruction:
     flags = req.flags()
     pairs = _pairs(req)
-    return ast.Label(req.location, req.node.original, flags.given, pairs=pairs,
-                     legacy_format=req.node.legacy_format)  # fmt: skip
+    return ast.Label(req.location, req.original, flags.given, pairs=pairs,
+                     legacy_format=req.legacy_format)  # fmt: skip
 
 
-def _arg(req: _Request) -> ast.Instruction:
+def _arg(req: Request) -> ast.Instruction:
     _at_least_one(req)
     decls = []
-    for word in req.node.value:
+    for word in req.value:
         name, sep, default = word.partition("=")
         if sep and not name:
             raise _Invalid("ARG names can not be blank")
         decls.append(ast.ArgDecl(name, default if sep else None))
-    return ast.Arg(req.location, req.node.original, req.loose_flags(), args=tuple(decls))
+    return ast.Arg(req.location, req.original, req.given, args=tuple(decls))
 
 
-def _workdir(req: _Request) -> ast.Instruction:
+def _workdir(req: Request) -> ast.Instruction:
     path = _exactly_one(req)
     flags = req.flags()
-    return ast.Workdir(req.location, req.node.original, flags.given, path=path)
+    return ast.Workdir(req.location, req.original, flags.given, path=path)
 
 
-def _user(req: _Request) -> ast.Instruction:
+def _user(req: Request) -> ast.Instruction:
     user = _exactly_one(req)
     flags = req.flags()
-    return ast.User(req.location, req.node.original, flags.given, user=user)
+    return ast.User(req.location, req.original, flags.given, user=user)
 
 
-def _maintainer(req: _Request) -> ast.Instruction:
+def _maintainer(req: Request) -> ast.Instruction:
     name = _exactly_one(req)
     flags = req.flags()
-    return ast.Maintainer(req.location, req.node.original, flags.given, name=name)
+    return ast.Maintainer(req.location, req.original, flags.given, name=name)
 
 
-def _stopsignal(req: _Request) -> ast.Instruction:
+def _stopsignal(req: Request) -> ast.Instruction:
     signal = _exactly_one(req)
-    return ast.StopSignal(req.location, req.node.original, req.loose_flags(), signal=signal)
+    return ast.StopSignal(req.location, req.original, req.given, signal=signal)
 
 
-def _expose(req: _Request) -> ast.Instruction:
+def _expose(req: Request) -> ast.Instruction:
     _at_least_one(req)
     flags = req.flags()
-    return ast.Expose(req.location, req.node.original, flags.given, ports=req.node.value)
+    return ast.Expose(req.location, req.original, flags.given, ports=req.value)
 
 
-def _volume(req: _Request) -> ast.Instruction:
+def _volume(req: Request) -> ast.Instruction:
     _at_least_one(req)
     flags = req.flags()
-    paths = tuple(path.strip(GO_SPACE) for path in req.node.value)
+    paths = tuple(path.strip(GO_SPACE) for path in req.value)
     if "" in paths:
         raise _Invalid("VOLUME specified can not be an empty string")
-    return ast.Volume(req.location, req.node.original, flags.given, paths=paths)
+    return ast.Volume(req.location, req.original, flags.given, paths=paths)
 
 
 _DURATIONS = ("interval", "timeout", "start-period", "start-interval")
 _MIN_DURATION = 1_000_000  # 1ms
 
 
-def _duration(req: _Request, flags: Flags, name: str) -> int:
+def _duration(req: Request, flags: Flags, name: str) -> int:
     """A HEALTHCHECK duration flag in nanoseconds; 0 when absent or zero."""
     text = flags.value(name)
     if not text:
@@ -1022,7 +1053,7 @@ def _duration(req: _Request, flags: Flags, name: str) -> int:
     return value
 
 
-def _retries(req: _Request, flags: Flags) -> int:
+def _retries(req: Request, flags: Flags) -> int:
     text = flags.value("retries")
     if not text:
         return 0
@@ -1033,13 +1064,13 @@ def _retries(req: _Request, flags: Flags) -> int:
     return value
 
 
-def _healthcheck(req: _Request) -> ast.Instruction:
+def _healthcheck(req: Request) -> ast.Instruction:
     _at_least_one(req)
-    kind, args = req.node.value[0].upper(), req.node.value[1:]
+    kind, args = req.value[0].upper(), req.value[1:]
     if kind == "NONE":
         if args:
             raise _Invalid("HEALTHCHECK NONE takes no arguments")
-        return ast.Healthcheck(req.location, req.node.original, req.loose_flags())
+        return ast.Healthcheck(req.location, req.original, req.given)
     flags = req.flags()
     if kind != "CMD":
         with req.at(req.word_column(0)):
@@ -1049,9 +1080,9 @@ def _healthcheck(req: _Request) -> ast.Instruction:
     interval, timeout, start_period, start_interval = (_duration(req, flags, n) for n in _DURATIONS)
     return ast.Healthcheck(
         req.location,
-        req.node.original,
+        req.original,
         flags.given,
-        command=_command(args, req.node),
+        command=_command(args, req),
         interval=interval,
         timeout=timeout,
         start_period=start_period,
@@ -1064,8 +1095,8 @@ _ONBUILD_PREFIX = re.compile(r"(?i)\A[\t\n\f\r ]*ONBUILD[\t\n\f\r ]*")
 _NOT_TRIGGERS = {"ONBUILD", "FROM", "MAINTAINER"}
 
 
-def _onbuild(req: _Request) -> ast.Instruction:
-    sub = req.node.sub
+def _onbuild(req: Request) -> ast.Instruction:
+    sub = req.sub
     if sub is None:
         raise _Invalid("ONBUILD requires at least one argument")
     flags = req.flags()
@@ -1077,27 +1108,29 @@ def _onbuild(req: _Request) -> ast.Instruction:
     if sub.cmd == "INCLUDE" and "include" in req.extensions:  # the file is not the child's
         with req.at(sub.column):
             raise _Invalid("INCLUDE isn't allowed as an ONBUILD trigger")
-    first_line = req.node.original.split("\n", 1)[0]
+    first_line = req.original.split("\n", 1)[0]
     expression = _ONBUILD_PREFIX.sub("", first_line, count=1)
-    expression += "".join(f"\n{doc.content}{doc.name}" for doc in req.node.heredocs)
+    expression += "".join(f"\n{doc.content}{doc.name}" for doc in req.heredocs)
     return ast.Onbuild(
         req.location,
-        req.node.original,
+        req.original,
         flags.given,
         expression=expression,
-        trigger=_trigger(replace(sub, heredocs=req.node.heredocs), req.wording),
+        trigger=_trigger(sub, req.heredocs),
     )
 
 
-def _trigger(sub: Node, wording: Wording) -> ast.Instruction | None:
-    """The typed trigger, or None: upstream checks triggers only when a build runs them."""
+def _trigger(sub: Request, heredocs: tuple[Heredoc, ...]) -> ast.Instruction | None:
+    """The typed trigger (with the line's heredocs), or None: upstream checks triggers
+    only when a build runs them."""
+    sub.heredocs = heredocs
     try:
-        return to_instruction(sub, wording=wording)
+        return build(sub)
     except DockerfileError:
         return None
 
 
-Builder = Callable[[_Request], ast.Instruction]
+Builder = Callable[[Request], ast.Instruction]
 
 BUILDERS: dict[str, Builder] = {
     "ADD": _add,
@@ -1124,14 +1157,18 @@ BUILDERS: dict[str, Builder] = {
 def to_instruction(
     node: Node, extensions: frozenset[str] = frozenset(), wording: Wording = CURRENT
 ) -> ast.Instruction:
-    """The typed instruction for ``node``; errors carry its line, a column and the source
-    line, in the ``wording`` of the engine's release.
+    """The typed instruction for a raw ``node``; see ``build``.
 
     ``extensions``: what the file's ``# extensions=`` directive turns on."""
-    req = _Request(node, extensions, wording)
-    builder = BUILDERS.get(node.cmd)
+    return build(Request.of_node(node, extensions, wording))
+
+
+def build(req: Request) -> ast.Instruction:
+    """The typed instruction; errors carry its line, a column and the source line, in
+    the ``wording`` of the engine's release."""
+    builder = BUILDERS.get(req.cmd)
     if builder is None:
-        written = req.line.split(None, 1)[0] if req.line.strip() else node.cmd
+        written = req.line.split(None, 1)[0] if req.line.strip() else req.cmd
         match = suggest(written, list(BUILDERS), case_sensitive=False)
         hint = _did_you_mean(match or _same_start(written, list(BUILDERS)))
         raise req.error(f"unknown instruction: {written}{hint}")
@@ -1139,6 +1176,6 @@ def to_instruction(
         typed = builder(req)
     except _Invalid as exc:
         raise req.error(str(exc)) from None
-    if node.comments:  # set on the instance just made, instead of copying it
-        object.__setattr__(typed, "comments", node.comments)
+    if req.comments:  # set on the instance just made, instead of copying it
+        object.__setattr__(typed, "comments", req.comments)
     return typed

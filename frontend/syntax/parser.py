@@ -5,10 +5,10 @@ keyword, flags, and its argument form (exec or shell form, fields,
 ``key=value`` or legacy pairs, words, text, HEALTHCHECK's type and command,
 ONBUILD's nested instruction). ``Builder`` is the grammar's transformer: the
 line parser calls its methods at each reduction, as Lark's ``transformer=``
-option would, and it builds each line's node (reading its heredoc bodies from
-the pre-lexer once the node turns out able to have them) and, for the typed
-layer, hands the node on to the typed builder as soon as it is complete.
-``parse_nodes`` drives the pre-lexer line by line.
+option would; it reads each line's instruction (and its heredoc bodies from the
+pre-lexer once it turns out able to have them) and ``finish`` builds its node.
+The typed AST has its own transformer (``transformer.TypedBuilder``), which
+builds typed instructions instead. ``parse_lines`` drives the pre-lexer line by line.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from frontend.syntax.lalr import (
     number_states,
     transform,
 )
-from frontend.syntax.nodes import Node
+from frontend.syntax.nodes import Heredoc, Node
 from frontend.syntax.prelex import MAX_LINE_BYTES, LogicalLine, Prelexer, extensions_of
 
 NOT_STRINGS = "when using JSON array syntax, arrays must be comprised of strings only"
@@ -279,6 +279,17 @@ def _flag_text(raw: str, escape: str) -> str:
     return "".join(out)
 
 
+def split_flag(text: str) -> tuple[str, str | None]:
+    """A flag's name and value (None without ``=``), from its unquoted text."""
+    name, sep, value = text.removeprefix("--").partition("=")
+    return name, value if sep else None
+
+
+Form = tuple[tuple[str, ...], bool, bool]
+"""An instruction's arguments: its values, whether in exec (JSON) form, whether
+legacy ``KEY value`` ENV/LABEL."""
+
+
 # ---- the grammar's transformer: one line → a node ---------------------------------------
 
 _KEYWORD = re.compile(r"[^\t\v\f\r ]*")
@@ -298,7 +309,7 @@ class _Form(NamedTuple):
     json_at: int = -1
 
 
-class _Draft(NamedTuple):
+class Draft(NamedTuple):
     """One instruction of a line; ``sub`` is ONBUILD's trigger."""
 
     cmd: str
@@ -307,13 +318,24 @@ class _Draft(NamedTuple):
     json: bool
     start: int
     legacy: bool = False
-    sub: _Draft | None = None
+    sub: Draft | None = None
     flag_starts: tuple[int, ...] = ()
     """Where each flag starts, and the arguments (``args_start``), in the line's text."""
     args_start: int = 0
 
 
 _EMPTY = _Form(())
+
+
+class Whole(NamedTuple):
+    """A line's instruction once read whole: ONBUILD's triggers (outermost first) with
+    their keywords' columns, heredoc bodies, last line, and ``original`` text."""
+
+    draft: Draft
+    triggers: tuple[tuple[Draft, int], ...]
+    heredocs: tuple[Heredoc, ...]
+    end_line: int
+    original: str
 
 
 Typed = Callable[[Node, frozenset[str]], Any]
@@ -375,7 +397,7 @@ class Builder:
         return sub._replace(value=(str(c[0]), *sub.value))
 
     # ---- instructions: the keyword, flags, then a form or (ONBUILD) a trigger
-    def instruction(self, c: list[Any]) -> _Draft:
+    def instruction(self, c: list[Any]) -> Draft:
         keyword: Token = c[0]
         kind = keyword.type
         cmd = kind if kind != "UNKNOWN" else _KEYWORD.match(keyword).group().upper()  # type: ignore[union-attr]
@@ -386,18 +408,18 @@ class Builder:
         flags: tuple[str, ...] = ()
         if raw:
             flags, where = self._flags(raw, start)
-        if last.__class__ is _Draft or kind == "UNKNOWN":  # ONBUILD's trigger, or unknown
-            sub = last if last.__class__ is _Draft else None
-            return _Draft(cmd, flags, ("",), False, start, False, sub, *where)
+        if last.__class__ is Draft or kind == "UNKNOWN":  # ONBUILD's trigger, or unknown
+            sub = last if last.__class__ is Draft else None
+            return Draft(cmd, flags, ("",), False, start, False, sub, *where)
         if last is None:
-            return _Draft(cmd, flags, (), False, start, False, None, *where)
+            return Draft(cmd, flags, (), False, start, False, None, *where)
         form: _Form = last
         json_at = form.json_at
         if json_at >= 0 and self.written.startswith("[", json_at) and cmd not in _NOT_JSON_CHECKED:
             _check_not_json(self.written[json_at:])
         if form.legacy and len(form.value) < 2:
             raise DockerfileError(f"{cmd} must have two arguments")
-        return _Draft(cmd, flags, form.value, form.json, start, form.legacy, None, *where)
+        return Draft(cmd, flags, form.value, form.json, start, form.legacy, None, *where)
 
     def _flags(
         self, tokens: list[Token], start: int
@@ -412,39 +434,53 @@ class Builder:
         kept = [(f, t.start_pos - start) for f, t in zip(texts, tokens, strict=True) if f != "--"]
         return tuple(f for f, _ in kept), (tuple(s for _, s in kept), end)
 
-    def line(self, c: list[_Draft]) -> Any:
-        """The line's node (with its heredocs), or what ``typed`` makes of it."""
+    def line(self, c: list[Draft]) -> Any:
+        """The line's instruction: its ONBUILD triggers are checked, then its heredoc
+        bodies read; ``finish`` builds it."""
         logical, draft = self.logical, c[0]
-        empty = logical.end_line if logical.empty_continuation else 0
-        node = Node(draft.cmd, draft.flags, draft.value, draft.json, logical.start_line,
-                    logical.end_line, logical.text, (), draft.sub and self._trigger(draft.sub),
-                    logical.column, logical.comments, empty, draft.legacy, draft.flag_starts,
-                    draft.args_start)  # fmt: skip
-        if "<<" in logical.text and _heredoc_target(node):
-            node = _with_heredocs(node, logical, self.lexer)
-        if self.typed is None:
-            return node
+        triggers = self._triggers(draft.sub) if draft.sub is not None else ()
+        docs: tuple[Heredoc, ...] = ()
+        end_line, original = logical.end_line, logical.text
+        if "<<" in original and _heredoc_target(draft):
+            docs = _read_heredocs(logical, self.lexer)
+            if docs:
+                end_line = self.lexer.line
+                original += "\n" + "".join(d.content + d.name + "\n" for d in docs)
         if self.extensions is None:
             self.extensions = extensions_of(self.lexer.directives)
+        return self.finish(Whole(draft, triggers, docs, end_line, original))
+
+    def finish(self, whole: Whole) -> Any:
+        """The line's node, or what ``typed`` makes of it."""
+        draft, triggers, docs, end_line, original = whole
+        logical, sub = self.logical, None
+        text, inner_end = self.written, logical.end_line
+        for i, (trigger, column) in enumerate(reversed(triggers), 1):
+            last = i == len(triggers)  # the outer instruction's trigger holds its heredocs
+            sub = Node(trigger.cmd, trigger.flags, trigger.value, trigger.json, logical.start_line,
+                       end_line if last else inner_end, text[trigger.start :],
+                       docs if last else (), sub, column, legacy_format=trigger.legacy,
+                       flag_starts=trigger.flag_starts, args_start=trigger.args_start)  # fmt: skip
+        empty = logical.end_line if logical.empty_continuation else 0
+        node = Node(draft.cmd, draft.flags, draft.value, draft.json, logical.start_line,
+                    end_line, original, docs, sub, logical.column, logical.comments, empty,
+                    draft.legacy, draft.flag_starts, draft.args_start)  # fmt: skip
+        if self.typed is None:
+            return node
+        assert self.extensions is not None
         return self.typed(node, self.extensions)
 
-    def _trigger(self, draft: _Draft | None) -> Node | None:
-        """ONBUILD's trigger (and its own, if any) as nodes; ``original`` starts at its keyword."""
-        logical, text = self.logical, self.written
+    def _triggers(self, draft: Draft | None) -> tuple[tuple[Draft, int], ...]:
+        """ONBUILD's trigger (and its own, if any), each with its keyword's column."""
+        logical = self.logical
         drafts = []
         while draft is not None:
             drafts.append(draft)
             draft = draft.sub
         if len(drafts) > MAX_ONBUILD_NESTING:
             raise DockerfileError(ONBUILD_CHAIN, column=logical.column)
-        column = logical.column + (logical.text.index(text) if drafts else 0)
-        node = None
-        for draft in reversed(drafts):
-            node = Node(draft.cmd, draft.flags, draft.value, draft.json, logical.start_line,
-                        logical.end_line, text[draft.start :], (), node, column + draft.start,
-                        legacy_format=draft.legacy, flag_starts=draft.flag_starts,
-                        args_start=draft.args_start)  # fmt: skip
-        return node
+        column = logical.column + logical.text.index(self.written)
+        return tuple((d, column + d.start) for d in drafts)
 
 
 INSTRUCTIONS = ("from", "run", "cmd", "entrypoint", "shell", "copy", "add", "volume", "env",
@@ -473,7 +509,7 @@ def parse_line(line: LogicalLine, builder: Builder, parse: LineParse = _parse_li
     text = line.text.strip(GO_SPACE)  # a continued line may start with blanks
     builder.begin(line, text)
     if not text:
-        return builder.line([_Draft("", (), ("",), False, 0)])
+        return builder.line([Draft("", (), ("",), False, 0)])
     escape = builder.lexer.escape
     try:
         return parse(escape, text, builder)
@@ -487,24 +523,21 @@ def parse_line(line: LogicalLine, builder: Builder, parse: LineParse = _parse_li
         raise
 
 
-def _heredoc_target(node: Node) -> Node | None:
-    """The node whose heredocs a line holds (ONBUILD's trigger), if it can have any."""
-    target = node.sub if node.cmd == "ONBUILD" and node.sub else node
-    return target if target.cmd in _HEREDOC_COMMANDS and not target.json else None
+def _heredoc_target(draft: Draft) -> bool:
+    """Whether a line's instruction (or ONBUILD's trigger) can have heredocs."""
+    target = draft.sub if draft.cmd == "ONBUILD" and draft.sub else draft
+    return target.cmd in _HEREDOC_COMMANDS and not target.json
 
 
-def _with_heredocs(node: Node, line: LogicalLine, lexer: Prelexer) -> Node:
+def _read_heredocs(line: LogicalLine, lexer: Prelexer) -> tuple[Heredoc, ...]:
+    """The bodies of the heredocs ``line`` opens, read from the pre-lexer."""
     docs = []
     for doc in heredocs_in(line.text):
         content = lexer.read_heredoc(doc)
         if content is None:
             raise DockerfileError("unterminated heredoc", end_line=lexer.line)
         docs.append(replace(doc, content=content))
-    if not docs:
-        return node
-    original = line.text + "\n" + "".join(d.content + d.name + "\n" for d in docs)
-    sub = node.sub and replace(node.sub, heredocs=tuple(docs), end_line=lexer.line)
-    return replace(node, heredocs=tuple(docs), end_line=lexer.line, original=original, sub=sub)
+    return tuple(docs)
 
 
 class Parsed(NamedTuple):
@@ -521,12 +554,16 @@ def parse_nodes(source: str | bytes, parse: LineParse = _parse_line) -> Parsed:
 
 
 def parse_lines(
-    source: str | bytes, typed: Typed | None, parse: LineParse = _parse_line
+    source: str | bytes,
+    typed: Typed | None,
+    parse: LineParse = _parse_line,
+    transformer: Callable[[Prelexer], Builder] | None = None,
 ) -> tuple[dict[str, str], str, list[Any], tuple[DockerfileWarning, ...]]:
     """Directives, escape character and one node per instruction or, with ``typed``,
-    what it makes of each node (called as soon as the node is complete), and warnings."""
+    what it makes of each node (called as soon as the node is complete), or what
+    ``transformer``'s builder makes of each line, and warnings."""
     lexer = Prelexer(source)
-    builder = Builder(lexer, typed)
+    builder = Builder(lexer, typed) if transformer is None else transformer(lexer)
     nodes = []
     for line in lexer:
         try:

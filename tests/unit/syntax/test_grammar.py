@@ -25,6 +25,8 @@ from frontend.syntax.instructions import to_instruction
 from frontend.syntax.lalr import LineError, LineParser, Tree, line_tables, transform
 from frontend.syntax.nodes import Node
 from frontend.syntax.parser import RULES, Builder, load_grammar, parse_lines
+from frontend.syntax.prelex import Prelexer
+from frontend.syntax.transformer import TypedBuilder
 
 from .corpus import CASES, ERRORS, names
 
@@ -165,3 +167,21 @@ def test_grammar_caches_are_the_same_bytes_from_run_to_run(tmp_path: Path) -> No
         outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
     assert sorted(outputs[0]) == ["grammar.lark.cache", "grammar.tables.cache"]
     assert outputs[0] == outputs[1]
+
+
+def _typed_outcome(source: bytes, parse: parser.LineParse) -> object:
+    def transformer(lexer: Prelexer) -> TypedBuilder:
+        return TypedBuilder(lexer, [])
+
+    try:
+        _, _, typed, _ = parse_lines(source, None, parse, transformer)
+    except DockerfileError as exc:
+        return ("error", exc.message, exc.line, exc.column)
+    return [("error", t.message, t.line, t.column) if isinstance(t, DockerfileError) else t
+            for t in typed]  # fmt: skip
+
+
+def test_lark_with_the_typed_transformer_builds_the_same_instructions() -> None:
+    for source in _sources():
+        expected = _typed_outcome(source, parser._parse_line)
+        assert _typed_outcome(source, _lark_line) == expected, source[:200]

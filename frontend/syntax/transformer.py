@@ -1,0 +1,51 @@
+"""The grammar's transformer for the typed AST: each line straight to its typed instruction.
+
+``TypedBuilder`` reduces the grammar's rules as ``parser.Builder`` does (the
+same syntax checks, heredocs and ONBUILD triggers), but instead of a raw node
+it hands the instruction's parts, with its location, to the per-keyword
+builders of ``instructions``. An instruction's error is returned, not raised:
+``frontend.syntax.parse`` raises it once the whole file has been read.
+"""
+
+from __future__ import annotations
+
+from frontend.errors import DockerfileError
+from frontend.syntax import ast
+from frontend.syntax.instructions import Request, build, flags_at
+from frontend.syntax.parser import Builder, Whole
+from frontend.syntax.prelex import Prelexer
+from frontend.syntax.wording import CURRENT, Wording
+
+
+class TypedBuilder(Builder):
+    """``Builder`` for the typed AST; ``empty_continuations`` collects the lines
+    where a blank continuation line ends an instruction."""
+
+    def __init__(
+        self, lexer: Prelexer, empty_continuations: list[int], wording: Wording = CURRENT
+    ) -> None:
+        super().__init__(lexer)
+        self.empty_continuations, self.wording = empty_continuations, wording
+
+    def finish(self, whole: Whole) -> ast.Instruction | DockerfileError:
+        """The line's typed instruction, or its error."""
+        draft, triggers, docs, end_line, original = whole
+        logical = self.logical
+        if logical.empty_continuation:
+            self.empty_continuations.append(logical.end_line)
+        lines, text, sub = (logical.start_line, end_line), self.written, None
+        for trigger, column in reversed(triggers):
+            form = (trigger.value, trigger.json, trigger.legacy)
+            given = flags_at(trigger.flags, trigger.flag_starts, column)
+            sub = Request(trigger.cmd, given, form, lines, column, text[trigger.start :], docs,
+                          sub, trigger.args_start, wording=self.wording)  # fmt: skip
+        column, form = logical.column, (draft.value, draft.json, draft.legacy)
+        given = flags_at(draft.flags, draft.flag_starts, column)
+        assert self.extensions is not None
+        extensions, comments = self.extensions, logical.comments
+        req = Request(draft.cmd, given, form, lines, column, original, docs, sub,
+                      draft.args_start, comments, extensions, self.wording)  # fmt: skip
+        try:
+            return build(req)
+        except DockerfileError as exc:
+            return exc
