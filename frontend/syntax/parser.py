@@ -435,9 +435,13 @@ class Builder:
         return tuple(f for f, _ in kept), (tuple(s for _, s in kept), end)
 
     def line(self, c: list[Draft]) -> Any:
-        """The line's instruction: its ONBUILD triggers are checked, then its heredoc
-        bodies read; ``finish`` builds it."""
-        logical, draft = self.logical, c[0]
+        """The line's node, or what ``typed`` makes of it."""
+        return self.finish(self.whole(c[0]))
+
+    def whole(self, draft: Draft) -> Whole:
+        """The line's instruction read whole: its ONBUILD triggers checked, then its
+        heredoc bodies read."""
+        logical = self.logical
         triggers = self._triggers(draft.sub) if draft.sub is not None else ()
         docs: tuple[Heredoc, ...] = ()
         end_line, original = logical.end_line, logical.text
@@ -448,10 +452,10 @@ class Builder:
                 original += "\n" + "".join(d.content + d.name + "\n" for d in docs)
         if self.extensions is None:
             self.extensions = extensions_of(self.lexer.directives)
-        return self.finish(Whole(draft, triggers, docs, end_line, original))
+        return Whole(draft, triggers, docs, end_line, original)
 
     def finish(self, whole: Whole) -> Any:
-        """The line's node, or what ``typed`` makes of it."""
+        """The line's node, or what ``typed`` makes of it (when complete)."""
         draft, triggers, docs, end_line, original = whole
         logical, sub = self.logical, None
         text, inner_end = self.written, logical.end_line

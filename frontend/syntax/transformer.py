@@ -1,18 +1,21 @@
 """The grammar's transformer for the typed AST: each line straight to its typed instruction.
 
-``TypedBuilder`` reduces the grammar's rules as ``parser.Builder`` does (the
-same syntax checks, heredocs and ONBUILD triggers), but instead of a raw node
-it hands the instruction's parts, with its location, to the per-keyword
-builders of ``instructions``. An instruction's error is returned, not raised:
-``frontend.syntax.parse`` raises it once the whole file has been read.
+``TypedBuilder`` reads the grammar's rules as ``parser.Builder`` does (the
+same syntax checks, heredocs and ONBUILD triggers), but at the reduction of the
+line's instruction rule, instead of a raw node, it hands the instruction's
+parts, with its location, to the per-keyword builders of ``instructions``. An
+instruction's error is returned, not raised: ``frontend.syntax.parse`` raises
+it once the whole file has been read.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from frontend.errors import DockerfileError
 from frontend.syntax import ast
 from frontend.syntax.instructions import Request, build, flags_at
-from frontend.syntax.parser import Builder, Whole
+from frontend.syntax.parser import INSTRUCTIONS, Builder, Draft, Whole
 from frontend.syntax.prelex import Prelexer
 from frontend.syntax.wording import CURRENT, Wording
 
@@ -26,6 +29,19 @@ class TypedBuilder(Builder):
     ) -> None:
         super().__init__(lexer)
         self.empty_continuations, self.wording = empty_continuations, wording
+
+    def instruction(self, c: list[Any]) -> Any:
+        """The rule's typed instruction (or its error) with its location, read from the
+        rule's children; ONBUILD's trigger is typed with its instruction."""
+        draft = super().instruction(c)
+        if draft.start:  # a trigger (the line's instruction starts the line)
+            return draft
+        return self.finish(self.whole(draft))
+
+    def line(self, c: list[Any]) -> Any:
+        """The line's typed instruction, built by its rule (a blank line has none)."""
+        done = c[0]
+        return self.finish(self.whole(done)) if done.__class__ is Draft else done
 
     def finish(self, whole: Whole) -> ast.Instruction | DockerfileError:
         """The line's typed instruction, or its error."""
@@ -49,3 +65,7 @@ class TypedBuilder(Builder):
             return build(req)
         except DockerfileError as exc:
             return exc
+
+
+for _rule in INSTRUCTIONS:  # for Lark's ``transformer=``, which looks rules up by name
+    setattr(TypedBuilder, _rule, TypedBuilder.instruction)
