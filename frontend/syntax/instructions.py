@@ -28,7 +28,7 @@ from frontend.syntax import ast
 from frontend.syntax.heredoc import marker_name
 from frontend.syntax.lalr import LineError, Token
 from frontend.syntax.nodes import Heredoc, Node
-from frontend.syntax.parser import Form, line_parser, split_flag
+from frontend.syntax.parser import line_parser, split_flag
 from frontend.syntax.wording import CURRENT, Wording
 
 
@@ -640,15 +640,18 @@ def _flag_value(spec: FlagSpec, flag_name: str, has_value: bool, value: str) -> 
 _NO_FLAGS: Mapping[str, FlagSpec] = {}
 
 
+Form = tuple[tuple[str, ...], bool, bool]
+"""An instruction's arguments: its values, whether in exec (JSON) form, whether
+legacy ``KEY value`` ENV/LABEL."""
+
+
 def flags_at(texts: tuple[str, ...], starts: tuple[int, ...], column: int) -> tuple[ast.Flag, ...]:
     """Flags as written (unquoted texts), each read once: name, value, and its column
     (``starts`` are relative to the keyword's ``column``)."""
     if not texts:
         return ()
-    return tuple(
-        ast.Flag(*split_flag(raw), raw, column + start)
-        for raw, start in zip(texts, starts, strict=True)
-    )
+    pairs = zip(texts, starts, strict=True)
+    return tuple([ast.Flag(*split_flag(raw), raw, column + start) for raw, start in pairs])
 
 
 class Request:

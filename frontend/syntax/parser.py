@@ -285,11 +285,6 @@ def split_flag(text: str) -> tuple[str, str | None]:
     return name, value if sep else None
 
 
-Form = tuple[tuple[str, ...], bool, bool]
-"""An instruction's arguments: its values, whether in exec (JSON) form, whether
-legacy ``KEY value`` ENV/LABEL."""
-
-
 # ---- the grammar's transformer: one line → a node ---------------------------------------
 
 _KEYWORD = re.compile(r"[^\t\v\f\r ]*")
