@@ -33,7 +33,7 @@ class TypedBuilder(Builder):
     def instruction(self, c: list[Any]) -> Any:
         """The rule's typed instruction (or its error) with its location, read from the
         rule's children; ONBUILD's trigger is typed with its instruction."""
-        draft = super().instruction(c)
+        draft = Builder.instruction(self, c)
         if draft.start:  # a trigger (the line's instruction starts the line)
             return draft
         return self.finish(self.whole(draft))
@@ -46,21 +46,21 @@ class TypedBuilder(Builder):
     def finish(self, whole: Whole) -> ast.Instruction | DockerfileError:
         """The line's typed instruction, or its error."""
         draft, triggers, docs, end_line, original = whole
-        logical = self.logical
+        logical, wording = self.logical, self.wording
         if logical.empty_continuation:
             self.empty_continuations.append(logical.end_line)
-        lines, text, sub = (logical.start_line, end_line), self.written, None
+        lines, sub = (logical.start_line, end_line), None
         for trigger, column in reversed(triggers):
             form = (trigger.value, trigger.json, trigger.legacy)
             given = flags_at(trigger.flags, trigger.flag_starts, column)
-            sub = Request(trigger.cmd, given, form, lines, column, text[trigger.start :], docs,
-                          sub, trigger.args_start, wording=self.wording)  # fmt: skip
-        column, form = logical.column, (draft.value, draft.json, draft.legacy)
-        given = flags_at(draft.flags, draft.flag_starts, column)
-        assert self.extensions is not None
-        extensions, comments = self.extensions, logical.comments
-        req = Request(draft.cmd, given, form, lines, column, original, docs, sub,
-                      draft.args_start, comments, extensions, self.wording)  # fmt: skip
+            sub = Request(trigger.cmd, given, form, lines, column, self.written[trigger.start :],
+                          docs, sub, trigger.args_start, wording=wording)  # fmt: skip
+        column, extensions = logical.column, self.extensions
+        assert extensions is not None
+        given = flags_at(draft.flags, draft.flag_starts, column) if draft.flags else ()
+        req = Request(draft.cmd, given, (draft.value, draft.json, draft.legacy), lines, column,
+                      original, docs, sub, draft.args_start, logical.comments,
+                      extensions, wording)  # fmt: skip
         try:
             return build(req)
         except DockerfileError as exc:
