@@ -232,6 +232,14 @@ def test_flags_keep_their_columns_and_raw_text() -> None:
     )
 
 
+def test_a_flag_is_unquoted_then_split_at_its_first_equals_sign() -> None:
+    node = parse_one("COPY --\"from=a=b\" --'link' x y")
+    assert node.flags == (
+        ast.Flag("from", "a=b", "--from=a=b", 6),
+        ast.Flag("link", None, "--link", 19),
+    )
+
+
 def test_locations() -> None:
     nodes = parse("FROM a\n  RUN a \\\n  b\nCOPY <<EOF /x\nhi\nEOF\n").instructions
     assert [n.location for n in nodes] == [
