@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pytest
@@ -10,7 +11,8 @@ from hypothesis import strategies as st
 
 from frontend.errors import DockerfileError
 from frontend.syntax import ast, parse
-from frontend.syntax.instructions import _csv_fields, parse_duration, parse_mount
+from frontend.syntax.instructions import _csv_fields, _csv_record, parse_duration, parse_mount
+from frontend.syntax.parser import line_parser
 
 MIB = 1 << 20
 
@@ -294,3 +296,14 @@ def test_duration_sums_its_parts(h: int, m: int, s: int, ms: int, negative: bool
     text = f"{'-' if negative else ''}{h}h{m}m{s}s{ms}ms"
     total = ((h * 60 + m) * 60 + s) * 1_000_000_000 + ms * 1_000_000
     assert parse_duration(text) == (-total if negative else total)
+
+
+@given(st.text(alphabet=st.sampled_from('ab=,/ \t\r\n"'), min_size=1, max_size=30))
+def test_csv_without_a_quote_splits_as_the_grammar_reads_it(line: str) -> None:
+    """The shortcut for a value without a quote gives the grammar's fields."""
+    line = line.replace('"', "")
+    trimmed = line.removesuffix("\n").removesuffix("\r") if line.endswith("\n") else line
+    if not trimmed:
+        return
+    by_grammar = line_parser("\\", "csv")(trimmed, {"csv": partial(_csv_record, trimmed)})
+    assert _csv_fields(line) == by_grammar
