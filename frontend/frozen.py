@@ -48,5 +48,7 @@ def frozen(cls: type[T]) -> type[T]:
     run(text, names, made)
     init = made["__init__"]
     init.__qualname__ = f"{built.__qualname__}.__init__"
+    # (the annotations dataclasses gives its own: signatures read the same)
+    init.__annotations__ = {f.name: f.type for f in dataclasses.fields(built)} | {"return": None}
     built.__init__ = init
     return cls

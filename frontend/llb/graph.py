@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Protocol, cast
 
 from frontend.errors import DockerfileError
+from frontend.frozen import frozen
 from frontend.pb import ops_pb2 as pb
 from frontend.platform import Platform
 
@@ -27,7 +28,7 @@ COMMAND_KEY = "com.docker.dockerfile.v1.command"
 """The description key naming the Dockerfile instruction an op comes from."""
 
 
-@dataclass(frozen=True)
+@frozen
 class ProgressGroup:
     """Ops shown as one step in the progress output; a weak member yields the group's name."""
 
@@ -36,7 +37,7 @@ class ProgressGroup:
     weak: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class OpMeta:
     """Progress name, description, cache policy, source lines and worker constraints of one op."""
 
@@ -130,7 +131,7 @@ class CacheSharing(enum.IntEnum):
     LOCKED = pb.LOCKED
 
 
-@dataclass(frozen=True)
+@frozen
 class Mount:
     """One mount of an exec; ``source`` None means scratch."""
 
@@ -150,7 +151,7 @@ class Mount:
     tmpfs_size: int = 0
 
 
-@dataclass(frozen=True)
+@frozen
 class SecretEnv:
     """A secret the process reads from an environment variable ``name``."""
 
@@ -159,7 +160,7 @@ class SecretEnv:
     optional: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class Ulimit:
     """A resource limit (``nofile``, ``nproc``...) for the process; -1 is unlimited."""
 
@@ -168,7 +169,7 @@ class Ulimit:
     hard: int
 
 
-@dataclass(frozen=True)
+@frozen
 class HostIP:
     """An ``/etc/hosts`` entry of an exec."""
 
@@ -176,7 +177,7 @@ class HostIP:
     ip: str
 
 
-@dataclass(frozen=True)
+@frozen
 class ExecMeta:
     """What a process runs with: argv, env, cwd, user and friends."""
 
@@ -288,7 +289,7 @@ class ExecOp:
         return "exec", op
 
 
-@dataclass(frozen=True)
+@frozen
 class UserRef:
     """A chown target: a numeric id, or a name looked up in the dest's passwd/group."""
 
@@ -307,7 +308,7 @@ class UserRef:
         return cls(name=text)
 
 
-@dataclass(frozen=True)
+@frozen
 class Chown:
     """The owner a file action gives: a user, and a group (None: the user's)."""
 
@@ -331,7 +332,7 @@ class Chown:
         return pb.ChownOpt(user=one(self.user), group=one(self.group))
 
 
-@dataclass(frozen=True)
+@frozen
 class Copy:
     """Copy ``src`` out of ``source`` (None = scratch) to ``dest``."""
 
@@ -381,7 +382,7 @@ class Copy:
         return action
 
 
-@dataclass(frozen=True)
+@frozen
 class Mkdir:
     """Create the directory ``path`` (and its parents with ``make_parents``)."""
 
@@ -403,7 +404,7 @@ class Mkdir:
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class Mkfile:
     """Create the file ``path`` holding ``data``."""
 
@@ -425,7 +426,7 @@ class Mkfile:
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class Rm:
     """Remove ``path`` (a wildcard pattern with ``allow_wildcard``)."""
 
@@ -441,7 +442,7 @@ class Rm:
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class Symlink:
     """Create a symbolic link at ``path`` pointing to ``target`` (the engine's
     ``file.symlink.create`` cap, BuildKit 0.19)."""

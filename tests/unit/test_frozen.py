@@ -7,11 +7,18 @@ import inspect
 
 import pytest
 
+from frontend.compiler.image import History
 from frontend.frozen import frozen
+from frontend.llb import graph
 from frontend.syntax import ast
 from frontend.syntax.nodes import Node
 
-CLASSES = [Node, *(c for c in vars(ast).values() if dataclasses.is_dataclass(c))]
+CLASSES = [
+    Node,
+    History,
+    *(c for c in vars(ast).values() if dataclasses.is_dataclass(c)),
+    *(c for c in vars(graph).values() if dataclasses.is_dataclass(c) and "__eq__" in vars(c)),
+]
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
@@ -19,6 +26,7 @@ def test_init_takes_the_fields_in_order_with_their_defaults(cls: type) -> None:
     params = list(inspect.signature(cls).parameters.values())
     fields = dataclasses.fields(cls)
     assert [p.name for p in params] == [f.name for f in fields]
+    assert [p.annotation for p in params] == [f.type for f in fields]
     for param, field in zip(params, fields, strict=True):
         if field.default is not dataclasses.MISSING:
             assert param.default is field.default
