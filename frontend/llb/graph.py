@@ -50,8 +50,11 @@ class OpMeta:
     worker_constraints: tuple[str, ...] = ()
     """Filters a worker must match to run the op (the op's ``constraints``); (): any worker."""
 
-    def to_pb(self) -> pb.OpMetadata:
-        md = pb.OpMetadata(ignore_cache=self.ignore_cache)
+    def merge_into(self, md: pb.OpMetadata) -> None:
+        """Add this metadata to ``md`` (empty, or another vertex's of the same op), as
+        Go merges it: a cache ignored by either, descriptions and group overwritten."""
+        if self.ignore_cache:
+            md.ignore_cache = True
         for key, value in self.description:  # (a map's update is slower, in Python)
             md.description[key] = value
         if self.name:
@@ -59,7 +62,6 @@ class OpMeta:
         if self.progress_group is not None:
             g = self.progress_group
             md.progress_group.CopyFrom(pb.ProgressGroup(id=g.id, name=g.name, weak=g.weak))
-        return md
 
 
 @dataclass(frozen=True, eq=False)
