@@ -39,6 +39,7 @@ from frontend.compiler.sbom import ScanTargets, scan_targets
 from frontend.compiler.sharedmaps import SharedMaps, born_from, shared_config
 from frontend.compiler.stage import StageContext, StageState, step_name
 from frontend.errors import DockerfileError, DockerfileWarning
+from frontend.frozen import frozen
 from frontend.gotext import clean_path
 from frontend.llb import state as llb
 from frontend.llb.graph import COMMAND_KEY, Deferred, OpMeta, Output, Vertex
@@ -81,7 +82,7 @@ class CompileResult:
         return self.image.to_json(self.image_format)
 
 
-@dataclass(frozen=True)
+@frozen
 class _Base:
     """Where a stage starts: filesystem, config and platform."""
 
