@@ -64,7 +64,7 @@ class OpMeta:
             md.progress_group.CopyFrom(pb.ProgressGroup(id=g.id, name=g.name, weak=g.weak))
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class Output:
     """Output number ``index`` of ``vertex``: the edge type of the graph."""
 
@@ -90,7 +90,7 @@ class Vertex(Protocol):
         ...
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class SourceOp:
     """A leaf: an image, a local directory, an HTTP file or a git repository."""
 
@@ -472,7 +472,7 @@ def _owner(chown: Chown | None, base: int) -> pb.ChownOpt | None:
 FileAction = Copy | Mkdir | Mkfile | Rm | Symlink
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class FileOp:
     """A chain of file actions: the first applies to ``base``, each next to the last result."""
 
@@ -499,7 +499,7 @@ class FileOp:
         return "file", op
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class MergeOp:
     """Layer ``inputs`` on top of each other, the first at the bottom.
 
@@ -518,7 +518,7 @@ class MergeOp:
         return "merge", pb.MergeOp(inputs=[pb.MergeInput(input=ref(o)) for o in self.layers])
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class DiffOp:
     """The changes that turn ``lower`` into ``upper`` (None: scratch), as a layer."""
 
