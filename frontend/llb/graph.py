@@ -358,20 +358,21 @@ class Copy:
 
     FIELD: ClassVar[str] = "copy"
 
-    def to_pb(self, base: int) -> pb.FileActionCopy:
-        action = pb.FileActionCopy(
-            src=self.src,
-            dest=self.dest,
-            mode=self.mode,
-            followSymlink=self.follow_symlink,
-            dirCopyContents=self.dir_copy_contents,
-            attemptUnpackDockerCompatibility=self.attempt_unpack,
-            createDestPath=self.create_dest_path,
-            allowWildcard=self.allow_wildcard,
-            allowEmptyWildcard=self.allow_empty_wildcard,
-            timestamp=self.timestamp,
-            modeStr=self.mode_str,
-        )
+    def write(self, action: pb.FileActionCopy, base: int) -> None:
+        """Set the fields of ``action`` (in its file op: a copy is the action made most,
+        and a message built apart would be copied in)."""
+        action.SetInParent()  # (set even were every field its default)
+        action.src = self.src
+        action.dest = self.dest
+        action.mode = self.mode
+        action.followSymlink = self.follow_symlink
+        action.dirCopyContents = self.dir_copy_contents
+        action.attemptUnpackDockerCompatibility = self.attempt_unpack
+        action.createDestPath = self.create_dest_path
+        action.allowWildcard = self.allow_wildcard
+        action.allowEmptyWildcard = self.allow_empty_wildcard
+        action.timestamp = self.timestamp
+        action.modeStr = self.mode_str
         # (set only when there is something to set: a copy has none of them, mostly)
         if self.owner:
             action.owner.CopyFrom(self.owner.to_pb(base))
@@ -381,7 +382,6 @@ class Copy:
             action.exclude_patterns.extend(self.exclude_patterns)
         if self.required_paths:
             action.required_paths.extend(self.required_paths)
-        return action
 
 
 @frozen
@@ -482,9 +482,8 @@ class FileOp:
     meta: OpMeta = field(default_factory=OpMeta)
 
     def inputs(self) -> Sequence[Output | None]:
-        edges: list[Output | None] = [self.base]
-        edges += [a.source for a in self.actions if isinstance(a, Copy)]
-        return [e for e in edges if e is not None]
+        edges = [a.source for a in self.actions if isinstance(a, Copy) and a.source is not None]
+        return edges if self.base is None else [self.base, *edges]
 
     def body(self, ref: InputRef, n_inputs: int) -> tuple[str, pb.FileOp]:
         op = pb.FileOp()
@@ -492,10 +491,13 @@ class FileOp:
         for i, action in enumerate(self.actions):
             # Action k > 0 reads the result of action k-1, numbered after the inputs.
             base = ref(self.base) if i == 0 else n_inputs + i - 1
-            fa = op.actions.add(input=base, secondaryInput=-1, output=0 if i == last else -1)
+            output = 0 if i == last else -1
             if isinstance(action, Copy):
-                fa.secondaryInput = ref(action.source)
-            getattr(fa, action.FIELD).CopyFrom(action.to_pb(base))
+                fa = op.actions.add(input=base, secondaryInput=ref(action.source), output=output)
+                action.write(fa.copy, base)
+            else:
+                fa = op.actions.add(input=base, secondaryInput=-1, output=output)
+                getattr(fa, action.FIELD).CopyFrom(action.to_pb(base))
         return "file", op
 
 
