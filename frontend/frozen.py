@@ -12,18 +12,40 @@ straight into the instance's ``__dict__``. It is compiled by the ``exec`` that
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypeVar, dataclass_transform
+from collections.abc import Callable
+from typing import Any, TypeVar, dataclass_transform, overload
 
 T = TypeVar("T")
 
-_FACTORY = object()
+
+class _Factory:
+    def __repr__(self) -> str:
+        return "<factory>"  # as dataclasses shows it in a signature
+
+
+_FACTORY = _Factory()
 """The default of a parameter whose field has a ``default_factory``."""
 
 
+@overload
 @dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field,))
-def frozen(cls: type[T]) -> type[T]:
-    """``@dataclass(frozen=True)``, with an ``__init__`` that stores the fields at once."""
-    built: Any = dataclasses.dataclass(frozen=True, init=False)(cls)
+def frozen(cls: type[T], /) -> type[T]: ...
+
+
+@overload
+def frozen(*, eq: bool = True) -> Callable[[type[T]], type[T]]: ...
+
+
+def frozen(cls: type[T] | None = None, /, *, eq: bool = True) -> Any:
+    """``@dataclass(frozen=True)``, with an ``__init__`` that stores the fields at once;
+    ``@frozen(eq=False)``: ``@dataclass(frozen=True, eq=False)`` (compared by identity)."""
+    if cls is None:
+        return lambda c: _frozen(c, eq)
+    return _frozen(cls, eq)
+
+
+def _frozen(cls: type[T], eq: bool) -> type[T]:
+    built: Any = dataclasses.dataclass(frozen=True, eq=eq, init=False)(cls)
     if hasattr(built, "__post_init__"):
         raise TypeError(f"{built.__name__}: frozen takes no __post_init__")
     names: dict[str, object] = {"_FACTORY": _FACTORY}
@@ -48,5 +70,7 @@ def frozen(cls: type[T]) -> type[T]:
     run(text, names, made)
     init = made["__init__"]
     init.__qualname__ = f"{built.__qualname__}.__init__"
+    # (the annotations dataclasses gives its own: signatures read the same)
+    init.__annotations__ = {f.name: f.type for f in dataclasses.fields(built)} | {"return": None}
     built.__init__ = init
     return cls

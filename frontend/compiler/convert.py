@@ -39,6 +39,7 @@ from frontend.compiler.sbom import ScanTargets, scan_targets
 from frontend.compiler.sharedmaps import SharedMaps, born_from, shared_config
 from frontend.compiler.stage import StageContext, StageState, step_name
 from frontend.errors import DockerfileError, DockerfileWarning
+from frontend.frozen import frozen
 from frontend.gotext import clean_path
 from frontend.llb import state as llb
 from frontend.llb.graph import COMMAND_KEY, Deferred, OpMeta, Output, Vertex
@@ -81,7 +82,7 @@ class CompileResult:
         return self.image.to_json(self.image_format)
 
 
-@dataclass(frozen=True)
+@frozen
 class _Base:
     """Where a stage starts: filesystem, config and platform."""
 
@@ -100,6 +101,16 @@ class _Base:
     maps: SharedMaps = SharedMaps()
     config: bytes | None = None
     """The base image's config, for ``CompileResult.base_config``."""
+
+
+class _Configs:
+    """The base images' configs a build read, each worked out once (many stages start
+    from one image): decoded (by their bytes), and what the checks read of them (by
+    config, base name and platform)."""
+
+    def __init__(self) -> None:
+        self.decoded: dict[bytes, tuple[Any, Image]] = {}
+        self.checked: dict[tuple[bytes, str, Platform], StageBase] = {}
 
 
 class _Use(NamedTuple):
@@ -343,10 +354,10 @@ def _resolve_bases(
         else:
             wanted.append(i)
 
-    decoded: dict[bytes, tuple[Any, Image]] = {}  # many stages start from one image
+    configs = _Configs()
 
     def fetch(batch: list[int]) -> list[_Base]:
-        return [_load_base(plan, i, options, resolve, loader, decoded) for i in batch]
+        return [_load_base(plan, i, options, resolve, loader, configs) for i in batch]
 
     # Up to 8 look-ups at a time; many stages go in runs (64 tasks in all): a task
     # of the pool costs more than the look-up of an image the engine has at hand.
@@ -403,10 +414,10 @@ def _load_base(
     options: BuildOptions,
     resolve: ImageResolver,
     loader: ContextLoader,
-    decoded: dict[bytes, tuple[Any, Image]],
+    configs: _Configs,
 ) -> _Base:
     """A stage's start: the named context replacing it or its FROM, else the image
-    (``decoded``: the configs decoded so far, by their bytes)."""
+    (``configs``: what the stages loaded so far read of theirs)."""
     stage = plan.stages[index]
     platform = stage.platform or options.target_platform
     if stage.from_context:
@@ -441,8 +452,8 @@ def _load_base(
         where = stage.from_.location
         raise DockerfileError(exc.message, line=where.start_line, end_line=where.end_line) from None
     try:
-        if (known := decoded.get(config)) is None:
-            known = decoded[config] = _decode(config)
+        if (known := configs.decoded.get(config)) is None:
+            known = configs.decoded[config] = _decode(config)
         raw, image = known
     except (ValueError, TypeError, AttributeError) as exc:  # not the JSON shape expected
         raise DockerfileError(
@@ -464,9 +475,11 @@ def _load_base(
         )
         mode = options.request.image_resolve_mode
         state = llb.image(pinned, platform=platform, resolve_mode=mode, meta=meta)
-    checked = _checked(stage, image, platform)
+    key = (config, stage.base_name, platform)
+    if (seen := configs.checked.get(key)) is None:
+        seen = configs.checked[key] = _checked(stage, image, platform)
     maps = born_from(raw, str(index))
-    return _Base(state, image, platform, checked, maps=maps, config=config)
+    return _Base(state, image, platform, seen, maps=maps, config=config)
 
 
 def _decode(config: bytes) -> tuple[Any, Image]:

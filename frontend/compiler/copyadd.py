@@ -77,7 +77,7 @@ def lower_copy_like(
         )
     if checksum:
         _check_checksum_sources(sources)
-    meta, st = ctx.op_meta(node, st)
+    meta, step = ctx.op_meta(node, st)
     plan = _Plan(
         dest=dest_path(st.llb.cwd, dest_word),
         mode=0 if mode.text else mode.octal,
@@ -109,7 +109,8 @@ def lower_copy_like(
         actions.append(_inline_copy(ctx, doc, st, plan))
 
     if node.link and not node.chmod and ctx.options.request.llb_caps.supports(caps.MERGE_OP):
-        state = _linked(st, actions, meta, ctx.step_label(f"LINK {ctx.command_text(node, st)}", st))
+        label = ctx.step_label(f"LINK {ctx.command_text(node, st)}", st, step)
+        state = _linked(st, actions, meta, label)
     else:
         state = st.llb.file(*actions, meta=meta)
     flags = []
@@ -120,7 +121,7 @@ def lower_copy_like(
     shown = [*flags, *sources, *(f"<<{doc.name}" for doc in inline), dest_word]
     created_by = f"{node.keyword} {' '.join(shown)} # buildkit"
     image = st.image.commit(created_by, layer=True)
-    return evolve(st, llb=state, image=image, context_paths=paths, source_reads=reads)
+    return evolve(st, llb=state, image=image, context_paths=paths, source_reads=reads, step=step)
 
 
 def _excludes(ctx: StageContext, node: ast.Copy | ast.Add, st: StageState) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from frontend.compiler.imageformat import ImageFormat
+from frontend.frozen import frozen
 from frontend.gotext import go_json, go_json_time
 from frontend.persistent import Chain, Vars, evolve
 from frontend.platform import Platform, default_path
@@ -54,7 +55,7 @@ class Config:
     shell: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class History:
     """One entry of the image config's history."""
 

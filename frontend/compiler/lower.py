@@ -145,7 +145,7 @@ def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> S
         if node.security not in _SECURITY:
             raise DockerfileError(f"unsupported security mode {node.security!r}")
         security = _SECURITY[node.security]
-    meta, st = ctx.op_meta(node, st, suffix)
+    meta, step = ctx.op_meta(node, st, suffix)
     process = st.llb
     for key, value in extra.env:
         process = process.with_env(key, value)
@@ -166,7 +166,7 @@ def lower_run(ctx: StageContext, node: ast.Run, index: int, st: StageState) -> S
     image = st.image.commit(created_by + " # buildkit", layer=True)
     state = st.llb.with_output(state.output)  # a mount's env (SSH_AUTH_SOCK) was this step's
     paths = st.context_paths.extend(extra.context_paths)
-    return evolve(st, llb=state, image=image, context_paths=paths)
+    return evolve(st, llb=state, image=image, context_paths=paths, step=step)
 
 
 def _heredoc_program(
@@ -200,9 +200,9 @@ def lower_workdir(ctx: StageContext, node: ast.Workdir, index: int, st: StageSta
             " which no Linux system call accepts"
         )
     image = st.image.with_config(working_dir=wd)
-    layer = False
+    layer, step = False, st.step
     if wd != "/" and ctx.file_op:
-        meta, st = ctx.op_meta(node, st)
+        meta, step = ctx.op_meta(node, st)
         user = st.image.config.user
         owner = Chown.parse(user) if user else None
         # the Go client cleans a mkdir path (the trailing slash stays in the cwd)
@@ -211,7 +211,7 @@ def lower_workdir(ctx: StageContext, node: ast.Workdir, index: int, st: StageSta
         mkdir = Mkdir(clean_path(wd), 0o755, make_parents=True, owner=owner, timestamp=created)
         state = state.file(mkdir, meta=meta)
         layer = True
-    return evolve(st, llb=state, image=image.commit(f"WORKDIR {wd}", layer=layer))
+    return evolve(st, llb=state, image=image.commit(f"WORKDIR {wd}", layer=layer), step=step)
 
 
 def lower_user(ctx: StageContext, node: ast.User, index: int, st: StageState) -> StageState:
@@ -375,9 +375,10 @@ LOWERINGS: dict[type[ast.Instruction], Lowering] = {
 
 def counts_as_step(node: ast.Instruction, file_op: bool) -> bool:
     """Whether an instruction gets a ``[k/N]`` progress step."""
-    return isinstance(node, ast.Run | ast.Copy | ast.Add) or (
-        file_op and isinstance(node, ast.Workdir)
-    )
+    return isinstance(node, _STEPS) or (file_op and isinstance(node, ast.Workdir))
+
+
+_STEPS = (ast.Run, ast.Copy, ast.Add)
 
 
 def lower(ctx: StageContext, node: ast.Instruction, index: int, st: StageState) -> StageState:

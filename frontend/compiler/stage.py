@@ -4,25 +4,27 @@ with the progress names of its steps."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from frontend.compiler.image import Image
 from frontend.compiler.imageformat import ImageFormat, image_format
 from frontend.compiler.options import BuildOptions
 from frontend.compiler.sharedmaps import SharedMaps
 from frontend.errors import DockerfileError
+from frontend.frozen import frozen
 from frontend.llb import state as llb
 from frontend.llb.graph import COMMAND_KEY, OpMeta
-from frontend.persistent import Chain, Vars, evolve
+from frontend.persistent import Chain, Vars
 from frontend.platform import Platform
 from frontend.semantics.scope import ArgRules, Scope
 from frontend.semantics.words import WordError, expand_word
 from frontend.syntax import ast
 
 
-@dataclass(frozen=True)
+@frozen
 class StageState:
     """What a stage has built so far."""
 
@@ -45,7 +47,7 @@ class StageState:
     """How many ports the stage's EXPOSE instructions listed (in their history)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class StageContext:
     """What stays fixed while one stage is lowered."""
 
@@ -66,7 +68,7 @@ class StageContext:
     extensions: frozenset[str] = frozenset()
     """What the Dockerfile's ``# extensions=`` directive turns on."""
 
-    @property
+    @functools.cached_property
     def image_format(self) -> ImageFormat:
         """How the engine's own frontend writes the config and history."""
         return image_format(self.options.request.llb_caps)
@@ -83,14 +85,15 @@ class StageContext:
     onbuild: bool = False
     """Lowering an ONBUILD trigger of the base image."""
 
-    def progress_name(self, text: str, st: StageState) -> tuple[str, StageState]:
-        """``[name k/N] TEXT``, advancing the step counter."""
+    def progress_name(self, text: str, st: StageState) -> tuple[str, int]:
+        """``[name k/N] TEXT`` of the next step, and that step's number (the stage's
+        ``step`` once the instruction is lowered)."""
         if self.total_steps == 0:
-            return text, st
+            return text, st.step
         step = st.step + 1
         if self.onbuild and self.options.request.llb_caps.release >= (0, 17):
             text = f"ONBUILD {text}"
-        return step_name(self.label(st), step, self.total_steps, text), evolve(st, step=step)
+        return step_name(self.label(st), step, self.total_steps, text), step
 
     def label(self, st: StageState | None = None) -> str:
         """The stage's name in progress, after its platform in a multi-platform build."""
@@ -116,15 +119,16 @@ class StageContext:
         keyword, sep, rest = text.partition(" ")
         return keyword.upper() + sep + rest
 
-    def step_label(self, text: str, st: StageState) -> str:
-        """``[name k/N] TEXT`` for the step ``st`` is at, without advancing."""
-        return step_name(self.label(st), st.step, self.total_steps, text)
+    def step_label(self, text: str, st: StageState, step: int) -> str:
+        """``[name k/N] TEXT`` for step ``step`` of the stage ``st`` builds."""
+        return step_name(self.label(st), step, self.total_steps, text)
 
     def op_meta(
         self, node: ast.Instruction, st: StageState, suffix: str = ""
-    ) -> tuple[OpMeta, StageState]:
-        """Name (the instruction's, then ``suffix``), description and lines of a step's op."""
-        name, st = self.progress_name(self.command_text(node, st, suffix), st)
+    ) -> tuple[OpMeta, int]:
+        """Name (the instruction's, then ``suffix``), description and lines of a step's op,
+        and the step it is (to store in the stage's state with what the step made)."""
+        name, step = self.progress_name(self.command_text(node, st, suffix), st)
         # Docker's frontend describes RUN steps only since BuildKit 0.11 (COPY and ADD before).
         described = isinstance(node, ast.Run) or (
             isinstance(node, ast.Copy | ast.Add) and self.options.request.llb_caps.release < (0, 11)
@@ -136,7 +140,7 @@ class StageContext:
             ignore_cache=self.ignore_cache,
             ranges=node.location.ranges,
         )
-        return meta, st
+        return meta, step
 
 
 def instruction_line(node: ast.Instruction) -> str:

@@ -32,9 +32,9 @@ AUTH_TOKEN_SECRET = "GIT_AUTH_TOKEN"
 AUTH_HEADER_SECRET = "GIT_AUTH_HEADER"
 
 _SCHEMES = ("http", "https", "ssh", "git")
-_PROTO = r"[a-zA-Z0-9]+://"
+_PROTO = re.compile(r"[a-zA-Z0-9]+://")
 _URL = r"(?s)([a-zA-Z0-9]+)://([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#(.*))?\Z"
-_SCP = r"([a-zA-Z0-9\-_]+)@([a-zA-Z0-9\-.]+):(.*?)(?:\?(.*?))?(?:#(.*))?\Z"
+_SCP = re.compile(r"([a-zA-Z0-9\-_]+)@([a-zA-Z0-9\-.]+):(.*?)(?:\?(.*?))?(?:#(.*))?\Z")
 _BAD_ESCAPE = r"%(?![0-9a-fA-F]{2})"
 _CONTROL = r"[\x00-\x1f\x7f]"
 _PORT = r"[0-9]*"
@@ -104,7 +104,7 @@ def parse_git_ref(text: str) -> GitRef | None:
         if parsed is None:
             return None
         return _with_query(replace(parsed[0], bare=True), parsed[1])
-    if proto := re.match(_PROTO, text):
+    if proto := _PROTO.match(text):  # (compiled: every COPY source is tried)
         if proto.group()[:-3].lower() not in _SCHEMES:
             return None
         parsed = _split_url(text)
@@ -114,7 +114,7 @@ def parse_git_ref(text: str) -> GitRef | None:
         if ref.remote.split(":", 1)[0] in ("http", "https") and not ref.path.endswith(".git"):
             return None
         return _with_query(ref, query)
-    scp = re.match(_SCP, text)
+    scp = _SCP.match(text)
     if scp is None:
         return None
     user, host, path, raw_query, fragment = scp.groups()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Protocol, cast
 
 from frontend.errors import DockerfileError
+from frontend.frozen import frozen
 from frontend.pb import ops_pb2 as pb
 from frontend.platform import Platform
 
@@ -27,7 +28,7 @@ COMMAND_KEY = "com.docker.dockerfile.v1.command"
 """The description key naming the Dockerfile instruction an op comes from."""
 
 
-@dataclass(frozen=True)
+@frozen
 class ProgressGroup:
     """Ops shown as one step in the progress output; a weak member yields the group's name."""
 
@@ -36,7 +37,7 @@ class ProgressGroup:
     weak: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class OpMeta:
     """Progress name, description, cache policy, source lines and worker constraints of one op."""
 
@@ -49,8 +50,11 @@ class OpMeta:
     worker_constraints: tuple[str, ...] = ()
     """Filters a worker must match to run the op (the op's ``constraints``); (): any worker."""
 
-    def to_pb(self) -> pb.OpMetadata:
-        md = pb.OpMetadata(ignore_cache=self.ignore_cache)
+    def merge_into(self, md: pb.OpMetadata) -> None:
+        """Add this metadata to ``md`` (empty, or another vertex's of the same op), as
+        Go merges it: a cache ignored by either, descriptions and group overwritten."""
+        if self.ignore_cache:
+            md.ignore_cache = True
         for key, value in self.description:  # (a map's update is slower, in Python)
             md.description[key] = value
         if self.name:
@@ -58,10 +62,9 @@ class OpMeta:
         if self.progress_group is not None:
             g = self.progress_group
             md.progress_group.CopyFrom(pb.ProgressGroup(id=g.id, name=g.name, weak=g.weak))
-        return md
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class Output:
     """Output number ``index`` of ``vertex``: the edge type of the graph."""
 
@@ -87,7 +90,7 @@ class Vertex(Protocol):
         ...
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class SourceOp:
     """A leaf: an image, a local directory, an HTTP file or a git repository."""
 
@@ -130,7 +133,7 @@ class CacheSharing(enum.IntEnum):
     LOCKED = pb.LOCKED
 
 
-@dataclass(frozen=True)
+@frozen
 class Mount:
     """One mount of an exec; ``source`` None means scratch."""
 
@@ -150,7 +153,7 @@ class Mount:
     tmpfs_size: int = 0
 
 
-@dataclass(frozen=True)
+@frozen
 class SecretEnv:
     """A secret the process reads from an environment variable ``name``."""
 
@@ -159,7 +162,7 @@ class SecretEnv:
     optional: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class Ulimit:
     """A resource limit (``nofile``, ``nproc``...) for the process; -1 is unlimited."""
 
@@ -168,7 +171,7 @@ class Ulimit:
     hard: int
 
 
-@dataclass(frozen=True)
+@frozen
 class HostIP:
     """An ``/etc/hosts`` entry of an exec."""
 
@@ -176,7 +179,7 @@ class HostIP:
     ip: str
 
 
-@dataclass(frozen=True)
+@frozen
 class ExecMeta:
     """What a process runs with: argv, env, cwd, user and friends."""
 
@@ -288,7 +291,7 @@ class ExecOp:
         return "exec", op
 
 
-@dataclass(frozen=True)
+@frozen
 class UserRef:
     """A chown target: a numeric id, or a name looked up in the dest's passwd/group."""
 
@@ -307,7 +310,7 @@ class UserRef:
         return cls(name=text)
 
 
-@dataclass(frozen=True)
+@frozen
 class Chown:
     """The owner a file action gives: a user, and a group (None: the user's)."""
 
@@ -331,7 +334,7 @@ class Chown:
         return pb.ChownOpt(user=one(self.user), group=one(self.group))
 
 
-@dataclass(frozen=True)
+@frozen
 class Copy:
     """Copy ``src`` out of ``source`` (None = scratch) to ``dest``."""
 
@@ -355,20 +358,21 @@ class Copy:
 
     FIELD: ClassVar[str] = "copy"
 
-    def to_pb(self, base: int) -> pb.FileActionCopy:
-        action = pb.FileActionCopy(
-            src=self.src,
-            dest=self.dest,
-            mode=self.mode,
-            followSymlink=self.follow_symlink,
-            dirCopyContents=self.dir_copy_contents,
-            attemptUnpackDockerCompatibility=self.attempt_unpack,
-            createDestPath=self.create_dest_path,
-            allowWildcard=self.allow_wildcard,
-            allowEmptyWildcard=self.allow_empty_wildcard,
-            timestamp=self.timestamp,
-            modeStr=self.mode_str,
-        )
+    def write(self, action: pb.FileActionCopy, base: int) -> None:
+        """Set the fields of ``action`` (in its file op: a copy is the action made most,
+        and a message built apart would be copied in)."""
+        action.SetInParent()  # (set even were every field its default)
+        action.src = self.src
+        action.dest = self.dest
+        action.mode = self.mode
+        action.followSymlink = self.follow_symlink
+        action.dirCopyContents = self.dir_copy_contents
+        action.attemptUnpackDockerCompatibility = self.attempt_unpack
+        action.createDestPath = self.create_dest_path
+        action.allowWildcard = self.allow_wildcard
+        action.allowEmptyWildcard = self.allow_empty_wildcard
+        action.timestamp = self.timestamp
+        action.modeStr = self.mode_str
         # (set only when there is something to set: a copy has none of them, mostly)
         if self.owner:
             action.owner.CopyFrom(self.owner.to_pb(base))
@@ -378,10 +382,9 @@ class Copy:
             action.exclude_patterns.extend(self.exclude_patterns)
         if self.required_paths:
             action.required_paths.extend(self.required_paths)
-        return action
 
 
-@dataclass(frozen=True)
+@frozen
 class Mkdir:
     """Create the directory ``path`` (and its parents with ``make_parents``)."""
 
@@ -403,7 +406,7 @@ class Mkdir:
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class Mkfile:
     """Create the file ``path`` holding ``data``."""
 
@@ -425,7 +428,7 @@ class Mkfile:
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class Rm:
     """Remove ``path`` (a wildcard pattern with ``allow_wildcard``)."""
 
@@ -441,7 +444,7 @@ class Rm:
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class Symlink:
     """Create a symbolic link at ``path`` pointing to ``target`` (the engine's
     ``file.symlink.create`` cap, BuildKit 0.19)."""
@@ -469,7 +472,7 @@ def _owner(chown: Chown | None, base: int) -> pb.ChownOpt | None:
 FileAction = Copy | Mkdir | Mkfile | Rm | Symlink
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class FileOp:
     """A chain of file actions: the first applies to ``base``, each next to the last result."""
 
@@ -479,9 +482,8 @@ class FileOp:
     meta: OpMeta = field(default_factory=OpMeta)
 
     def inputs(self) -> Sequence[Output | None]:
-        edges: list[Output | None] = [self.base]
-        edges += [a.source for a in self.actions if isinstance(a, Copy)]
-        return [e for e in edges if e is not None]
+        edges = [a.source for a in self.actions if isinstance(a, Copy) and a.source is not None]
+        return edges if self.base is None else [self.base, *edges]
 
     def body(self, ref: InputRef, n_inputs: int) -> tuple[str, pb.FileOp]:
         op = pb.FileOp()
@@ -489,14 +491,17 @@ class FileOp:
         for i, action in enumerate(self.actions):
             # Action k > 0 reads the result of action k-1, numbered after the inputs.
             base = ref(self.base) if i == 0 else n_inputs + i - 1
-            fa = op.actions.add(input=base, secondaryInput=-1, output=0 if i == last else -1)
+            output = 0 if i == last else -1
             if isinstance(action, Copy):
-                fa.secondaryInput = ref(action.source)
-            getattr(fa, action.FIELD).CopyFrom(action.to_pb(base))
+                fa = op.actions.add(input=base, secondaryInput=ref(action.source), output=output)
+                action.write(fa.copy, base)
+            else:
+                fa = op.actions.add(input=base, secondaryInput=-1, output=output)
+                getattr(fa, action.FIELD).CopyFrom(action.to_pb(base))
         return "file", op
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class MergeOp:
     """Layer ``inputs`` on top of each other, the first at the bottom.
 
@@ -515,7 +520,7 @@ class MergeOp:
         return "merge", pb.MergeOp(inputs=[pb.MergeInput(input=ref(o)) for o in self.layers])
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class DiffOp:
     """The changes that turn ``lower`` into ``upper`` (None: scratch), as a layer."""
 

@@ -204,10 +204,10 @@ def marshal(
         raw = getattr(target, "data", None)
         if isinstance(raw, bytes):  # an imported op (frontend.llb.imported), kept as it is
             data, digest = raw, digest_of(raw)
-            md = pb.OpMetadata()
+            md = definition.metadata[digest]
             imported = getattr(target, "metadata", None)
             if isinstance(imported, pb.OpMetadata):
-                md.CopyFrom(imported)
+                _merge_metadata(md, imported)
         else:
             key = _source_key(vertex)
             try:
@@ -218,16 +218,14 @@ def marshal(
                     if key is not None:
                         sources[key] = found
                 data, op_cap_ids, digest = found
-                md = vertex.meta.to_pb()
+                # (straight into the definition's entry: the first of its digest, or merged)
+                md = definition.metadata[digest]
+                vertex.meta.merge_into(md)
             except UnicodeEncodeError as exc:
                 raise _not_utf8(exc, vertex) from None
             for cap in op_cap_ids:
                 md.caps[cap] = True
         names[id(vertex)] = digest
-        if digest in emitted:
-            _merge_metadata(definition.metadata[digest], md)
-        else:
-            definition.metadata[digest].CopyFrom(md)
         # Go lists every op in the source map, most with no location at all
         entry = definition.Source.locations[digest]
         if source is not None and vertex.meta.ranges is not None:
@@ -287,7 +285,8 @@ def _not_utf8(exc: UnicodeEncodeError, vertex: Vertex) -> DockerfileError:
 
 
 def _merge_metadata(into: pb.OpMetadata, md: pb.OpMetadata) -> None:
-    """Fold the metadata of another vertex with the same digest in, as Go merges it."""
+    """Fold an imported op's metadata in (the first of its digest, or another vertex
+    with the same digest), as Go merges it."""
     if not into.ByteSize():
         into.CopyFrom(md)
         return

@@ -54,21 +54,20 @@ def op_caps(kind: str, body: Message, engine: LLBCaps) -> tuple[frozenset[str], 
     """The caps the Go client records for an op whose oneof ``kind`` is ``body``,
     among those ``engine`` offers; and those in ``REQUIRED`` it needs that
     ``engine`` lacks."""
-    found: Iterable[str]
-    if isinstance(body, pb.ExecOp):
-        found = _exec_caps(body, engine)
-    elif isinstance(body, pb.SourceOp):
-        found = _source_caps(body)
-    elif isinstance(body, pb.FileOp):
+    if isinstance(body, pb.FileOp):
         symlinks = any(a.WhichOneof("action") == "symlink" for a in body.actions)
-        found = ("file.base", "file.symlink.create") if symlinks else ("file.base",)
-    elif kind == "merge":
-        found = ("mergeop",)
-    elif kind == "diff":
-        found = ("diffop",)
-    else:
-        found = ()
-    return _offered(frozenset(found), engine)
+        return _offered(_FILE_SYMLINK if symlinks else _FILE, engine)
+    if isinstance(body, pb.ExecOp):
+        return _offered(frozenset(_exec_caps(body, engine)), engine)
+    if isinstance(body, pb.SourceOp):
+        return _offered(frozenset(_source_caps(body)), engine)
+    return _offered(_OTHER.get(kind, frozenset()), engine)
+
+
+_FILE: Final = frozenset({"file.base"})
+_FILE_SYMLINK: Final = frozenset({"file.base", "file.symlink.create"})
+_OTHER: Final = {"merge": frozenset({"mergeop"}), "diff": frozenset({"diffop"})}
+"""The caps of the other ops (sets made once: a build has many file ops)."""
 
 
 @functools.lru_cache(maxsize=1024)
