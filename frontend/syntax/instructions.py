@@ -272,7 +272,7 @@ Expand = Callable[[str], str]
 """A word expander (the compiler's, with the stage's variables)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class _MountDraft:
     """A mount being parsed; frozen into ``ast.Mount`` at the end."""
 
@@ -446,23 +446,9 @@ def _mount(spec: str, expand: Expand | None, from_vars: bool = False) -> ast.Mou
     readonly = m.readonly
     if readonly is None:
         readonly = m.type not in ("cache", "tmpfs")
-    return ast.Mount(
-        spec,
-        type=m.type,
-        target=m.target,
-        source=m.source,
-        from_=m.from_,
-        readonly=readonly,
-        id=m.id,
-        sharing=m.sharing,
-        required=m.required,
-        size=m.size,
-        env=m.env,
-        mode=m.mode,
-        uid=m.uid,
-        gid=m.gid,
-        unexpanded=tuple(m.unexpanded),
-    )
+    return ast.Mount(spec, m.type, m.target, m.source, m.from_, readonly, m.id, m.sharing,
+                     m.required, m.size, m.env, m.mode, m.uid, m.gid,
+                     tuple(m.unexpanded))  # fmt: skip
 
 
 def parse_mount(spec: str, expand: Expand | None = None) -> ast.Mount:
