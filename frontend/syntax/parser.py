@@ -320,6 +320,9 @@ class Draft(NamedTuple):
 
 
 _EMPTY = _Form(())
+_new = tuple.__new__
+"""``_Form(...)``, ``Draft(...)`` or ``Whole(...)`` given all the fields, without the
+call of the named tuple's own ``__new__`` (a line makes one of each)."""
 
 
 class Whole(NamedTuple):
@@ -359,13 +362,13 @@ class Builder:
 
     # ---- argument forms
     def exec(self, c: list[Token]) -> _Form:
-        return _Form(_exec_args(c[0]), True)
+        return _new(_Form, (_exec_args(c[0]), True, False, -1))
 
     def shell_form(self, c: list[Token]) -> _Form:
-        return _Form((str(c[0]),), json_at=c[0].start_pos)
+        return _new(_Form, ((str(c[0]),), False, False, c[0].start_pos))
 
     def fields(self, c: list[Token]) -> _Form:
-        return _Form(tuple([t.rstrip(_AS) for t in c]), json_at=c[0].start_pos)
+        return _new(_Form, (tuple([t.rstrip(_AS) for t in c]), False, False, c[0].start_pos))
 
     def pairs(self, c: list[Token]) -> _Form:
         pairs: list[str] = []
@@ -383,7 +386,7 @@ class Builder:
         return _Form((c[0].rstrip(_AS), *map(str, c[1:])), legacy=True)
 
     def words(self, c: list[Token]) -> _Form:
-        return _Form(tuple(map(str, c)))
+        return _new(_Form, (tuple(map(str, c)), False, False, -1))
 
     text = words
 
@@ -407,14 +410,14 @@ class Builder:
             sub = last if last.__class__ is Draft else None
             return Draft(cmd, flags, ("",), False, start, False, sub, *where)
         if last is None:
-            return Draft(cmd, flags, (), False, start, False, None, *where)
+            return _new(Draft, (cmd, flags, (), False, start, False, None, *where))
         form: _Form = last
         json_at = form.json_at
         if json_at >= 0 and self.written.startswith("[", json_at) and cmd not in _NOT_JSON_CHECKED:
             _check_not_json(self.written[json_at:])
         if form.legacy and len(form.value) < 2:
             raise DockerfileError(f"{cmd} must have two arguments")
-        return Draft(cmd, flags, form.value, form.json, start, form.legacy, None, *where)
+        return _new(Draft, (cmd, flags, form.value, form.json, start, form.legacy, None, *where))
 
     def _flags(
         self, tokens: list[Token], start: int
@@ -447,7 +450,7 @@ class Builder:
                 original += "\n" + "".join(d.content + d.name + "\n" for d in docs)
         if self.extensions is None:
             self.extensions = extensions_of(self.lexer.directives)
-        return Whole(draft, triggers, docs, end_line, original)
+        return _new(Whole, (draft, triggers, docs, end_line, original))
 
     def finish(self, whole: Whole) -> Any:
         """The line's node, or what ``typed`` makes of it (when complete)."""
