@@ -21,7 +21,6 @@ import os
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from functools import cache, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -538,7 +537,7 @@ def _read_heredocs(line: LogicalLine, lexer: Prelexer) -> tuple[Heredoc, ...]:
         content = lexer.read_heredoc(doc)
         if content is None:
             raise DockerfileError("unterminated heredoc", end_line=lexer.line)
-        docs.append(replace(doc, content=content))
+        docs.append(Heredoc(doc.name, content, doc.expand, doc.chomp, doc.file_descriptor))
     return tuple(docs)
 
 
