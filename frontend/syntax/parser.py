@@ -379,10 +379,10 @@ class Builder:
                 )
             key, _, val = word.partition("=")
             pairs += [key, val]
-        return _Form(tuple(pairs))
+        return _new(_Form, (tuple(pairs), False, False, -1))
 
     def legacy(self, c: list[Token]) -> _Form:
-        return _Form((c[0].rstrip(_AS), *map(str, c[1:])), legacy=True)
+        return _new(_Form, ((c[0].rstrip(_AS), *map(str, c[1:])), False, True, -1))
 
     def words(self, c: list[Token]) -> _Form:
         return _new(_Form, (tuple(map(str, c)), False, False, -1))
@@ -391,7 +391,7 @@ class Builder:
 
     def health(self, c: list[Any]) -> _Form:
         sub: _Form = c[1] if len(c) > 1 else _EMPTY
-        return sub._replace(value=(str(c[0]), *sub.value))
+        return _new(_Form, ((str(c[0]), *sub.value), sub.json, sub.legacy, sub.json_at))
 
     # ---- instructions: the keyword, flags, then a form or (ONBUILD) a trigger
     def instruction(self, c: list[Any]) -> Draft:
