@@ -121,6 +121,8 @@ _NANOSECONDS = {"ns": 1, "us": 10**3, "\u00b5s": 10**3, "\u03bcs": 10**3, "ms": 
                 "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}  # fmt: skip
 _DURATION_NUMBER = re.compile(r"([0-9]*)(\.([0-9]*))?")
 _MAX_DURATION = 1 << 63
+_SIMPLE_DURATION = re.compile("([1-9][0-9]{0,5})(ns|us|\u00b5s|\u03bcs|ms|s|m|h)")
+"""A duration of one unsigned number and a unit, too small to overflow."""
 
 
 def _fraction(digits: str) -> tuple[int, float]:
@@ -143,6 +145,9 @@ def parse_duration(text: str) -> int:
 
     Raises ``ValueError`` with Go's message.
     """
+    simple = _SIMPLE_DURATION.fullmatch(text)
+    if simple:  # what the loop below makes of one whole number and a unit
+        return int(simple.group(1)) * _NANOSECONDS[simple.group(2)]
     rest = text[1:] if text[:1] in ("+", "-") else text
     if rest == "0":
         return 0
@@ -272,7 +277,7 @@ Expand = Callable[[str], str]
 """A word expander (the compiler's, with the stage's variables)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class _MountDraft:
     """A mount being parsed; frozen into ``ast.Mount`` at the end."""
 
@@ -446,23 +451,9 @@ def _mount(spec: str, expand: Expand | None, from_vars: bool = False) -> ast.Mou
     readonly = m.readonly
     if readonly is None:
         readonly = m.type not in ("cache", "tmpfs")
-    return ast.Mount(
-        spec,
-        type=m.type,
-        target=m.target,
-        source=m.source,
-        from_=m.from_,
-        readonly=readonly,
-        id=m.id,
-        sharing=m.sharing,
-        required=m.required,
-        size=m.size,
-        env=m.env,
-        mode=m.mode,
-        uid=m.uid,
-        gid=m.gid,
-        unexpanded=tuple(m.unexpanded),
-    )
+    return ast.Mount(spec, m.type, m.target, m.source, m.from_, readonly, m.id, m.sharing,
+                     m.required, m.size, m.env, m.mode, m.uid, m.gid,
+                     tuple(m.unexpanded))  # fmt: skip
 
 
 def parse_mount(spec: str, expand: Expand | None = None) -> ast.Mount:
@@ -1051,10 +1042,12 @@ def _duration(req: Request, flags: Flags, name: str) -> int:
     text = flags.value(name)
     if not text:
         return 0
-    with req.at(flags.column(name)):
+    try:
         value = parse_duration(text)
         if value and value < _MIN_DURATION:
             raise _Invalid(f'Interval "{name}" cannot be less than 1ms')
+    except _Invalid as exc:  # the flag's column is looked up only then
+        raise req.error(str(exc), flags.column(name)) from None
     return value
 
 
@@ -1062,10 +1055,12 @@ def _retries(req: Request, flags: Flags) -> int:
     text = flags.value("retries")
     if not text:
         return 0
-    with req.at(flags.column("retries")):
+    try:
         value = _go_int32(text)
         if value < 0:
             raise _Invalid(f"--retries cannot be negative ({value})")
+    except _Invalid as exc:  # the flag's column is looked up only then
+        raise req.error(str(exc), flags.column("retries")) from None
     return value
 
 

@@ -32,6 +32,7 @@ class LineError(Exception):
 class Token(str):
     """A terminal's text, with its name and where it starts."""
 
+    __slots__ = ("start_pos", "type")  # no instance dict: a line makes a few tokens
     type: str
     start_pos: int
 

@@ -21,7 +21,6 @@ import os
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from functools import cache, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -320,6 +319,9 @@ class Draft(NamedTuple):
 
 
 _EMPTY = _Form(())
+_new = tuple.__new__
+"""``_Form(...)``, ``Draft(...)`` or ``Whole(...)`` given all the fields, without the
+call of the named tuple's own ``__new__`` (a line makes one of each)."""
 
 
 class Whole(NamedTuple):
@@ -359,13 +361,13 @@ class Builder:
 
     # ---- argument forms
     def exec(self, c: list[Token]) -> _Form:
-        return _Form(_exec_args(c[0]), True)
+        return _new(_Form, (_exec_args(c[0]), True, False, -1))
 
     def shell_form(self, c: list[Token]) -> _Form:
-        return _Form((str(c[0]),), json_at=c[0].start_pos)
+        return _new(_Form, ((str(c[0]),), False, False, c[0].start_pos))
 
     def fields(self, c: list[Token]) -> _Form:
-        return _Form(tuple([t.rstrip(_AS) for t in c]), json_at=c[0].start_pos)
+        return _new(_Form, (tuple([t.rstrip(_AS) for t in c]), False, False, c[0].start_pos))
 
     def pairs(self, c: list[Token]) -> _Form:
         pairs: list[str] = []
@@ -377,19 +379,19 @@ class Builder:
                 )
             key, _, val = word.partition("=")
             pairs += [key, val]
-        return _Form(tuple(pairs))
+        return _new(_Form, (tuple(pairs), False, False, -1))
 
     def legacy(self, c: list[Token]) -> _Form:
-        return _Form((c[0].rstrip(_AS), *map(str, c[1:])), legacy=True)
+        return _new(_Form, ((c[0].rstrip(_AS), *map(str, c[1:])), False, True, -1))
 
     def words(self, c: list[Token]) -> _Form:
-        return _Form(tuple(map(str, c)))
+        return _new(_Form, (tuple(map(str, c)), False, False, -1))
 
     text = words
 
     def health(self, c: list[Any]) -> _Form:
         sub: _Form = c[1] if len(c) > 1 else _EMPTY
-        return sub._replace(value=(str(c[0]), *sub.value))
+        return _new(_Form, ((str(c[0]), *sub.value), sub.json, sub.legacy, sub.json_at))
 
     # ---- instructions: the keyword, flags, then a form or (ONBUILD) a trigger
     def instruction(self, c: list[Any]) -> Draft:
@@ -407,14 +409,14 @@ class Builder:
             sub = last if last.__class__ is Draft else None
             return Draft(cmd, flags, ("",), False, start, False, sub, *where)
         if last is None:
-            return Draft(cmd, flags, (), False, start, False, None, *where)
+            return _new(Draft, (cmd, flags, (), False, start, False, None, *where))
         form: _Form = last
         json_at = form.json_at
         if json_at >= 0 and self.written.startswith("[", json_at) and cmd not in _NOT_JSON_CHECKED:
             _check_not_json(self.written[json_at:])
         if form.legacy and len(form.value) < 2:
             raise DockerfileError(f"{cmd} must have two arguments")
-        return Draft(cmd, flags, form.value, form.json, start, form.legacy, None, *where)
+        return _new(Draft, (cmd, flags, form.value, form.json, start, form.legacy, None, *where))
 
     def _flags(
         self, tokens: list[Token], start: int
@@ -447,7 +449,7 @@ class Builder:
                 original += "\n" + "".join(d.content + d.name + "\n" for d in docs)
         if self.extensions is None:
             self.extensions = extensions_of(self.lexer.directives)
-        return Whole(draft, triggers, docs, end_line, original)
+        return _new(Whole, (draft, triggers, docs, end_line, original))
 
     def finish(self, whole: Whole) -> Any:
         """The line's node, or what ``typed`` makes of it (when complete)."""
@@ -535,7 +537,7 @@ def _read_heredocs(line: LogicalLine, lexer: Prelexer) -> tuple[Heredoc, ...]:
         content = lexer.read_heredoc(doc)
         if content is None:
             raise DockerfileError("unterminated heredoc", end_line=lexer.line)
-        docs.append(replace(doc, content=content))
+        docs.append(Heredoc(doc.name, content, doc.expand, doc.chomp, doc.file_descriptor))
     return tuple(docs)
 
 

@@ -221,7 +221,8 @@ class Prelexer:
                 parts.append(piece)
             joined = "".join(parts) if len(parts) > 1 else text
             self._pending.clear()
-            yield LogicalLine(joined, start, self._next, column, tuple(comments), empty)
+            line = (joined, start, self._next, column, tuple(comments), empty)
+            yield tuple.__new__(LogicalLine, line)  # LogicalLine(*line) without its __new__
             comments = []
         self._flush_pending()
         self.warnings.sort(key=lambda w: w.line)

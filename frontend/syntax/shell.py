@@ -49,6 +49,8 @@ each ``$VAR`` adds its value, and a ``${VAR//p/r}`` what its replacements add.""
 _SPACE_RUN = re.compile(f"[{re.escape(GO_SPACE)}]+")
 _SPECIAL_PARAMS = frozenset("@*#?-$!0")
 _HEREDOC_SPACE = frozenset(" \t\r")
+_HEREDOC_WORDS = re.compile(f"(?:<<[ \t\r]*|[^<{re.escape(GO_SPACE)}]+|<)+")
+"""The words of text that is plain but for ``<``: a ``<<`` keeps the blanks after it."""
 _BOM = "\ufeff"
 _BAD_RUNE = "\ufffd"  # how Go prints the EOF rune
 
@@ -98,6 +100,8 @@ class Lex:
         """Expanded words split on unquoted whitespace."""
         if plain(text, self.escape):
             return [word for word in _SPACE_RUN.split(text) if word]
+        if "<" in text and plain(text.replace("<", ""), self.escape):
+            return _HEREDOC_WORDS.findall(text)  # as the scan below splits it
         words = _Words()
         _Scanner(self, text, env).run(words)
         return words.finish()

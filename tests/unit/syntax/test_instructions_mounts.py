@@ -307,3 +307,21 @@ def test_csv_without_a_quote_splits_as_the_grammar_reads_it(line: str) -> None:
         return
     by_grammar = line_parser("\\", "csv")(trimmed, {"csv": partial(_csv_record, trimmed)})
     assert _csv_fields(line) == by_grammar
+
+
+@given(
+    st.integers(0, 10**8),
+    st.sampled_from(["ns", "us", "\u00b5s", "\u03bcs", "ms", "s", "m", "h"]),
+)
+def test_a_plain_duration_reads_as_the_general_loop_reads_it(number: int, unit: str) -> None:
+    """One number and a unit take a shortcut; a leading ``+`` takes the general loop."""
+    text = f"{number}{unit}"
+    try:
+        expected: int | str = parse_duration(f"+{text}")
+    except ValueError as exc:
+        expected = str(exc).replace('"+', '"')
+    try:
+        got: int | str = parse_duration(text)
+    except ValueError as exc:
+        got = str(exc)
+    assert got == expected
