@@ -1042,12 +1042,10 @@ def _duration(req: Request, flags: Flags, name: str) -> int:
     text = flags.value(name)
     if not text:
         return 0
-    try:
+    with req.at(flags.column(name)):
         value = parse_duration(text)
         if value and value < _MIN_DURATION:
             raise _Invalid(f'Interval "{name}" cannot be less than 1ms')
-    except _Invalid as exc:  # the flag's column is looked up only then
-        raise req.error(str(exc), flags.column(name)) from None
     return value
 
 
@@ -1055,12 +1053,10 @@ def _retries(req: Request, flags: Flags) -> int:
     text = flags.value("retries")
     if not text:
         return 0
-    try:
+    with req.at(flags.column("retries")):
         value = _go_int32(text)
         if value < 0:
             raise _Invalid(f"--retries cannot be negative ({value})")
-    except _Invalid as exc:  # the flag's column is looked up only then
-        raise req.error(str(exc), flags.column("retries")) from None
     return value
 
 
