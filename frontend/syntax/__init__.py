@@ -62,7 +62,7 @@ def parse(
         return TypedBuilder(lexer, empty_continuations, wording)
 
     def run() -> ast.Dockerfile:
-        directives, escape, typed, warnings = parse_lines(source, None, transformer=transformer)
+        directives, escape, typed, warnings = parse_lines(source, transformer=transformer)
         for item in typed:
             if isinstance(item, DockerfileError):
                 raise item

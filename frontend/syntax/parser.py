@@ -335,22 +335,17 @@ class Whole(NamedTuple):
     original: str
 
 
-Typed = Callable[[Node, frozenset[str]], Any]
-"""What the typed layer makes of a node, given the file's extensions."""
-
-
 class Builder:
     """The grammar's transformer: one method per rule of ``line``, called at each
     reduction (by ``LineParser``, or by Lark given ``transformer=``), building the
-    line's ``Node``; with ``typed``, ``line`` returns what ``typed`` makes of it
-    and of the extensions the file's directives turn on.
+    line's ``Node``.
 
     ``begin`` sets the line being parsed (positions in tokens are relative to its
     text); ``line`` reads the instruction's heredoc bodies from the pre-lexer.
     """
 
-    def __init__(self, lexer: Prelexer, typed: Typed | None = None) -> None:
-        self.lexer, self.typed = lexer, typed
+    def __init__(self, lexer: Prelexer) -> None:
+        self.lexer = lexer
         self.extensions: frozenset[str] | None = None  # read once the directives are done
         self.written, self.logical = "", LogicalLine("", 0, 0)
         self.callbacks = dict.fromkeys(INSTRUCTIONS, self.instruction)
@@ -432,7 +427,7 @@ class Builder:
         return tuple(f for f, _ in kept), (tuple(s for _, s in kept), end)
 
     def line(self, c: list[Draft]) -> Any:
-        """The line's node, or what ``typed`` makes of it."""
+        """The line's node."""
         return self.finish(self.whole(c[0]))
 
     def whole(self, draft: Draft) -> Whole:
@@ -452,7 +447,7 @@ class Builder:
         return _new(Whole, (draft, triggers, docs, end_line, original))
 
     def finish(self, whole: Whole) -> Any:
-        """The line's node, or what ``typed`` makes of it (when complete)."""
+        """The line's node."""
         draft, triggers, docs, end_line, original = whole
         logical, sub = self.logical, None
         text, inner_end = self.written, logical.end_line
@@ -463,13 +458,9 @@ class Builder:
                        docs if last else (), sub, column, legacy_format=trigger.legacy,
                        flag_starts=trigger.flag_starts, args_start=trigger.args_start)  # fmt: skip
         empty = logical.end_line if logical.empty_continuation else 0
-        node = Node(draft.cmd, draft.flags, draft.value, draft.json, logical.start_line,
+        return Node(draft.cmd, draft.flags, draft.value, draft.json, logical.start_line,
                     end_line, original, docs, sub, logical.column, logical.comments, empty,
                     draft.legacy, draft.flag_starts, draft.args_start)  # fmt: skip
-        if self.typed is None:
-            return node
-        assert self.extensions is not None
-        return self.typed(node, self.extensions)
 
     def _triggers(self, draft: Draft | None) -> tuple[tuple[Draft, int], ...]:
         """ONBUILD's trigger (and its own, if any), each with its keyword's column."""
@@ -550,21 +541,19 @@ class Parsed(NamedTuple):
 
 def parse_nodes(source: str | bytes, parse: LineParse = _parse_line) -> Parsed:
     """Directives, escape character and one node per instruction."""
-    directives, escape, nodes, warnings = parse_lines(source, None, parse)
+    directives, escape, nodes, warnings = parse_lines(source, parse)
     return Parsed(directives, escape, nodes, warnings)
 
 
 def parse_lines(
     source: str | bytes,
-    typed: Typed | None,
     parse: LineParse = _parse_line,
-    transformer: Callable[[Prelexer], Builder] | None = None,
+    transformer: Callable[[Prelexer], Builder] = Builder,
 ) -> tuple[dict[str, str], str, list[Any], tuple[DockerfileWarning, ...]]:
-    """Directives, escape character and one node per instruction or, with ``typed``,
-    what it makes of each node (called as soon as the node is complete), or what
-    ``transformer``'s builder makes of each line, and warnings."""
+    """Directives, escape character and what ``transformer``'s builder makes of each
+    line (by default its node), and warnings."""
     lexer = Prelexer(source)
-    builder = Builder(lexer, typed) if transformer is None else transformer(lexer)
+    builder = transformer(lexer)
     nodes = []
     for line in lexer:
         try:

@@ -25,7 +25,7 @@ from frontend.syntax.instructions import to_instruction
 from frontend.syntax.lalr import LineError, LineParser, Tree, line_tables, transform
 from frontend.syntax.nodes import Node
 from frontend.syntax.parser import RULES, Builder, load_grammar, parse_lines
-from frontend.syntax.prelex import Prelexer
+from frontend.syntax.prelex import Prelexer, extensions_of
 from frontend.syntax.transformer import TypedBuilder
 
 from .corpus import CASES, ERRORS, names
@@ -87,9 +87,11 @@ def _typed(node: Node, extensions: frozenset[str]) -> object:
 
 def _outcome(source: bytes, parse: parser.LineParse) -> object:
     try:
-        return parse_lines(source, _typed, parse)
+        directives, escape, nodes, warnings = parse_lines(source, parse)
     except DockerfileError as exc:
         return ("error", exc.message, exc.line, exc.column)
+    extensions = extensions_of(directives)
+    return directives, escape, [_typed(node, extensions) for node in nodes], warnings
 
 
 def _sources() -> list[bytes]:
@@ -174,7 +176,7 @@ def _typed_outcome(source: bytes, parse: parser.LineParse) -> object:
         return TypedBuilder(lexer, [])
 
     try:
-        _, _, typed, _ = parse_lines(source, None, parse, transformer)
+        _, _, typed, _ = parse_lines(source, parse, transformer)
     except DockerfileError as exc:
         return ("error", exc.message, exc.line, exc.column)
     return [("error", t.message, t.line, t.column) if isinstance(t, DockerfileError) else t
