@@ -373,12 +373,13 @@ LOWERINGS: dict[type[ast.Instruction], Lowering] = {
 }
 
 
+_STEPS = (ast.Run, ast.Copy, ast.Add)
+"""What always gets a progress step (WORKDIR too where it makes a file op)."""
+
+
 def counts_as_step(node: ast.Instruction, file_op: bool) -> bool:
     """Whether an instruction gets a ``[k/N]`` progress step."""
     return isinstance(node, _STEPS) or (file_op and isinstance(node, ast.Workdir))
-
-
-_STEPS = (ast.Run, ast.Copy, ast.Add)
 
 
 def lower(ctx: StageContext, node: ast.Instruction, index: int, st: StageState) -> StageState:

@@ -253,12 +253,6 @@ def _add_locations(
 ) -> None:
     """An op's lines in the source map: a location per file, listing its lines there
     (no lines: one location in the first file, without lines)."""
-    if not source.origins:  # one file: no lines to map
-        location = entry.locations.add(sourceIndex=0)
-        for start, end in ranges:
-            span = location.ranges.add()
-            span.start.line, span.end.line = start, end
-        return
     by_file: dict[int, pb.Location] = {}
     for start, end in ranges:
         index, first, final = source.locate(start, end)
