@@ -50,7 +50,8 @@ def _frozen(cls: type[T], eq: bool) -> type[T]:
         raise TypeError(f"{built.__name__}: frozen takes no __post_init__")
     names: dict[str, object] = {"_FACTORY": _FACTORY}
     params, stores = ["self"], ["d = self.__dict__"]
-    for f in dataclasses.fields(built):
+    fields = dataclasses.fields(built)
+    for f in fields:
         if f.kw_only or not f.init:
             raise TypeError(f"{built.__name__}.{f.name}: frozen takes no kw_only or init=False")
         value = f.name
@@ -71,6 +72,6 @@ def _frozen(cls: type[T], eq: bool) -> type[T]:
     init = made["__init__"]
     init.__qualname__ = f"{built.__qualname__}.__init__"
     # (the annotations dataclasses gives its own: signatures read the same)
-    init.__annotations__ = {f.name: f.type for f in dataclasses.fields(built)} | {"return": None}
+    init.__annotations__ = {f.name: f.type for f in fields} | {"return": None}
     built.__init__ = init
     return cls
