@@ -30,9 +30,8 @@ pytestmark = [
 ]
 
 SLIM_BASE = "pyfrontend/python-slim-standin:3.11"
-CONTEXT_FILES = ("frontend", "pyproject.toml", ".dockerignore", "hack/image_root.py",
-                 "hack/image-stdlib.txt")  # fmt: skip
-"""What the image's build reads of a checkout (``.dockerignore`` lets in no more)."""
+NOT_IN_A_CHECKOUT = (".work", ".git", ".*_cache", "__pycache__")
+"""What a plain checkout lacks (its ``.dockerignore`` decides what the build reads)."""
 DYNLOAD = "opt/pyfrontend/lib/lib-dynload/"
 
 
@@ -58,13 +57,7 @@ def online_image() -> Iterator[str]:
         assert proc.returncode == 0, f"hack/{script}: {proc.stderr}"
     with tempfile.TemporaryDirectory(prefix="pyfrontend-e2e-online-") as tmp:
         context, index = Path(tmp, "context"), Path(tmp, "index")
-        for name in CONTEXT_FILES:
-            source, target = harness.REPO / name, context / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if source.is_dir():
-                shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
-            else:
-                shutil.copy(source, target)
+        shutil.copytree(harness.REPO, context, ignore=shutil.ignore_patterns(*NOT_IN_A_CHECKOUT))
         index.mkdir()
         _index(index, harness.REPO / ".work" / "wheels")
         server = harness.StaticServer(index)
