@@ -44,6 +44,7 @@ def gateway_main() -> int:
     # millisecond (not five) while the main thread loads the compiler.
     sys.setswitchinterval(0.001)
     deferred.defer()  # before grpcio is imported
+    deferred.substitute()
 
     from frontend.gateway import codecache
 

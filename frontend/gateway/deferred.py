@@ -9,14 +9,17 @@ first Solve has gone out. :func:`defer` makes the named
 modules empty placeholders that run their code at the first attribute access,
 so a build that never touches them never pays for them, and one that does gets
 the real module. Install it first thing, before anything imports grpcio.
+:func:`substitute` has a standard module that only wraps its C accelerator
+load as that accelerator.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 import threading
 import types
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from importlib.machinery import ModuleSpec, PathFinder
 from typing import Final, Protocol, cast
 
@@ -44,6 +47,12 @@ DEFERRED: Final = (
     "pkgutil",
 )
 """What the gateway entry point defers (the frontend image still holds them)."""
+
+SUBSTITUTES: Final = {"datetime": "_datetime"}
+"""Standard modules loaded as their C accelerator, which has every public name they
+have: ``datetime`` first defines its whole pure-Python implementation, then replaces
+each name with the C module's (a millisecond; protobuf's well-known types and grpcio
+load it before the first Solve)."""
 
 _LOCK = threading.RLock()
 # Read without loading: the import system looks at these on every import statement.
@@ -144,3 +153,10 @@ def defer(names: Iterable[str] = DEFERRED) -> object:
     finder = _DeferringFinder(names)
     sys.meta_path.insert(0, finder)
     return finder
+
+
+def substitute(names: Mapping[str, str] = SUBSTITUTES) -> None:
+    """Have ``import name`` give the module ``names[name]``, unless ``name`` is loaded."""
+    for name, accelerator in names.items():
+        if name not in sys.modules:
+            sys.modules[name] = importlib.import_module(accelerator)

@@ -82,10 +82,10 @@ NEVER = ("asyncio", "grpc.aio", "inspect", "pickle", "selectors", "pkgutil", "tr
 """Deferred modules that nothing on a build's path uses."""
 
 
-def test_a_build_runs_none_of_the_deferred_modules_it_never_uses() -> None:
-    """A dataclass without a docstring, say, would load ``inspect`` (for its signature)."""
+def isolated_output(code: str) -> list[str]:
+    """The words ``code`` prints, run by a fresh isolated interpreter in the checkout."""
     proc = subprocess.run(
-        [sys.executable, "-I", "-c", f"NEVER = {NEVER!r}\n{GATEWAY_PATH}"],
+        [sys.executable, "-I", "-c", code],
         capture_output=True,
         text=True,
         timeout=120,
@@ -93,7 +93,12 @@ def test_a_build_runs_none_of_the_deferred_modules_it_never_uses() -> None:
         cwd=Path(__file__).resolve().parents[3],
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == []
+    return proc.stdout.split()
+
+
+def test_a_build_runs_none_of_the_deferred_modules_it_never_uses() -> None:
+    """A dataclass without a docstring, say, would load ``inspect`` (for its signature)."""
+    assert isolated_output(f"NEVER = {NEVER!r}\n{GATEWAY_PATH}") == []
 
 
 def test_another_thread_waits_for_the_code_to_run(tmp_path: Path) -> None:
@@ -122,3 +127,33 @@ def test_another_thread_waits_for_the_code_to_run(tmp_path: Path) -> None:
         sys.meta_path.remove(finder)
         sys.path.remove(str(tmp_path))
         sys.modules.pop("deferslow", None)
+
+
+@pytest.mark.parametrize(("name", "accelerator"), sorted(deferred.SUBSTITUTES.items()))
+def test_a_substitute_has_every_public_name_of_its_module(name: str, accelerator: str) -> None:
+    """The module's own names (not the modules it imports) are the accelerator's."""
+    import importlib
+    import types
+
+    module = importlib.import_module(name)
+    fast = importlib.import_module(accelerator)
+    public = [
+        n
+        for n in dir(module)
+        if not n.startswith("_") and not isinstance(getattr(module, n), types.ModuleType)
+    ]
+    assert public
+    assert [n for n in public if getattr(fast, n, None) is not getattr(module, n)] == []
+
+
+def test_substitute_loads_the_accelerator_in_place_of_the_module() -> None:
+    code = (
+        "import sys\n"
+        "from frontend.gateway import deferred\n"
+        "deferred.substitute()\n"
+        "import datetime\n"
+        "from datetime import UTC, timedelta\n"
+        "print(datetime is sys.modules['_datetime'], datetime.datetime(1970, 1, 2, tzinfo=UTC)"
+        " - timedelta(days=1) == datetime.datetime.fromtimestamp(0, UTC))\n"
+    )
+    assert isolated_output(code) == ["True", "True"]
