@@ -14,8 +14,6 @@ from frontend.pb import ops_pb2 as pb
 from frontend.platform import Platform
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-
     from frontend.compiler.contexts import ImageResolver
 
 
@@ -63,7 +61,7 @@ class ResolveCache:
     a failure is remembered too."""
 
     resolve: ImageResolver
-    _answers: dict[tuple[str, Platform, str, str], Future[tuple[str, bytes]]] = field(
+    _answers: dict[tuple[str, Platform, str, str], _Answer] = field(
         default_factory=dict, repr=False
     )
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -71,21 +69,32 @@ class ResolveCache:
     def __call__(
         self, ref: str, *, platform: Platform, resolve_mode: str, log_name: str
     ) -> tuple[str, bytes]:
-        from concurrent.futures import Future  # the compiler has it loaded
-
         key = (ref, platform, resolve_mode, log_name)
         with self._lock:
             answer = self._answers.get(key)
-            first = answer is None
             if answer is None:
-                answer = self._answers[key] = Future()
-        if first:
-            try:
-                answer.set_result(
-                    self.resolve(
+                answer = self._answers[key] = _Answer()
+        with answer.lock:  # the first caller asks, the others wait for its answer
+            if answer.value is None and answer.error is None:
+                try:
+                    answer.value = self.resolve(
                         ref, platform=platform, resolve_mode=resolve_mode, log_name=log_name
                     )
-                )
-            except Exception as exc:
-                answer.set_exception(exc)
-        return answer.result()
+                except Exception as exc:
+                    answer.error = exc
+        if answer.error is not None:
+            raise answer.error
+        assert answer.value is not None
+        return answer.value
+
+
+class _Answer:
+    """One look-up's outcome, once its first caller has it (no ``concurrent.futures``:
+    a plain build would load it for this alone)."""
+
+    __slots__ = ("error", "lock", "value")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.value: tuple[str, bytes] | None = None
+        self.error: Exception | None = None
