@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+from collections.abc import Callable
+from typing import ClassVar
 
 import pytest
 
@@ -73,3 +75,133 @@ def test_eq_false_compares_by_identity() -> None:
     assert edge != Edge("a") and edge == edge and hash(edge) == object.__hash__(edge)
     with pytest.raises(dataclasses.FrozenInstanceError):
         edge.to = "b"  # type: ignore[misc]
+
+
+def _shapes() -> list[Callable[[], type]]:
+    """Class bodies to make both ways (each call makes a fresh, undecorated class)."""
+
+    def plain() -> type:
+        class Plain:
+            """Two fields and a class variable."""
+
+            name: str
+            size: int = 0
+            KIND: ClassVar[str] = "plain"
+
+        return Plain
+
+    def options() -> type:
+        class Options:
+            """Fields with every option ``frozen`` takes."""
+
+            name: str
+            tags: tuple[str, ...] = dataclasses.field(default=(), compare=False)
+            hidden: int = dataclasses.field(default=1, repr=False)
+            unhashed: str = dataclasses.field(default="", hash=False)
+            made: tuple[int, ...] = dataclasses.field(default_factory=tuple, metadata={"k": "v"})
+
+        return Options
+
+    def undocumented() -> type:
+        class Undocumented:
+            name: str = ""
+
+        return Undocumented
+
+    def own_methods() -> type:
+        class OwnMethods:
+            """Its own ``__repr__`` and ``__eq__`` stay."""
+
+            name: str
+
+            def __repr__(self) -> str:
+                return "own"
+
+            def __eq__(self, other: object) -> bool:
+                return True
+
+        return OwnMethods
+
+    return [plain, options, undocumented, own_methods]
+
+
+def _made(cls: type, values: list[str]) -> object:
+    """An instance of a dataclass made without an ``__init__``."""
+    made = cls.__new__(cls)
+    for f, value in zip(dataclasses.fields(cls), values, strict=True):
+        object.__setattr__(made, f.name, value)
+    return made
+
+
+def _field_facts(cls: type) -> list[tuple[object, ...]]:
+    return [
+        (f.name, f.type, f.default, f.default_factory, f.init, f.repr, f.hash, f.compare)
+        + (f.metadata, f.kw_only, f._field_type)  # type: ignore[attr-defined]
+        for f in vars(cls)["__dataclass_fields__"].values()
+    ]
+
+
+@pytest.mark.parametrize("shape", _shapes(), ids=lambda s: s.__name__)
+@pytest.mark.parametrize("eq", [True, False])
+def test_makes_the_class_dataclasses_makes(shape: Callable[[], type], eq: bool) -> None:
+    ours = frozen(eq=eq)(shape())
+    theirs = dataclasses.dataclass(frozen=True, eq=eq, init=False)(shape())
+    assert _field_facts(ours) == _field_facts(theirs)
+    assert repr(vars(ours)["__dataclass_params__"]) == repr(vars(theirs)["__dataclass_params__"])
+    assert ours.__doc__ == dataclasses.dataclass(frozen=True, eq=eq)(shape()).__doc__
+    assert ours.__match_args__ == theirs.__match_args__  # type: ignore[attr-defined]
+    for name in ("__eq__", "__hash__", "__repr__"):
+        assert (name in vars(ours)) == (name in vars(theirs)), name
+    values = [f"v{i}" for i, _ in enumerate(dataclasses.fields(theirs))]
+    a, other = ours(*values), ours(*values)
+    b, b_other = _made(theirs, values), _made(theirs, values)
+    assert repr(a).replace(ours.__qualname__, "X") == repr(b).replace(theirs.__qualname__, "X")
+    assert (a == other) == (b == b_other)
+    assert dataclasses.asdict(a) == dataclasses.asdict(b)
+    assert dataclasses.replace(a, name="x").name == "x"  # type: ignore[attr-defined]
+    assert (ours.__hash__ is None) == (theirs.__hash__ is None)
+    if ours.__hash__ is not None:
+        assert (hash(a) == hash(other)) == eq and (hash(a) == hash(b)) == eq
+    for attempt in (lambda o: setattr(o, "name", 1), lambda o: delattr(o, "name")):
+        with pytest.raises(dataclasses.FrozenInstanceError) as mine:
+            attempt(a)
+        with pytest.raises(dataclasses.FrozenInstanceError) as expected:
+            attempt(b)
+        assert str(mine.value) == str(expected.value)
+
+
+def test_a_dataclass_may_derive_from_a_frozen_class() -> None:
+    @frozen
+    class Base:
+        """A base."""
+
+        name: str
+        KIND: ClassVar[str] = "base"
+
+    @dataclasses.dataclass(frozen=True)
+    class Derived(Base):
+        """Derived."""
+
+        size: int = 0
+
+    assert [f.name for f in dataclasses.fields(Derived)] == ["name", "size"]
+    assert Derived("a", 1) == Derived("a", 1) and Derived.KIND == "base"
+
+    class Loose(Base):
+        """Not frozen."""
+
+        size: int = 0
+
+    with pytest.raises(TypeError, match="non-frozen dataclass from a frozen one"):
+        dataclasses.dataclass(Loose)
+
+
+def test_refuses_a_default_before_a_field_without_one() -> None:
+    class Late:
+        """A field without a default after one with."""
+
+        size: int = 0
+        name: str
+
+    with pytest.raises(TypeError, match="non-default argument 'name'"):
+        frozen(Late)
