@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from frontend.frozen import frozen
 from frontend.gotext import printable
 
 
@@ -85,7 +84,7 @@ class DockerfileError(Exception):
         return self.located + _excerpt(self.line, self.column, self.source_line)
 
 
-@dataclass(frozen=True)
+@frozen
 class DockerfileWarning:
     """Something that builds but is likely not what the author meant.
 

@@ -23,6 +23,7 @@ from frontend.compiler.dockerignore import parse_dockerignore
 from frontend.compiler.image import Image, env_entries, image_from_json
 from frontend.compiler.options import BuildOptions
 from frontend.errors import DockerfileError
+from frontend.frozen import frozen
 from frontend.llb import state as llb
 from frontend.llb.git import GitRefError, git_source, parse_git_ref
 from frontend.llb.graph import Deferred, OpMeta, Output, SourceOp
@@ -72,7 +73,7 @@ class ContextReader(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@frozen
 class NamedContext:
     """A ``context:`` option found for a name."""
 
@@ -85,7 +86,7 @@ class NamedContext:
     """How many source policies rewrote the value before (a cycle stops at 10)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class LocalUse:
     """A local directory context whose synced paths are known only after lowering."""
 
@@ -111,7 +112,7 @@ class LocalUse:
         self.vertex.bind(state.output.vertex)
 
 
-@dataclass(frozen=True)
+@frozen
 class Loaded:
     """A loaded named context: its filesystem and, for images, its config."""
 

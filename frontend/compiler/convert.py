@@ -11,7 +11,7 @@ import contextlib
 import heapq
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any, NamedTuple, TypeVar
 
 from frontend import reference
@@ -57,7 +57,7 @@ from frontend.threads import thread_map
 __all__ = ["CompileResult", "ContextReader", "ImageResolver", "compile_dockerfile", "plan_for"]
 
 
-@dataclass(frozen=True)
+@frozen
 class CompileResult:
     """A compiled target: its definition, image config and build plan."""
 

@@ -9,9 +9,8 @@ followed by permissions from ``rwxXst`` or a copy from ``u``, ``g`` or ``o``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from frontend.errors import DockerfileError
+from frontend.frozen import frozen
 
 _WHO = "augo"
 _OPERATORS = "+-="
@@ -20,7 +19,7 @@ _OCTAL_DIGITS = frozenset("01234567")
 MAX_OCTAL = 0o7777
 
 
-@dataclass(frozen=True)
+@frozen
 class FileMode:
     """A copy's mode: ``octal`` (-1 when none) or the symbolic ``text``."""
 

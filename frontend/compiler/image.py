@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
 from frontend.compiler.imageformat import ImageFormat
@@ -20,7 +20,7 @@ from frontend.platform import Platform, default_path
 HISTORY_COMMENT = "buildkit.dockerfile.v0"
 
 
-@dataclass(frozen=True)
+@frozen
 class Healthcheck:
     """The image config's health check (durations in nanoseconds)."""
 
@@ -32,7 +32,7 @@ class Healthcheck:
     retries: int = 0
 
 
-@dataclass(frozen=True)
+@frozen
 class Config:
     """The ``config`` object of an image (container defaults)."""
 
@@ -70,7 +70,7 @@ HistoryEntry = History | Mapping[str, Any]
 """One history entry: this build's, or a base image's as its config lists it."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Image:
     """An image config: platform, container config, rootfs and history."""
 

@@ -10,12 +10,12 @@ whether that line has one change. Without caps (offline) it is the newest.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
+from frontend.frozen import frozen
 from frontend.llb.caps import LLBCaps
 
 
-@dataclass(frozen=True)
+@frozen
 class ImageFormat:
     """The formats of one BuildKit release line ``(0, minor)``."""
 

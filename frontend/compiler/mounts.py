@@ -18,10 +18,11 @@ Mounts never change the image: only the root filesystem is the step's result.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from frontend.compiler.stage import StageContext, StageState
 from frontend.errors import DockerfileError
+from frontend.frozen import frozen
 from frontend.gotext import clean_path, go_quote
 from frontend.llb import caps
 from frontend.llb import state as llb
@@ -49,7 +50,7 @@ _SHARING = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class RunMounts:
     """What a RUN's mounts add to its exec: mounts, env, secrets as env, context paths read."""
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from frontend.compiler.request import BuildRequest
 from frontend.errors import DockerfileError
+from frontend.frozen import frozen
 from frontend.llb import caps
 from frontend.llb.state import State
 from frontend.platform import Platform
 
 
-@dataclass(frozen=True)
+@frozen
 class BuildOptions:
     """The build request as the compiler sees it for one target platform."""
 

@@ -23,6 +23,7 @@ from frontend.compiler.convert import CompileResult
 from frontend.compiler.options import BuildOptions
 from frontend.compiler.subrequests import rpc_result
 from frontend.errors import DockerfileError
+from frontend.frozen import frozen
 from frontend.gotext import tabwrite
 from frontend.persistent import Vars
 from frontend.semantics import stages as sem
@@ -102,7 +103,7 @@ def targets(
 # ---- outline ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class _ArgInfo:
     """A build argument as the outline reports it."""
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
 from frontend.errors import DockerfileError
+from frontend.frozen import frozen
 from frontend.gotext import (
     JSON_TIME_RANGE,
     GoNumError,
@@ -73,7 +74,7 @@ class OptionError(ValueError):
     """A malformed option outside the Dockerfile's concerns (such as ``cache-imports``)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class CacheImport:
     """One cache source for ``SolveRequest.CacheImports`` (``type`` is e.g. ``registry``)."""
 
@@ -81,7 +82,7 @@ class CacheImport:
     attrs: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@frozen
 class SbomRequest:
     """``attest:sbom``: the scanner image to run on the result, and its parameters."""
 
@@ -91,7 +92,7 @@ class SbomRequest:
     """Other attributes, sorted by key: the scanner reads each as ``BUILDKIT_SCAN_<key>``."""
 
 
-@dataclass(frozen=True)
+@frozen
 class LoadedDockerfile:
     """The Dockerfile as read from the client, a Git checkout or a download."""
 
@@ -118,7 +119,7 @@ class LoadedDockerfile:
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class BuildRequest:
     """What one frontend run is asked to do, and what the engine can do."""
 

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from frontend.compiler.convert import CompileResult
 from frontend.compiler.request import OptionError
 from frontend.errors import DockerfileError, DockerfileWarning
+from frontend.frozen import frozen
 from frontend.llb.marshal import Definition
 from frontend.platform import Platform
 from frontend.semantics.check_report import LintReport
 
 
-@dataclass(frozen=True)
+@frozen
 class PlatformResult:
     """The build for one target platform: its LLB and its image config."""
 
@@ -31,7 +32,7 @@ class PlatformResult:
         return self.compiled.config_json
 
 
-@dataclass(frozen=True)
+@frozen
 class BuildResult:
     """One frontend run's answer: per-platform results, or a subrequest's metadata,
     or an error; with the warnings to show either way."""

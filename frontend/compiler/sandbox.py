@@ -9,8 +9,7 @@ engine runs the steps without them, silently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from frontend.frozen import frozen
 from frontend.llb import caps
 from frontend.llb.caps import LLBCaps
 from frontend.llb.graph import Mount, MountType, Ulimit
@@ -18,7 +17,7 @@ from frontend.llb.graph import Mount, MountType, Ulimit
 SHM_DEST = "/dev/shm"
 
 
-@dataclass(frozen=True)
+@frozen
 class Sandbox:
     """What a RUN gets from the sandbox options on a given engine."""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Final
 
 from frontend.compiler.contexts import ImageResolver
@@ -21,6 +21,7 @@ from frontend.compiler.image import Config, env_entries, image_from_json
 from frontend.compiler.request import OptionError, SbomRequest
 from frontend.compiler.stage import StageState
 from frontend.errors import DockerfileError
+from frontend.frozen import frozen
 from frontend.gotext import go_bool
 from frontend.llb import state as llb
 from frontend.llb.graph import Mkdir, Mount, MountType, OpMeta, Output
@@ -39,7 +40,7 @@ _OUT_DIR: Final = "/run/out/"
 _TMP: Final = "/tmp"
 
 
-@dataclass(frozen=True)
+@frozen
 class ScanTargets:
     """What one platform's scan reads: the result and the named extras."""
 
@@ -49,7 +50,7 @@ class ScanTargets:
     """A stage scanned is built without the cache (``no-cache``): so is the scan."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Scanner:
     """The scanner image, its container config, and the parameters it gets."""
 

@@ -11,17 +11,18 @@ they hold and what they wrote, and ``shared_config`` replays the writes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
 
 from frontend.compiler.image import Config
+from frontend.frozen import frozen
 from frontend.persistent import Chain, evolve
 
 Kind = Literal["Labels", "ExposedPorts", "Volumes"]
 KINDS: tuple[Kind, ...] = ("Labels", "ExposedPorts", "Volumes")
 
 
-@dataclass(frozen=True)
+@frozen
 class SharedMaps:
     """Which map a stage holds for each kind, and what it wrote into them."""
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Final
 
 from frontend.compiler.request import BuildRequest
+from frontend.frozen import frozen
 from frontend.gotext import go_json, tabwrite, utf8
 
 DESCRIBE: Final = "frontend.subrequests.describe"
@@ -14,7 +14,7 @@ OUTLINE: Final = "frontend.outline"
 TARGETS: Final = "frontend.targets"
 
 
-@dataclass(frozen=True)
+@frozen
 class Subrequest:
     """One entry of ``describe`` (upstream's ``subrequests.Request``)."""
 

@@ -18,6 +18,7 @@ from frontend import logs
 from frontend.compiler.platforms import PLATFORMS_KEY, platform_id, platforms_json
 from frontend.compiler.request import BuildRequest, LoadedDockerfile, OptionError
 from frontend.errors import DockerfileError
+from frontend.frozen import frozen
 from frontend.gateway.bridge import Bridge, BridgeError
 from frontend.gateway.build import (
     SolveFailedError,
@@ -80,7 +81,7 @@ class BuildError(Exception):
         return error_status(str(self), details=details)
 
 
-@dataclass(frozen=True)
+@frozen
 class Result:
     """What a build function returns: the filesystem and the image config (an OCI
     image config object: ``{"config": {"Env": [...], ...}, ...}``), or None for none."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Final, TypeVar
 
 import grpc
@@ -19,6 +18,7 @@ from google.protobuf.message import DecodeError
 
 from frontend import logs
 from frontend.compiler.request import CacheImport
+from frontend.frozen import frozen
 from frontend.gotext import utf8
 from frontend.llb.marshal import pb_platform
 from frontend.pb import (
@@ -74,7 +74,7 @@ class ReturnAlreadySentError(RuntimeError):
     """``Return`` was already sent (or attempted) by this bridge."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Caps:
     """Capabilities from ``Ping``: a cap counts only if present and enabled."""
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
+from frontend.frozen import frozen
 from frontend.gotext import json_field
 from frontend.platform import Platform
 
@@ -26,7 +26,7 @@ class GatewayEnvError(ValueError):
     """The engine's environment is malformed (for example, bad ``BUILDKIT_WORKERS`` JSON)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class GatewayEnv:
     """The frontend options, session and worker platforms the engine passed in."""
 

@@ -20,9 +20,10 @@ query dropped, so every transport of one repository shares a key), then
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from urllib import parse as urlparse
 
+from frontend.frozen import frozen
 from frontend.gotext import clean_path, go_bool, go_quote
 from frontend.llb import caps
 from frontend.llb.graph import OpMeta, Output, SourceOp
@@ -45,7 +46,7 @@ class GitRefError(ValueError):
     """The text is a Git reference, but its options are malformed."""
 
 
-@dataclass(frozen=True)
+@frozen
 class GitRef:
     """A repository and what to take from it."""
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import TypeAlias
 
 from google.protobuf.message import Message
 
 from frontend.errors import DockerfileError
+from frontend.frozen import frozen
 from frontend.gotext import go_quote
 from frontend.llb.caps import EXEC_MOUNT_TMPFS_SIZE, LLBCaps, MissingCapError
 from frontend.llb.graph import Deferred, FileOp, Output, SourceOp, Vertex
@@ -33,7 +33,7 @@ Definition: TypeAlias = pb.Definition
 _ONEOF_FIELD_NUMBERS = {"exec": 2, "source": 3, "file": 4, "build": 5, "merge": 6, "diff": 7}
 
 
-@dataclass(frozen=True)
+@frozen
 class SourceFile:
     """The file that op ranges point into (the Dockerfile), for error line mapping."""
 
@@ -56,7 +56,7 @@ class SourceFile:
         return index, first, self.origins[end - 1][1]
 
 
-@dataclass(frozen=True)
+@frozen
 class OpShape:
     """How the Go client of the engine's release writes ops (fields it sets or omits)."""
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import posixpath
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from frontend.frozen import frozen
 from frontend.gotext import clean_path
 from frontend.llb.graph import (
     DiffOp,
@@ -36,7 +37,7 @@ from frontend.reference import normalize
 NO_META = OpMeta()
 
 
-@dataclass(frozen=True)
+@frozen
 class State:
     """A filesystem (``output``; None is scratch) and the defaults execs inherit."""
 

@@ -4,16 +4,17 @@ and the reporter that collects their warnings."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from frontend.errors import DockerfileWarning
+from frontend.frozen import frozen
 from frontend.platform import Platform
 from frontend.semantics.check_rules import CheckConfig, Rule
 from frontend.semantics.ignore import IgnoreMatcher
 from frontend.syntax import ast
 
 
-@dataclass(frozen=True)
+@frozen
 class StageBase:
     """What a stage's base image brings to the checks (its config, its platform)."""
 
@@ -28,7 +29,7 @@ class StageBase:
     """The platform in the image's config."""
 
 
-@dataclass(frozen=True)
+@frozen
 class CheckContext:
     """What the checks need besides the Dockerfile and its plan."""
 

@@ -9,16 +9,16 @@ Docker CLI prints from it.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 from typing import Any
 
 from frontend.errors import DockerfileError, DockerfileWarning
+from frontend.frozen import frozen
 from frontend.gotext import printable
 
 LANGUAGE = "Dockerfile"
 
 
-@dataclass(frozen=True)
+@frozen
 class LintReport:
     """The checks of one Dockerfile: its warnings, and the error that ended the build."""
 

@@ -9,16 +9,17 @@ frontend. ``CheckConfig`` is the parsed ``check`` directive (or the
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from frontend.errors import DockerfileError, DockerfileWarning
+from frontend.frozen import frozen
 from frontend.gotext import SPACE as GO_SPACE
 from frontend.gotext import go_bool, go_quote
 
 CHECK_BUILD_ARG = "BUILDKIT_DOCKERFILE_CHECK"
 
 
-@dataclass(frozen=True)
+@frozen
 class Rule:
     """A build check: its name, description and documentation slug."""
 
@@ -154,7 +155,7 @@ RULES: Mapping[str, Rule] = {
 """Every rule upstream knows (the experimental ones run only when asked for)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class CheckConfig:
     """Which rules run, and whether a warning fails the build."""
 

@@ -10,9 +10,9 @@ are chosen, so it plays no part here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from frontend.errors import DockerfileError
+from frontend.frozen import frozen
 from frontend.gotext import go_quote
 from frontend.semantics.scope import ArgRules, Scope
 from frontend.semantics.words import WordError, expand_word
@@ -21,7 +21,7 @@ from frontend.syntax import ast
 NAME = "from-vars"
 
 
-@dataclass(frozen=True)
+@frozen
 class StageBody:
     """What the walk needs of a stage: the stage it builds on, and its instructions."""
 
@@ -29,7 +29,7 @@ class StageBody:
     commands: tuple[ast.Instruction, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Expanded:
     """The references that held variables, as expanded: ``(stage, command)`` for a
     ``COPY --from``, ``(stage, command, mount)`` for a ``RUN --mount from=``."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 from enum import Enum
 
+from frontend.frozen import frozen
 from frontend.gotext import clean_path
 
 _ESCAPED = frozenset(".+()|{}$")
@@ -25,7 +25,7 @@ class _Kind(Enum):
     REGEX = 4
 
 
-@dataclass(frozen=True)
+@frozen
 class _Pattern:
     """One compiled ``.dockerignore`` pattern."""
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from frontend.errors import DockerfileError, DockerfileWarning
+from frontend.frozen import frozen
 from frontend.gotext import SPACE as GO_SPACE
 from frontend.gotext import go_quote
 from frontend.syntax import parse_raw
@@ -38,7 +39,7 @@ Reader = Callable[[str], bytes | None]
 """Reads a file (its path as ``splice`` names it); None if there is none."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Spliced:
     """A Dockerfile with its includes spliced in."""
 

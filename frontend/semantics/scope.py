@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Final
 
 from frontend.errors import DockerfileError
+from frontend.frozen import frozen
 from frontend.persistent import Chain, Vars
 from frontend.platform import Platform
 from frontend.semantics.words import WordError, expand_word, expand_word_matches
@@ -74,7 +75,7 @@ def target_stage_name(target: str, dockerfile: ast.Dockerfile) -> str:
     return target or "default"
 
 
-@dataclass(frozen=True)
+@frozen
 class GlobalArg:
     """One global ARG declaration: its value (None: unset), its ARG instruction
     (None: predefined) and the ARGs its default read (with what those read, for
@@ -142,7 +143,7 @@ def values_of(
     return {k: v for k, v in declared if v is not None}
 
 
-@dataclass(frozen=True)
+@frozen
 class ArgRules:
     """What a stage's ARG reads besides the scope: build args and global ARG values."""
 
@@ -154,7 +155,7 @@ class ArgRules:
     frontend before BuildKit 0.14)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Declared:
     """One ARG declaration as dispatched: its name, its default (expanded, if it was)
     and the value it takes (None: unset)."""
@@ -164,7 +165,7 @@ class Declared:
     value: str | None
 
 
-@dataclass(frozen=True)
+@frozen
 class Scope:
     """A stage's variables at one instruction."""
 

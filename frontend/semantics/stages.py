@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from frontend import reference
 from frontend.errors import DockerfileError
+from frontend.frozen import frozen
 from frontend.gotext import go_quote
 from frontend.platform import Platform
 from frontend.semantics import fromvars
@@ -32,7 +33,7 @@ from frontend.syntax.prelex import extensions_of
 SCRATCH = "scratch"
 
 
-@dataclass(frozen=True)
+@frozen
 class ImageSource:
     """``COPY --from`` naming an image rather than a stage."""
 
@@ -40,7 +41,7 @@ class ImageSource:
     location: ast.Location
 
 
-@dataclass(frozen=True)
+@frozen
 class Stage:
     """One FROM and the instructions under it."""
 
@@ -64,7 +65,7 @@ Source = int | ImageSource
 """A ``COPY --from`` target: a stage index or an image."""
 
 
-@dataclass(frozen=True)
+@frozen
 class BuildPlan:
     """The stages, their edges, and the subset the target needs."""
 

@@ -22,9 +22,9 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass
 from functools import partial
 
+from frontend.frozen import frozen
 from frontend.gotext import SPACE as GO_SPACE
 from frontend.gotext import go_quote, printable
 from frontend.syntax.shellpattern import (
@@ -67,7 +67,7 @@ class WordError(Exception):
         return f"failed to process {go_quote(self.source)}: {self.reason}"
 
 
-@dataclass(frozen=True)
+@frozen
 class WordMatches:
     """An expanded word and the variable names it looked up, found or not."""
 
@@ -76,7 +76,7 @@ class WordMatches:
     unmatched: frozenset[str]
 
 
-@dataclass(frozen=True)
+@frozen
 class Lex:
     """Lexer options (upstream's ``Lex`` fields).
 

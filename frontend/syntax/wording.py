@@ -13,12 +13,12 @@ engine it runs on (the release its caps tell, see ``frontend.llb.caps``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from frontend.frozen import frozen
 
 Release = tuple[int, int]
 
 
-@dataclass(frozen=True)
+@frozen
 class Wording:
     """The words of one release line; ``release`` None stands for a current engine."""
 
