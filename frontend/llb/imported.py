@@ -7,15 +7,16 @@ for them, stay what the client made.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from frontend.frozen import frozen
 from frontend.llb.graph import InputRef, OpBody, OpMeta, Output
 from frontend.llb.marshal import digest_of
 from frontend.pb import ops_pb2 as pb
 from frontend.platform import Platform
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class RawOp:
     """One op of an imported Definition: its bytes, metadata and input edges."""
 
