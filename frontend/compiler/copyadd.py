@@ -13,7 +13,7 @@ import posixpath
 import re
 from dataclasses import replace
 from typing import NamedTuple
-from urllib.parse import unquote, urlsplit
+from urllib import parse as urlparse
 
 from frontend.compiler.filemode import parse_chmod
 from frontend.compiler.stage import StageContext, StageState
@@ -181,7 +181,7 @@ def parse_digest(text: str) -> str:
 def url_filename(src: str) -> str:
     """The file an HTTP source is saved as: the URL path's last element, or ``__unnamed__``."""
     try:
-        path = unquote(urlsplit(src).path)
+        path = urlparse.unquote(urlparse.urlsplit(src).path)
     except ValueError:
         return "__unnamed__"
     base = path.rstrip("/").rsplit("/", 1)[-1]
