@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -63,3 +65,15 @@ def test_deep_chains_marshal_without_recursion(commands: list[str]) -> None:
         state, _ = state.run(["sh", "-c", cmd])
     d = marshal(state.output)
     assert isinstance(d, pb.Definition)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(), max_size=4))
+def test_a_local_sources_path_lists_are_the_json_of_its_paths(paths: list[str]) -> None:
+    """Quotes, backslashes, control characters and any code point, as ``json`` writes them."""
+    source = llb.local("context", follow_paths=paths, exclude_patterns=paths).output
+    assert source is not None
+    attrs = dict(source.vertex.attrs)  # type: ignore[attr-defined]
+    expected = json.dumps(paths, separators=(",", ":"))
+    if paths:
+        assert attrs["local.followpaths"] == attrs["local.excludepatterns"] == expected
