@@ -30,8 +30,9 @@ _MISSING: Any = dataclasses.MISSING
 # variable (listed among the fields, not in them).
 _FIELD: Any = dataclasses._FIELD  # type: ignore[attr-defined]
 _CLASSVAR: Any = dataclasses._FIELD_CLASSVAR  # type: ignore[attr-defined]
-_PARAMS: dict[bool, object] = {}
-"""``__dataclass_params__`` of a frozen class, by ``eq``."""
+_PARAMS: dict[tuple[bool, bool], object] = {}
+"""``__dataclass_params__`` of a frozen class, by ``eq`` and ``order``."""
+_ORDER = {"__lt__": "<", "__le__": "<=", "__gt__": ">", "__ge__": ">="}
 
 
 class _Factory:
@@ -49,18 +50,22 @@ def frozen(cls: type[T], /) -> type[T]: ...
 
 
 @overload
-def frozen(*, eq: bool = True) -> Callable[[type[T]], type[T]]: ...
+@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field,))
+def frozen(*, eq: bool = True, order: bool = False) -> Callable[[type[T]], type[T]]: ...
 
 
-def frozen(cls: type[T] | None = None, /, *, eq: bool = True) -> Any:
+def frozen(cls: type[T] | None = None, /, *, eq: bool = True, order: bool = False) -> Any:
     """``@dataclass(frozen=True)``, with an ``__init__`` that stores the fields at once;
-    ``@frozen(eq=False)``: ``@dataclass(frozen=True, eq=False)`` (compared by identity)."""
+    ``@frozen(eq=False)``: ``@dataclass(frozen=True, eq=False)`` (compared by identity);
+    ``@frozen(order=True)``: ``@dataclass(frozen=True, order=True)``."""
+    if order and not eq:
+        raise ValueError("eq must be true if order is true")
     if cls is None:
-        return lambda c: _frozen(c, eq)
-    return _frozen(cls, eq)
+        return lambda c: _frozen(c, eq, order)
+    return _frozen(cls, eq, order)
 
 
-def _frozen(cls: type[T], eq: bool) -> type[T]:
+def _frozen(cls: type[T], eq: bool, order: bool) -> type[T]:
     target: Any = cls  # gets the attributes of a dataclass
     if hasattr(cls, "__post_init__"):
         raise TypeError(f"{cls.__name__}: frozen takes no __post_init__")
@@ -69,17 +74,18 @@ def _frozen(cls: type[T], eq: bool) -> type[T]:
     names: dict[str, object] = {
         "_FACTORY": _FACTORY,
         "_cls": cls,
+        "__name__": cls.__module__,  # the methods' module, as with dataclasses
         "FrozenInstanceError": dataclasses.FrozenInstanceError,
     }
-    text = _init_text(cls, own, names) + _methods_text(cls, own, eq)
+    text = _init_text(cls, own, names) + _methods_text(cls, own, eq, order)
     made: dict[str, Any] = {}
     run = vars(dataclasses).get("exec", exec)  # a code store may stand in for ``exec``
     run(text, names, made)
     made["__init__"].__annotations__ = {f.name: f.type for f in own} | {"return": None}
     made["__repr__"] = reprlib.recursive_repr()(made["__repr__"])
-    target.__dataclass_params__ = _params(eq)
+    target.__dataclass_params__ = _params(eq, order)
     target.__dataclass_fields__ = fields
-    for name in ("__setattr__", "__delattr__"):
+    for name in ("__setattr__", "__delattr__", *(_ORDER if order else ())):
         if name in vars(cls):
             raise TypeError(f"Cannot overwrite attribute {name} in class {cls.__name__}")
     hashes = eq and not _explicit_hash(cls)
@@ -171,9 +177,10 @@ def _init_text(cls: type, own: list[dataclasses.Field[Any]], names: dict[str, ob
     return f"def __init__({', '.join(params)}):\n    " + "\n    ".join(stores) + "\n"
 
 
-def _methods_text(cls: type, own: list[dataclasses.Field[Any]], eq: bool) -> str:
-    """``__repr__``, the frozen ``__setattr__`` and ``__delattr__``, and with ``eq``
-    ``__eq__`` and ``__hash__``, as ``dataclasses`` writes them."""
+def _methods_text(cls: type, own: list[dataclasses.Field[Any]], eq: bool, order: bool) -> str:
+    """``__repr__``, the frozen ``__setattr__`` and ``__delattr__``, with ``eq``
+    ``__eq__`` and ``__hash__``, with ``order`` ``__lt__`` and the other comparisons,
+    as ``dataclasses`` writes them."""
     shown = ", ".join(f"{f.name}={{self.{f.name}!r}}" for f in own if f.repr)
     names = "".join(f"{f.name!r}, " for f in own)
     text = (
@@ -188,17 +195,18 @@ def _methods_text(cls: type, own: list[dataclasses.Field[Any]], eq: bool) -> str
         '        raise FrozenInstanceError(f"cannot delete field {name!r}")\n'
         "    super(_cls, self).__delattr__(name)\n"
     )
-    if eq:
-        compared = [f.name for f in own if f.compare]
-        hashed = [f.name for f in own if (f.compare if f.hash is None else f.hash)]
+    compared = [f.name for f in own if f.compare]
+    comparisons = ({"__eq__": "=="} if eq else {}) | (_ORDER if order else {})
+    for name, operator in comparisons.items():
         text += (
-            "def __eq__(self, other):\n"
+            f"def {name}(self, other):\n"
             "    if other.__class__ is self.__class__:\n"
-            f"        return {_tuple('self', compared)} == {_tuple('other', compared)}\n"
+            f"        return {_tuple('self', compared)} {operator} {_tuple('other', compared)}\n"
             "    return NotImplemented\n"
-            "def __hash__(self):\n"
-            f"    return hash({_tuple('self', hashed)})\n"
         )
+    if eq:
+        hashed = [f.name for f in own if (f.compare if f.hash is None else f.hash)]
+        text += f"def __hash__(self):\n    return hash({_tuple('self', hashed)})\n"
     return text
 
 
@@ -213,13 +221,13 @@ def _explicit_hash(cls: type) -> bool:
     return "__hash__" in body and not (body["__hash__"] is None and "__eq__" in body)
 
 
-def _params(eq: bool) -> object:
+def _params(eq: bool, order: bool) -> object:
     """``__dataclass_params__`` for a frozen class, as ``dataclasses`` makes it."""
-    if eq not in _PARAMS:
+    if (eq, order) not in _PARAMS:
         shape = type("_Frozen", (), {"__doc__": "A class with no fields."})
-        template: type = dataclasses.dataclass(frozen=True, eq=eq, init=False)(shape)
-        _PARAMS[eq] = vars(template)["__dataclass_params__"]
-    return _PARAMS[eq]
+        template: type = dataclasses.dataclass(frozen=True, eq=eq, order=order, init=False)(shape)
+        _PARAMS[eq, order] = vars(template)["__dataclass_params__"]
+    return _PARAMS[eq, order]
 
 
 def _document(cls: type) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from frontend.frozen import frozen
 from frontend.gotext import go_quote
 
 _ARCH_ALIASES = {
@@ -22,7 +22,7 @@ _OS = r"^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.%-]*)((?:\+[A-Za-z0-9_.%-]+)*)\))?$"
 """containerd's patterns: an OS (with an optional ``(version+feature...)``), any other part."""
 
 
-@dataclass(frozen=True, order=True)
+@frozen(order=True)
 class Platform:
     """An OCI platform; ``variant`` is empty when the architecture has none.
 

@@ -142,15 +142,17 @@ def _field_facts(cls: type) -> list[tuple[object, ...]]:
 
 
 @pytest.mark.parametrize("shape", _shapes(), ids=lambda s: s.__name__)
-@pytest.mark.parametrize("eq", [True, False])
-def test_makes_the_class_dataclasses_makes(shape: Callable[[], type], eq: bool) -> None:
-    ours = frozen(eq=eq)(shape())
-    theirs = dataclasses.dataclass(frozen=True, eq=eq, init=False)(shape())
+@pytest.mark.parametrize(("eq", "order"), [(True, False), (False, False), (True, True)])
+def test_makes_the_class_dataclasses_makes(
+    shape: Callable[[], type], eq: bool, order: bool
+) -> None:
+    ours = frozen(eq=eq, order=order)(shape())
+    theirs = dataclasses.dataclass(frozen=True, eq=eq, order=order, init=False)(shape())
     assert _field_facts(ours) == _field_facts(theirs)
     assert repr(vars(ours)["__dataclass_params__"]) == repr(vars(theirs)["__dataclass_params__"])
-    assert ours.__doc__ == dataclasses.dataclass(frozen=True, eq=eq)(shape()).__doc__
+    assert ours.__doc__ == dataclasses.dataclass(frozen=True, eq=eq, order=order)(shape()).__doc__
     assert ours.__match_args__ == theirs.__match_args__  # type: ignore[attr-defined]
-    for name in ("__eq__", "__hash__", "__repr__"):
+    for name in ("__eq__", "__hash__", "__repr__", "__lt__", "__le__", "__gt__", "__ge__"):
         assert (name in vars(ours)) == (name in vars(theirs)), name
     values = [f"v{i}" for i, _ in enumerate(dataclasses.fields(theirs))]
     a, other = ours(*values), ours(*values)
@@ -159,6 +161,10 @@ def test_makes_the_class_dataclasses_makes(shape: Callable[[], type], eq: bool) 
     assert (a == other) == (b == b_other)
     assert dataclasses.asdict(a) == dataclasses.asdict(b)
     assert dataclasses.replace(a, name="x").name == "x"  # type: ignore[attr-defined]
+    if order:
+        later, b_later = ours("w", *values[1:]), _made(theirs, ["w", *values[1:]])
+        assert [a < later, a <= later, a > later, a >= later] == [True, True, False, False]
+        assert [b < b_later, b <= b_later, b > b_later, b >= b_later] == [True, True, False, False]
     assert (ours.__hash__ is None) == (theirs.__hash__ is None)
     if ours.__hash__ is not None:
         assert (hash(a) == hash(other)) == eq and (hash(a) == hash(b)) == eq
