@@ -17,6 +17,7 @@ derive from it.
 from __future__ import annotations
 
 import abc
+import copy
 import dataclasses
 import reprlib
 import sys
@@ -30,7 +31,7 @@ _MISSING: Any = dataclasses.MISSING
 # variable (listed among the fields, not in them).
 _FIELD: Any = dataclasses._FIELD  # type: ignore[attr-defined]
 _CLASSVAR: Any = dataclasses._FIELD_CLASSVAR  # type: ignore[attr-defined]
-_PARAMS: dict[tuple[bool, bool], object] = {}
+_PARAMS: dict[tuple[bool, bool], Any] = {}
 """``__dataclass_params__`` of a frozen class, by ``eq`` and ``order``."""
 _ORDER = {"__lt__": "<", "__le__": "<=", "__gt__": ">", "__ge__": ">="}
 
@@ -222,11 +223,16 @@ def _explicit_hash(cls: type) -> bool:
 
 
 def _params(eq: bool, order: bool) -> object:
-    """``__dataclass_params__`` for a frozen class, as ``dataclasses`` makes it."""
-    if (eq, order) not in _PARAMS:
+    """``__dataclass_params__`` for a frozen class: those ``dataclasses`` gives a frozen
+    class with no fields, with ``eq`` and ``order`` set (one such class made)."""
+    if not _PARAMS:
         shape = type("_Frozen", (), {"__doc__": "A class with no fields."})
-        template: type = dataclasses.dataclass(frozen=True, eq=eq, order=order, init=False)(shape)
-        _PARAMS[eq, order] = vars(template)["__dataclass_params__"]
+        template: type = dataclasses.dataclass(frozen=True, init=False)(shape)
+        _PARAMS[True, False] = vars(template)["__dataclass_params__"]
+    if (eq, order) not in _PARAMS:
+        params = copy.copy(_PARAMS[True, False])
+        params.eq, params.order = eq, order
+        _PARAMS[eq, order] = params
     return _PARAMS[eq, order]
 
 
