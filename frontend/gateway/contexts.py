@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from frontend.errors import DockerfileError
@@ -17,13 +16,15 @@ if TYPE_CHECKING:
     from frontend.compiler.contexts import ImageResolver
 
 
-@dataclass
 class BridgeContextReader:
     """Reads local directories, frontend inputs and OCI layouts through ``bridge``."""
 
-    bridge: Bridge
-    session_id: str
-    _inputs: dict[str, pb.Definition] | None = field(default=None, repr=False)
+    __slots__ = ("_inputs", "bridge", "session_id")
+
+    def __init__(self, bridge: Bridge, session_id: str) -> None:
+        self.bridge = bridge
+        self.session_id = session_id
+        self._inputs: dict[str, pb.Definition] | None = None
 
     def read_file(self, definition: pb.Definition, path: str) -> bytes | None:
         try:
@@ -54,17 +55,17 @@ class BridgeContextReader:
             raise DockerfileError(f"failed to resolve image {ref}: {exc.details}") from None
 
 
-@dataclass
 class ResolveCache:
     """An image resolver that asks the engine once per reference, platform, mode and
     log name (the compiles of several platforms share stages, so their look-ups);
     a failure is remembered too."""
 
-    resolve: ImageResolver
-    _answers: dict[tuple[str, Platform, str, str], _Answer] = field(
-        default_factory=dict, repr=False
-    )
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    __slots__ = ("_answers", "_lock", "resolve")
+
+    def __init__(self, resolve: ImageResolver) -> None:
+        self.resolve = resolve
+        self._answers: dict[tuple[str, Platform, str, str], _Answer] = {}
+        self._lock = threading.Lock()
 
     def __call__(
         self, ref: str, *, platform: Platform, resolve_mode: str, log_name: str
