@@ -7,7 +7,8 @@ with much bookkeeping around: some 80 µs a class, a tenth of a build's CPU time
 for the hundred-odd classes it loads. Its ``__init__`` for a frozen class sets
 each field with a call of ``object.__setattr__``, a tenth of the parser's time.
 ``frozen`` writes the same methods (``__init__``, ``__repr__``, ``__eq__`` and
-``__hash__``, the frozen ``__setattr__`` and ``__delattr__``) as one text, run by
+``__hash__``, the frozen ``__setattr__`` and ``__delattr__``; the ``__init__`` ends
+with the class's ``__post_init__``, if it has one) as one text, run by
 the ``exec`` that ``dataclasses`` runs (so that the store holds it too), and
 records the fields as ``dataclasses`` does: ``dataclasses.fields``, ``replace``
 and ``asdict`` read the class as any frozen dataclass, and a dataclass may
@@ -68,8 +69,6 @@ def frozen(cls: type[T] | None = None, /, *, eq: bool = True, order: bool = Fals
 
 def _frozen(cls: type[T], eq: bool, order: bool) -> type[T]:
     target: Any = cls  # gets the attributes of a dataclass
-    if hasattr(cls, "__post_init__"):
-        raise TypeError(f"{cls.__name__}: frozen takes no __post_init__")
     fields = _fields(cls)
     own = [f for f in fields.values() if f._field_type is _FIELD]  # type: ignore[attr-defined]
     names: dict[str, object] = {
@@ -175,6 +174,8 @@ def _init_text(cls: type, own: list[dataclasses.Field[Any]], names: dict[str, ob
             params.append(f.name)
         defaulted = defaulted or params[-1] != f.name
         stores.append(f"d[{f.name!r}] = {value}")
+    if hasattr(cls, "__post_init__"):
+        stores.append("self.__post_init__()")
     return f"def __init__({', '.join(params)}):\n    " + "\n    ".join(stores) + "\n"
 
 

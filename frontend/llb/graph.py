@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import ClassVar, Protocol, cast
 
 from frontend.errors import DockerfileError
@@ -194,7 +194,7 @@ class ExecMeta:
     cgroup_parent: str = ""
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class ExecOp:
     """Run a process over mounts; mounts with an output become op outputs."""
 
