@@ -164,15 +164,16 @@ def _init_text(cls: type, own: list[dataclasses.Field[Any]], names: dict[str, ob
         if f.default is not _MISSING:
             names[f"_default_{f.name}"] = f.default
             params.append(f"{f.name}=_default_{f.name}")
+            defaulted = True
         elif f.default_factory is not _MISSING:
             names[f"_factory_{f.name}"] = f.default_factory
             params.append(f"{f.name}=_FACTORY")
             value = f"_factory_{f.name}() if {f.name} is _FACTORY else {f.name}"
+            defaulted = True
         elif defaulted:
             raise TypeError(f"non-default argument {f.name!r} follows default argument")
         else:
             params.append(f.name)
-        defaulted = defaulted or params[-1] != f.name
         stores.append(f"d[{f.name!r}] = {value}")
     if hasattr(cls, "__post_init__"):
         stores.append("self.__post_init__()")
