@@ -9,8 +9,8 @@ first Solve has gone out. :func:`defer` makes the named
 modules empty placeholders that run their code at the first attribute access,
 so a build that never touches them never pays for them, and one that does gets
 the real module. Install it first thing, before anything imports grpcio.
-:func:`substitute` has a standard module that only wraps its C accelerator
-load as that accelerator.
+:func:`substitute` loads a standard module as its C accelerator, where that has
+every public name of it.
 """
 
 from __future__ import annotations
