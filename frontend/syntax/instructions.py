@@ -796,7 +796,9 @@ class _At:
 
     __slots__ = ("column", "flag", "flags", "req")
 
-    def __init__(self, req: Request, column: int, flags: Flags | None = None, flag: str = "") -> None:
+    def __init__(
+        self, req: Request, column: int, flags: Flags | None = None, flag: str = ""
+    ) -> None:
         self.req, self.column, self.flags, self.flag = req, column, flags, flag
 
     def __enter__(self) -> None:

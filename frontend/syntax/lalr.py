@@ -218,14 +218,15 @@ class LineParser:
             else:
                 kind = "$END"
             while True:
-                step = table[state].get(kind)
+                try:
+                    step = table[state][kind]
+                except KeyError:
+                    raise LineError(f"unexpected {kind} at {pos}") from None
                 if step.__class__ is int:  # shift
                     state = step
                     stack.append(state)
                     values.append(token)
                     break
-                if step is None:
-                    raise LineError(f"unexpected {kind} at {pos}")
                 name, size, inlined = step  # type: ignore[misc]
                 if size == 1:
                     if inlined:  # a unit rule that is inlined: the value stays
