@@ -288,11 +288,10 @@ class LineParser:
                     if inlined:  # a unit rule that is inlined: the value stays
                         state = stack[-1] = table[stack[-2]][name]  # type: ignore[assignment]
                         continue
-                    del stack[-1]  # the most common reduction, without the general case's lists
+                    # the most common reduction, without the general case's lists
                     child = values[-1]
                     flat = child if child.__class__ is list else [] if child is None else [child]
-                    state = table[stack[-1]][name]  # type: ignore[assignment]
-                    stack.append(state)
+                    state = stack[-1] = table[stack[-2]][name]  # type: ignore[assignment]
                     values[-1] = callbacks[name](flat)
                 else:
                     flat = []

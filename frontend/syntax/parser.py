@@ -393,13 +393,13 @@ class Builder:
         keyword: Token = c[0]
         kind = keyword.type
         cmd = kind if kind != "UNKNOWN" else _KEYWORD.match(keyword).group().upper()  # type: ignore[union-attr]
-        last = c[-1] if len(c) > 1 and not isinstance(c[-1], str) else None
-        raw = c[1:-1] if last is not None else c[1:]
+        size = len(c)
+        last = c[-1] if size > 1 and not isinstance(c[-1], str) else None
         start = keyword.start_pos
         where: tuple[tuple[int, ...], int] = ((), start + len(keyword))
         flags: tuple[str, ...] = ()
-        if raw:
-            flags, where = self._flags(raw, start)
+        if size > (2 if last is not None else 1):  # flags between the keyword and the form
+            flags, where = self._flags(c[1:-1] if last is not None else c[1:], start)
         if last.__class__ is Draft or kind == "UNKNOWN":  # ONBUILD's trigger, or unknown
             sub = last if last.__class__ is Draft else None
             return Draft(cmd, flags, ("",), False, start, False, sub, *where)
