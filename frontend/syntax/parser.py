@@ -348,8 +348,14 @@ class Builder:
         self.lexer = lexer
         self.extensions: frozenset[str] | None = None  # read once the directives are done
         self.written, self.logical = "", LogicalLine("", 0, 0)
-        self.callbacks = dict.fromkeys(INSTRUCTIONS, self.instruction)
-        self.callbacks.update((name, getattr(self, name)) for name in FORMS)
+        self.callbacks: dict[str, Callable[[list[Any]], Any]] = dict.fromkeys(
+            INSTRUCTIONS, self.instruction
+        )
+        self.callbacks.update(  # FORMS, each written out: a parse makes a builder per file
+            exec=self.exec, shell_form=self.shell_form, fields=self.fields, pairs=self.pairs,
+            legacy=self.legacy, words=self.words, text=self.text, health=self.health,
+            line=self.line,
+        )  # fmt: skip
 
     def begin(self, logical: LogicalLine, text: str) -> None:
         self.logical, self.written = logical, text

@@ -116,6 +116,12 @@ def test_lark_with_the_same_transformer_builds_the_same_instructions() -> None:
         assert _outcome(source, _lark_line) == _outcome(source, parser._parse_line), source[:200]
 
 
+def test_a_builder_has_a_callback_for_each_rule_that_is_not_inlined() -> None:
+    builder = Builder(Prelexer("FROM a"))
+    assert set(builder.callbacks) == set(RULES)
+    assert all(builder.callbacks[name] == getattr(builder, name) for name in RULES)
+
+
 def test_tables_are_plain_data() -> None:
     tables = line_tables(load_grammar())
     assert tables is not None
