@@ -727,6 +727,11 @@ class Request:
         """Report a rule broken inside the block at ``column`` (default: the keyword's)."""
         return _At(self, column)
 
+    def at_flag(self, flags: Flags, name: str) -> _At:
+        """Report a rule broken inside the block at the last ``--name`` (looked up only
+        then)."""
+        return _At(self, 0, flags, name)
+
     def flags(self) -> Flags:
         """Check the flags against ``FLAGS`` for this keyword."""
         given = self.given
@@ -748,6 +753,16 @@ class Request:
     def _check_flag(
         self, table: Mapping[str, FlagSpec], flag: ast.Flag, seen: dict[str, list[str]]
     ) -> None:
+        name, value = flag.name, flag.value
+        spec = table.get(name)
+        if spec is not None and value is not None and flag.raw.startswith("--"):
+            kind = spec.kind  # the common cases: a known flag with its value, once or repeatable
+            if kind is Kind.STRINGS:
+                seen.setdefault(name, []).append(value)
+                return
+            if kind is Kind.STRING and name not in seen:
+                seen[name] = [value]
+                return
         words = self.wording
         if not flag.raw.startswith("--"):
             raise _Invalid(words.flag_error(f"arg should start with -- : {flag.raw}"))
@@ -766,7 +781,10 @@ class Request:
 
     def choice(self, flags: Flags, name: str) -> str:
         """A restricted flag's value, checked against its allowed values."""
-        spec, value = flags.table[name], flags.value(name)
+        spec = flags.table[name]
+        if name not in flags.values:
+            return spec.default
+        value = flags.value(name)
         if value not in spec.choices:
             raise self.error(spec.invalid.format(go_quote(value)), flags.column(name))
         return value
@@ -776,17 +794,21 @@ class _At:
     """The context of ``Request.at``: an ``_Invalid`` raised inside becomes the
     request's error at ``column``."""
 
-    __slots__ = ("column", "req")
+    __slots__ = ("column", "flag", "flags", "req")
 
-    def __init__(self, req: Request, column: int) -> None:
-        self.req, self.column = req, column
+    def __init__(
+        self, req: Request, column: int, flags: Flags | None = None, flag: str = ""
+    ) -> None:
+        self.req, self.column, self.flags, self.flag = req, column, flags, flag
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _: Any) -> None:
         if isinstance(exc, _Invalid):
-            raise self.req.error(str(exc), self.column) from None
+            flags = self.flags
+            column = self.column if flags is None else flags.column(self.flag)
+            raise self.req.error(str(exc), column) from None
 
 
 # ---- arguments -------------------------------------------------------------------
@@ -875,12 +897,13 @@ def _run(req: Request) -> ast.Instruction:
     flags = req.flags()
     command = _command(req.value, req)
     devices, mounts = [], []
-    for spec, column in flags.each("device"):
-        with req.at(column):
-            devices.append(_device(spec))
-    for spec, column in flags.each("mount"):
-        with req.at(column):
-            mounts.append(_mount(spec, None, "from-vars" in req.extensions))
+    if flags.values:
+        for spec, column in flags.each("device"):
+            with req.at(column):
+                devices.append(_device(spec))
+        for spec, column in flags.each("mount"):
+            with req.at(column):
+                mounts.append(_mount(spec, None, "from-vars" in req.extensions))
     network = req.choice(flags, "network")
     security = req.choice(flags, "security")
     return ast.Run(
@@ -1042,7 +1065,7 @@ def _duration(req: Request, flags: Flags, name: str) -> int:
     text = flags.value(name)
     if not text:
         return 0
-    with req.at(flags.column(name)):
+    with req.at_flag(flags, name):
         value = parse_duration(text)
         if value and value < _MIN_DURATION:
             raise _Invalid(f'Interval "{name}" cannot be less than 1ms')
@@ -1053,7 +1076,7 @@ def _retries(req: Request, flags: Flags) -> int:
     text = flags.value("retries")
     if not text:
         return 0
-    with req.at(flags.column("retries")):
+    with req.at_flag(flags, "retries"):
         value = _go_int32(text)
         if value < 0:
             raise _Invalid(f"--retries cannot be negative ({value})")

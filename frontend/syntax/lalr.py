@@ -5,7 +5,9 @@ every call, which costs more than parsing a typical instruction, and loading
 a compiled ``Lark`` costs more than a line parser needs. ``line_tables`` takes
 from a compiled ``Lark`` what parsing needs: the LALR table and, per parser
 state, the pattern of Lark's contextual lexer. These are plain data (cached
-with ``marshal`` by the parser), so parsing needs no Lark at all.
+with ``marshal`` by the parser), so parsing needs no Lark at all. Each
+pattern is also kept as the program ``re`` compiles it to: a process loads it
+without running ``re``'s compiler, which took most of a file's first parse.
 
 ``LineParser`` runs them in one loop and, at each reduction, calls the
 callback of the rule (a transformer's method, as Lark's ``transformer=``
@@ -89,6 +91,44 @@ def transform(tree: Tree, callbacks: Callbacks) -> Any:
     return done[id(tree)]
 
 
+RegexCode = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
+"""What ``re.compile`` hands the regular expression engine for a pattern, besides the
+pattern: its flags, its compiled program, and its groups (count, by name, by number)."""
+
+
+def regex_code(pattern: str, flags: int) -> RegexCode | None:
+    """The engine's program for ``pattern``, as ``re.compile`` makes it (None when this
+    Python's ``re`` is not as expected). ``re`` cannot save a compiled expression; the
+    tables keep this, and ``compiled_regex`` skips ``re``'s pure-Python compiler."""
+    try:
+        from re import _compiler, _parser  # type: ignore[attr-defined]
+
+        parsed = _parser.parse(pattern, flags)
+        state = parsed.state
+        groups: dict[str, int] = {str(k): int(v) for k, v in state.groupdict.items()}
+        by_number: list[str | None] = [None] * state.groups
+        for name, number in groups.items():
+            by_number[number] = name
+        code = [int(op) for op in _compiler._code(parsed, flags)]  # opcodes are int subclasses
+        made = (int(flags | state.flags), code, int(state.groups - 1), groups, tuple(by_number))
+        if compiled_regex(pattern, made) != re.compile(pattern, flags):
+            return None
+    except (AttributeError, ImportError, TypeError, ValueError, re.error):
+        return None
+    return made
+
+
+def compiled_regex(pattern: str, code: RegexCode) -> re.Pattern[str] | None:
+    """``pattern`` compiled from its saved program (None when the engine refuses it)."""
+    try:
+        import _sre  # type: ignore[import-not-found]  # re.compile's last step
+
+        made: re.Pattern[str] = _sre.compile(pattern, *code)
+    except (ImportError, TypeError, ValueError, RuntimeError):
+        return None
+    return made
+
+
 class LineTables(NamedTuple):
     """What ``LineParser`` needs of a compiled grammar, as plain data."""
 
@@ -100,6 +140,9 @@ class LineTables(NamedTuple):
     lexers: dict[int, tuple[str, int, frozenset[str]]]
     """Per state: the pattern matching its terminals (one named group each), its
     flags, and the terminals it skips."""
+    programs: dict[str, RegexCode]
+    """Per pattern of ``lexers``: its compiled program (``regex_code``), where this
+    Python's ``re`` gave one."""
 
 
 def line_tables(grammar: lark.Lark) -> LineTables | None:
@@ -129,7 +172,12 @@ def line_tables(grammar: lark.Lark) -> LineTables | None:
             str(name): (state, parse_table.end_states[name])
             for name, state in parse_table.start_states.items()
         }
-        return LineTables(table, starts, lexers)
+        programs = {}
+        for pattern, flags, _ in sorted(set(lexers.values()), key=lambda lexer: lexer[0]):
+            code = regex_code(pattern, flags)
+            if code is not None:
+                programs[pattern] = code
+        return LineTables(table, starts, lexers, programs)
     except (AttributeError, ImportError, ValueError):
         return None
 
@@ -186,13 +234,21 @@ class LineParser:
         size = max(tables.table) + 1
         self.table = [tables.table.get(state, {}) for state in range(size)]
         self.scanners: list[re.Pattern[str] | None] = [None] * size
+        self.by_pattern: dict[str, re.Pattern[str]] = {}
         self.ignore = [
             tables.lexers[s][2] if s in tables.lexers else frozenset() for s in range(size)
         ]
 
     def _scanner(self, state: int) -> re.Pattern[str]:
+        """The state's pattern, compiled at its first use (from its saved program, if any;
+        states that share a pattern share it)."""
         pattern, flags, _ = self.tables.lexers[state]
-        scanner = self.scanners[state] = re.compile(pattern, flags)
+        scanner = self.by_pattern.get(pattern)
+        if scanner is None:
+            code = self.tables.programs.get(pattern)
+            scanner = (code and compiled_regex(pattern, code)) or re.compile(pattern, flags)
+            self.by_pattern[pattern] = scanner
+        self.scanners[state] = scanner
         return scanner
 
     def parse(self, text: str, callbacks: Callbacks) -> Any:
@@ -218,24 +274,24 @@ class LineParser:
             else:
                 kind = "$END"
             while True:
-                step = table[state].get(kind)
+                try:
+                    step = table[state][kind]
+                except KeyError:
+                    raise LineError(f"unexpected {kind} at {pos}") from None
                 if step.__class__ is int:  # shift
                     state = step
                     stack.append(state)
                     values.append(token)
                     break
-                if step is None:
-                    raise LineError(f"unexpected {kind} at {pos}")
                 name, size, inlined = step  # type: ignore[misc]
                 if size == 1:
                     if inlined:  # a unit rule that is inlined: the value stays
                         state = stack[-1] = table[stack[-2]][name]  # type: ignore[assignment]
                         continue
-                    del stack[-1]  # the most common reduction, without the general case's lists
+                    # the most common reduction, without the general case's lists
                     child = values[-1]
                     flat = child if child.__class__ is list else [] if child is None else [child]
-                    state = table[stack[-1]][name]  # type: ignore[assignment]
-                    stack.append(state)
+                    state = stack[-1] = table[stack[-2]][name]  # type: ignore[assignment]
                     values[-1] = callbacks[name](flat)
                 else:
                     flat = []

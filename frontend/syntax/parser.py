@@ -101,7 +101,7 @@ def _write_atomically(path: str, data: bytes) -> None:
 if TYPE_CHECKING:  # Lark is loaded only when a line needs more than the tables
     from lark import Lark
 
-TABLES_FORMAT = 3
+TABLES_FORMAT = 4
 """Changes when ``LineTables`` does (part of the cache's key)."""
 
 
@@ -348,8 +348,14 @@ class Builder:
         self.lexer = lexer
         self.extensions: frozenset[str] | None = None  # read once the directives are done
         self.written, self.logical = "", LogicalLine("", 0, 0)
-        self.callbacks = dict.fromkeys(INSTRUCTIONS, self.instruction)
-        self.callbacks.update((name, getattr(self, name)) for name in FORMS)
+        self.callbacks: dict[str, Callable[[list[Any]], Any]] = dict.fromkeys(
+            INSTRUCTIONS, self.instruction
+        )
+        self.callbacks.update(  # FORMS, each written out: a parse makes a builder per file
+            exec=self.exec, shell_form=self.shell_form, fields=self.fields, pairs=self.pairs,
+            legacy=self.legacy, words=self.words, text=self.text, health=self.health,
+            line=self.line,
+        )  # fmt: skip
 
     def begin(self, logical: LogicalLine, text: str) -> None:
         self.logical, self.written = logical, text
@@ -393,13 +399,13 @@ class Builder:
         keyword: Token = c[0]
         kind = keyword.type
         cmd = kind if kind != "UNKNOWN" else _KEYWORD.match(keyword).group().upper()  # type: ignore[union-attr]
-        last = c[-1] if len(c) > 1 and not isinstance(c[-1], str) else None
-        raw = c[1:-1] if last is not None else c[1:]
+        size = len(c)
+        last = c[-1] if size > 1 and not isinstance(c[-1], str) else None
         start = keyword.start_pos
         where: tuple[tuple[int, ...], int] = ((), start + len(keyword))
         flags: tuple[str, ...] = ()
-        if raw:
-            flags, where = self._flags(raw, start)
+        if size > (2 if last is not None else 1):  # flags between the keyword and the form
+            flags, where = self._flags(c[1:-1] if last is not None else c[1:], start)
         if last.__class__ is Draft or kind == "UNKNOWN":  # ONBUILD's trigger, or unknown
             sub = last if last.__class__ is Draft else None
             return Draft(cmd, flags, ("",), False, start, False, sub, *where)
@@ -504,6 +510,8 @@ def parse_line(line: LogicalLine, builder: Builder, parse: LineParse = _parse_li
         return builder.line([Draft("", (), ("",), False, 0)])
     escape = builder.lexer.escape
     try:
+        if parse is _parse_line:
+            return line_parser(escape)(text, builder.callbacks)
         return parse(escape, text, builder)
     except LineError as exc:  # the grammar reads any line: this is a bug
         raise DockerfileError(f"cannot parse the instruction: {exc}") from None

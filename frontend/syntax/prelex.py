@@ -204,9 +204,12 @@ class Prelexer:
                     if reader.done and not self._shebang:
                         self._misplaced_directive(token, start, column, comment)
                 continue
-            text, more = trim_continuation(token, self.escape)
-            if not more and not text:
-                continue
+            if token[-1:] in _MAYBE_CONTINUED:
+                text, more = trim_continuation(token, self.escape)
+                if not more and not text:
+                    continue
+            else:  # the common case: no escape or blank at the end, so no continuation
+                text, more = token, False
             parts = [text]
             empty = False
             while more and self._next < limit:
@@ -220,7 +223,8 @@ class Prelexer:
                 piece, more = trim_continuation(piece, self.escape)
                 parts.append(piece)
             joined = "".join(parts) if len(parts) > 1 else text
-            self._pending.clear()
+            if self._pending:
+                self._pending.clear()
             line = (joined, start, self._next, column, tuple(comments), empty)
             yield tuple.__new__(LogicalLine, line)  # LogicalLine(*line) without its __new__
             comments = []
@@ -289,6 +293,11 @@ class Prelexer:
                 problem, line=number, column=column, source_line=self.physical(number)
             )
         return found is not None
+
+
+_MAYBE_CONTINUED = ("", "\\", "`", " ", "\t")
+"""The last characters of a line that may continue (or be empty): an escape character
+(either) or a blank before one; any other ends the instruction."""
 
 
 def trim_continuation(line: str, escape: str) -> tuple[str, bool]:

@@ -15,6 +15,7 @@ from typing import Any
 from frontend.errors import DockerfileError
 from frontend.syntax import ast
 from frontend.syntax.instructions import Request, build, flags_at
+from frontend.syntax.nodes import Heredoc
 from frontend.syntax.parser import INSTRUCTIONS, Builder, Draft, Whole
 from frontend.syntax.prelex import Prelexer
 from frontend.syntax.wording import CURRENT, Wording
@@ -36,6 +37,9 @@ class TypedBuilder(Builder):
         draft = Builder.instruction(self, c)
         if draft.start:  # a trigger (the line's instruction starts the line)
             return draft
+        logical = self.logical
+        if draft.sub is None and self.extensions is not None and "<<" not in logical.text:
+            return self._typed(draft, (), (logical.start_line, logical.end_line), logical.text)
         return self.finish(self.whole(draft))
 
     def line(self, c: list[Any]) -> Any:
@@ -47,17 +51,29 @@ class TypedBuilder(Builder):
         """The line's typed instruction, or its error."""
         draft, triggers, docs, end_line, original = whole
         logical, wording = self.logical, self.wording
-        if logical.empty_continuation:
-            self.empty_continuations.append(logical.end_line)
         lines, sub = (logical.start_line, end_line), None
         for trigger, column in reversed(triggers):
             form = (trigger.value, trigger.json, trigger.legacy)
             given = flags_at(trigger.flags, trigger.flag_starts, column)
             sub = Request(trigger.cmd, given, form, lines, column, self.written[trigger.start :],
                           docs, sub, trigger.args_start, wording=wording)  # fmt: skip
+        return self._typed(draft, docs, lines, original, sub)
+
+    def _typed(
+        self,
+        draft: Draft,
+        docs: tuple[Heredoc, ...],
+        lines: tuple[int, int],
+        original: str,
+        sub: Request | None = None,
+    ) -> ast.Instruction | DockerfileError:
+        """The line's typed instruction, or its error, from its parts."""
+        logical, wording = self.logical, self.wording
+        if logical.empty_continuation:
+            self.empty_continuations.append(logical.end_line)
         column, extensions = logical.column, self.extensions
         assert extensions is not None
-        given = flags_at(draft.flags, draft.flag_starts, column)
+        given = flags_at(draft.flags, draft.flag_starts, column) if draft.flags else ()
         req = Request(draft.cmd, given, (draft.value, draft.json, draft.legacy), lines, column,
                       original, docs, sub, draft.args_start, logical.comments,
                       extensions, wording)  # fmt: skip

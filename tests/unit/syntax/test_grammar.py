@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import re
 import subprocess
 import sys
 from functools import cache
@@ -22,7 +23,14 @@ from lark.exceptions import LarkError
 from frontend.errors import DockerfileError
 from frontend.syntax import parser
 from frontend.syntax.instructions import to_instruction
-from frontend.syntax.lalr import LineError, LineParser, Tree, line_tables, transform
+from frontend.syntax.lalr import (
+    LineError,
+    LineParser,
+    Tree,
+    compiled_regex,
+    line_tables,
+    transform,
+)
 from frontend.syntax.nodes import Node
 from frontend.syntax.parser import RULES, Builder, load_grammar, parse_lines
 from frontend.syntax.prelex import Prelexer, extensions_of
@@ -108,11 +116,36 @@ def test_lark_with_the_same_transformer_builds_the_same_instructions() -> None:
         assert _outcome(source, _lark_line) == _outcome(source, parser._parse_line), source[:200]
 
 
+def test_a_builder_has_a_callback_for_each_rule_that_is_not_inlined() -> None:
+    builder = Builder(Prelexer("FROM a"))
+    assert set(builder.callbacks) == set(RULES)
+    assert all(builder.callbacks[name] == getattr(builder, name) for name in RULES)
+
+
 def test_tables_are_plain_data() -> None:
     tables = line_tables(load_grammar())
     assert tables is not None
     assert set(tables.starts) == {"line", "json", "csv"}
     assert marshal.loads(marshal.dumps(tuple(tables))) == tuple(tables)
+
+
+def test_tables_hold_each_lexer_pattern_as_re_compiles_it() -> None:
+    """Each state's expression is saved compiled; loaded, it is what ``re.compile`` makes."""
+    tables = line_tables(load_grammar())
+    assert tables is not None
+    patterns = {(pattern, flags) for pattern, flags, _ in tables.lexers.values()}
+    assert set(tables.programs) == {pattern for pattern, _ in patterns}
+    for pattern, flags in patterns:
+        assert compiled_regex(pattern, tables.programs[pattern]) == re.compile(pattern, flags)
+
+
+def test_a_pattern_without_a_usable_program_is_compiled_by_re() -> None:
+    tables = line_tables(load_grammar())
+    assert tables is not None
+    broken = {pattern: (0, [], 0, {}, ()) for pattern in tables.programs}
+    expected = _shape("RUN --x a", LineParser(tables).parse)
+    assert _shape("RUN --x a", LineParser(tables._replace(programs={})).parse) == expected
+    assert _shape("RUN --x a", LineParser(tables._replace(programs=broken)).parse) == expected
 
 
 def _shape(text: str, parse: Any) -> object:
