@@ -1,9 +1,12 @@
 """Logging: structlog, set up once by the entry point; logs always go to stderr.
 
-structlog loads at the first record. The gateway entry point holds its first
-records back instead (``configure(hold=True)``) and writes them at
-:func:`release`, once the first Solve is out: loading structlog is then off
-the path to it. Held records keep the time they were made.
+Only records at ``PYFRONTEND_LOG_LEVEL`` or above are written, warnings and
+errors by default: the engine writes a frontend's stderr into its own log (the
+daemon's), where a build that goes well leaves nothing, as with Docker's
+frontend. structlog loads at the first record written. The gateway entry
+point holds its first records back instead (``configure(hold=True)``) and
+writes them at :func:`release`, once the first Solve is out: loading
+structlog is then off the path to it. Held records keep the time they were made.
 """
 
 from __future__ import annotations
@@ -22,9 +25,17 @@ _HELD_AT = "_held_at"
 _HOLDABLE = frozenset({"debug", "info"})
 """Records of other levels (warnings, exceptions) release the held ones and go out at once."""
 
+DEFAULT_LEVEL = "warning"
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
+           "exception": logging.ERROR}  # fmt: skip
+"""Each method's level."""
+
 _lock = threading.Lock()
 _held: list[tuple[str, str, dict[str, Any]]] | None = None
 _level: str | None = None
+"""The level structlog is still to be set up with, at the first record written."""
+_least = logging.NOTSET
+"""Records below this level are dropped (before ``configure``, none are)."""
 
 
 class Logger:
@@ -53,33 +64,31 @@ def get_logger() -> Logger:
 def configure(level: str | None = None, *, hold: bool = False) -> None:
     """JSON lines when stderr is not a terminal, the console renderer when it is.
 
-    ``level`` defaults to ``PYFRONTEND_LOG_LEVEL`` (else info). With ``hold``,
-    debug and info records wait for :func:`release`, which sets structlog up.
+    ``level`` defaults to ``PYFRONTEND_LOG_LEVEL`` (else ``DEFAULT_LEVEL``); records
+    below it are dropped without loading structlog. With ``hold``, debug and info
+    records wait for :func:`release`, which sets structlog up.
     """
-    global _held, _level
-    if hold:
-        with _lock:
-            _held, _level = [], level
-        return
-    _configure_structlog(level)
+    global _held, _level, _least
+    level = level or os.environ.get("PYFRONTEND_LOG_LEVEL") or DEFAULT_LEVEL
+    with _lock:
+        _least = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+        _held, _level = ([] if hold else None), level
 
 
 def release() -> None:
-    """Set structlog up and write the held records, if any are held (else nothing)."""
+    """Write the held records, if any are held, and hold no more."""
     global _held
     with _lock:
         if _held is None:
             return
         records, _held = _held, None
-        _configure_structlog(_level)
-    import structlog
-
-    logger = structlog.get_logger()
     for method, event, fields in records:
-        getattr(logger, method)(event, **fields)
+        _write(method, event, fields)
 
 
 def _emit(method: str, event: str, fields: dict[str, Any]) -> None:
+    if _LEVELS[method] < _least:
+        return
     if _held is not None:
         with _lock:
             if _held is not None and method in _HOLDABLE:
@@ -87,6 +96,17 @@ def _emit(method: str, event: str, fields: dict[str, Any]) -> None:
                 _held.append((method, event, fields))
                 return
         release()
+    _write(method, event, fields)
+
+
+def _write(method: str, event: str, fields: dict[str, Any]) -> None:
+    """One record out, through structlog (set up first, once ``configure`` has run)."""
+    global _level
+    if _level is not None:
+        with _lock:
+            if _level is not None:
+                _configure_structlog(_level)
+                _level = None
     import structlog
 
     getattr(structlog.get_logger(), method)(event, **fields)
@@ -106,7 +126,7 @@ def _backdate(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
 def _configure_structlog(level: str | None) -> None:
     import structlog
 
-    name = (level or os.environ.get("PYFRONTEND_LOG_LEVEL", "info")).upper()
+    name = (level or os.environ.get("PYFRONTEND_LOG_LEVEL") or DEFAULT_LEVEL).upper()
     renderer: Processor = (
         structlog.dev.ConsoleRenderer()
         if sys.stderr.isatty()

@@ -487,7 +487,7 @@ def _warn(bridge: Bridge, loaded: LoadedDockerfile, warnings: Sequence[Dockerfil
     if loaded.spliced is not None:
         info.data = loaded.spliced.files[0][1]
     for warning in warnings:
-        log.warning("dockerfile_warning", warning=str(warning), url=warning.url or None)
+        log.info("dockerfile_warning", warning=str(warning), url=warning.url or None)
         shown = info
         if loaded.spliced is not None and warning.filename != loaded.filename:
             data = loaded.spliced.data_of(warning.filename)

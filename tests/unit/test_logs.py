@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -54,3 +57,40 @@ def test_without_hold_records_go_out_at_once(capsys: pytest.CaptureFixture[str])
     logs.configure("info")
     logs.get_logger().info("now")
     assert [r["event"] for r in lines(capsys.readouterr().err)] == ["now"]
+
+
+QUIET_BUILD = """
+import sys
+from frontend import logs
+logs.configure(hold=True)
+log = logs.get_logger()
+log.info("started")
+log.debug("details")
+logs.release()
+log.info("returned")
+print("structlog" in sys.modules)
+"""
+
+
+def test_by_default_only_warnings_and_errors_are_written_and_structlog_waits_for_one() -> None:
+    """The engine writes a frontend's stderr into its own log: a build that goes well
+    leaves nothing there (and loads no structlog)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYFRONTEND_LOG_LEVEL"}
+    run = subprocess.run(
+        [sys.executable, "-c", QUIET_BUILD], capture_output=True, text=True, env=env, check=True
+    )
+    assert (run.stdout, run.stderr) == ("False\n", "")
+    env["PYFRONTEND_LOG_LEVEL"] = "info"
+    run = subprocess.run(
+        [sys.executable, "-c", QUIET_BUILD], capture_output=True, text=True, env=env, check=True
+    )
+    assert run.stdout == "True\n"
+    assert [r["event"] for r in lines(run.stderr)] == ["started", "returned"]
+
+
+def test_records_below_the_level_are_dropped(capsys: pytest.CaptureFixture[str]) -> None:
+    logs.configure("warning")
+    log = logs.get_logger()
+    log.info("hidden")
+    log.warning("shown")
+    assert [r["event"] for r in lines(capsys.readouterr().err)] == ["shown"]
