@@ -71,16 +71,17 @@ def _frozen(cls: type[T], eq: bool, order: bool) -> type[T]:
     target: Any = cls  # gets the attributes of a dataclass
     fields = _fields(cls)
     own = [f for f in fields.values() if f._field_type is _FIELD]  # type: ignore[attr-defined]
-    names: dict[str, object] = {
+    namespace: dict[str, object] = {
         "_FACTORY": _FACTORY,
         "_cls": cls,
+        "_replace": dataclasses.replace,
         "__name__": cls.__module__,  # the methods' module, as with dataclasses
         "FrozenInstanceError": dataclasses.FrozenInstanceError,
     }
-    text = _init_text(cls, own, names) + _methods_text(cls, own, eq, order)
+    text = _init_text(cls, own, namespace) + _methods_text(cls, own, eq, order)
     made: dict[str, Any] = {}
     run = vars(dataclasses).get("exec", exec)  # a code store may stand in for ``exec``
-    run(text, names, made)
+    run(text, namespace, made)
     made["__init__"].__annotations__ = {f.name: f.type for f in own} | {"return": None}
     made["__repr__"] = reprlib.recursive_repr()(made["__repr__"])
     target.__dataclass_params__ = _params(eq, order)
@@ -112,16 +113,23 @@ def _fields(cls: type) -> dict[str, dataclasses.Field[Any]]:
             frozen_bases.append(base.__dataclass_params__.frozen)  # type: ignore[attr-defined]
     if frozen_bases and not any(frozen_bases):
         raise TypeError("cannot inherit frozen dataclass from a non-frozen one")
+    if any(f.kw_only is True and f._field_type is _FIELD for f in fields.values()):  # type: ignore[attr-defined]
+        raise TypeError(f"{cls.__name__}: frozen takes no kw_only fields (from a base)")
     body = vars(cls)
-    for name, kind in body.get("__annotations__", {}).items():
-        default = body.get(name, _MISSING)
+    annotations = body.get("__annotations__", {})
+    for name, kind in annotations.items():
+        if name == "self":
+            raise TypeError(f"{cls.__name__}: frozen takes no field named self")
+        if _names(cls, kind, dataclasses.InitVar) or _names(cls, kind, dataclasses.KW_ONLY):
+            raise TypeError(f"{cls.__name__}.{name}: frozen takes no InitVar or KW_ONLY")
+        default = getattr(cls, name, _MISSING)  # a base's class attribute too
         f: Any = (
             default
             if isinstance(default, dataclasses.Field)
             else dataclasses.field(default=default)
         )
         f.name, f.type = name, kind
-        f._field_type = _CLASSVAR if _is_classvar(cls, kind) else _FIELD
+        f._field_type = _CLASSVAR if _names(cls, kind, ClassVar) else _FIELD
         if f._field_type is _FIELD:
             if f.kw_only is _MISSING:
                 f.kw_only = False
@@ -139,34 +147,38 @@ def _fields(cls: type) -> dict[str, dataclasses.Field[Any]]:
                 setattr(cls, name, f.default)
         fields[name] = f
     for name, value in body.items():
-        if isinstance(value, dataclasses.Field) and name not in fields:
+        if isinstance(value, dataclasses.Field) and name not in annotations:
             raise TypeError(f"{name!r} is a field but has no type annotation")
     return fields
 
 
-def _is_classvar(cls: type, kind: object) -> bool:
-    """Whether the annotation ``kind`` is ``ClassVar`` or ``ClassVar[...]`` (a text, as
-    the frontend's annotations are, names it in the module of ``cls``)."""
+def _names(cls: type, kind: object, wanted: object) -> bool:
+    """Whether the annotation ``kind`` is ``wanted`` or ``wanted[...]`` (``ClassVar``,
+    ``InitVar``, ``KW_ONLY``); a text, as the frontend's annotations are, names it in
+    the module of ``cls``."""
     if isinstance(kind, str):
         name, _, _ = kind.partition("[")
         head, _, tail = name.strip().rpartition(".")
         namespace = vars(sys.modules[cls.__module__])
         found = namespace.get(tail) if not head else getattr(namespace.get(head), tail, None)
-        return found is ClassVar
-    return kind is ClassVar or getattr(kind, "__origin__", None) is ClassVar
+        return found is wanted
+    origin = kind.__class__ if isinstance(kind, dataclasses.InitVar) else None
+    return kind is wanted or getattr(kind, "__origin__", None) is wanted or origin is wanted
 
 
-def _init_text(cls: type, own: list[dataclasses.Field[Any]], names: dict[str, object]) -> str:
-    params, stores = ["self"], ["d = self.__dict__"]
+def _init_text(cls: type, own: list[dataclasses.Field[Any]], namespace: dict[str, object]) -> str:
+    """The text of ``__init__``: a parameter per field, with its default (put in
+    ``namespace``), all stored into the instance's ``__dict__`` at once."""
+    params, stores = ["self"], ["__d = self.__dict__"]  # no field can be named __d
     defaulted = False
     for f in own:
         value = f.name
         if f.default is not _MISSING:
-            names[f"_default_{f.name}"] = f.default
+            namespace[f"_default_{f.name}"] = f.default
             params.append(f"{f.name}=_default_{f.name}")
             defaulted = True
         elif f.default_factory is not _MISSING:
-            names[f"_factory_{f.name}"] = f.default_factory
+            namespace[f"_factory_{f.name}"] = f.default_factory
             params.append(f"{f.name}=_FACTORY")
             value = f"_factory_{f.name}() if {f.name} is _FACTORY else {f.name}"
             defaulted = True
@@ -174,7 +186,7 @@ def _init_text(cls: type, own: list[dataclasses.Field[Any]], names: dict[str, ob
             raise TypeError(f"non-default argument {f.name!r} follows default argument")
         else:
             params.append(f.name)
-        stores.append(f"d[{f.name!r}] = {value}")
+        stores.append(f"__d[{f.name!r}] = {value}")
     if hasattr(cls, "__post_init__"):
         stores.append("self.__post_init__()")
     return f"def __init__({', '.join(params)}):\n    " + "\n    ".join(stores) + "\n"
@@ -197,6 +209,8 @@ def _methods_text(cls: type, own: list[dataclasses.Field[Any]], eq: bool, order:
         f"    if type(self) is _cls or name in ({names}):\n"
         '        raise FrozenInstanceError(f"cannot delete field {name!r}")\n'
         "    super(_cls, self).__delattr__(name)\n"
+        "def __replace__(self, /, **changes):\n"  # copy.replace (Python 3.13)
+        "    return _replace(self, **changes)\n"
     )
     compared = [f.name for f in own if f.compare]
     comparisons = ({"__eq__": "=="} if eq else {}) | (_ORDER if order else {})
@@ -229,7 +243,7 @@ def _params(eq: bool, order: bool) -> object:
     class with no fields, with ``eq`` and ``order`` set (one such class made)."""
     if not _PARAMS:
         shape = type("_Frozen", (), {"__doc__": "A class with no fields."})
-        template: type = dataclasses.dataclass(frozen=True, init=False)(shape)
+        template: type = dataclasses.dataclass(frozen=True)(shape)
         _PARAMS[True, False] = vars(template)["__dataclass_params__"]
     if (eq, order) not in _PARAMS:
         params = copy.copy(_PARAMS[True, False])

@@ -32,7 +32,7 @@ _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARN
 
 _lock = threading.Lock()
 _held: list[tuple[str, str, dict[str, Any]]] | None = None
-_level: str | None = None
+_level: int | None = None
 """The level structlog is still to be set up with, at the first record written."""
 _least = logging.NOTSET
 """Records below this level are dropped (before ``configure``, none are)."""
@@ -62,17 +62,22 @@ def get_logger() -> Logger:
 
 
 def configure(level: str | None = None, *, hold: bool = False) -> None:
-    """JSON lines when stderr is not a terminal, the console renderer when it is.
+    """Write records at ``level`` and above, to stderr: JSON lines when it is not a
+    terminal, the console renderer when it is (structlog, set up at the first record).
 
-    ``level`` defaults to ``PYFRONTEND_LOG_LEVEL`` (else ``DEFAULT_LEVEL``); records
-    below it are dropped without loading structlog. With ``hold``, debug and info
-    records wait for :func:`release`, which sets structlog up.
+    ``level`` defaults to ``PYFRONTEND_LOG_LEVEL`` (a name this does not know:
+    ``DEFAULT_LEVEL``); records below it are dropped without loading structlog.
+    With ``hold``, debug and info records wait for :func:`release`. Records
+    still held from an earlier ``configure`` are written first.
     """
     global _held, _level, _least
-    level = level or os.environ.get("PYFRONTEND_LOG_LEVEL") or DEFAULT_LEVEL
+    release()
+    names = logging.getLevelNamesMapping()
+    name = (level or os.environ.get("PYFRONTEND_LOG_LEVEL") or DEFAULT_LEVEL).upper()
+    number = names.get(name, names[DEFAULT_LEVEL.upper()])
     with _lock:
-        _least = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
-        _held, _level = ([] if hold else None), level
+        _least, _level = number, number
+        _held = [] if hold else None
 
 
 def release() -> None:
@@ -123,10 +128,9 @@ def _backdate(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
     return event_dict
 
 
-def _configure_structlog(level: str | None) -> None:
+def _configure_structlog(level: int) -> None:
     import structlog
 
-    name = (level or os.environ.get("PYFRONTEND_LOG_LEVEL") or DEFAULT_LEVEL).upper()
     renderer: Processor = (
         structlog.dev.ConsoleRenderer()
         if sys.stderr.isatty()
@@ -139,9 +143,7 @@ def _configure_structlog(level: str | None) -> None:
             _backdate,
             renderer,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelNamesMapping().get(name, logging.INFO)
-        ),
+        wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )

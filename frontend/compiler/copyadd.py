@@ -13,7 +13,7 @@ import posixpath
 import re
 from dataclasses import replace
 from typing import NamedTuple
-from urllib import parse as urlparse
+from urllib import parse as urlparse  # the module, not its names: it loads at first use
 
 from frontend.compiler.filemode import parse_chmod
 from frontend.compiler.stage import StageContext, StageState

@@ -50,9 +50,9 @@ DEFERRED: Final = (
 
 SUBSTITUTES: Final = {"datetime": "_datetime"}
 """Standard modules loaded as their C accelerator, which has every public name they
-have: ``datetime`` first defines its whole pure-Python implementation, then replaces
-each name with the C module's (a millisecond; protobuf's well-known types and grpcio
-load it before the first Solve)."""
+have: ``datetime`` (Python 3.11) first defines its whole pure-Python implementation,
+then replaces each name with the C module's (a millisecond; protobuf's well-known
+types and grpcio load it before the first Solve)."""
 
 _LOCK = threading.RLock()
 # Read without loading: the import system looks at these on every import statement.

@@ -791,8 +791,9 @@ class Request:
 
 
 class _At:
-    """The context of ``Request.at``: an ``_Invalid`` raised inside becomes the
-    request's error at ``column``."""
+    """The context of ``Request.at`` and ``Request.at_flag``: an ``_Invalid`` raised
+    inside becomes the request's error at ``column`` (or, with ``flags``, at the last
+    ``--flag``'s column, looked up then)."""
 
     __slots__ = ("column", "flag", "flags", "req")
 

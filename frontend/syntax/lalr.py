@@ -93,7 +93,9 @@ def transform(tree: Tree, callbacks: Callbacks) -> Any:
 
 RegexCode = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
 """What ``re.compile`` hands the regular expression engine for a pattern, besides the
-pattern: its flags, its compiled program, and its groups (count, by name, by number)."""
+pattern: its flags, its compiled program, and its groups (count, by name, by number).
+The program is the same on every little-endian platform of a Python version (amd64
+and arm64: the image's tables are made on the build platform)."""
 
 
 def regex_code(pattern: str, flags: int) -> RegexCode | None:
@@ -140,9 +142,9 @@ class LineTables(NamedTuple):
     lexers: dict[int, tuple[str, int, frozenset[str]]]
     """Per state: the pattern matching its terminals (one named group each), its
     flags, and the terminals it skips."""
-    programs: dict[str, RegexCode]
-    """Per pattern of ``lexers``: its compiled program (``regex_code``), where this
-    Python's ``re`` gave one."""
+    programs: dict[tuple[str, int], RegexCode]
+    """Per pattern and flags of ``lexers``: its compiled program (``regex_code``), where
+    this Python's ``re`` gave one."""
 
 
 def line_tables(grammar: lark.Lark) -> LineTables | None:
@@ -176,7 +178,7 @@ def line_tables(grammar: lark.Lark) -> LineTables | None:
         for pattern, flags, _ in sorted(set(lexers.values()), key=lambda lexer: lexer[0]):
             code = regex_code(pattern, flags)
             if code is not None:
-                programs[pattern] = code
+                programs[pattern, flags] = code
         return LineTables(table, starts, lexers, programs)
     except (AttributeError, ImportError, ValueError):
         return None
@@ -234,7 +236,7 @@ class LineParser:
         size = max(tables.table) + 1
         self.table = [tables.table.get(state, {}) for state in range(size)]
         self.scanners: list[re.Pattern[str] | None] = [None] * size
-        self.by_pattern: dict[str, re.Pattern[str]] = {}
+        self.by_pattern: dict[tuple[str, int], re.Pattern[str]] = {}
         self.ignore = [
             tables.lexers[s][2] if s in tables.lexers else frozenset() for s in range(size)
         ]
@@ -243,11 +245,11 @@ class LineParser:
         """The state's pattern, compiled at its first use (from its saved program, if any;
         states that share a pattern share it)."""
         pattern, flags, _ = self.tables.lexers[state]
-        scanner = self.by_pattern.get(pattern)
+        scanner = self.by_pattern.get((pattern, flags))
         if scanner is None:
-            code = self.tables.programs.get(pattern)
+            code = self.tables.programs.get((pattern, flags))
             scanner = (code and compiled_regex(pattern, code)) or re.compile(pattern, flags)
-            self.by_pattern[pattern] = scanner
+            self.by_pattern[pattern, flags] = scanner
         self.scanners[state] = scanner
         return scanner
 

@@ -101,7 +101,7 @@ def _write_atomically(path: str, data: bytes) -> None:
 if TYPE_CHECKING:  # Lark is loaded only when a line needs more than the tables
     from lark import Lark
 
-TABLES_FORMAT = 4
+TABLES_FORMAT = 5
 """Changes when ``LineTables`` does (part of the cache's key)."""
 
 

@@ -38,6 +38,8 @@ class TypedBuilder(Builder):
         if draft.start:  # a trigger (the line's instruction starts the line)
             return draft
         logical = self.logical
+        # With no trigger, no heredoc and the directives read, ``whole`` would only
+        # repeat the line's own parts: the common case skips it.
         if draft.sub is None and self.extensions is not None and "<<" not in logical.text:
             return self._typed(draft, (), (logical.start_line, logical.end_line), logical.text)
         return self.finish(self.whole(draft))
@@ -67,7 +69,8 @@ class TypedBuilder(Builder):
         original: str,
         sub: Request | None = None,
     ) -> ast.Instruction | DockerfileError:
-        """The line's typed instruction, or its error, from its parts."""
+        """The line's typed instruction, or its error, from its parts (a blank line
+        inside its continuation is noted in ``empty_continuations``)."""
         logical, wording = self.logical, self.wording
         if logical.empty_continuation:
             self.empty_continuations.append(logical.end_line)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Callable
+from dataclasses import InitVar  # noqa: F401 (an annotation below names it)
 from typing import ClassVar
 
 import pytest
@@ -159,7 +160,7 @@ def test_makes_the_class_dataclasses_makes(
     shape: Callable[[], type], eq: bool, order: bool
 ) -> None:
     ours = frozen(eq=eq, order=order)(shape())
-    theirs = dataclasses.dataclass(frozen=True, eq=eq, order=order, init=False)(shape())
+    theirs = dataclasses.dataclass(frozen=True, eq=eq, order=order)(shape())
     assert _field_facts(ours) == _field_facts(theirs)
     assert repr(vars(ours)["__dataclass_params__"]) == repr(vars(theirs)["__dataclass_params__"])
     assert ours.__doc__ == dataclasses.dataclass(frozen=True, eq=eq, order=order)(shape()).__doc__
@@ -223,3 +224,42 @@ def test_refuses_a_default_before_a_field_without_one() -> None:
 
     with pytest.raises(TypeError, match="non-default argument 'name'"):
         frozen(Late)
+
+
+def test_a_field_named_again_in_a_subclass_keeps_its_default() -> None:
+    @frozen
+    class Base:
+        """Base."""
+
+        size: int = 3
+
+    @frozen
+    class Derived(Base):
+        """The base's field, annotated again."""
+
+        size: int
+
+    assert Derived().size == 3 == dataclasses.dataclass(frozen=True)(type("D", (Base,), {
+        "__annotations__": {"size": "int"}, "__doc__": "D."}))().size  # fmt: skip
+
+
+def test_a_field_named_d_is_stored_and_replace_copies() -> None:
+    @frozen
+    class Pair:
+        """Fields whose names an ``__init__`` might use itself."""
+
+        d: int
+        e: int = 0
+
+    pair = Pair(3)
+    assert (pair.d, pair.e) == (3, 0)
+    assert pair.__replace__(e=5) == Pair(3, 5)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("annotation", ["InitVar[int]", "dataclasses.KW_ONLY", "int"])
+def test_refuses_what_it_does_not_make(annotation: str) -> None:
+    name = "self" if annotation == "int" else "x"
+    shape = type("Shape", (), {"__annotations__": {name: annotation}, "__doc__": "A shape.",
+                               "__module__": __name__})  # fmt: skip
+    with pytest.raises(TypeError, match="frozen takes no"):
+        frozen(shape)

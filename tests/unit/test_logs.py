@@ -94,3 +94,13 @@ def test_records_below_the_level_are_dropped(capsys: pytest.CaptureFixture[str])
     log.info("hidden")
     log.warning("shown")
     assert [r["event"] for r in lines(capsys.readouterr().err)] == ["shown"]
+
+
+def test_an_unknown_level_is_the_default(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYFRONTEND_LOG_LEVEL", "warnings")
+    logs.configure()
+    logs.get_logger().info("hidden")
+    logs.get_logger().warning("shown")
+    assert [r["event"] for r in lines(capsys.readouterr().err)] == ["shown"]

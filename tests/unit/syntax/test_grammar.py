@@ -134,15 +134,16 @@ def test_tables_hold_each_lexer_pattern_as_re_compiles_it() -> None:
     tables = line_tables(load_grammar())
     assert tables is not None
     patterns = {(pattern, flags) for pattern, flags, _ in tables.lexers.values()}
-    assert set(tables.programs) == {pattern for pattern, _ in patterns}
+    assert set(tables.programs) == patterns
     for pattern, flags in patterns:
-        assert compiled_regex(pattern, tables.programs[pattern]) == re.compile(pattern, flags)
+        program = tables.programs[pattern, flags]
+        assert compiled_regex(pattern, program) == re.compile(pattern, flags)
 
 
 def test_a_pattern_without_a_usable_program_is_compiled_by_re() -> None:
     tables = line_tables(load_grammar())
     assert tables is not None
-    broken = {pattern: (0, [], 0, {}, ()) for pattern in tables.programs}
+    broken = {key: (0, [], 0, {}, ()) for key in tables.programs}
     expected = _shape("RUN --x a", LineParser(tables).parse)
     assert _shape("RUN --x a", LineParser(tables._replace(programs={})).parse) == expected
     assert _shape("RUN --x a", LineParser(tables._replace(programs=broken)).parse) == expected
