@@ -753,31 +753,23 @@ class Request:
     def _check_flag(
         self, table: Mapping[str, FlagSpec], flag: ast.Flag, seen: dict[str, list[str]]
     ) -> None:
-        name, value = flag.name, flag.value
-        spec = table.get(name)
-        if spec is not None and value is not None and flag.raw.startswith("--"):
-            kind = spec.kind  # the common cases: a known flag with its value, once or repeatable
-            if kind is Kind.STRINGS:
-                seen.setdefault(name, []).append(value)
-                return
-            if kind is Kind.STRING and name not in seen:
-                seen[name] = [value]
-                return
-        words = self.wording
+        """Store ``flag``'s value in ``seen``, or raise its error (upstream's order: the
+        dashes, a known name, given once, then its value)."""
+        name, value, words = flag.name, flag.value, self.wording
         if not flag.raw.startswith("--"):
             raise _Invalid(words.flag_error(f"arg should start with -- : {flag.raw}"))
-        flag_name = words.flag(flag.name)
-        spec = table.get(flag.name)
+        spec = table.get(name)
         if spec is None:
-            hint = _did_you_mean(suggest(flag.name, list(table)))
-            raise _Invalid(words.flag_error(f"unknown flag: {flag_name}", hint))
-        if flag.name in seen and spec.kind is not Kind.STRINGS:
-            raise _Invalid(words.flag_error(f"duplicate flag specified: {flag_name}"))
-        try:
-            value = _flag_value(spec, flag_name, flag.value is not None, flag.value or "")
-        except _Invalid as exc:
-            raise _Invalid(words.flag_error(str(exc))) from None
-        seen.setdefault(flag.name, []).append(value)
+            hint = _did_you_mean(suggest(name, list(table)))
+            raise _Invalid(words.flag_error(f"unknown flag: {words.flag(name)}", hint))
+        if name in seen and spec.kind is not Kind.STRINGS:
+            raise _Invalid(words.flag_error(f"duplicate flag specified: {words.flag(name)}"))
+        if spec.kind is Kind.BOOL or value is None:  # else the value is stored as given
+            try:
+                value = _flag_value(spec, words.flag(name), value is not None, value or "")
+            except _Invalid as exc:
+                raise _Invalid(words.flag_error(str(exc))) from None
+        seen.setdefault(name, []).append(value)
 
     def choice(self, flags: Flags, name: str) -> str:
         """A restricted flag's value, checked against its allowed values."""
@@ -898,13 +890,12 @@ def _run(req: Request) -> ast.Instruction:
     flags = req.flags()
     command = _command(req.value, req)
     devices, mounts = [], []
-    if flags.values:
-        for spec, column in flags.each("device"):
-            with req.at(column):
-                devices.append(_device(spec))
-        for spec, column in flags.each("mount"):
-            with req.at(column):
-                mounts.append(_mount(spec, None, "from-vars" in req.extensions))
+    for spec, column in flags.each("device"):
+        with req.at(column):
+            devices.append(_device(spec))
+    for spec, column in flags.each("mount"):
+        with req.at(column):
+            mounts.append(_mount(spec, None, "from-vars" in req.extensions))
     network = req.choice(flags, "network")
     security = req.choice(flags, "security")
     return ast.Run(

@@ -510,8 +510,6 @@ def parse_line(line: LogicalLine, builder: Builder, parse: LineParse = _parse_li
         return builder.line([Draft("", (), ("",), False, 0)])
     escape = builder.lexer.escape
     try:
-        if parse is _parse_line:
-            return line_parser(escape)(text, builder.callbacks)
         return parse(escape, text, builder)
     except LineError as exc:  # the grammar reads any line: this is a bug
         raise DockerfileError(f"cannot parse the instruction: {exc}") from None

@@ -76,7 +76,7 @@ class TypedBuilder(Builder):
             self.empty_continuations.append(logical.end_line)
         column, extensions = logical.column, self.extensions
         assert extensions is not None
-        given = flags_at(draft.flags, draft.flag_starts, column) if draft.flags else ()
+        given = flags_at(draft.flags, draft.flag_starts, column)
         req = Request(draft.cmd, given, (draft.value, draft.json, draft.legacy), lines, column,
                       original, docs, sub, draft.args_start, logical.comments,
                       extensions, wording)  # fmt: skip
